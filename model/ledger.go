@@ -1,0 +1,187 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Message 是一条进入机器人的消息或事件，来自企业微信回调或终端对话。
+type Message struct {
+	// Key 是去重用的消息标识：文本消息为 "msg:<MsgId>"，事件为 "evt:<From>:<CreateTime>"，
+	// 终端对话为 "chat:<随机>"。同一 Key 的消息只处理一次。
+	Key        string
+	From       string // 发送者 userid
+	Text       string // 文本内容（事件为空）
+	Event      string // 事件类型，如 enter_agent、template_card_event；文本消息为空
+	EventKey   string // 按钮 key
+	TaskID     string // 模板卡片 task_id
+	AgentID    string
+	CreateTime time.Time
+}
+
+// Entry 是台账上的一条记录：一次扣款或奖励。写入后不再修改；撤销是另一条记录（Revocation）。
+// 规则的名称和金额在写入时拷贝，以后改规则不影响历史。
+type Entry struct {
+	ID         int64
+	StaffID    string   // 被记录人的 userid
+	StaffName  string   // 记录时的姓名
+	Branch     string   // 记录时所在网点
+	RuleCode   string   // 规则编码
+	RuleName   string   // 记录时的规则全称
+	Kind       RuleKind // 扣款或奖励
+	Amount     int64    // 带方向的金额（元）：扣款为负
+	Note       string   // 备注
+	ActorID    string   // 记录人 userid
+	ActorName  string   // 记录人姓名
+	MsgKey     string   // 来源消息（Message.Key）
+	Month      Month    // 所属考核月
+	CreatedAt  time.Time
+	Revocation *Revocation // 非空表示已撤销
+}
+
+// Revoked 表示该记录是否已撤销。
+func (e Entry) Revoked() bool { return e.Revocation != nil }
+
+// Revocation 记录一次撤销：谁、何时、从哪条消息。
+type Revocation struct {
+	EntryID   int64
+	ActorID   string
+	ActorName string
+	MsgKey    string
+	Reason    string
+	CreatedAt time.Time
+}
+
+// EntryFilter 是查询台账的条件；零值字段不作限制。
+type EntryFilter struct {
+	StaffID string
+	ActorID string
+	Month   Month
+	// IncludeRevoked 为 false 时只返回未撤销的记录。
+	IncludeRevoked bool
+	Limit          int // 0 表示不限
+	// Desc 为 true 时按编号倒序。
+	Desc bool
+}
+
+// Notice 是一条待推送的通知，经数据库发件箱（outbox）由发送进程投递。
+// Key 唯一，同一 Key 的通知只会入队一次、送达一次。
+type Notice struct {
+	ID        int64
+	Key       string // 如 "entry:123"、"revoke:123"
+	ToUser    string // 接收人 userid（多人用 | 分隔）
+	Format    string // "markdown" 或 "text"
+	Title     string
+	Body      string
+	Status    NoticeStatus
+	Attempts  int
+	NextAt    time.Time // 下次尝试时间
+	LastError string    // 最近一次失败原因（已脱敏）
+	CreatedAt time.Time
+	SentAt    *time.Time
+}
+
+// NoticeStatus 是通知的投递状态。
+type NoticeStatus string
+
+const (
+	NoticePending NoticeStatus = "pending" // 待发送
+	NoticeSending NoticeStatus = "sending" // 已被某个发送进程领取
+	NoticeSent    NoticeStatus = "sent"    // 已送达企业微信
+	NoticeLogged  NoticeStatus = "logged"  // 未配置企业微信，已写入日志
+	NoticeFailed  NoticeStatus = "failed"  // 多次失败后放弃（需人工处理）
+)
+
+// Notice 格式。
+const (
+	FormatMarkdown = "markdown"
+	FormatText     = "text"
+)
+
+// RecordRequest 是一次写入：同一消息可以为多人各写一条记录，连同通知在一个事务里完成。
+type RecordRequest struct {
+	Msg     Message
+	Entries []Entry // ID、CreatedAt 由存储填写
+	// Notices 与 Entries 一一对应，Key 中的 "{id}" 由存储替换为记录编号。
+	Notices []Notice
+}
+
+// RevokeRequest 撤销一条记录并入队通知，同一事务。
+type RevokeRequest struct {
+	Msg        Message
+	Revocation Revocation
+	Notice     Notice // Key 中的 "{id}" 替换为被撤销记录编号
+}
+
+// StaffStore 保存花名册。
+type StaffStore interface {
+	// ReplaceRoster 在一个事务里按 userid 新增或更新全部人员；任何一行失败则整体不写。
+	// 不在文件中的人保持原样（不删除）。返回新增数和更新数。
+	UpsertRoster(ctx context.Context, staff []Staff) (added, updated int, err error)
+	// Staff 按 userid 取人；找不到返回 ENOTFOUND。
+	Staff(ctx context.Context, userID string) (Staff, error)
+	// ListStaff 返回全部人员，按网点、姓名、userid 排序。
+	ListStaff(ctx context.Context) ([]Staff, error)
+}
+
+// LedgerStore 保存台账。
+type LedgerStore interface {
+	// Record 在一个事务里登记消息、写入记录和通知。消息 Key 已登记过时返回 EDUPLICATE
+	// 错误，并返回该消息先前写入的记录，什么也不新写。
+	Record(ctx context.Context, req RecordRequest) ([]Entry, error)
+	// Revoke 在一个事务里登记消息、写入撤销记录和通知；记录不存在返回 ENOTFOUND，
+	// 已撤销返回 ECONFLICT，消息重复返回 EDUPLICATE。返回撤销后的记录。
+	Revoke(ctx context.Context, req RevokeRequest) (Entry, error)
+	// Entry 按编号取记录（含撤销信息）。
+	Entry(ctx context.Context, id int64) (Entry, error)
+	// Entries 按条件列出记录，默认按编号升序。
+	Entries(ctx context.Context, f EntryFilter) ([]Entry, error)
+	// MonthTotals 返回各人某月未撤销记录的合计（元）；没有记录的人不在结果里。
+	MonthTotals(ctx context.Context, m Month, staffIDs []string) (map[string]int64, error)
+	// EntriesByMsg 返回某条消息写入的记录。
+	EntriesByMsg(ctx context.Context, msgKey string) ([]Entry, error)
+}
+
+// Outbox 是持久化的通知发件箱。
+type Outbox interface {
+	// Enqueue 入队一条通知；Key 已存在时什么也不做（返回 nil）。
+	Enqueue(ctx context.Context, n Notice) error
+	// Claim 领取至多 limit 条到期的待发通知，标记为发送中并设租约至 leaseUntil；
+	// 租约过期仍未完成的通知可被再次领取（进程中途退出的情形）。
+	Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Notice, error)
+	// Complete 把通知标记为最终状态（已送达、已写日志或放弃）。
+	Complete(ctx context.Context, id int64, status NoticeStatus, at time.Time, lastErr string) error
+	// Retry 记一次失败，放回待发，next 之后再试。
+	Retry(ctx context.Context, id int64, next time.Time, lastErr string) error
+	// Notices 列出通知（测试、运维查看），按编号升序；status 为空表示全部。
+	Notices(ctx context.Context, status NoticeStatus) ([]Notice, error)
+}
+
+// Deduper 是消息去重的快速路径（Redis SET NX 或进程内）。数据库唯一键才是最终保证。
+type Deduper interface {
+	// Claim 首次见到 key 时返回 true，并在 ttl 内记住它。
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Release 忘掉 key，让重试能再次处理（处理失败时调用）。
+	Release(ctx context.Context, key string) error
+}
+
+// Locker 是跨副本的互斥锁（Redis 或进程内），用于定时任务等只能一处执行的工作。
+type Locker interface {
+	// TryLock 尝试取得 key 的锁，ttl 后自动失效；取得时返回释放函数。
+	TryLock(ctx context.Context, key string, ttl time.Duration) (unlock func(), ok bool, err error)
+}
+
+// Notifier 把一条通知真正送出去（企业微信应用消息，或未配置时写日志）。
+type Notifier interface {
+	// Send 发送通知。出错默认稍后重试；IsPermanent(err) 为真的错误（如接收人全部无效）不再重试。
+	Send(ctx context.Context, n Notice) error
+	// Status 返回发送成功时应记录的状态（NoticeSent 或 NoticeLogged）。
+	Status() NoticeStatus
+}
+
+// IsPermanent 表示 err 是否为重试也无法解决的错误（实现了 Permanent() bool 且为真）。
+func IsPermanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
+}

@@ -1,0 +1,161 @@
+package model
+
+import "strings"
+
+// Role 是人员在考核中的角色。
+type Role string
+
+const (
+	RoleStaff      Role = "staff"      // 员工（窗口营业人员）
+	RoleSupervisor Role = "supervisor" // 主管
+	RoleHead       Role = "head"       // 所长
+	RoleAdmin      Role = "admin"      // 管理员
+)
+
+// ParseRole 接受英文或中文角色名。
+func ParseRole(s string) (Role, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "staff", "员工":
+		return RoleStaff, nil
+	case "supervisor", "主管":
+		return RoleSupervisor, nil
+	case "head", "所长":
+		return RoleHead, nil
+	case "admin", "管理员":
+		return RoleAdmin, nil
+	}
+	return "", Errorf(EINVALID, "角色“%s”无法识别，应为 员工/主管/所长/管理员 之一", s)
+}
+
+// Label 返回角色的中文名。
+func (r Role) Label() string {
+	switch r {
+	case RoleStaff:
+		return "员工"
+	case RoleSupervisor:
+		return "主管"
+	case RoleHead:
+		return "所长"
+	case RoleAdmin:
+		return "管理员"
+	}
+	return string(r)
+}
+
+// BranchKind 是网点类型：县城或农村。
+type BranchKind string
+
+const (
+	BranchCounty BranchKind = "county" // 县城网点
+	BranchRural  BranchKind = "rural"  // 农村网点
+)
+
+// ParseBranchKind 接受英文或中文网点类型。
+func ParseBranchKind(s string) (BranchKind, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "county", "县城":
+		return BranchCounty, nil
+	case "rural", "农村":
+		return BranchRural, nil
+	}
+	return "", Errorf(EINVALID, "网点类型“%s”无法识别，应为 县城 或 农村", s)
+}
+
+// Label 返回网点类型的中文名。
+func (k BranchKind) Label() string {
+	switch k {
+	case BranchCounty:
+		return "县城"
+	case BranchRural:
+		return "农村"
+	}
+	return string(k)
+}
+
+// Branch 是一个网点（营业所）。
+type Branch struct {
+	Name string
+	Kind BranchKind
+}
+
+// ScopeAll 出现在 Staff.Scope 中表示可管理全部网点。
+const ScopeAll = "*"
+
+// Staff 是花名册中的一个人。UserID（企业微信账号）是身份，Name 只是称呼，可重名。
+type Staff struct {
+	UserID     string
+	Name       string
+	Branch     string
+	BranchKind BranchKind
+	Role       Role
+	// Scope 是花名册额外授予的可管理网点（主管、所长）；含 ScopeAll 表示全部。
+	Scope []string
+	// Active 为 false 表示已不在花名册（离职或调出），历史记录仍保留。
+	Active bool
+}
+
+// Display 返回“姓名(账号)”形式的称呼，用于需要区分重名时。
+func (s Staff) Display() string { return s.Name + "(" + s.UserID + ")" }
+
+// CanRecord 表示此人能否记扣分、奖励和撤销。
+func (s Staff) CanRecord() bool {
+	return s.Role == RoleSupervisor || s.Role == RoleHead || s.Role == RoleAdmin
+}
+
+// Manages 表示 s 是否可以管理 target：管理员管全部；主管、所长管本网点及花名册授予的网点；
+// 员工只能查看自己。
+func (s Staff) Manages(target Staff) bool {
+	if s.UserID == target.UserID {
+		return s.CanRecord()
+	}
+	switch s.Role {
+	case RoleAdmin:
+		return true
+	case RoleSupervisor, RoleHead:
+		return s.InScope(target.Branch)
+	}
+	return false
+}
+
+// InScope 表示网点 branch 是否在 s 的管理范围内。
+func (s Staff) InScope(branch string) bool {
+	if s.Role == RoleAdmin {
+		return true
+	}
+	if !s.CanRecord() {
+		return false
+	}
+	if s.Branch == branch {
+		return true
+	}
+	for _, b := range s.Scope {
+		if b == ScopeAll || b == branch {
+			return true
+		}
+	}
+	return false
+}
+
+// CanView 表示 s 能否查看 target 的记录：本人总能看自己，管理者看管理范围内的人。
+func (s Staff) CanView(target Staff) bool {
+	return s.UserID == target.UserID || s.Manages(target)
+}
+
+// Validate 检查一条花名册记录是否完整。
+func (s Staff) Validate() error {
+	switch {
+	case strings.TrimSpace(s.UserID) == "":
+		return Errorf(EINVALID, "工号（userid）不能为空")
+	case strings.TrimSpace(s.Name) == "":
+		return Errorf(EINVALID, "姓名不能为空")
+	case strings.TrimSpace(s.Branch) == "":
+		return Errorf(EINVALID, "网点不能为空")
+	}
+	if _, err := ParseBranchKind(string(s.BranchKind)); err != nil {
+		return err
+	}
+	if _, err := ParseRole(string(s.Role)); err != nil {
+		return err
+	}
+	return nil
+}
