@@ -1,0 +1,233 @@
+// Package config 读取 hongqi 的配置：环境变量，以及 HONGQI_CONFIG 指定的 YAML 文件
+// （环境变量优先）。缺少或写错的设置在启动时报错，错误信息点名是哪一项。
+package config
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// Config 是 hongqi 的全部配置。yaml 标签即配置文件中的键名。
+type Config struct {
+	HTTPAddr string `yaml:"http_addr"` // HONGQI_HTTP_ADDR，默认 127.0.0.1:8080
+	DB       string `yaml:"db"`        // HONGQI_DB，默认 sqlite:hongqi.db
+	Redis    string `yaml:"redis"`     // HONGQI_REDIS，空表示进程内去重和锁
+	Rules    string `yaml:"rules"`     // HONGQI_RULES，规则文件路径，空表示内置默认规则
+	TZ       string `yaml:"tz"`        // HONGQI_TZ，默认 Asia/Shanghai
+
+	WeCom WeCom `yaml:"wecom"`
+
+	// ReplayWindow 是回调时间戳允许的偏差（HONGQI_REPLAY_WINDOW，默认 5m）。
+	ReplayWindow time.Duration `yaml:"-"`
+	// LogLevel 是日志级别（HONGQI_LOG_LEVEL：debug/info/warn/error，默认 info）。
+	LogLevel string `yaml:"log_level"`
+
+	// Location 是 TZ 解析后的时区。
+	Location *time.Location `yaml:"-"`
+}
+
+// WeCom 是企业微信应用的设置。
+type WeCom struct {
+	CorpID  string `yaml:"corp_id"`  // HONGQI_WECOM_CORP_ID
+	AgentID string `yaml:"agent_id"` // HONGQI_WECOM_AGENT_ID
+	Secret  string `yaml:"secret"`   // HONGQI_WECOM_SECRET
+	Token   string `yaml:"token"`    // HONGQI_WECOM_TOKEN
+	AESKey  string `yaml:"aes_key"`  // HONGQI_WECOM_AES_KEY（EncodingAESKey，43 个字符）
+	APIBase string `yaml:"api_base"` // HONGQI_WECOM_API_BASE，默认 https://qyapi.weixin.qq.com
+}
+
+// CallbackEnabled 表示是否配置了接收消息回调（Token、EncodingAESKey、CorpID 齐全）。
+func (w WeCom) CallbackEnabled() bool { return w.Token != "" && w.AESKey != "" && w.CorpID != "" }
+
+// SendEnabled 表示是否配置了主动发送消息（CorpID、AgentID、Secret 齐全）。
+func (w WeCom) SendEnabled() bool { return w.CorpID != "" && w.AgentID != "" && w.Secret != "" }
+
+// Default 返回内置默认配置。
+func Default() Config {
+	return Config{
+		HTTPAddr:     "127.0.0.1:8080",
+		DB:           "sqlite:hongqi.db",
+		TZ:           "Asia/Shanghai",
+		ReplayWindow: 5 * time.Minute,
+		LogLevel:     "info",
+		WeCom:        WeCom{APIBase: "https://qyapi.weixin.qq.com"},
+	}
+}
+
+// Load 依次应用默认值、HONGQI_CONFIG 文件和环境变量，然后校验。getenv 通常是 os.Getenv。
+func Load(getenv func(string) string) (Config, error) {
+	c := Default()
+	if path := getenv("HONGQI_CONFIG"); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return c, model.Errorf(model.EINVALID, "HONGQI_CONFIG：读不了配置文件 %s：%v", path, err)
+		}
+		if err := parseYAML(&c, data, path); err != nil {
+			return c, err
+		}
+	}
+	str := map[string]*string{
+		"HONGQI_HTTP_ADDR":      &c.HTTPAddr,
+		"HONGQI_DB":             &c.DB,
+		"HONGQI_REDIS":          &c.Redis,
+		"HONGQI_RULES":          &c.Rules,
+		"HONGQI_TZ":             &c.TZ,
+		"HONGQI_LOG_LEVEL":      &c.LogLevel,
+		"HONGQI_WECOM_CORP_ID":  &c.WeCom.CorpID,
+		"HONGQI_WECOM_AGENT_ID": &c.WeCom.AgentID,
+		"HONGQI_WECOM_SECRET":   &c.WeCom.Secret,
+		"HONGQI_WECOM_TOKEN":    &c.WeCom.Token,
+		"HONGQI_WECOM_AES_KEY":  &c.WeCom.AESKey,
+		"HONGQI_WECOM_API_BASE": &c.WeCom.APIBase,
+	}
+	for name, p := range str {
+		if v, ok := lookup(getenv, name); ok {
+			*p = v
+		}
+	}
+	if v, ok := lookup(getenv, "HONGQI_REPLAY_WINDOW"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, model.Errorf(model.EINVALID, "HONGQI_REPLAY_WINDOW：“%s”不是时长，应写成 5m、300s 这样", v)
+		}
+		c.ReplayWindow = d
+	}
+	return c, c.validate()
+}
+
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := strings.TrimSpace(getenv(name))
+	return v, v != ""
+}
+
+func parseYAML(c *Config, data []byte, path string) error {
+	var raw struct {
+		Config       `yaml:",inline"`
+		ReplayWindow string `yaml:"replay_window"`
+	}
+	raw.Config = *c
+	raw.ReplayWindow = c.ReplayWindow.String()
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&raw); err != nil && err.Error() != "EOF" {
+		return model.Errorf(model.EINVALID, "HONGQI_CONFIG：配置文件 %s 有误：%v", path, err)
+	}
+	*c = raw.Config
+	d, err := time.ParseDuration(raw.ReplayWindow)
+	if err != nil {
+		return model.Errorf(model.EINVALID, "HONGQI_CONFIG：配置文件 %s 中 replay_window“%s”不是时长，应写成 5m", path, raw.ReplayWindow)
+	}
+	c.ReplayWindow = d
+	return nil
+}
+
+func (c *Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return model.Errorf(model.EINVALID, "HONGQI_HTTP_ADDR：“%s”不是 主机:端口 形式，例如 127.0.0.1:8080", c.HTTPAddr)
+	}
+	switch {
+	case strings.HasPrefix(c.DB, "sqlite:") && len(c.DB) > len("sqlite:"):
+	case strings.HasPrefix(c.DB, "mysql://") && strings.Contains(c.DB, "/"):
+	default:
+		return model.Errorf(model.EINVALID, "HONGQI_DB：“%s”无法识别，应为 sqlite:文件路径 或 mysql://用户:密码@tcp(主机:3306)/库名", redactDSN(c.DB))
+	}
+	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") {
+		return model.Errorf(model.EINVALID, "HONGQI_REDIS：应为 redis://主机:6379/0，留空表示不用 Redis")
+	}
+	loc, err := time.LoadLocation(c.TZ)
+	if err != nil {
+		return model.Errorf(model.EINVALID, "HONGQI_TZ：时区“%s”无法识别，例如 Asia/Shanghai", c.TZ)
+	}
+	c.Location = loc
+	if c.ReplayWindow <= 0 {
+		return model.Errorf(model.EINVALID, "HONGQI_REPLAY_WINDOW 必须大于 0")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return model.Errorf(model.EINVALID, "HONGQI_LOG_LEVEL：“%s”应为 debug、info、warn 或 error", c.LogLevel)
+	}
+	w := c.WeCom
+	cb := []string{w.Token, w.AESKey}
+	if anySet(cb...) && !(allSet(cb...) && w.CorpID != "") {
+		return model.Errorf(model.EINVALID, "企业微信回调需要同时设置 HONGQI_WECOM_CORP_ID、HONGQI_WECOM_TOKEN 和 HONGQI_WECOM_AES_KEY，现在缺少 %s",
+			missing(map[string]string{"HONGQI_WECOM_CORP_ID": w.CorpID, "HONGQI_WECOM_TOKEN": w.Token, "HONGQI_WECOM_AES_KEY": w.AESKey}))
+	}
+	if w.AESKey != "" && len(w.AESKey) != 43 {
+		return model.Errorf(model.EINVALID, "HONGQI_WECOM_AES_KEY 应为 43 个字符（企业微信后台生成的 EncodingAESKey），现在是 %d 个", len(w.AESKey))
+	}
+	if anySet(w.AgentID, w.Secret) && !w.SendEnabled() {
+		return model.Errorf(model.EINVALID, "企业微信发消息需要同时设置 HONGQI_WECOM_CORP_ID、HONGQI_WECOM_AGENT_ID 和 HONGQI_WECOM_SECRET，现在缺少 %s",
+			missing(map[string]string{"HONGQI_WECOM_CORP_ID": w.CorpID, "HONGQI_WECOM_AGENT_ID": w.AgentID, "HONGQI_WECOM_SECRET": w.Secret}))
+	}
+	if w.AgentID != "" {
+		if _, err := strconv.Atoi(w.AgentID); err != nil {
+			return model.Errorf(model.EINVALID, "HONGQI_WECOM_AGENT_ID 应为数字（应用的 AgentId），现在是“%s”", w.AgentID)
+		}
+	}
+	if !strings.HasPrefix(w.APIBase, "http://") && !strings.HasPrefix(w.APIBase, "https://") {
+		return model.Errorf(model.EINVALID, "HONGQI_WECOM_API_BASE 应以 http:// 或 https:// 开头，现在是“%s”", w.APIBase)
+	}
+	return nil
+}
+
+func anySet(vs ...string) bool {
+	for _, v := range vs {
+		if v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func allSet(vs ...string) bool {
+	for _, v := range vs {
+		if v == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func missing(m map[string]string) string {
+	var out []string
+	for _, k := range []string{"HONGQI_WECOM_CORP_ID", "HONGQI_WECOM_AGENT_ID", "HONGQI_WECOM_SECRET", "HONGQI_WECOM_TOKEN", "HONGQI_WECOM_AES_KEY"} {
+		if v, ok := m[k]; ok && v == "" {
+			out = append(out, k)
+		}
+	}
+	return strings.Join(out, "、")
+}
+
+// redactDSN 去掉 DSN 中的密码，用于报错和日志。
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	if at < 0 {
+		return dsn
+	}
+	head := dsn[:at]
+	if i := strings.Index(head, "://"); i >= 0 {
+		scheme, cred := head[:i+3], head[i+3:]
+		if j := strings.Index(cred, ":"); j >= 0 {
+			return scheme + cred[:j] + ":***" + dsn[at:]
+		}
+	}
+	return dsn
+}
+
+// RedactedDB 返回去掉密码的 HONGQI_DB，可以写日志。
+func (c Config) RedactedDB() string { return redactDSN(c.DB) }
+
+// String 供调试打印，不含任何密钥。
+func (c Config) String() string {
+	return fmt.Sprintf("http=%s db=%s redis=%t rules=%q tz=%s wecom(callback=%t send=%t api=%s)",
+		c.HTTPAddr, c.RedactedDB(), c.Redis != "", c.Rules, c.TZ, c.WeCom.CallbackEnabled(), c.WeCom.SendEnabled(), c.WeCom.APIBase)
+}

@@ -1,0 +1,91 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatalf("Load() with no settings: %v", err)
+	}
+	if c.HTTPAddr != "127.0.0.1:8080" || c.DB != "sqlite:hongqi.db" || c.Redis != "" || c.TZ != "Asia/Shanghai" {
+		t.Errorf("defaults = %+v", c)
+	}
+	if c.Location.String() != "Asia/Shanghai" || c.ReplayWindow != 5*time.Minute {
+		t.Errorf("location %v, replay window %v", c.Location, c.ReplayWindow)
+	}
+	if c.WeCom.CallbackEnabled() || c.WeCom.SendEnabled() {
+		t.Errorf("WeCom enabled without settings")
+	}
+}
+
+func TestLoadFileThenEnvOverrides(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"HONGQI_CONFIG":       "testdata/full.yaml",
+		"HONGQI_WECOM_SECRET": "env-secret",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.HTTPAddr != "0.0.0.0:9000" || c.Redis != "redis://cache:6379/0" || c.ReplayWindow != 2*time.Minute || c.LogLevel != "warn" {
+		t.Errorf("file values not applied: %+v", c)
+	}
+	if c.WeCom.Secret != "env-secret" {
+		t.Errorf("env did not override the file: secret = %q", c.WeCom.Secret)
+	}
+	if !c.WeCom.CallbackEnabled() || !c.WeCom.SendEnabled() {
+		t.Errorf("WeCom should be fully enabled: %+v", c.WeCom)
+	}
+	if s := c.String(); strings.Contains(s, "s3cret") || strings.Contains(s, "env-secret") || strings.Contains(s, c.WeCom.AESKey) {
+		t.Errorf("String() leaks a secret: %s", s)
+	}
+}
+
+func TestLoadErrorsNameTheSetting(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"bad db scheme", map[string]string{"HONGQI_DB": "postgres://x"}, "HONGQI_DB"},
+		{"db password redacted", map[string]string{"HONGQI_DB": "pg://u:topsecret@h/db"}, "u:***@h/db"},
+		{"bad redis", map[string]string{"HONGQI_REDIS": "127.0.0.1:6379"}, "HONGQI_REDIS"},
+		{"bad tz", map[string]string{"HONGQI_TZ": "Mars/Olympus"}, "HONGQI_TZ"},
+		{"bad addr", map[string]string{"HONGQI_HTTP_ADDR": "8080"}, "HONGQI_HTTP_ADDR"},
+		{"bad replay window", map[string]string{"HONGQI_REPLAY_WINDOW": "five"}, "HONGQI_REPLAY_WINDOW"},
+		{"token without key", map[string]string{"HONGQI_WECOM_TOKEN": "t", "HONGQI_WECOM_CORP_ID": "ww1"}, "HONGQI_WECOM_AES_KEY"},
+		{"short aes key", map[string]string{"HONGQI_WECOM_TOKEN": "t", "HONGQI_WECOM_CORP_ID": "ww1", "HONGQI_WECOM_AES_KEY": "abc"}, "43"},
+		{"secret without agent", map[string]string{"HONGQI_WECOM_SECRET": "s", "HONGQI_WECOM_CORP_ID": "ww1"}, "HONGQI_WECOM_AGENT_ID"},
+		{"agent not a number", map[string]string{"HONGQI_WECOM_SECRET": "s", "HONGQI_WECOM_CORP_ID": "ww1", "HONGQI_WECOM_AGENT_ID": "abc"}, "HONGQI_WECOM_AGENT_ID"},
+		{"bad api base", map[string]string{"HONGQI_WECOM_API_BASE": "qyapi"}, "HONGQI_WECOM_API_BASE"},
+		{"bad log level", map[string]string{"HONGQI_LOG_LEVEL": "loud"}, "HONGQI_LOG_LEVEL"},
+		{"missing config file", map[string]string{"HONGQI_CONFIG": "testdata/nope.yaml"}, "HONGQI_CONFIG"},
+		{"unknown key in file", map[string]string{"HONGQI_CONFIG": "testdata/unknown-key.yaml"}, "http_adr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(tt.env))
+			if err == nil {
+				t.Fatalf("Load accepted %v", tt.env)
+			}
+			if model.ErrorCode(err) != model.EINVALID {
+				t.Errorf("code = %s, want %s", model.ErrorCode(err), model.EINVALID)
+			}
+			if msg := model.ErrorMessage(err); !strings.Contains(msg, tt.want) {
+				t.Errorf("message %q does not name %q", msg, tt.want)
+			}
+			if strings.Contains(model.ErrorMessage(err), "topsecret") {
+				t.Errorf("message leaks the password: %s", model.ErrorMessage(err))
+			}
+		})
+	}
+}
