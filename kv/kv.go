@@ -1,0 +1,50 @@
+// Package kv 提供消息去重（model.Deduper）、跨副本互斥锁（model.Locker）和访问令牌缓存，
+// 有两种实现：进程内的 Memory（单机默认）和 Redis（多副本部署）。
+// 这是唯一引入 go-redis 的包。
+//
+// 键按用途分区：去重键为 prefix+"dedup:"+key，锁为 prefix+"lock:"+key，
+// 令牌缓存为 prefix+"token:"+key，互不冲突。
+package kv
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// TokenCache 是访问令牌缓存，方法与 github.com/silenceper/wechat/v2/cache.Cache 相同，
+// 可直接作为 SDK 配置中的 Cache 使用。Get 未命中时返回无类型的 nil，命中时返回 string。
+type TokenCache interface {
+	Get(key string) interface{}
+	Set(key string, val interface{}, timeout time.Duration) error
+	IsExist(key string) bool
+	Delete(key string) error
+}
+
+const (
+	nsDedup = "dedup:"
+	nsLock  = "lock:"
+	nsToken = "token:"
+)
+
+// newToken 返回一个随机的锁令牌，用于只释放自己持有的锁。
+func newToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// stringValue 把 SDK 传入的缓存值转成字符串（SDK 只存字符串令牌）。
+func stringValue(val interface{}) string {
+	switch v := val.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case fmt.Stringer:
+		return v.String()
+	default:
+		return fmt.Sprint(v)
+	}
+}

@@ -1,0 +1,392 @@
+package kv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// store 是两种实现共有的能力。
+type store interface {
+	model.Deduper
+	model.Locker
+	TokenCache() TokenCache
+}
+
+// backend 为一个测试造出两个共享数据的客户端（同一 Redis 前缀，或同一个 Memory）。
+type backend struct {
+	name string
+	open func(t *testing.T) (a, b store)
+}
+
+func backends() []backend {
+	return []backend{
+		{"memory", func(t *testing.T) (store, store) {
+			m := NewMemory()
+			return m, m
+		}},
+		{"redis", func(t *testing.T) (store, store) {
+			t.Helper()
+			url, prefix := testenv.Redis(t)
+			return openRedis(t, url, prefix), openRedis(t, url, prefix)
+		}},
+	}
+}
+
+func openRedis(t *testing.T, url, prefix string) *Redis {
+	t.Helper()
+	r, err := NewRedis(context.Background(), url, prefix)
+	if err != nil {
+		t.Fatalf("NewRedis: %v", err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func mustClaim(t *testing.T, d model.Deduper, key string, ttl time.Duration, want bool) {
+	t.Helper()
+	got, err := d.Claim(context.Background(), key, ttl)
+	if err != nil {
+		t.Fatalf("Claim(%q): %v", key, err)
+	}
+	if got != want {
+		t.Fatalf("Claim(%q) = %v, want %v", key, got, want)
+	}
+}
+
+func mustLock(t *testing.T, l model.Locker, key string, ttl time.Duration, want bool) func() {
+	t.Helper()
+	unlock, ok, err := l.TryLock(context.Background(), key, ttl)
+	if err != nil {
+		t.Fatalf("TryLock(%q): %v", key, err)
+	}
+	if ok != want {
+		t.Fatalf("TryLock(%q) ok = %v, want %v", key, ok, want)
+	}
+	if ok && unlock == nil {
+		t.Fatalf("TryLock(%q) 成功却没有释放函数", key)
+	}
+	return unlock
+}
+
+func TestDeduper(t *testing.T) {
+	for _, be := range backends() {
+		t.Run(be.name, func(t *testing.T) {
+			t.Run("second claim of same key is refused", func(t *testing.T) {
+				a, b := be.open(t)
+				mustClaim(t, a, "msg:1", time.Minute, true)
+				mustClaim(t, a, "msg:1", time.Minute, false)
+				mustClaim(t, b, "msg:1", time.Minute, false)
+				mustClaim(t, b, "msg:2", time.Minute, true)
+			})
+			t.Run("claim expires after ttl", func(t *testing.T) {
+				a, b := be.open(t)
+				mustClaim(t, a, "msg:1", 100*time.Millisecond, true)
+				mustClaim(t, b, "msg:1", 100*time.Millisecond, false)
+				time.Sleep(150 * time.Millisecond)
+				mustClaim(t, b, "msg:1", time.Minute, true)
+			})
+			t.Run("release lets a retry claim again", func(t *testing.T) {
+				a, b := be.open(t)
+				mustClaim(t, a, "msg:1", time.Minute, true)
+				if err := a.Release(context.Background(), "msg:1"); err != nil {
+					t.Fatalf("Release: %v", err)
+				}
+				mustClaim(t, b, "msg:1", time.Minute, true)
+				mustClaim(t, a, "msg:1", time.Minute, false)
+			})
+			t.Run("concurrent claims: exactly one wins", func(t *testing.T) {
+				a, b := be.open(t)
+				var wins atomic.Int32
+				var wg sync.WaitGroup
+				for i := range 32 {
+					d := a
+					if i%2 == 1 {
+						d = b
+					}
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						ok, err := d.Claim(context.Background(), "msg:race", time.Minute)
+						if err != nil {
+							t.Errorf("Claim: %v", err)
+						}
+						if ok {
+							wins.Add(1)
+						}
+					}()
+				}
+				wg.Wait()
+				if n := wins.Load(); n != 1 {
+					t.Fatalf("%d 个并发 Claim 成功，应只有 1 个", n)
+				}
+			})
+			t.Run("dedup keys do not collide with lock keys", func(t *testing.T) {
+				a, _ := be.open(t)
+				mustClaim(t, a, "job", time.Minute, true)
+				unlock := mustLock(t, a, "job", time.Minute, true)
+				unlock()
+			})
+		})
+	}
+}
+
+func TestLocker(t *testing.T) {
+	for _, be := range backends() {
+		t.Run(be.name, func(t *testing.T) {
+			t.Run("lock is exclusive across clients until unlocked", func(t *testing.T) {
+				a, b := be.open(t)
+				unlock := mustLock(t, a, "settle", time.Minute, true)
+				mustLock(t, b, "settle", time.Minute, false)
+				mustLock(t, a, "settle", time.Minute, false)
+				mustLock(t, b, "other", time.Minute, true)
+				unlock()
+				unlock() // 重复释放无害
+				mustLock(t, b, "settle", time.Minute, true)
+			})
+			t.Run("lock expires after ttl", func(t *testing.T) {
+				a, b := be.open(t)
+				mustLock(t, a, "settle", 100*time.Millisecond, true)
+				time.Sleep(150 * time.Millisecond)
+				mustLock(t, b, "settle", time.Minute, true)
+			})
+			t.Run("unlock after expiry leaves the new holder's lock alone", func(t *testing.T) {
+				a, b := be.open(t)
+				stale := mustLock(t, a, "settle", 100*time.Millisecond, true)
+				time.Sleep(150 * time.Millisecond)
+				mustLock(t, b, "settle", time.Minute, true)
+				stale()
+				mustLock(t, a, "settle", time.Minute, false)
+			})
+		})
+	}
+}
+
+func TestTokenCache(t *testing.T) {
+	for _, be := range backends() {
+		t.Run(be.name, func(t *testing.T) {
+			t.Run("miss is untyped nil, hit is string, shared across clients", func(t *testing.T) {
+				a, b := be.open(t)
+				ca, cb := a.TokenCache(), b.TokenCache()
+				if v := ca.Get("access_token_ww1"); v != nil {
+					t.Fatalf("未命中时 Get = %#v，应为无类型 nil", v)
+				}
+				if ca.IsExist("access_token_ww1") {
+					t.Fatal("未写入时 IsExist = true")
+				}
+				if err := ca.Set("access_token_ww1", "tok-123", time.Hour); err != nil {
+					t.Fatalf("Set: %v", err)
+				}
+				v := cb.Get("access_token_ww1")
+				s, ok := v.(string)
+				if !ok || s != "tok-123" {
+					t.Fatalf("命中时 Get = %#v，应为 string \"tok-123\"", v)
+				}
+				if !cb.IsExist("access_token_ww1") {
+					t.Fatal("写入后 IsExist = false")
+				}
+				if err := cb.Delete("access_token_ww1"); err != nil {
+					t.Fatalf("Delete: %v", err)
+				}
+				if v := ca.Get("access_token_ww1"); v != nil {
+					t.Fatalf("删除后 Get = %#v，应为 nil", v)
+				}
+			})
+			t.Run("token expires after timeout", func(t *testing.T) {
+				a, _ := be.open(t)
+				c := a.TokenCache()
+				if err := c.Set("tok", "x", 100*time.Millisecond); err != nil {
+					t.Fatalf("Set: %v", err)
+				}
+				time.Sleep(150 * time.Millisecond)
+				if v := c.Get("tok"); v != nil {
+					t.Fatalf("过期后 Get = %#v，应为 nil", v)
+				}
+				if c.IsExist("tok") {
+					t.Fatal("过期后 IsExist = true")
+				}
+			})
+			t.Run("token keys do not collide with dedup keys", func(t *testing.T) {
+				a, _ := be.open(t)
+				mustClaim(t, a, "k", time.Minute, true)
+				if v := a.TokenCache().Get("k"); v != nil {
+					t.Fatalf("去重键被当成令牌：Get = %#v", v)
+				}
+			})
+		})
+	}
+}
+
+func TestRedisPrefixIsolatesClients(t *testing.T) {
+	url, prefix := testenv.Redis(t)
+	a := openRedis(t, url, prefix+"a:")
+	b := openRedis(t, url, prefix+"b:")
+	mustClaim(t, a, "msg:1", time.Minute, true)
+	mustClaim(t, b, "msg:1", time.Minute, true)
+	mustLock(t, a, "settle", time.Minute, true)
+	mustLock(t, b, "settle", time.Minute, true)
+}
+
+// closedPortURL 返回一个当前没人监听的本机端口地址。
+func closedPortURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "redis://" + addr + "/0"
+}
+
+func TestNewRedisErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		url      string
+		wantCode string
+	}{
+		{"not a redis url", "http://127.0.0.1:6379", model.EINVALID},
+		{"garbage", "::::", model.EINVALID},
+		{"nobody listening", closedPortURL(t), model.EUNAVAILABLE},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			r, err := NewRedis(ctx, tt.url, "x:")
+			if err == nil {
+				r.Close()
+				t.Fatal("NewRedis 成功了，应当失败")
+			}
+			if got := model.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("错误码 = %s，want %s（%v）", got, tt.wantCode, err)
+			}
+			if msg := model.ErrorMessage(err); !strings.Contains(msg, "HONGQI_REDIS") {
+				t.Fatalf("错误提示没有点名 HONGQI_REDIS：%s", msg)
+			}
+		})
+	}
+}
+
+func TestRedisDownReturnsUnavailable(t *testing.T) {
+	r, err := newRedis(closedPortURL(t), "x:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, err = r.Claim(context.Background(), "msg:1", time.Minute)
+	if model.ErrorCode(err) != model.EUNAVAILABLE {
+		t.Fatalf("Claim 错误 = %v，应为 EUNAVAILABLE", err)
+	}
+	if _, _, err := r.TryLock(context.Background(), "settle", time.Minute); model.ErrorCode(err) != model.EUNAVAILABLE {
+		t.Fatalf("TryLock 错误 = %v，应为 EUNAVAILABLE", err)
+	}
+	if v := r.TokenCache().Get("tok"); v != nil {
+		t.Fatalf("Redis 不可用时 Get = %#v，应为 nil", v)
+	}
+}
+
+// switchable 把调用转给 down（关闭端口上的 Redis）或 up（真实 Redis），并数调用次数。
+type switchable struct {
+	mu       sync.Mutex
+	up, down model.Deduper
+	isDown   bool
+	calls    int
+}
+
+func (s *switchable) pick() model.Deduper {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if s.isDown {
+		return s.down
+	}
+	return s.up
+}
+
+func (s *switchable) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return s.pick().Claim(ctx, key, ttl)
+}
+
+func (s *switchable) Release(ctx context.Context, key string) error {
+	return s.pick().Release(ctx, key)
+}
+
+func TestFallback(t *testing.T) {
+	t.Run("redis down: every claim passes, one log line per minute, recovers", func(t *testing.T) {
+		down, err := newRedis(closedPortURL(t), "x:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer down.Close()
+		url, prefix := testenv.Redis(t)
+		sw := &switchable{up: openRedis(t, url, prefix), down: down, isDown: true}
+		var buf bytes.Buffer
+		d := WithFallback(sw, slog.New(slog.NewTextHandler(&buf, nil)))
+		now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+		d.(*Fallback).now = func() time.Time { return now }
+		lines := func() int { return strings.Count(buf.String(), "\n") }
+
+		mustClaim(t, d, "msg:1", time.Minute, true)
+		mustClaim(t, d, "msg:1", time.Minute, true) // 冷却期内：不访问 Redis
+		if err := d.Release(context.Background(), "msg:1"); err != nil {
+			t.Fatalf("Release 应吞掉错误：%v", err)
+		}
+		if sw.calls != 1 {
+			t.Fatalf("冷却期内访问了 Redis：共 %d 次调用，应为 1", sw.calls)
+		}
+		for range 2 {
+			now = now.Add(6 * time.Second) // 过了冷却期，再试 Redis，仍失败
+			mustClaim(t, d, "msg:1", time.Minute, true)
+		}
+		if sw.calls != 3 || lines() != 1 {
+			t.Fatalf("调用 %d 次（应为 3），日志 %d 条（一分钟内应为 1）：\n%s", sw.calls, lines(), buf.String())
+		}
+		now = now.Add(61 * time.Second)
+		mustClaim(t, d, "msg:2", time.Minute, true)
+		if lines() != 2 || !strings.Contains(buf.String(), "suppressed=2") {
+			t.Fatalf("一分钟后应再写 1 条、注明省略了 2 条：\n%s", buf.String())
+		}
+
+		sw.mu.Lock()
+		sw.isDown = false
+		sw.mu.Unlock()
+		now = now.Add(6 * time.Second)
+		mustClaim(t, d, "msg:3", time.Minute, true)
+		mustClaim(t, d, "msg:3", time.Minute, false)
+	})
+	t.Run("redis up: duplicates are still refused", func(t *testing.T) {
+		url, prefix := testenv.Redis(t)
+		var buf bytes.Buffer
+		d := WithFallback(openRedis(t, url, prefix), slog.New(slog.NewTextHandler(&buf, nil)))
+		mustClaim(t, d, "msg:1", time.Minute, true)
+		mustClaim(t, d, "msg:1", time.Minute, false)
+		if buf.Len() != 0 {
+			t.Fatalf("Redis 正常时不应写日志：%s", buf.String())
+		}
+	})
+	t.Run("cancelled context is an error, not a pass", func(t *testing.T) {
+		r, err := newRedis(closedPortURL(t), "x:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		d := WithFallback(r, slog.New(slog.DiscardHandler))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		ok, err := d.Claim(ctx, "msg:1", time.Minute)
+		if ok || !errors.Is(err, context.Canceled) {
+			t.Fatalf("Claim = %v, %v；应为 false, context.Canceled", ok, err)
+		}
+	})
+}

@@ -1,0 +1,168 @@
+package kv
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// Redis 是基于 Redis 的去重、锁和令牌缓存，供多副本共用。所有键都带 prefix 前缀。
+type Redis struct {
+	c      *redis.Client
+	prefix string
+	tokens *redisTokens
+}
+
+// tokenOpTimeout 是令牌缓存单次操作的时限（SDK 的缓存接口不带 context）。
+const tokenOpTimeout = 3 * time.Second
+
+// unlockScript 只在值仍是自己的令牌时删除锁。
+var unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+
+// NewRedis 连接 url（如 redis://host:6379/0）指向的 Redis 并检查可用。
+// 地址写错返回 EINVALID，连不上返回 EUNAVAILABLE，两者都点名 HONGQI_REDIS。
+func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
+	r, err := newRedis(url, prefix)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+	}
+	if err := r.c.Ping(ctx).Err(); err != nil {
+		addr := r.c.Options().Addr
+		r.c.Close()
+		return nil, model.Wrap(model.EUNAVAILABLE, err,
+			"连不上 HONGQI_REDIS 指定的 Redis（%s），请确认地址正确、服务已启动", addr)
+	}
+	return r, nil
+}
+
+// newRedis 只解析地址、建客户端，不检查连通。
+func newRedis(url, prefix string) (*Redis, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		// 不把地址原样写进消息：其中可能有密码。
+		return nil, model.Wrap(model.EINVALID, err,
+			"HONGQI_REDIS 地址无效，应写成 redis://主机:6379/0 的形式")
+	}
+	// Redis 只是快速路径：宁可快速失败、回退到数据库，也不能让企业微信回调等过 5 秒。
+	// 地址里显式写了的超时和重试次数保持不变。
+	if opt.DialTimeout == 0 {
+		opt.DialTimeout = time.Second
+	}
+	if opt.ReadTimeout == 0 {
+		opt.ReadTimeout = time.Second
+	}
+	if opt.WriteTimeout == 0 {
+		opt.WriteTimeout = time.Second
+	}
+	if opt.MaxRetries == 0 {
+		opt.MaxRetries = 1
+	}
+	if opt.DialerRetries == 0 {
+		opt.DialerRetries = 1
+	}
+	r := &Redis{c: redis.NewClient(opt), prefix: prefix}
+	r.tokens = &redisTokens{r: r}
+	return r, nil
+}
+
+// Close 关闭连接。
+func (r *Redis) Close() error { return r.c.Close() }
+
+func unavailable(err error) error {
+	return model.Wrap(model.EUNAVAILABLE, err, "Redis 暂不可用，请稍后再试。")
+}
+
+// Claim 用 SET NX PX 登记 key：首次见到时返回 true。
+func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ok, err := r.c.SetNX(ctx, r.prefix+nsDedup+key, "1", ttl).Result()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return ok, nil
+}
+
+// Release 删除 key，让重试能再次处理。
+func (r *Redis) Release(ctx context.Context, key string) error {
+	if err := r.c.Del(ctx, r.prefix+nsDedup+key).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// TryLock 用 SET NX PX 和随机令牌取锁；释放函数用 Lua 脚本只删除仍属于自己的锁，
+// 锁过期后已被别人取得时不会误删。
+func (r *Redis) TryLock(ctx context.Context, key string, ttl time.Duration) (func(), bool, error) {
+	k, token := r.prefix+nsLock+key, newToken()
+	ok, err := r.c.SetNX(ctx, k, token, ttl).Result()
+	if err != nil {
+		return nil, false, unavailable(err)
+	}
+	if !ok {
+		return nil, false, nil
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), tokenOpTimeout)
+			defer cancel()
+			// 释放失败时锁会在 ttl 后自行过期。
+			_ = unlockScript.Run(ctx, r.c, []string{k}, token).Err()
+		})
+	}, true, nil
+}
+
+// TokenCache 返回存放在 Redis 中、各副本共享的令牌缓存。
+func (r *Redis) TokenCache() TokenCache { return r.tokens }
+
+type redisTokens struct{ r *Redis }
+
+func (t *redisTokens) key(k string) string { return t.r.prefix + nsToken + k }
+
+func (t *redisTokens) Get(key string) interface{} {
+	ctx, cancel := context.WithTimeout(context.Background(), tokenOpTimeout)
+	defer cancel()
+	v, err := t.r.c.Get(ctx, t.key(key)).Result()
+	if err != nil {
+		// 未命中或 Redis 不可用：都当作没有缓存，SDK 会重新取令牌。
+		return nil
+	}
+	return v
+}
+
+func (t *redisTokens) Set(key string, val interface{}, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), tokenOpTimeout)
+	defer cancel()
+	if timeout < 0 {
+		return t.Delete(key)
+	}
+	if err := t.r.c.Set(ctx, t.key(key), stringValue(val), timeout).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+func (t *redisTokens) IsExist(key string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), tokenOpTimeout)
+	defer cancel()
+	n, err := t.r.c.Exists(ctx, t.key(key)).Result()
+	return err == nil && n > 0
+}
+
+func (t *redisTokens) Delete(key string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), tokenOpTimeout)
+	defer cancel()
+	if err := t.r.c.Del(ctx, t.key(key)).Err(); err != nil && !errors.Is(err, redis.Nil) {
+		return unavailable(err)
+	}
+	return nil
+}
