@@ -1,0 +1,137 @@
+package ledger
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/catalog"
+	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/store"
+)
+
+// env 是一个测试用的台账服务，连在全新的真实 MariaDB 数据库上，花名册来自 testdata/roster.csv。
+type env struct {
+	t     *testing.T
+	svc   *Service
+	db    *store.DB
+	staff map[string]model.Staff
+	now   time.Time
+	seq   int
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(ctx, testenv.MySQL(t), log)
+	if err != nil {
+		t.Fatalf("打开数据库: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	roster := loadRoster(t, "testdata/roster.csv")
+	if _, _, err := db.UpsertRoster(ctx, roster); err != nil {
+		t.Fatalf("导入花名册: %v", err)
+	}
+	e := &env{t: t, db: db, staff: map[string]model.Staff{}}
+	for _, s := range roster {
+		e.staff[s.UserID] = s
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	e.now = time.Date(2026, 11, 16, 9, 30, 0, 0, loc)
+	e.svc = &Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Loc: loc, Now: func() time.Time { return e.now }}
+	return e
+}
+
+func loadRoster(t *testing.T, path string) []model.Staff {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []model.Staff
+	for _, row := range rows {
+		s := model.Staff{UserID: row[0], Name: row[1], Branch: row[2], BranchKind: model.BranchKind(row[3]), Role: model.Role(row[4]), Active: row[6] == "true"}
+		if row[5] != "" {
+			s.Scope = strings.Split(row[5], "|")
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// actor 返回花名册中的人（从数据库读，与生产一致）。
+func (e *env) actor(id string) model.Staff {
+	e.t.Helper()
+	s, err := e.db.Staff(context.Background(), id)
+	if err != nil {
+		e.t.Fatalf("花名册中没有 %s: %v", id, err)
+	}
+	return s
+}
+
+// msg 生成一条新消息（每次 Key 不同）。
+func (e *env) msg(from string) model.Message {
+	e.seq++
+	return model.Message{Key: "test:" + from + ":" + time.Duration(e.seq).String(), From: from, CreateTime: e.now}
+}
+
+// record 以 actor 身份记一笔，失败时测试失败。
+func (e *env) record(actor string, kind model.RuleKind, people []string, words ...string) Result {
+	e.t.Helper()
+	res, err := e.svc.Record(context.Background(), e.actor(actor), e.msg(actor), kind, people, words)
+	if err != nil {
+		e.t.Fatalf("%s 记 %v %v: %v", actor, people, words, err)
+	}
+	return res
+}
+
+// count 返回台账上的记录总数（含已撤销）。
+func (e *env) count() int {
+	e.t.Helper()
+	all, err := e.db.Entries(context.Background(), model.EntryFilter{IncludeRevoked: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(all)
+}
+
+// total 返回某人本月合计。
+func (e *env) total(id string) int64 {
+	e.t.Helper()
+	m, err := e.db.MonthTotals(context.Background(), e.svc.Month(), []string{id})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return m[id]
+}
+
+// wantErr 检查错误码和提示中的片段。
+func wantErr(t *testing.T, err error, code string, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("应出错（%s），却成功了", code)
+	}
+	if got := model.ErrorCode(err); got != code {
+		t.Errorf("错误码 = %s，应为 %s（%v）", got, code, err)
+	}
+	msg := model.ErrorMessage(err)
+	for _, p := range parts {
+		if !strings.Contains(msg, p) {
+			t.Errorf("提示 %q 中缺少 %q", msg, p)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package ledger
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// Yuan 把带方向的金额写成“−10 元”“+50 元”“0 元”（负号用 U+2212，手机上更醒目）。
+func Yuan(n int64) string {
+	switch {
+	case n < 0:
+		return fmt.Sprintf("−%d 元", -n)
+	case n > 0:
+		return fmt.Sprintf("+%d 元", n)
+	}
+	return "0 元"
+}
+
+// entryNotice 生成一条记录的私信通知；"{id}" 由存储替换为记录编号。
+func entryNotice(e model.Entry, r model.Rule, monthTotal int64) model.Notice {
+	title := e.Kind.Label() + "通知"
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s**\n", title)
+	fmt.Fprintf(&b, "> 事项：%s\n", e.RuleName)
+	color := "warning"
+	if e.Amount > 0 {
+		color = "info"
+	}
+	fmt.Fprintf(&b, "> 金额：<font color=\"%s\">%s</font>\n", color, Yuan(e.Amount))
+	if r.Note != "" {
+		fmt.Fprintf(&b, "> 说明：%s\n", r.Note)
+	}
+	fmt.Fprintf(&b, "> 记录人：%s\n", e.ActorName)
+	if e.Note != "" {
+		fmt.Fprintf(&b, "> 备注：%s\n", e.Note)
+	}
+	fmt.Fprintf(&b, "> 编号：#{id}\n")
+	fmt.Fprintf(&b, "> %s合计：%s\n\n", e.Month.Label(), Yuan(monthTotal))
+	b.WriteString(ObjectionHint)
+	return model.Notice{
+		Key:    "entry:{id}",
+		ToUser: e.StaffID,
+		Format: model.FormatMarkdown,
+		Title:  title,
+		Body:   b.String(),
+	}
+}
+
+// revokeNotice 生成撤销的私信通知。
+func revokeNotice(e model.Entry, rev model.Revocation, m model.Month, monthTotal int64) model.Notice {
+	title := "撤销通知"
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s**\n", title)
+	fmt.Fprintf(&b, "> 已撤销记录 #{id}：%s %s\n", e.RuleName, Yuan(e.Amount))
+	fmt.Fprintf(&b, "> 撤销人：%s\n", rev.ActorName)
+	if rev.Reason != "" {
+		fmt.Fprintf(&b, "> 理由：%s\n", rev.Reason)
+	}
+	fmt.Fprintf(&b, "> %s合计：%s\n\n", m.Label(), Yuan(monthTotal))
+	b.WriteString("原记录仍可查到，标为已撤销。回复“查”核对。")
+	return model.Notice{
+		Key:    "revoke:{id}",
+		ToUser: e.StaffID,
+		Format: model.FormatMarkdown,
+		Title:  title,
+		Body:   b.String(),
+	}
+}

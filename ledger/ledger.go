@@ -1,0 +1,327 @@
+// Package ledger 是命令处理调用的台账服务：解析人名、匹配事项、写记录和通知、撤销、查询。
+// 它只依赖 model 中的接口，存储由 store 包实现。
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// Service 是台账服务。字段在创建后不再修改，可并发使用。
+type Service struct {
+	Staff   model.StaffStore
+	Ledger  model.LedgerStore
+	Catalog *model.Catalog
+	Loc     *time.Location   // 考核月所用时区，nil 表示 Asia/Shanghai
+	Now     func() time.Time // nil 表示 time.Now
+}
+
+// Result 是一次记录的结果。
+type Result struct {
+	Rule    model.Rule
+	Entries []model.Entry
+	// Totals 是每个被记录人（userid）在该月写入后的合计（元）。
+	Totals map[string]int64
+	// Duplicate 为 true 表示这条消息先前已处理过，Entries 是当时写入的记录，本次什么也没写。
+	Duplicate bool
+}
+
+// Statement 是某人某月的台账。
+type Statement struct {
+	Staff   model.Staff
+	Month   model.Month
+	Entries []model.Entry // 含已撤销的（Revocation 非空）
+	Total   int64         // 未撤销记录的合计（元）
+	Revoked int           // 已撤销的条数
+}
+
+// ObjectionHint 是每条通知结尾的异议说明。
+const ObjectionHint = "如有异议，请在 3 日内联系记录人或回复“查”核对。"
+
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+func (s *Service) loc() *time.Location {
+	if s.Loc != nil {
+		return s.Loc
+	}
+	return shanghai
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Month 返回当前的考核月。
+func (s *Service) Month() model.Month { return model.MonthOf(s.now(), s.loc()) }
+
+// Record 为 people 中的每个人按 words 所指的事项各写一条 kind 方向的记录，并为每条记录入队一条私信通知。
+// 所有人都解析成功、事项匹配成功后才写入；任何一处有问题则什么也不写。
+// words 开头是事项（可两个词连写，如“迟到 长”），其余是备注。
+// 同一条消息重复到达时返回先前写入的记录，Result.Duplicate 为 true。
+func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Message, kind model.RuleKind, people []string, words []string) (Result, error) {
+	if !actor.CanRecord() {
+		return Result{}, model.Errorf(model.EFORBIDDEN, "只有主管、所长和管理员可以记扣款和奖励。")
+	}
+	verb := verbOf(kind)
+	if len(people) == 0 {
+		return Result{}, model.Errorf(model.EINVALID, "请写明要%s谁，例如：%s 张三 %s", verb, verb, exampleWord(kind))
+	}
+	all, err := s.Staff.ListStaff(ctx)
+	if err != nil {
+		return Result{}, unavailable(err, "花名册暂时读不到，本次没有记录，请稍后再试。")
+	}
+	var targets []model.Staff
+	seen := map[string]bool{}
+	for _, who := range people {
+		st, err := resolveIn(all, actor, who)
+		if err != nil {
+			return Result{}, nothingWritten(err)
+		}
+		if !st.Active {
+			return Result{}, model.Errorf(model.EFORBIDDEN, "%s（%s）已不在花名册中（离职或调出），不能再记录。本次没有记录。", st.Name, st.Branch)
+		}
+		if !actor.Manages(st) {
+			return Result{}, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，本次没有记录。", st.Name, st.Branch)
+		}
+		if seen[st.UserID] {
+			continue
+		}
+		seen[st.UserID] = true
+		targets = append(targets, st)
+	}
+
+	rule, used, err := s.Catalog.Match(kind, words)
+	if err != nil {
+		return Result{}, err
+	}
+	if rule.Manual {
+		msg := fmt.Sprintf("“%s”（%s）不能用“%s”直接记录", strings.Join(words[:used], " "), rule.Name, verb)
+		if rule.Note != "" {
+			msg += "：" + rule.Note
+		}
+		return Result{}, model.Errorf(model.EINVALID, "%s。", strings.TrimRight(msg, "。"))
+	}
+	note := strings.Join(words[used:], " ")
+	month := s.Month()
+
+	ids := make([]string, len(targets))
+	for i, t := range targets {
+		ids[i] = t.UserID
+	}
+	before, err := s.Ledger.MonthTotals(ctx, month, ids)
+	if err != nil {
+		return Result{}, unavailable(err, "台账暂时读不到，本次没有记录，请稍后再试。")
+	}
+
+	req := model.RecordRequest{Msg: msg}
+	totals := map[string]int64{}
+	for _, t := range targets {
+		e := model.Entry{
+			StaffID:   t.UserID,
+			StaffName: t.Name,
+			Branch:    t.Branch,
+			RuleCode:  rule.Code,
+			RuleName:  rule.Name,
+			Kind:      rule.Kind,
+			Amount:    rule.Signed(),
+			Note:      note,
+			ActorID:   actor.UserID,
+			ActorName: actor.Name,
+			MsgKey:    msg.Key,
+			Month:     month,
+		}
+		totals[t.UserID] = before[t.UserID] + e.Amount
+		req.Entries = append(req.Entries, e)
+		req.Notices = append(req.Notices, entryNotice(e, rule, totals[t.UserID]))
+	}
+
+	entries, err := s.Ledger.Record(ctx, req)
+	if model.ErrorCode(err) == model.EDUPLICATE {
+		return s.duplicate(ctx, rule, entries)
+	}
+	if err != nil {
+		return Result{}, unavailable(err, "台账暂时写不进去，本次没有记录，请稍后再试。")
+	}
+	return Result{Rule: rule, Entries: entries, Totals: totals}, nil
+}
+
+// duplicate 组装重复消息的结果：先前写入的记录和现在的月合计。
+func (s *Service) duplicate(ctx context.Context, rule model.Rule, entries []model.Entry) (Result, error) {
+	res := Result{Rule: rule, Entries: entries, Totals: map[string]int64{}, Duplicate: true}
+	if len(entries) == 0 {
+		return res, nil
+	}
+	if r, ok := s.Catalog.Rule(entries[0].RuleCode); ok {
+		res.Rule = r
+	}
+	byMonth := map[model.Month][]string{}
+	for _, e := range entries {
+		byMonth[e.Month] = append(byMonth[e.Month], e.StaffID)
+	}
+	for m, ids := range byMonth {
+		t, err := s.Ledger.MonthTotals(ctx, m, ids)
+		if err != nil {
+			return Result{}, unavailable(err, "台账暂时读不到，请稍后发“查”核对。")
+		}
+		for _, id := range ids {
+			res.Totals[id] = t[id]
+		}
+	}
+	return res, nil
+}
+
+// Revoke 撤销编号为 id 的记录（id 为 0 时撤销操作人自己最近一条未撤销的记录），并通知被记录人。
+// 只有主管、所长、管理员可以撤销，且只能撤销自己管理范围内人员的记录（管理员不限）。
+// 返回撤销后的记录和此人该月新的合计。
+func (s *Service) Revoke(ctx context.Context, actor model.Staff, msg model.Message, id int64, reason string) (model.Entry, int64, error) {
+	if !actor.CanRecord() {
+		return model.Entry{}, 0, model.Errorf(model.EFORBIDDEN, "只有主管、所长和管理员可以撤销记录。")
+	}
+	var e model.Entry
+	if id == 0 {
+		list, err := s.Ledger.Entries(ctx, model.EntryFilter{ActorID: actor.UserID, Desc: true, Limit: 1})
+		if err != nil {
+			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
+		}
+		if len(list) == 0 {
+			return model.Entry{}, 0, model.Errorf(model.ENOTFOUND, "您还没有可撤销的记录。要撤销别人记的，请写编号：撤销 12")
+		}
+		e = list[0]
+	} else {
+		var err error
+		e, err = s.Ledger.Entry(ctx, id)
+		switch model.ErrorCode(err) {
+		case "":
+		case model.ENOTFOUND:
+			return model.Entry{}, 0, model.Errorf(model.ENOTFOUND, "没有编号为 #%d 的记录。发“查 姓名”可以看到编号。", id)
+		default:
+			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
+		}
+	}
+	if e.Revoked() {
+		return model.Entry{}, 0, model.Errorf(model.ECONFLICT, "#%d 已于 %s 被%s撤销，不用再撤。",
+			e.ID, e.Revocation.CreatedAt.In(s.loc()).Format("1月2日 15:04"), e.Revocation.ActorName)
+	}
+	if actor.Role != model.RoleAdmin {
+		target, err := s.Staff.Staff(ctx, e.StaffID)
+		switch model.ErrorCode(err) {
+		case "":
+		case model.ENOTFOUND:
+			target = model.Staff{UserID: e.StaffID, Name: e.StaffName, Branch: e.Branch}
+		default:
+			return model.Entry{}, 0, unavailable(err, "花名册暂时读不到，请稍后再试。")
+		}
+		if !actor.Manages(target) {
+			return model.Entry{}, 0, model.Errorf(model.EFORBIDDEN, "#%d 是%s（%s）的记录，不在您的管理范围内，不能撤销。", e.ID, e.StaffName, e.Branch)
+		}
+	}
+	totals, err := s.Ledger.MonthTotals(ctx, e.Month, []string{e.StaffID})
+	if err != nil {
+		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
+	}
+	after := totals[e.StaffID] - e.Amount
+	rev := model.Revocation{EntryID: e.ID, ActorID: actor.UserID, ActorName: actor.Name, MsgKey: msg.Key, Reason: reason}
+	out, err := s.Ledger.Revoke(ctx, model.RevokeRequest{Msg: msg, Revocation: rev, Notice: revokeNotice(e, rev, e.Month, after)})
+	switch model.ErrorCode(err) {
+	case "":
+		return out, after, nil
+	case model.EDUPLICATE:
+		// 同一条消息重复到达：撤销已经做过，返回现状。
+		cur, err := s.Ledger.Entry(ctx, e.ID)
+		if err != nil {
+			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
+		}
+		t, err := s.Ledger.MonthTotals(ctx, e.Month, []string{e.StaffID})
+		if err != nil {
+			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
+		}
+		return cur, t[e.StaffID], nil
+	case model.ENOTFOUND, model.ECONFLICT:
+		return model.Entry{}, 0, err
+	}
+	return model.Entry{}, 0, unavailable(err, "台账暂时写不进去，本次没有撤销，请稍后再试。")
+}
+
+// Query 返回 who 在 month 的记录和合计；who 为空表示操作人自己，month 为零值表示本月。
+// 员工只能查自己；主管、所长查管理范围内的人；管理员查所有人。
+func (s *Service) Query(ctx context.Context, actor model.Staff, who string, month model.Month) (Statement, error) {
+	if month.IsZero() {
+		month = s.Month()
+	}
+	target := actor
+	if strings.TrimSpace(who) != "" {
+		var err error
+		target, err = s.Resolve(ctx, actor, who)
+		if err != nil {
+			return Statement{}, err
+		}
+	}
+	if !actor.CanView(target) {
+		if actor.Role == model.RoleStaff {
+			return Statement{}, model.Errorf(model.EFORBIDDEN, "员工只能查看自己的记录，发“查”即可。")
+		}
+		return Statement{}, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，不能查看。", target.Name, target.Branch)
+	}
+	entries, err := s.Ledger.Entries(ctx, model.EntryFilter{StaffID: target.UserID, Month: month, IncludeRevoked: true})
+	if err != nil {
+		return Statement{}, unavailable(err, "台账暂时读不到，请稍后再试。")
+	}
+	st := Statement{Staff: target, Month: month, Entries: entries}
+	for _, e := range entries {
+		if e.Revoked() {
+			st.Revoked++
+			continue
+		}
+		st.Total += e.Amount
+	}
+	return st, nil
+}
+
+// nothingWritten 在用户错误的提示后补一句“本次没有记录。”，让对方知道一个人也没记。
+func nothingWritten(err error) error {
+	var e *model.Error
+	if !errors.As(err, &e) || e.Code == model.EUNAVAILABLE || e.Code == model.EINTERNAL {
+		return err
+	}
+	return &model.Error{Code: e.Code, Message: e.Message + "本次没有记录。", Err: e.Err}
+}
+
+// unavailable 保留存储已给出的基础设施错误；其他错误（包括普通 error）包装成 EUNAVAILABLE。
+// 用户错误（如 ENOTFOUND）原样返回。
+func unavailable(err error, msg string) error {
+	switch model.ErrorCode(err) {
+	case model.EUNAVAILABLE:
+		return err
+	case model.EINTERNAL:
+		return model.Wrap(model.EUNAVAILABLE, err, "%s", msg)
+	}
+	return err
+}
+
+func verbOf(k model.RuleKind) string {
+	if k == model.Reward {
+		return "奖"
+	}
+	return "扣"
+}
+
+func exampleWord(k model.RuleKind) string {
+	if k == model.Reward {
+		return "信息采纳"
+	}
+	return "迟到"
+}

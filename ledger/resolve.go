@@ -1,0 +1,153 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// reNameID 匹配“姓名(工号)”；全角括号在这里也接受（bot.Parse 会统一成半角）。
+var reNameID = regexp.MustCompile(`^(.*?)\s*[(（]\s*([^()（）]+?)\s*[)）]$`)
+
+// Resolve 把 who（姓名、工号，或“姓名(工号)”）解析成花名册中的一个人。
+//
+// 先在操作人的可见范围内找（actor.CanView：本人，以及主管、所长、管理员管理的人），再在全体中找：
+//   - 谁也不匹配：ENOTFOUND，附上最接近的姓名；
+//   - 范围内匹配到多人：EAMBIGUOUS，列出各人的 姓名(工号)·网点，请对方写“姓名(工号)”；
+//   - 只在范围外匹配到：EFORBIDDEN，说明是谁、不在其范围内。
+//
+// 在职的人优先；只有已停用的人匹配时也返回他（查询历史用），记录时由 Record 拒绝。
+func (s *Service) Resolve(ctx context.Context, actor model.Staff, who string) (model.Staff, error) {
+	all, err := s.Staff.ListStaff(ctx)
+	if err != nil {
+		return model.Staff{}, unavailable(err, "花名册暂时读不到，请稍后再试。")
+	}
+	return resolveIn(all, actor, who)
+}
+
+func resolveIn(all []model.Staff, actor model.Staff, who string) (model.Staff, error) {
+	who = strings.TrimSpace(who)
+	if who == "" {
+		return model.Staff{}, model.Errorf(model.EINVALID, "请写上姓名或工号。")
+	}
+	name, id := who, ""
+	if m := reNameID.FindStringSubmatch(who); m != nil {
+		name, id = strings.TrimSpace(m[1]), m[2]
+	}
+
+	var matches []model.Staff
+	if id != "" {
+		// 姓名(工号)：工号是身份，姓名必须对得上（防止写错人）。
+		for _, st := range all {
+			if strings.EqualFold(st.UserID, id) {
+				if name != "" && st.Name != name {
+					return model.Staff{}, model.Errorf(model.EINVALID, "工号 %s 是%s，不是“%s”。请核对后重写。", st.UserID, st.Name, name)
+				}
+				matches = append(matches, st)
+			}
+		}
+		if len(matches) == 0 {
+			return model.Staff{}, notFound(all, actor, who, name)
+		}
+	} else {
+		// 工号精确匹配优先（工号唯一），否则按姓名。
+		for _, st := range all {
+			if strings.EqualFold(st.UserID, who) {
+				matches = append(matches, st)
+			}
+		}
+		if len(matches) == 0 {
+			for _, st := range all {
+				if st.Name == who {
+					matches = append(matches, st)
+				}
+			}
+		}
+		if len(matches) == 0 {
+			return model.Staff{}, notFound(all, actor, who, who)
+		}
+	}
+
+	// 在职优先。
+	active := filter(matches, func(st model.Staff) bool { return st.Active })
+	if len(active) > 0 {
+		matches = active
+	}
+	inScope := filter(matches, actor.CanView)
+	switch {
+	case len(inScope) == 1:
+		return inScope[0], nil
+	case len(inScope) > 1:
+		list := make([]string, 0, len(inScope))
+		for _, st := range inScope {
+			list = append(list, st.Display()+"·"+st.Branch)
+		}
+		return model.Staff{}, model.Errorf(model.EAMBIGUOUS,
+			"有 %d 位“%s”：%s。请写成 姓名(工号)，例如 %s。",
+			len(inScope), who, strings.Join(list, "、"), inScope[0].Display())
+	}
+	if len(matches) == 1 {
+		st := matches[0]
+		if actor.Role == model.RoleStaff {
+			return model.Staff{}, model.Errorf(model.EFORBIDDEN, "员工只能查看自己的记录。")
+		}
+		return model.Staff{}, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，不能操作。", st.Name, st.Branch)
+	}
+	branches := make([]string, 0, len(matches))
+	for _, st := range matches {
+		branches = append(branches, st.Branch)
+	}
+	if actor.Role == model.RoleStaff {
+		return model.Staff{}, model.Errorf(model.EFORBIDDEN, "员工只能查看自己的记录。")
+	}
+	return model.Staff{}, model.Errorf(model.EFORBIDDEN, "“%s”（%s）都不在您的管理范围内，不能操作。", who, strings.Join(branches, "、"))
+}
+
+// notFound 生成“没有找到”的提示，附上最接近的姓名（范围内的人排在前面）。
+func notFound(all []model.Staff, actor model.Staff, who, name string) error {
+	var names []string
+	seen := map[string]bool{}
+	for _, st := range all {
+		if st.Active && !seen[st.Name] {
+			seen[st.Name] = true
+			names = append(names, st.Name)
+		}
+	}
+	var hints []string
+	for _, n := range model.Closest(name, names, 5) {
+		var in, out []string
+		for _, st := range all {
+			if st.Active && st.Name == n {
+				label := fmt.Sprintf("%s（%s）", st.Name, st.Branch)
+				if actor.CanView(st) {
+					in = append(in, label)
+				} else {
+					out = append(out, label)
+				}
+			}
+		}
+		hints = append(hints, in...)
+		hints = append(hints, out...)
+	}
+	if len(hints) > 5 {
+		hints = hints[:5]
+	}
+	msg := fmt.Sprintf("没有找到“%s”。", who)
+	if len(hints) > 0 {
+		return model.Errorf(model.ENOTFOUND, "%s您是不是要找：%s？", msg, strings.Join(hints, "、"))
+	}
+	return model.Errorf(model.ENOTFOUND, "%s请核对姓名，或写工号。", msg)
+}
+
+func filter(ss []model.Staff, keep func(model.Staff) bool) []model.Staff {
+	var out []model.Staff
+	for _, s := range ss {
+		if keep(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
