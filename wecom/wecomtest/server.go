@@ -1,0 +1,284 @@
+// Package wecomtest 提供测试用的假企业微信：一个本地 HTTP 服务器（获取 token、发送应用消息、故障注入），
+// 以及与被测代码无关、只用标准库写成的回调请求加密和被动回复解密，用于端到端测试 /wecom/callback。
+package wecomtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// 假服务器默认接受的企业 ID 和 Secret。
+const (
+	CorpID = "wwtestcorp0000001"
+	Secret = "test-secret-DO-NOT-LOG"
+)
+
+// SentMessage 是假服务器收到并“送达”的一条应用消息。
+type SentMessage struct {
+	ToUser                 string
+	MsgType                string
+	AgentID                string
+	Content                string // text.content 或 markdown.content
+	EnableDuplicateCheck   int
+	DuplicateCheckInterval int
+	Token                  string // 调用时用的 access_token
+	Raw                    json.RawMessage
+}
+
+// Server 是假企业微信 API。方法可并发调用。
+type Server struct {
+	t   testing.TB
+	srv *httptest.Server
+
+	mu           sync.Mutex
+	now          func() time.Time
+	tokenSeq     int
+	tokenFetches int
+	sendCalls    int
+	valid        map[string]bool // 当前有效的 token
+	failNext     int
+	failCode     int
+	outage       bool
+	invalidUsers map[string]bool
+	messages     []SentMessage
+	duplicates   int
+	dedup        map[string]time.Time // 重复检查：内容键 → 首次送达时间
+}
+
+// NewServer 启动假企业微信，测试结束时关闭。它接受 CorpID 和 Secret。
+func NewServer(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{
+		t:            t,
+		now:          time.Now,
+		valid:        map[string]bool{},
+		invalidUsers: map[string]bool{},
+		dedup:        map[string]time.Time{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/cgi-bin/gettoken", s.handleToken)
+	mux.HandleFunc("/cgi-bin/message/send", s.handleSend)
+	s.srv = httptest.NewServer(mux)
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// URL 返回服务器地址（用作 APIBase）。
+func (s *Server) URL() string { return s.srv.URL }
+
+// SetNow 替换服务器的时钟（用于重复检查的时间窗口）。
+func (s *Server) SetNow(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// FailNext 让接下来 n 次发送调用返回 errcode（如 -1、45009、81013）。
+func (s *Server) FailNext(n int, errcode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext, s.failCode = n, errcode
+}
+
+// Outage 开启或结束故障：期间所有接口答 HTTP 503。
+func (s *Server) Outage(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outage = on
+}
+
+// ExpireToken 让已发出的 token 全部失效：下次用旧 token 发送得到 40014。
+func (s *Server) ExpireToken() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.valid = map[string]bool{}
+}
+
+// InvalidUsers 把这些 userid 标为不存在：全部接收人无效时答 81013，部分无效时在 invaliduser 中列出。
+func (s *Server) InvalidUsers(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		s.invalidUsers[strings.ToLower(id)] = true
+	}
+}
+
+// Messages 返回已送达的消息（不含被重复检查丢弃的）。
+func (s *Server) Messages() []SentMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]SentMessage(nil), s.messages...)
+}
+
+// TokenFetches 返回成功获取 token 的次数。
+func (s *Server) TokenFetches() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenFetches
+}
+
+// SendCalls 返回发送接口被调用的次数（含失败的）。
+func (s *Server) SendCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sendCalls
+}
+
+// Duplicates 返回被重复消息检查丢弃的次数。
+func (s *Server) Duplicates() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.duplicates
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, map[string]any{"errcode": code, "errmsg": msg})
+}
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.outage {
+		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	q := r.URL.Query()
+	if q.Get("corpid") != CorpID {
+		writeErr(w, 40013, "invalid corpid")
+		return
+	}
+	if q.Get("corpsecret") != Secret {
+		writeErr(w, 40001, "invalid credential, access_token is invalid or not latest")
+		return
+	}
+	s.tokenSeq++
+	s.tokenFetches++
+	tok := "tok-" + strconv.Itoa(s.tokenSeq)
+	s.valid[tok] = true
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "access_token": tok, "expires_in": 7200})
+}
+
+func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sendCalls++
+	if s.outage {
+		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if r.Method != http.MethodPost {
+		writeErr(w, 43002, "require POST method")
+		return
+	}
+	tok := r.URL.Query().Get("access_token")
+	if tok == "" {
+		writeErr(w, 41001, "access_token missing")
+		return
+	}
+	if !s.valid[tok] {
+		writeErr(w, 40014, "invalid access_token")
+		return
+	}
+	if s.failNext > 0 {
+		s.failNext--
+		writeErr(w, s.failCode, fmt.Sprintf("injected failure %d", s.failCode))
+		return
+	}
+	var req struct {
+		ToUser                 string `json:"touser"`
+		MsgType                string `json:"msgtype"`
+		AgentID                any    `json:"agentid"`
+		EnableDuplicateCheck   int    `json:"enable_duplicate_check"`
+		DuplicateCheckInterval int    `json:"duplicate_check_interval"`
+		Text                   *struct {
+			Content string `json:"content"`
+		} `json:"text"`
+		Markdown *struct {
+			Content string `json:"content"`
+		} `json:"markdown"`
+	}
+	var raw json.RawMessage
+	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil {
+		writeErr(w, 47001, "data format error")
+		return
+	}
+	if err := json.Unmarshal(raw, &req); err != nil {
+		writeErr(w, 47001, "data format error")
+		return
+	}
+	agent := fmt.Sprint(req.AgentID)
+	if req.AgentID == nil || agent == "" {
+		writeErr(w, 40056, "invalid agentid")
+		return
+	}
+	var content string
+	switch req.MsgType {
+	case "text":
+		if req.Text != nil {
+			content = req.Text.Content
+		}
+	case "markdown":
+		if req.Markdown != nil {
+			content = req.Markdown.Content
+		}
+	default:
+		writeErr(w, 40008, "invalid message type")
+		return
+	}
+	if content == "" {
+		writeErr(w, 44004, "empty content")
+		return
+	}
+	var okUsers, badUsers []string
+	for _, u := range strings.Split(req.ToUser, "|") {
+		if u == "" {
+			continue
+		}
+		if s.invalidUsers[strings.ToLower(u)] {
+			badUsers = append(badUsers, strings.ToLower(u))
+		} else {
+			okUsers = append(okUsers, u)
+		}
+	}
+	if len(okUsers) == 0 {
+		writeErr(w, 81013, "user & party & tag all invalid")
+		return
+	}
+	msgid := "msg-" + strconv.Itoa(s.sendCalls)
+	if req.EnableDuplicateCheck == 1 {
+		interval := req.DuplicateCheckInterval
+		if interval <= 0 {
+			interval = 1800
+		}
+		key := req.ToUser + "\x00" + req.MsgType + "\x00" + agent + "\x00" + content
+		if first, seen := s.dedup[key]; seen && s.now().Sub(first) < time.Duration(interval)*time.Second {
+			s.duplicates++
+			writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": msgid})
+			return
+		}
+		s.dedup[key] = s.now()
+	}
+	s.messages = append(s.messages, SentMessage{
+		ToUser:                 req.ToUser,
+		MsgType:                req.MsgType,
+		AgentID:                agent,
+		Content:                content,
+		EnableDuplicateCheck:   req.EnableDuplicateCheck,
+		DuplicateCheckInterval: req.DuplicateCheckInterval,
+		Token:                  tok,
+		Raw:                    raw,
+	})
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "invaliduser": strings.Join(badUsers, "|"), "msgid": msgid})
+}
