@@ -1,0 +1,311 @@
+// Package outbox 是通知发件箱的发送进程：从数据库领取到期的通知，交给 Notifier 送出，
+// 按结果标记已送达、稍后重试或放弃。通知先在记账的同一事务里入队，再由这里投递，
+// 所以企业微信故障、进程重启、令牌提前失效都不会丢通知；领取带租约，多个副本同时运行时
+// 每条通知只交给一个发送进程。
+package outbox
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// 默认参数。
+const (
+	DefaultBatch       = 20
+	DefaultLease       = 2 * time.Minute
+	DefaultMaxAttempts = 20
+	DefaultPerMinute   = 25 // 企业微信限每应用每成员每分钟 30 条，超出的被静默丢弃
+	// storeTimeout 是送出之后记录结果的时限：即使进程正在退出也要把结果写回，免得重发。
+	storeTimeout = 10 * time.Second
+	maxErrorText = 500
+)
+
+// Worker 是发送进程。零值字段取默认值：Now 为 time.Now，Log 为 slog.Default()，
+// Batch 20，Lease 2 分钟，MaxAttempts 20，Backoff 从 5 秒起翻倍、最长 10 分钟，PerMinute 25。
+// 一个 Worker 可以反复调用 RunOnce，但不要复制。
+type Worker struct {
+	Store    model.Outbox
+	Notifier model.Notifier
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Batch 是每次领取的条数。
+	Batch int
+	// Lease 是领取后的租约：进程中途退出时，租约过期后通知可被别的发送进程重新领取。
+	// 应长于送出一批所需的时间。
+	Lease time.Duration
+	// MaxAttempts 是放弃前的最多尝试次数（含因限速顺延的次数）。
+	MaxAttempts int
+	// Backoff 返回第 attempt 次失败后的等待时间（attempt 从 1 起）。
+	Backoff func(attempt int) time.Duration
+	// PerMinute 是每个接收人每分钟最多送出的条数；超出的顺延，不丢弃。只在本进程内计数。
+	PerMinute int
+
+	mu        sync.Mutex
+	sends     map[string][]time.Time // 接收人 → 最近一分钟内的送出时间（升序）
+	lastPrune time.Time
+}
+
+// DefaultBackoff 从 5 秒起每次翻倍，最长 10 分钟。
+func DefaultBackoff(attempt int) time.Duration {
+	const first, limit = 5 * time.Second, 10 * time.Minute
+	if attempt < 1 {
+		attempt = 1
+	}
+	if attempt > 12 {
+		return limit
+	}
+	return min(first<<(attempt-1), limit)
+}
+
+func (w *Worker) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+func (w *Worker) log() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.Default()
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func (w *Worker) backoff(attempt int) time.Duration {
+	if w.Backoff != nil {
+		return w.Backoff(attempt)
+	}
+	return DefaultBackoff(attempt)
+}
+
+// errStopped 表示 ctx 结束，批次中途停下；已领取未处理的通知在租约过期后由别人接手。
+var errStopped = errors.New("outbox: 发送进程停止")
+
+// RunOnce 领取一批到期的通知并逐条送出，返回送达的条数。
+// 送达 → 按 Notifier.Status() 完成；永久错误或尝试次数已到 MaxAttempts → 标记放弃；
+// 其他错误 → 按 Backoff 稍后重试；超出接收人每分钟限额 → 顺延，不算失败。
+// ctx 结束时停止，返回 ctx 的错误；存储出错时停止并返回该错误。
+func (w *Worker) RunOnce(ctx context.Context) (sent int, err error) {
+	sent, _, err = w.runOnce(ctx)
+	return sent, err
+}
+
+func (w *Worker) runOnce(ctx context.Context) (sent, claimed int, err error) {
+	if w.Store == nil || w.Notifier == nil {
+		return 0, 0, model.Errorf(model.EINTERNAL, "发送进程缺少发件箱或发送方式。")
+	}
+	now := w.now()
+	batch := orDefault(w.Batch, DefaultBatch)
+	notices, err := w.Store.Claim(ctx, now, now.Add(orDefault(w.Lease, DefaultLease)), batch)
+	if err != nil {
+		return 0, 0, err
+	}
+	for i, n := range notices {
+		if ctx.Err() == nil {
+			var ok bool
+			ok, err = w.deliver(ctx, n)
+			if ok {
+				sent++
+			}
+			if err == nil {
+				continue
+			}
+		}
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		// 停下：还没碰过的通知放回待发，让别的发送进程马上能领；
+		// 正在送的那条结果不明，留给租约过期后重领。
+		w.release(notices[i+1:])
+		if errors.Is(err, errStopped) {
+			err = ctx.Err()
+		}
+		return sent, len(notices), err
+	}
+	return sent, len(notices), nil
+}
+
+// deliver 送出一条通知并记录结果。ok 表示已送达；err 非空表示应停止本批。
+func (w *Worker) deliver(ctx context.Context, n model.Notice) (ok bool, err error) {
+	log := w.log().With("notice", n.ID, "key", n.Key)
+	now := w.now()
+	if until, limited := w.reserve(n.ToUser, now); limited {
+		log.Info("接收人本分钟通知已达上限，顺延", "until", until)
+		return false, w.retry(n, until, "接收人每分钟通知已达上限，顺延到下一分钟")
+	}
+	sendErr := w.Notifier.Send(ctx, n)
+	if sendErr != nil && ctx.Err() != nil {
+		log.Info("发送进程停止，这条通知留待租约过期后重发", "err", sendErr)
+		return false, errStopped
+	}
+	now = w.now()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	maxAttempts := orDefault(w.MaxAttempts, DefaultMaxAttempts)
+	switch {
+	case sendErr == nil:
+		if err := w.Store.Complete(sctx, n.ID, w.Notifier.Status(), now, ""); err != nil {
+			log.Error("通知已送出，但没能记下结果；租约过期后可能重发", "err", err)
+			return true, err
+		}
+		return true, nil
+	case model.IsPermanent(sendErr) || n.Attempts >= maxAttempts:
+		log.Error("通知发送失败，已放弃，需要人工处理", "attempts", n.Attempts, "err", sendErr)
+		if err := w.Store.Complete(sctx, n.ID, model.NoticeFailed, now, errText(sendErr)); err != nil {
+			log.Error("没能把通知标记为放弃", "err", err)
+			return false, err
+		}
+		return false, nil
+	default:
+		next := now.Add(w.backoff(n.Attempts))
+		log.Warn("通知发送失败，稍后重试", "attempts", n.Attempts, "next", next, "err", sendErr)
+		return false, w.retry(n, next, errText(sendErr))
+	}
+}
+
+func (w *Worker) retry(n model.Notice, next time.Time, lastErr string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := w.Store.Retry(ctx, n.ID, next, lastErr); err != nil {
+		w.log().Error("没能把通知放回待发；租约过期后会重新领取", "notice", n.ID, "err", err)
+		return err
+	}
+	return nil
+}
+
+// release 把领取了但还没处理的通知放回待发，立即可领。
+func (w *Worker) release(ns []model.Notice) {
+	now := w.now()
+	for _, n := range ns {
+		if err := w.retry(n, now, n.LastError); err != nil {
+			return
+		}
+	}
+}
+
+func errText(err error) string {
+	s := err.Error()
+	if len(s) > maxErrorText {
+		s = strings.ToValidUTF8(s[:maxErrorText], "") + "…"
+	}
+	return s
+}
+
+// reserve 检查 toUser 中每个接收人最近一分钟的送出数；都有余量时记下这次送出并返回 false，
+// 否则返回最早可以再送的时间和 true（什么也不记）。
+func (w *Worker) reserve(toUser string, now time.Time) (until time.Time, limited bool) {
+	limit := orDefault(w.PerMinute, DefaultPerMinute)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sends == nil {
+		w.sends = map[string][]time.Time{}
+	}
+	windowStart := now.Add(-time.Minute)
+	if now.Sub(w.lastPrune) > time.Minute {
+		for u, ts := range w.sends {
+			if len(ts) == 0 || !ts[len(ts)-1].After(windowStart) {
+				delete(w.sends, u)
+			}
+		}
+		w.lastPrune = now
+	}
+	users := recipients(toUser)
+	for _, u := range users {
+		ts := w.sends[u]
+		i := 0
+		for i < len(ts) && !ts[i].After(windowStart) {
+			i++
+		}
+		ts = ts[i:]
+		w.sends[u] = ts
+		if len(ts) >= limit {
+			// 窗口里第 len-limit+1 条过了一分钟，就又有一个空位。
+			if t := ts[len(ts)-limit].Add(time.Minute); t.After(until) {
+				until = t
+			}
+			limited = true
+		}
+	}
+	if limited {
+		return until, true
+	}
+	for _, u := range users {
+		w.sends[u] = append(w.sends[u], now)
+	}
+	return time.Time{}, false
+}
+
+// recipients 拆分 "a|b" 形式的接收人。
+func recipients(toUser string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, u := range strings.Split(toUser, "|") {
+		u = strings.TrimSpace(u)
+		if u != "" && !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Run 每隔 every 运行一次 RunOnce，直到 ctx 结束；领满一批时不等待，接着领下一批。
+// 出错只记日志，下一轮再试。
+func (w *Worker) Run(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = time.Second
+	}
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		sent, claimed, err := w.runOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			w.log().Error("发送通知出错，稍后再试", "err", err)
+		} else if sent > 0 {
+			w.log().Debug("已发送通知", "sent", sent)
+		}
+		if err == nil && claimed >= orDefault(w.Batch, DefaultBatch) {
+			t.Reset(0)
+		} else {
+			t.Reset(every)
+		}
+	}
+}
+
+// LogNotifier 把通知写进日志而不发出，用于未配置企业微信时试用。
+type LogNotifier struct{ Log *slog.Logger }
+
+// Send 把通知（接收人、标题、正文）写成一行日志。
+func (l LogNotifier) Send(ctx context.Context, n model.Notice) error {
+	log := l.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log.InfoContext(ctx, "通知（未配置企业微信，只写日志）",
+		"key", n.Key, "to", n.ToUser, "title", n.Title, "body", n.Body)
+	return nil
+}
+
+// Status 返回 model.NoticeLogged。
+func (LogNotifier) Status() model.NoticeStatus { return model.NoticeLogged }

@@ -1,0 +1,414 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/store"
+)
+
+var (
+	t0    = time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)
+	quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+)
+
+// openOutbox 在一个全新的 MariaDB 库上打开发件箱。
+func openOutbox(t *testing.T) model.Outbox {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, testenv.MySQL(t), quiet)
+	if err != nil {
+		t.Fatalf("store.Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func enqueue(t *testing.T, ob model.Outbox, key, to string, next time.Time) {
+	t.Helper()
+	n := model.Notice{Key: key, ToUser: to, Format: model.FormatText, Title: "扣款通知", Body: "正文 " + key, NextAt: next}
+	if err := ob.Enqueue(context.Background(), n); err != nil {
+		t.Fatalf("Enqueue(%s): %v", key, err)
+	}
+}
+
+// byKey 按 Key 取全部通知。
+func byKey(t *testing.T, ob model.Outbox) map[string]model.Notice {
+	t.Helper()
+	ns, err := ob.Notices(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]model.Notice{}
+	for _, n := range ns {
+		out[n.Key] = n
+	}
+	return out
+}
+
+// clock 是可拨动的时钟。
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+type permanentErr struct{ msg string }
+
+func (e permanentErr) Error() string   { return e.msg }
+func (e permanentErr) Permanent() bool { return true }
+
+// scripted 是按剧本返回结果的 Notifier：plan[key] 依次给出每次调用的错误，用完后成功。
+// block 为真时 Send 一直等到 ctx 结束（模拟发送中途进程退出）。
+type scripted struct {
+	mu      sync.Mutex
+	plan    map[string][]error
+	calls   map[string]int
+	ok      map[string]int
+	status  model.NoticeStatus
+	block   bool
+	started chan string
+}
+
+func newScripted(plan map[string][]error) *scripted {
+	if plan == nil {
+		plan = map[string][]error{}
+	}
+	return &scripted{plan: plan, calls: map[string]int{}, ok: map[string]int{}, status: model.NoticeSent}
+}
+
+func (s *scripted) Send(ctx context.Context, n model.Notice) error {
+	s.mu.Lock()
+	s.calls[n.Key]++
+	var err error
+	if p := s.plan[n.Key]; len(p) > 0 {
+		err, s.plan[n.Key] = p[0], p[1:]
+	}
+	block := s.block
+	s.mu.Unlock()
+	if block {
+		s.started <- n.Key
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	if err == nil {
+		s.mu.Lock()
+		s.ok[n.Key]++
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *scripted) Status() model.NoticeStatus { return s.status }
+
+func (s *scripted) okCount(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ok[key]
+}
+
+func runOnce(t *testing.T, w *Worker, wantSent int) {
+	t.Helper()
+	sent, err := w.RunOnce(context.Background())
+	if err != nil {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	if sent != wantSent {
+		t.Fatalf("RunOnce 送出 %d 条，应为 %d", sent, wantSent)
+	}
+}
+
+func TestRunOnceOutcomes(t *testing.T) {
+	temp := errors.New("企业微信繁忙 errcode=-1")
+	tests := []struct {
+		name        string
+		plan        []error
+		maxAttempts int
+		// rounds 是各轮运行时刻（相对 t0）和该轮应送达的条数。
+		rounds       []round
+		wantStatus   model.NoticeStatus
+		wantAttempts int
+		wantCalls    int
+		wantLastErr  string
+	}{
+		{
+			name:         "success",
+			rounds:       []round{{0, 1}, {time.Hour, 0}},
+			wantStatus:   model.NoticeSent,
+			wantAttempts: 1, wantCalls: 1,
+		},
+		{
+			name: "temporary failure retried after backoff then sent",
+			plan: []error{temp, temp},
+			// 第 1 次失败后等 5 秒，第 2 次失败后等 10 秒。
+			rounds:       []round{{0, 0}, {4 * time.Second, 0}, {5 * time.Second, 0}, {14 * time.Second, 0}, {15 * time.Second, 1}},
+			wantStatus:   model.NoticeSent,
+			wantAttempts: 3, wantCalls: 3,
+		},
+		{
+			name:         "permanent failure gives up at once",
+			plan:         []error{permanentErr{"81013 接收人全部无效"}},
+			rounds:       []round{{0, 0}, {time.Hour, 0}},
+			wantStatus:   model.NoticeFailed,
+			wantAttempts: 1, wantCalls: 1,
+			wantLastErr: "81013",
+		},
+		{
+			name:         "gives up after max attempts",
+			plan:         []error{temp, temp, temp, temp},
+			maxAttempts:  3,
+			rounds:       []round{{0, 0}, {time.Minute, 0}, {2 * time.Minute, 0}, {time.Hour, 0}},
+			wantStatus:   model.NoticeFailed,
+			wantAttempts: 3, wantCalls: 3,
+			wantLastErr: "errcode=-1",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ob := openOutbox(t)
+			enqueue(t, ob, "entry:1", "zhangsan", t0)
+			nf := newScripted(map[string][]error{"entry:1": tt.plan})
+			clk := &clock{}
+			w := &Worker{Store: ob, Notifier: nf, Now: clk.Now, Log: quiet, MaxAttempts: tt.maxAttempts}
+			for _, r := range tt.rounds {
+				clk.Set(t0.Add(r.at))
+				runOnce(t, w, r.sent)
+			}
+			n := byKey(t, ob)["entry:1"]
+			if n.Status != tt.wantStatus || n.Attempts != tt.wantAttempts || nf.calls["entry:1"] != tt.wantCalls {
+				t.Errorf("状态 %s、尝试 %d 次、调用 %d 次；应为 %s、%d、%d",
+					n.Status, n.Attempts, nf.calls["entry:1"], tt.wantStatus, tt.wantAttempts, tt.wantCalls)
+			}
+			if !strings.Contains(n.LastError, tt.wantLastErr) {
+				t.Errorf("LastError = %q，应含 %q", n.LastError, tt.wantLastErr)
+			}
+			if tt.wantStatus != model.NoticeFailed && n.SentAt == nil {
+				t.Errorf("送达后 SentAt 为空")
+			}
+		})
+	}
+}
+
+type round struct {
+	at   time.Duration
+	sent int
+}
+
+func TestDefaultBackoff(t *testing.T) {
+	tests := []struct {
+		attempt int
+		want    time.Duration
+	}{
+		{0, 5 * time.Second}, {1, 5 * time.Second}, {2, 10 * time.Second}, {3, 20 * time.Second},
+		{7, 320 * time.Second}, {8, 10 * time.Minute}, {100, 10 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.attempt), func(t *testing.T) {
+			if got := DefaultBackoff(tt.attempt); got != tt.want {
+				t.Errorf("DefaultBackoff(%d) = %v, want %v", tt.attempt, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTwoWorkersSendEachNoticeOnce(t *testing.T) {
+	t.Parallel()
+	ob := openOutbox(t)
+	const total = 60
+	for i := range total {
+		enqueue(t, ob, fmt.Sprintf("entry:%d", i), fmt.Sprintf("u%d", i), t0)
+	}
+	nf := newScripted(nil)
+	clk := &clock{t: t0.Add(time.Second)}
+	var wg sync.WaitGroup
+	for range 2 {
+		w := &Worker{Store: ob, Notifier: nf, Now: clk.Now, Log: quiet, Batch: 4}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				sent, err := w.RunOnce(context.Background())
+				if err != nil {
+					t.Errorf("RunOnce: %v", err)
+					return
+				}
+				if sent == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range total {
+		key := fmt.Sprintf("entry:%d", i)
+		if c := nf.okCount(key); c != 1 {
+			t.Errorf("%s 送出 %d 次，应为 1 次", key, c)
+		}
+	}
+	ns, err := ob.Notices(context.Background(), model.NoticeSent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ns) != total {
+		t.Errorf("已送达 %d 条，应为 %d", len(ns), total)
+	}
+}
+
+func TestCrashMidBatchNothingLostOrDoubled(t *testing.T) {
+	t.Parallel()
+	ob := openOutbox(t)
+	for _, k := range []string{"entry:1", "entry:2", "entry:3"} {
+		enqueue(t, ob, k, "zhangsan", t0)
+	}
+	clk := &clock{t: t0}
+	lease := time.Minute
+
+	// 第一个发送进程领了一批，送第一条时被停掉。
+	crashed := newScripted(nil)
+	crashed.block, crashed.started = true, make(chan string, 1)
+	w1 := &Worker{Store: ob, Notifier: crashed, Now: clk.Now, Log: quiet, Lease: lease}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := w1.RunOnce(ctx)
+		done <- err
+	}()
+	inflight := <-crashed.started
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("被停掉的 RunOnce 返回 %v，应为 context.Canceled", err)
+	}
+	if n := byKey(t, ob)[inflight]; n.Status != model.NoticeSending {
+		t.Fatalf("正在送的 %s 状态 %s，应仍为 sending（租约未过期）", inflight, n.Status)
+	}
+
+	// 新的发送进程：没碰过的两条马上能送，正在送的那条等租约过期。
+	nf := newScripted(nil)
+	w2 := &Worker{Store: ob, Notifier: nf, Now: clk.Now, Log: quiet, Lease: lease}
+	runOnce(t, w2, 2)
+	if nf.okCount(inflight) != 0 {
+		t.Fatalf("租约未过期就重发了 %s", inflight)
+	}
+	clk.Set(t0.Add(lease + time.Second))
+	runOnce(t, w2, 1)
+	clk.Set(t0.Add(24 * time.Hour))
+	runOnce(t, w2, 0)
+
+	for k, n := range byKey(t, ob) {
+		if n.Status != model.NoticeSent || nf.okCount(k) != 1 {
+			t.Errorf("%s 状态 %s、送出 %d 次；应为 sent、1 次", k, n.Status, nf.okCount(k))
+		}
+	}
+}
+
+func TestPerRecipientRateLimitDefers(t *testing.T) {
+	t.Parallel()
+	ob := openOutbox(t)
+	for i := range 3 {
+		enqueue(t, ob, fmt.Sprintf("zs:%d", i), "zhangsan", t0)
+	}
+	enqueue(t, ob, "both", "lisi|zhangsan", t0) // 张三已满，整条顺延
+	enqueue(t, ob, "zs:3", "zhangsan", t0)
+	enqueue(t, ob, "ls:0", "lisi", t0) // 李四不受张三影响
+	nf := newScripted(nil)
+	clk := &clock{t: t0}
+	w := &Worker{Store: ob, Notifier: nf, Now: clk.Now, Log: quiet, PerMinute: 3}
+
+	runOnce(t, w, 4)
+	got := byKey(t, ob)
+	for _, k := range []string{"both", "zs:3"} {
+		n := got[k]
+		if n.Status != model.NoticePending || !n.NextAt.Equal(t0.Add(time.Minute)) || nf.calls[k] != 0 {
+			t.Errorf("%s 状态 %s、下次 %v、已调用 %d 次；应顺延到 %v 且未发送", k, n.Status, n.NextAt, nf.calls[k], t0.Add(time.Minute))
+		}
+	}
+	clk.Set(t0.Add(30 * time.Second))
+	runOnce(t, w, 0)
+	clk.Set(t0.Add(time.Minute))
+	runOnce(t, w, 2)
+	for k, n := range byKey(t, ob) {
+		if n.Status != model.NoticeSent || nf.okCount(k) != 1 {
+			t.Errorf("%s 状态 %s、送出 %d 次；应为 sent、1 次", k, n.Status, nf.okCount(k))
+		}
+	}
+}
+
+func TestRunDrainsFullBatchesWithoutWaiting(t *testing.T) {
+	t.Parallel()
+	ob := openOutbox(t)
+	for i := range 5 {
+		enqueue(t, ob, fmt.Sprintf("entry:%d", i), fmt.Sprintf("u%d", i), time.Now().Add(-time.Second))
+	}
+	nf := newScripted(nil)
+	w := &Worker{Store: ob, Notifier: nf, Log: quiet, Batch: 2}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		w.Run(ctx, time.Hour) // 一小时一轮：只有领满即续领才能很快送完
+		close(stopped)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ns, err := ob.Notices(context.Background(), model.NoticeSent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ns) == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10 秒内只送达 %d 条，应为 5", len(ns))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("ctx 结束后 Run 没有返回")
+	}
+}
+
+func TestLogNotifier(t *testing.T) {
+	t.Parallel()
+	ob := openOutbox(t)
+	enqueue(t, ob, "entry:7", "zhangsan", t0)
+	var buf bytes.Buffer
+	w := &Worker{Store: ob, Notifier: LogNotifier{Log: slog.New(slog.NewTextHandler(&buf, nil))}, Now: func() time.Time { return t0 }, Log: quiet}
+	runOnce(t, w, 1)
+	if n := byKey(t, ob)["entry:7"]; n.Status != model.NoticeLogged {
+		t.Errorf("状态 %s，应为 logged", n.Status)
+	}
+	line := buf.String()
+	if strings.Count(line, "\n") != 1 {
+		t.Fatalf("应写一行日志：\n%s", line)
+	}
+	for _, want := range []string{"to=zhangsan", "扣款通知", "正文 entry:7"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("日志缺少 %q：%s", want, line)
+		}
+	}
+}
