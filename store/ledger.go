@@ -1,0 +1,351 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+var (
+	// errDupMsg 表示消息 Key 已登记过；只在事务内部使用。
+	errDupMsg = errors.New("store: message already recorded")
+	// errRevokedMeanwhile 表示撤销时撞上了另一条同时写入的撤销。
+	errRevokedMeanwhile = errors.New("store: entry revoked concurrently")
+)
+
+const msgNotRecorded = "本次没有记录"
+
+// insertMessage 登记消息；Key 已存在时返回 errDupMsg。
+func insertMessage(tx *gorm.DB, m model.Message, at time.Time) error {
+	err := tx.Create(&messageRow{
+		MsgKey:     m.Key,
+		FromUser:   truncate(m.From, sizeID),
+		Text:       truncate(m.Text, 4000),
+		ReceivedAt: at,
+	}).Error
+	if isDuplicate(err) {
+		return errDupMsg
+	}
+	return err
+}
+
+func checkMsg(m model.Message) error {
+	if strings.TrimSpace(m.Key) == "" {
+		return model.Errorf(model.EINVALID, "消息缺少标识，无法记录。")
+	}
+	if utf8.RuneCountInString(m.Key) > sizeKey {
+		return model.Errorf(model.EINVALID, "消息标识太长，无法记录。")
+	}
+	return nil
+}
+
+func checkEntry(e model.Entry) error {
+	switch {
+	case e.StaffID == "" || utf8.RuneCountInString(e.StaffID) > sizeID:
+		return model.Errorf(model.EINVALID, "记录缺少被记录人的工号，本次没有记录。")
+	case e.ActorID == "" || utf8.RuneCountInString(e.ActorID) > sizeID:
+		return model.Errorf(model.EINVALID, "记录缺少记录人的工号，本次没有记录。")
+	case e.RuleCode == "" || utf8.RuneCountInString(e.RuleCode) > sizeID:
+		return model.Errorf(model.EINVALID, "记录缺少规则编码，本次没有记录。")
+	case e.Month.IsZero() || e.Month.Month < 1 || e.Month.Month > 12:
+		return model.Errorf(model.EINVALID, "记录缺少考核月份，本次没有记录。")
+	case utf8.RuneCountInString(e.Branch) > sizeName:
+		return model.Errorf(model.EINVALID, "网点名太长，本次没有记录。")
+	}
+	return nil
+}
+
+// Record 在一个事务里登记消息、写入记录和通知。消息 Key 已登记过时返回 EDUPLICATE，
+// 连同该消息先前写入的记录，什么也不新写。Notices[i] 属于 Entries[i]，其 Key、Title、Body
+// 中的 "{id}" 换成记录编号。数据库不可用时返回 EUNAVAILABLE，什么也没写。
+func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entry, error) {
+	if err := checkMsg(req.Msg); err != nil {
+		return nil, err
+	}
+	if len(req.Notices) > len(req.Entries) {
+		return nil, model.Errorf(model.EINVALID, "通知比记录多，本次没有记录。")
+	}
+	for _, e := range req.Entries {
+		if err := checkEntry(e); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range req.Notices {
+		if err := checkNotice(n); err != nil {
+			return nil, err
+		}
+	}
+	var out []model.Entry
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		out = out[:0]
+		at := now()
+		if err := insertMessage(tx, req.Msg, at); err != nil {
+			return err
+		}
+		for i, e := range req.Entries {
+			e.MsgKey = req.Msg.Key
+			e.CreatedAt = at
+			e.Revocation = nil
+			row := entryToRow(e)
+			row.ID = 0
+			// 逐条插入：各库的批量插入不保证返回连续的自增编号。
+			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+			e.ID = row.ID
+			out = append(out, e)
+			if i < len(req.Notices) {
+				if err := enqueue(tx, withID(req.Notices[i], e.ID), at); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errDupMsg) {
+		prev, perr := db.EntriesByMsg(ctx, req.Msg.Key)
+		if perr != nil {
+			return nil, perr
+		}
+		return prev, model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
+	}
+	if err != nil {
+		return nil, db.fail(err, msgNotRecorded)
+	}
+	return out, nil
+}
+
+// withID 把通知 Key、Title、Body 中的 "{id}" 换成记录编号。
+func withID(n model.Notice, id int64) model.Notice {
+	s := strconv.FormatInt(id, 10)
+	n.Key = strings.ReplaceAll(n.Key, "{id}", s)
+	n.Title = strings.ReplaceAll(n.Title, "{id}", s)
+	n.Body = strings.ReplaceAll(n.Body, "{id}", s)
+	return n
+}
+
+// Revoke 在一个事务里登记消息、写入撤销记录和通知，返回撤销后的记录。记录不存在返回
+// ENOTFOUND；已撤销返回 ECONFLICT（连同记录）；消息重复返回 EDUPLICATE（连同记录当前状态）。
+// 同一记录同时被撤销多次，只有一次成功。
+func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry, error) {
+	if err := checkMsg(req.Msg); err != nil {
+		return model.Entry{}, err
+	}
+	id := req.Revocation.EntryID
+	if id <= 0 {
+		return model.Entry{}, model.Errorf(model.EINVALID, "要撤销的记录编号有误。")
+	}
+	if req.Notice.Key != "" {
+		if err := checkNotice(req.Notice); err != nil {
+			return model.Entry{}, err
+		}
+	}
+	var out model.Entry
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		at := now()
+		if err := insertMessage(tx, req.Msg, at); err != nil {
+			return err
+		}
+		var er entryRow
+		err := tx.Where("id = ?", id).Take(&er).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return notFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		out = entryFromRow(er)
+		var prev []revocationRow
+		if err := tx.Where("entry_id = ?", id).Limit(1).Find(&prev).Error; err != nil {
+			return err
+		}
+		if len(prev) > 0 {
+			out.Revocation = revocationFromRow(prev[0])
+			return db.revokedErr(out)
+		}
+		rev := req.Revocation
+		rr := revocationRow{
+			EntryID:   id,
+			ActorID:   truncate(rev.ActorID, sizeID),
+			ActorName: truncate(rev.ActorName, sizeName),
+			MsgKey:    req.Msg.Key,
+			Reason:    truncate(rev.Reason, sizeNote),
+			CreatedAt: at,
+		}
+		if err := tx.Create(&rr).Error; err != nil {
+			if isDuplicate(err) {
+				return errRevokedMeanwhile
+			}
+			return err
+		}
+		out.Revocation = revocationFromRow(rr)
+		if req.Notice.Key != "" {
+			if err := enqueue(tx, withID(req.Notice, id), at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.Is(err, errDupMsg):
+		e, gerr := db.Entry(ctx, id)
+		if gerr != nil && model.ErrorCode(gerr) != model.ENOTFOUND {
+			return model.Entry{}, gerr
+		}
+		return e, model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
+	case errors.Is(err, errRevokedMeanwhile):
+		e, gerr := db.Entry(ctx, id)
+		if gerr != nil {
+			return model.Entry{}, gerr
+		}
+		return e, db.revokedErr(e)
+	case model.ErrorCode(err) == model.ECONFLICT:
+		return out, err
+	}
+	return model.Entry{}, db.fail(err, "没有撤销")
+}
+
+func notFound(id int64) error {
+	return model.Errorf(model.ENOTFOUND, "没有编号为 %d 的记录。", id)
+}
+
+// revokedErr 说明记录已于何时被谁撤销。
+func (db *DB) revokedErr(e model.Entry) error {
+	r := e.Revocation
+	if r == nil {
+		return model.Errorf(model.ECONFLICT, "记录 %d 已被撤销。", e.ID)
+	}
+	who := r.ActorName
+	if who == "" {
+		who = r.ActorID
+	}
+	return model.Errorf(model.ECONFLICT, "记录 %d 已于 %s 被 %s 撤销。", e.ID, r.CreatedAt.In(db.loc).Format("2006-01-02 15:04"), who)
+}
+
+// entryJoin 是 entries 左连接 revocations 的一行。
+type entryJoin struct {
+	Entry      entryRow `gorm:"embedded"`
+	RID        *int64
+	RActorID   *string
+	RActorName *string
+	RMsgKey    *string
+	RReason    *string
+	RCreatedAt *time.Time
+}
+
+func (j entryJoin) entry() model.Entry {
+	e := entryFromRow(j.Entry)
+	if j.RID != nil {
+		e.Revocation = &model.Revocation{
+			EntryID:   j.Entry.ID,
+			ActorID:   deref(j.RActorID),
+			ActorName: deref(j.RActorName),
+			MsgKey:    deref(j.RMsgKey),
+			Reason:    deref(j.RReason),
+		}
+		if j.RCreatedAt != nil {
+			e.Revocation.CreatedAt = j.RCreatedAt.UTC()
+		}
+	}
+	return e
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// joined 返回 entries e 左连接 revocations r 的查询。
+func (db *DB) joined(ctx context.Context) *gorm.DB {
+	return db.g.WithContext(ctx).Table("entries AS e").
+		Select("e.*, r.id AS r_id, r.actor_id AS r_actor_id, r.actor_name AS r_actor_name, " +
+			"r.msg_key AS r_msg_key, r.reason AS r_reason, r.created_at AS r_created_at").
+		Joins("LEFT JOIN revocations r ON r.entry_id = e.id")
+}
+
+func (db *DB) scanEntries(q *gorm.DB, what string) ([]model.Entry, error) {
+	var rows []entryJoin
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, db.fail(err, what)
+	}
+	out := make([]model.Entry, len(rows))
+	for i, r := range rows {
+		out[i] = r.entry()
+	}
+	return out, nil
+}
+
+// Entry 按编号取记录（含撤销信息）；找不到返回 ENOTFOUND。
+func (db *DB) Entry(ctx context.Context, id int64) (model.Entry, error) {
+	es, err := db.scanEntries(db.joined(ctx).Where("e.id = ?", id).Limit(1), "没能读取记录")
+	if err != nil {
+		return model.Entry{}, err
+	}
+	if len(es) == 0 {
+		return model.Entry{}, notFound(id)
+	}
+	return es[0], nil
+}
+
+// Entries 按条件列出记录（含撤销信息），默认按编号升序。
+func (db *DB) Entries(ctx context.Context, f model.EntryFilter) ([]model.Entry, error) {
+	q := db.joined(ctx)
+	if f.StaffID != "" {
+		q = q.Where("e.staff_id = ?", f.StaffID)
+	}
+	if f.ActorID != "" {
+		q = q.Where("e.actor_id = ?", f.ActorID)
+	}
+	if !f.Month.IsZero() {
+		q = q.Where("e.month = ?", f.Month.String())
+	}
+	if !f.IncludeRevoked {
+		q = q.Where("r.id IS NULL")
+	}
+	q = q.Order(clause.OrderByColumn{Column: clause.Column{Table: "e", Name: "id"}, Desc: f.Desc})
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	return db.scanEntries(q, "没能读取记录")
+}
+
+// EntriesByMsg 返回某条消息写入的记录（含撤销信息），按编号升序。
+func (db *DB) EntriesByMsg(ctx context.Context, msgKey string) ([]model.Entry, error) {
+	return db.scanEntries(db.joined(ctx).Where("e.msg_key = ?", msgKey).Order("e.id"), "没能读取记录")
+}
+
+// MonthTotals 返回各人某月未撤销记录的合计（元）；staffIDs 为空表示全部人员。
+// 没有记录的人不在结果里。
+func (db *DB) MonthTotals(ctx context.Context, m model.Month, staffIDs []string) (map[string]int64, error) {
+	q := db.g.WithContext(ctx).Table("entries AS e").
+		Select("e.staff_id AS staff_id, SUM(e.amount) AS total").
+		Joins("LEFT JOIN revocations r ON r.entry_id = e.id").
+		Where("e.month = ? AND r.id IS NULL", m.String())
+	if len(staffIDs) > 0 {
+		q = q.Where("e.staff_id IN ?", staffIDs)
+	}
+	var rows []struct {
+		StaffID string
+		Total   int64
+	}
+	if err := q.Group("e.staff_id").Scan(&rows).Error; err != nil {
+		return nil, db.fail(err, "没能计算合计")
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.StaffID] = r.Total
+	}
+	return out, nil
+}

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+func checkNotice(n model.Notice) error {
+	switch {
+	case n.Key == "" || utf8.RuneCountInString(n.Key) > sizeKey:
+		return model.Errorf(model.EINVALID, "通知缺少标识或标识太长，没有入队。")
+	case n.ToUser == "" || utf8.RuneCountInString(n.ToUser) > sizeToUser:
+		return model.Errorf(model.EINVALID, "通知缺少接收人或接收人太多，没有入队。")
+	}
+	return nil
+}
+
+// enqueue 在 tx 中插入通知；Key 已存在时什么也不做。
+func enqueue(tx *gorm.DB, n model.Notice, at time.Time) error {
+	row := noticeToRow(n, at)
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
+}
+
+// Enqueue 入队一条通知；Key 已存在时什么也不做（返回 nil）。Status 为空视为待发，
+// NextAt 为零视为立即可发。
+func (db *DB) Enqueue(ctx context.Context, n model.Notice) error {
+	if err := checkNotice(n); err != nil {
+		return err
+	}
+	if err := enqueue(db.g.WithContext(ctx), n, now()); err != nil {
+		return db.fail(err, "通知没有入队")
+	}
+	return nil
+}
+
+// Claim 领取至多 limit 条到期的通知（待发且 next_at<=now，或发送中但租约已过期），
+// 标记为发送中、租约至 leaseUntil、尝试次数加一，按编号升序返回。多个发送进程同时领取时，
+// 每条通知只交给其中一个：MySQL 用 SELECT … FOR UPDATE SKIP LOCKED，SQLite 靠单写事务。
+func (db *DB) Claim(ctx context.Context, at, leaseUntil time.Time, limit int) ([]model.Notice, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	at, leaseUntil = utc(at), utc(leaseUntil)
+	var rows []noticeRow
+	var opts []*sql.TxOptions
+	if db.dialect == DialectMySQL {
+		opts = append(opts, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		rows = rows[:0]
+		q := tx.Model(&noticeRow{}).
+			Where("(status = ? AND next_at <= ?) OR (status = ? AND lease_until < ?)",
+				string(model.NoticePending), at, string(model.NoticeSending), at).
+			Order("id").Limit(limit)
+		if db.dialect == DialectMySQL {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		var ids []int64
+		if err := q.Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := tx.Model(&noticeRow{}).Where("id IN ?", ids).Updates(map[string]any{
+			"status":      string(model.NoticeSending),
+			"lease_until": leaseUntil,
+			"attempts":    gorm.Expr("attempts + 1"),
+		}).Error; err != nil {
+			return err
+		}
+		return tx.Where("id IN ?", ids).Order("id").Find(&rows).Error
+	}, opts...)
+	if err != nil {
+		return nil, db.fail(err, "没能领取待发通知")
+	}
+	out := make([]model.Notice, len(rows))
+	for i, r := range rows {
+		out[i] = noticeFromRow(r)
+	}
+	return out, nil
+}
+
+// Complete 把通知标记为最终状态（sent、logged 或 failed），记下时间和最近一次错误。
+// 通知不存在返回 ENOTFOUND。
+func (db *DB) Complete(ctx context.Context, id int64, status model.NoticeStatus, at time.Time, lastErr string) error {
+	switch status {
+	case model.NoticeSent, model.NoticeLogged, model.NoticeFailed:
+	default:
+		return model.Errorf(model.EINVALID, "通知的最终状态“%s”无效。", status)
+	}
+	t := utc(at)
+	return db.updateNotice(ctx, id, map[string]any{
+		"status":      string(status),
+		"sent_at":     &t,
+		"lease_until": nil,
+		"last_error":  truncate(lastErr, sizeError),
+	})
+}
+
+// Retry 记一次失败：放回待发，next 之后再试。通知不存在返回 ENOTFOUND。
+func (db *DB) Retry(ctx context.Context, id int64, next time.Time, lastErr string) error {
+	return db.updateNotice(ctx, id, map[string]any{
+		"status":      string(model.NoticePending),
+		"next_at":     utc(next),
+		"lease_until": nil,
+		"last_error":  truncate(lastErr, sizeError),
+	})
+}
+
+func (db *DB) updateNotice(ctx context.Context, id int64, set map[string]any) error {
+	g := db.g.WithContext(ctx)
+	res := g.Model(&noticeRow{}).Where("id = ?", id).Updates(set)
+	if res.Error != nil {
+		return db.fail(res.Error, "通知状态没有更新")
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	// MySQL 对值未变的行报告 0 行受影响，再确认一次是否存在。
+	var n int64
+	if err := g.Model(&noticeRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return db.fail(err, "通知状态没有更新")
+	}
+	if n == 0 {
+		return model.Errorf(model.ENOTFOUND, "没有编号为 %d 的通知。", id)
+	}
+	return nil
+}
+
+// Notices 列出通知，按编号升序；status 为空表示全部。
+func (db *DB) Notices(ctx context.Context, status model.NoticeStatus) ([]model.Notice, error) {
+	q := db.g.WithContext(ctx).Order("id")
+	if status != "" {
+		q = q.Where("status = ?", string(status))
+	}
+	var rows []noticeRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, db.fail(err, "没能读取通知")
+	}
+	out := make([]model.Notice, len(rows))
+	for i, r := range rows {
+		out[i] = noticeFromRow(r)
+	}
+	return out, nil
+}

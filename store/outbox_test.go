@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+var t0 = time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)
+
+func plain(key string, next time.Time) model.Notice {
+	return model.Notice{Key: key, ToUser: "zhangsan", Format: model.FormatText, Body: "正文 " + key, NextAt: next}
+}
+
+func keys(ns []model.Notice) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = n.Key
+	}
+	return out
+}
+
+func TestOutboxEnqueueOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		db := openDB(t, dsn)
+		ctx := context.Background()
+		if err := db.Enqueue(ctx, plain("entry:1", t0)); err != nil {
+			t.Fatal(err)
+		}
+		second := plain("entry:1", t0)
+		second.Body = "另一份正文"
+		if err := db.Enqueue(ctx, second); err != nil {
+			t.Fatalf("同 Key 再入队应返回 nil：%v", err)
+		}
+		ns, err := db.Notices(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ns) != 1 || ns[0].Body != "正文 entry:1" || ns[0].Status != model.NoticePending || !ns[0].NextAt.Equal(t0) {
+			t.Errorf("通知 = %+v，想要一条原正文的待发通知", ns)
+		}
+		wantCode(t, db.Enqueue(ctx, model.Notice{Key: "x"}), model.EINVALID)
+	})
+}
+
+func TestOutboxClaimLifecycle(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		db := openDB(t, dsn)
+		ctx := context.Background()
+		for _, n := range []model.Notice{plain("due:1", t0.Add(-time.Minute)), plain("due:2", t0), plain("later", t0.Add(time.Hour))} {
+			if err := db.Enqueue(ctx, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lease := t0.Add(30 * time.Second)
+
+		got, err := db.Claim(ctx, t0, lease, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(keys(got)) != "[due:1 due:2]" {
+			t.Fatalf("第一次领取 %v，想要 [due:1 due:2]（later 未到期）", keys(got))
+		}
+		for _, n := range got {
+			if n.Status != model.NoticeSending || n.Attempts != 1 {
+				t.Errorf("领取后 %s 状态 %s 尝试 %d", n.Key, n.Status, n.Attempts)
+			}
+		}
+		// 租约内再领：什么也领不到。
+		if again, _ := db.Claim(ctx, t0.Add(10*time.Second), lease, 10); len(again) != 0 {
+			t.Errorf("租约内又领到了 %v", keys(again))
+		}
+		// due:1 送达；due:2 失败，一分钟后再试。
+		sentAt := t0.Add(time.Second)
+		if err := db.Complete(ctx, got[0].ID, model.NoticeSent, sentAt, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Retry(ctx, got[1].ID, t0.Add(time.Minute), "企业微信 -1 系统繁忙"); err != nil {
+			t.Fatal(err)
+		}
+		sent, _ := db.Notices(ctx, model.NoticeSent)
+		if len(sent) != 1 || sent[0].SentAt == nil || !sent[0].SentAt.Equal(sentAt) || sent[0].SentAt.Location() != time.UTC {
+			t.Errorf("已送达 = %+v", sent)
+		}
+		pending, _ := db.Notices(ctx, model.NoticePending)
+		if len(pending) != 2 || pending[0].Key != "due:2" || pending[0].LastError != "企业微信 -1 系统繁忙" || !pending[0].NextAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("待发 = %+v", pending)
+		}
+		// 重试时间未到不领；到了再领，尝试次数累加。
+		if early, _ := db.Claim(ctx, t0.Add(59*time.Second), t0.Add(2*time.Minute), 10); len(early) != 0 {
+			t.Errorf("重试时间未到就领到了 %v", keys(early))
+		}
+		retry, _ := db.Claim(ctx, t0.Add(time.Minute), t0.Add(2*time.Minute), 10)
+		if len(retry) != 1 || retry[0].Key != "due:2" || retry[0].Attempts != 2 {
+			t.Fatalf("重试领取 = %+v", retry)
+		}
+		// 进程领取后退出：租约过期后别人可以再领。
+		if early, _ := db.Claim(ctx, t0.Add(119*time.Second), t0.Add(3*time.Minute), 10); len(early) != 0 {
+			t.Errorf("租约未过期就被再领：%v", keys(early))
+		}
+		re, _ := db.Claim(ctx, t0.Add(121*time.Second), t0.Add(3*time.Minute), 10)
+		if len(re) != 1 || re[0].Key != "due:2" || re[0].Attempts != 3 {
+			t.Errorf("租约过期后再领 = %+v", re)
+		}
+		if err := db.Complete(ctx, re[0].ID, model.NoticeFailed, t0.Add(122*time.Second), "接收人无效"); err != nil {
+			t.Fatal(err)
+		}
+		if failed, _ := db.Notices(ctx, model.NoticeFailed); len(failed) != 1 || failed[0].LastError != "接收人无效" {
+			t.Errorf("放弃的通知 = %+v", failed)
+		}
+		// limit 生效。
+		for i := range 5 {
+			db.Enqueue(ctx, plain(fmt.Sprintf("bulk:%d", i), t0))
+		}
+		if some, _ := db.Claim(ctx, t0.Add(time.Hour), t0.Add(2*time.Hour), 3); len(some) != 3 || some[0].Key != "later" {
+			t.Errorf("limit 3 领到 %v", keys(some))
+		}
+
+		wantCode(t, db.Complete(ctx, 99999, model.NoticeSent, t0, ""), model.ENOTFOUND)
+		wantCode(t, db.Retry(ctx, 99999, t0, ""), model.ENOTFOUND)
+		wantCode(t, db.Complete(ctx, got[0].ID, model.NoticePending, t0, ""), model.EINVALID)
+	})
+}
+
+func TestOutboxConcurrentClaim(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		dbs := []*DB{openDB(t, dsn), openDB(t, dsn)}
+		ctx := context.Background()
+		const total = 60
+		for i := range total {
+			if err := dbs[0].Enqueue(ctx, plain(fmt.Sprintf("n:%d", i), t0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// 两个“发送进程”各 3 个协程，每次领 4 条，直到领空。
+		var mu sync.Mutex
+		seen := map[int64]int{}
+		var wg sync.WaitGroup
+		for w := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				db := dbs[w%2]
+				for {
+					got, err := db.Claim(ctx, t0.Add(time.Second), t0.Add(time.Hour), 4)
+					if err != nil {
+						t.Errorf("Claim: %v", err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, n := range got {
+						seen[n.ID]++
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if len(seen) != total {
+			t.Errorf("领到 %d 条不同的通知，想要 %d", len(seen), total)
+		}
+		for id, c := range seen {
+			if c != 1 {
+				t.Errorf("通知 %d 被领了 %d 次", id, c)
+			}
+		}
+	})
+}

@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// 列宽。超长的自由文本（备注、错误说明）在写入前截断；身份类字段超长则报错。
+const (
+	sizeID     = 64
+	sizeName   = 64
+	sizeKey    = 191
+	sizeNote   = 500
+	sizeTitle  = 200
+	sizeError  = 1000
+	sizeScope  = 1000
+	sizeToUser = 1000
+)
+
+// staffRow 是 staff 表的一行。
+type staffRow struct {
+	UserID     string    `gorm:"column:userid;primaryKey;size:64"`
+	Name       string    `gorm:"size:64;not null;index"`
+	Branch     string    `gorm:"size:64;not null;index"`
+	BranchKind string    `gorm:"size:16;not null"`
+	Role       string    `gorm:"size:16;not null"`
+	Scope      string    `gorm:"size:1000;not null"`
+	Active     bool      `gorm:"not null"`
+	CreatedAt  time.Time `gorm:"precision:6;not null"`
+	UpdatedAt  time.Time `gorm:"precision:6;not null"`
+}
+
+func (staffRow) TableName() string { return "staff" }
+
+// branchRow 是 branches 表的一行。
+type branchRow struct {
+	Name string `gorm:"primaryKey;size:64"`
+	Kind string `gorm:"size:16;not null"`
+}
+
+func (branchRow) TableName() string { return "branches" }
+
+// messageRow 登记每次写台账所来自的消息；msg_key 唯一，是“同一消息只处理一次”的最终保证。
+type messageRow struct {
+	MsgKey     string    `gorm:"column:msg_key;primaryKey;size:191"`
+	FromUser   string    `gorm:"size:64;not null"`
+	Text       string    `gorm:"type:text"`
+	ReceivedAt time.Time `gorm:"precision:6;not null"`
+}
+
+func (messageRow) TableName() string { return "messages" }
+
+// entryRow 是台账 entries 表的一行，写入后不再修改。
+type entryRow struct {
+	ID        int64     `gorm:"primaryKey;autoIncrement;index:idx_entries_actor,priority:2"`
+	StaffID   string    `gorm:"size:64;not null;index:idx_entries_staff_month,priority:1"`
+	StaffName string    `gorm:"size:64;not null"`
+	Branch    string    `gorm:"size:64;not null"`
+	RuleCode  string    `gorm:"size:64;not null"`
+	RuleName  string    `gorm:"size:200;not null"`
+	Kind      string    `gorm:"size:16;not null"`
+	Amount    int64     `gorm:"not null"`
+	Note      string    `gorm:"size:500;not null"`
+	ActorID   string    `gorm:"size:64;not null;index:idx_entries_actor,priority:1"`
+	ActorName string    `gorm:"size:64;not null"`
+	MsgKey    string    `gorm:"size:191;not null;index"`
+	Month     string    `gorm:"type:char(7);not null;index:idx_entries_staff_month,priority:2"`
+	CreatedAt time.Time `gorm:"precision:6;not null"`
+}
+
+func (entryRow) TableName() string { return "entries" }
+
+// revocationRow 是 revocations 表的一行；entry_id 唯一，一条记录只能撤销一次。
+type revocationRow struct {
+	ID        int64     `gorm:"primaryKey;autoIncrement"`
+	EntryID   int64     `gorm:"not null;uniqueIndex"`
+	ActorID   string    `gorm:"size:64;not null"`
+	ActorName string    `gorm:"size:64;not null"`
+	MsgKey    string    `gorm:"size:191;not null;index"`
+	Reason    string    `gorm:"size:500;not null"`
+	CreatedAt time.Time `gorm:"precision:6;not null"`
+}
+
+func (revocationRow) TableName() string { return "revocations" }
+
+// noticeRow 是发件箱 notices 表的一行。
+type noticeRow struct {
+	ID         int64      `gorm:"primaryKey;autoIncrement"`
+	Key        string     `gorm:"column:key;size:191;not null;uniqueIndex"`
+	ToUser     string     `gorm:"size:1000;not null"`
+	Format     string     `gorm:"size:16;not null"`
+	Title      string     `gorm:"size:200;not null"`
+	Body       string     `gorm:"type:text"`
+	Status     string     `gorm:"size:16;not null;index:idx_notices_status_next,priority:1"`
+	Attempts   int        `gorm:"not null"`
+	NextAt     time.Time  `gorm:"precision:6;not null;index:idx_notices_status_next,priority:2"`
+	LeaseUntil *time.Time `gorm:"precision:6"`
+	LastError  string     `gorm:"size:1000;not null"`
+	CreatedAt  time.Time  `gorm:"precision:6;not null"`
+	SentAt     *time.Time `gorm:"precision:6"`
+}
+
+func (noticeRow) TableName() string { return "notices" }
+
+// migrate 建表、补列、补索引。两个副本同时启动时建表可能撞车，失败后重试一次。
+func (db *DB) migrate(ctx context.Context) error {
+	g := db.g.WithContext(ctx)
+	if db.dialect == DialectMySQL {
+		g = g.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
+	}
+	models := []any{&staffRow{}, &branchRow{}, &messageRow{}, &entryRow{}, &revocationRow{}, &noticeRow{}}
+	err := g.AutoMigrate(models...)
+	if err != nil {
+		time.Sleep(200 * time.Millisecond)
+		err = g.AutoMigrate(models...)
+	}
+	return err
+}
+
+// truncate 把 s 截到至多 n 个字符（按 rune）。
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func staffFromRow(r staffRow) model.Staff {
+	var scope []string
+	if r.Scope != "" {
+		scope = strings.Split(r.Scope, ",")
+	}
+	return model.Staff{
+		UserID:     r.UserID,
+		Name:       r.Name,
+		Branch:     r.Branch,
+		BranchKind: model.BranchKind(r.BranchKind),
+		Role:       model.Role(r.Role),
+		Scope:      scope,
+		Active:     r.Active,
+	}
+}
+
+func parseMonth(s string) model.Month {
+	var y, m int
+	if _, err := fmt.Sscanf(s, "%d-%d", &y, &m); err != nil {
+		return model.Month{}
+	}
+	return model.Month{Year: y, Month: time.Month(m)}
+}
+
+func entryToRow(e model.Entry) entryRow {
+	return entryRow{
+		ID:        e.ID,
+		StaffID:   e.StaffID,
+		StaffName: truncate(e.StaffName, sizeName),
+		Branch:    e.Branch,
+		RuleCode:  e.RuleCode,
+		RuleName:  truncate(e.RuleName, 200),
+		Kind:      string(e.Kind),
+		Amount:    e.Amount,
+		Note:      truncate(e.Note, sizeNote),
+		ActorID:   e.ActorID,
+		ActorName: truncate(e.ActorName, sizeName),
+		MsgKey:    e.MsgKey,
+		Month:     e.Month.String(),
+		CreatedAt: utc(e.CreatedAt),
+	}
+}
+
+func entryFromRow(r entryRow) model.Entry {
+	return model.Entry{
+		ID:        r.ID,
+		StaffID:   r.StaffID,
+		StaffName: r.StaffName,
+		Branch:    r.Branch,
+		RuleCode:  r.RuleCode,
+		RuleName:  r.RuleName,
+		Kind:      model.RuleKind(r.Kind),
+		Amount:    r.Amount,
+		Note:      r.Note,
+		ActorID:   r.ActorID,
+		ActorName: r.ActorName,
+		MsgKey:    r.MsgKey,
+		Month:     parseMonth(r.Month),
+		CreatedAt: r.CreatedAt.UTC(),
+	}
+}
+
+func revocationFromRow(r revocationRow) *model.Revocation {
+	return &model.Revocation{
+		EntryID:   r.EntryID,
+		ActorID:   r.ActorID,
+		ActorName: r.ActorName,
+		MsgKey:    r.MsgKey,
+		Reason:    r.Reason,
+		CreatedAt: r.CreatedAt.UTC(),
+	}
+}
+
+func noticeToRow(n model.Notice, created time.Time) noticeRow {
+	status := n.Status
+	if status == "" {
+		status = model.NoticePending
+	}
+	next := created
+	if !n.NextAt.IsZero() {
+		next = utc(n.NextAt)
+	}
+	format := n.Format
+	if format == "" {
+		format = model.FormatText
+	}
+	r := noticeRow{
+		Key:       n.Key,
+		ToUser:    n.ToUser,
+		Format:    format,
+		Title:     truncate(n.Title, sizeTitle),
+		Body:      n.Body,
+		Status:    string(status),
+		Attempts:  n.Attempts,
+		NextAt:    next,
+		LastError: truncate(n.LastError, sizeError),
+		CreatedAt: created,
+	}
+	if n.SentAt != nil {
+		t := utc(*n.SentAt)
+		r.SentAt = &t
+	}
+	return r
+}
+
+func noticeFromRow(r noticeRow) model.Notice {
+	n := model.Notice{
+		ID:        r.ID,
+		Key:       r.Key,
+		ToUser:    r.ToUser,
+		Format:    r.Format,
+		Title:     r.Title,
+		Body:      r.Body,
+		Status:    model.NoticeStatus(r.Status),
+		Attempts:  r.Attempts,
+		NextAt:    r.NextAt.UTC(),
+		LastError: r.LastError,
+		CreatedAt: r.CreatedAt.UTC(),
+	}
+	if r.SentAt != nil {
+		t := r.SentAt.UTC()
+		n.SentAt = &t
+	}
+	return n
+}

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// UpsertRoster 在一个事务里按 userid 新增或更新全部人员；任何一行有误则整体不写，
+// 错误说明是第几个人、哪个工号。同一网点在名单里出现两种类型是 EINVALID。
+// 名单改变了某网点的类型时，该网点其他在册人员的网点类型一并更新。
+func (db *DB) UpsertRoster(ctx context.Context, staff []model.Staff) (added, updated int, err error) {
+	if len(staff) == 0 {
+		return 0, 0, model.Errorf(model.EINVALID, "花名册里没有人员，什么也没有写入。")
+	}
+	rows := make([]staffRow, 0, len(staff))
+	ids := make([]string, 0, len(staff))
+	seen := make(map[string]int, len(staff))
+	kinds := map[string]model.BranchKind{}
+	var branchOrder []string
+	ts := now()
+	for i, s := range staff {
+		s.UserID = strings.TrimSpace(s.UserID)
+		s.Name = strings.TrimSpace(s.Name)
+		s.Branch = strings.TrimSpace(s.Branch)
+		where := func(e error) error {
+			return model.Wrap(model.EINVALID, e, "花名册第 %d 人（%s）：%s", i+1, s.UserID, model.ErrorMessage(e))
+		}
+		if err := s.Validate(); err != nil {
+			return 0, 0, where(err)
+		}
+		kind, _ := model.ParseBranchKind(string(s.BranchKind))
+		role, _ := model.ParseRole(string(s.Role))
+		switch {
+		case utf8.RuneCountInString(s.UserID) > sizeID:
+			return 0, 0, where(model.Errorf(model.EINVALID, "工号超过 %d 个字符", sizeID))
+		case utf8.RuneCountInString(s.Name) > sizeName:
+			return 0, 0, where(model.Errorf(model.EINVALID, "姓名超过 %d 个字符", sizeName))
+		case utf8.RuneCountInString(s.Branch) > sizeName:
+			return 0, 0, where(model.Errorf(model.EINVALID, "网点名超过 %d 个字符", sizeName))
+		}
+		if j, dup := seen[s.UserID]; dup {
+			return 0, 0, model.Errorf(model.EINVALID, "花名册第 %d 人和第 %d 人的工号都是 %s，工号不能重复。", j+1, i+1, s.UserID)
+		}
+		seen[s.UserID] = i
+		if k, ok := kinds[s.Branch]; ok && k != kind {
+			return 0, 0, model.Errorf(model.EINVALID, "网点“%s”在花名册里既是%s又是%s（第 %d 人，%s），请统一网点类型后重新导入。",
+				s.Branch, k.Label(), kind.Label(), i+1, s.UserID)
+		} else if !ok {
+			kinds[s.Branch] = kind
+			branchOrder = append(branchOrder, s.Branch)
+		}
+		var scope []string
+		for _, b := range s.Scope {
+			if b = strings.TrimSpace(b); b != "" {
+				if strings.Contains(b, ",") {
+					return 0, 0, where(model.Errorf(model.EINVALID, "管理范围里的网点名不能含逗号"))
+				}
+				scope = append(scope, b)
+			}
+		}
+		scopeStr := strings.Join(scope, ",")
+		if utf8.RuneCountInString(scopeStr) > sizeScope {
+			return 0, 0, where(model.Errorf(model.EINVALID, "管理范围太长"))
+		}
+		rows = append(rows, staffRow{
+			UserID: s.UserID, Name: s.Name, Branch: s.Branch, BranchKind: string(kind), Role: string(role),
+			Scope: scopeStr, Active: s.Active, CreatedAt: ts, UpdatedAt: ts,
+		})
+		ids = append(ids, s.UserID)
+	}
+
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		existing := 0
+		for start := 0; start < len(ids); start += 500 {
+			end := min(start+500, len(ids))
+			var n int64
+			if err := tx.Model(&staffRow{}).Where("userid IN ?", ids[start:end]).Count(&n).Error; err != nil {
+				return err
+			}
+			existing += int(n)
+		}
+		var old []branchRow
+		if err := tx.Where("name IN ?", branchOrder).Find(&old).Error; err != nil {
+			return err
+		}
+		oldKind := make(map[string]string, len(old))
+		for _, b := range old {
+			oldKind[b.Name] = b.Kind
+		}
+		if err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "userid"}},
+			DoUpdates: clause.AssignmentColumns([]string{"name", "branch", "branch_kind", "role", "scope", "active", "updated_at"}),
+		}).CreateInBatches(rows, 200).Error; err != nil {
+			return err
+		}
+		branches := make([]branchRow, 0, len(branchOrder))
+		for _, b := range branchOrder {
+			branches = append(branches, branchRow{Name: b, Kind: string(kinds[b])})
+		}
+		if err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "name"}},
+			DoUpdates: clause.AssignmentColumns([]string{"kind"}),
+		}).Create(&branches).Error; err != nil {
+			return err
+		}
+		for _, b := range branchOrder {
+			if k, ok := oldKind[b]; ok && k != string(kinds[b]) {
+				if err := tx.Model(&staffRow{}).Where("branch = ? AND branch_kind <> ?", b, string(kinds[b])).
+					Updates(map[string]any{"branch_kind": string(kinds[b]), "updated_at": ts}).Error; err != nil {
+					return err
+				}
+			}
+		}
+		added = len(rows) - existing
+		updated = existing
+		return nil
+	})
+	if err != nil {
+		return 0, 0, db.fail(err, "花名册没有导入")
+	}
+	return added, updated, nil
+}
+
+// Staff 按 userid 取人；找不到返回 ENOTFOUND。
+func (db *DB) Staff(ctx context.Context, userID string) (model.Staff, error) {
+	var r staffRow
+	err := db.g.WithContext(ctx).Where("userid = ?", userID).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return model.Staff{}, model.Errorf(model.ENOTFOUND, "花名册里没有工号为 %s 的人。", userID)
+	}
+	if err != nil {
+		return model.Staff{}, db.fail(err, "没能读取花名册")
+	}
+	return staffFromRow(r), nil
+}
+
+// ListStaff 返回全部人员，按网点、姓名、userid 排序。
+func (db *DB) ListStaff(ctx context.Context) ([]model.Staff, error) {
+	var rows []staffRow
+	if err := db.g.WithContext(ctx).Order("branch, name, userid").Find(&rows).Error; err != nil {
+		return nil, db.fail(err, "没能读取花名册")
+	}
+	out := make([]model.Staff, len(rows))
+	for i, r := range rows {
+		out[i] = staffFromRow(r)
+	}
+	return out, nil
+}

@@ -1,0 +1,328 @@
+// Package store 用 gorm 实现花名册、台账和通知发件箱的持久化，支持 SQLite（内嵌默认，纯 Go 驱动）
+// 和 MySQL/MariaDB。它是项目中唯一引用 gorm 的包；行结构只在包内使用，对外只交换 model 类型。
+//
+// 所有时间以 UTC 存储、以 UTC 返回，精确到微秒。
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/go-sql-driver/mysql"
+	gormmysql "gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// 方言名，由 Dialect 返回。
+const (
+	DialectSQLite = "sqlite"
+	DialectMySQL  = "mysql"
+)
+
+// SlowQuery 是慢查询阈值，超过时以 slog 警告记录。
+const SlowQuery = 200 * time.Millisecond
+
+// DB 是数据库连接，实现 model.StaffStore、model.LedgerStore 和 model.Outbox。可并发使用。
+type DB struct {
+	g       *gorm.DB
+	sql     *sql.DB
+	dialect string
+	log     *slog.Logger
+	loc     *time.Location
+}
+
+var (
+	_ model.StaffStore  = (*DB)(nil)
+	_ model.LedgerStore = (*DB)(nil)
+	_ model.Outbox      = (*DB)(nil)
+)
+
+// Open 按 dsn 打开数据库并迁移表结构。dsn 为 sqlite:路径（也可 sqlite::memory:）或
+// mysql://user:pass@tcp(host:3306)/db?params。dsn 写错返回 EINVALID，连不上返回 EUNAVAILABLE。
+func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	dialect, dialector, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	g, err := gorm.Open(dialector, &gorm.Config{
+		Logger:                                   &gormLogger{log: log, slow: SlowQuery},
+		NowFunc:                                  now,
+		SkipDefaultTransaction:                   true,
+		DisableForeignKeyConstraintWhenMigrating: true,
+	})
+	if err != nil {
+		return nil, model.Wrap(model.EUNAVAILABLE, err, "连不上数据库（HONGQI_DB），请确认数据库已启动、地址和账号正确。")
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, model.Wrap(model.EINTERNAL, err, "打开数据库（HONGQI_DB）失败。")
+	}
+	db := &DB{g: g, sql: sqlDB, dialect: dialect, log: log, loc: defaultLocation()}
+	switch dialect {
+	case DialectSQLite:
+		// 单个写连接：事务以 BEGIN IMMEDIATE 开始，互相排队而不是 SQLITE_BUSY。
+		sqlDB.SetMaxOpenConns(1)
+		sqlDB.SetMaxIdleConns(1)
+		sqlDB.SetConnMaxLifetime(0)
+	case DialectMySQL:
+		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetMaxIdleConns(16)
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, model.Wrap(model.EUNAVAILABLE, err, "连不上数据库（HONGQI_DB），请确认数据库已启动、地址和账号正确。")
+	}
+	if err := db.migrate(ctx); err != nil {
+		sqlDB.Close()
+		return nil, db.fail(err, "数据库表结构迁移失败")
+	}
+	return db, nil
+}
+
+// parseDSN 把 HONGQI_DB 的写法转换成驱动的 DSN。
+func parseDSN(dsn string) (string, gorm.Dialector, error) {
+	dsn = strings.TrimSpace(dsn)
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" || strings.HasPrefix(path, "?") {
+			return "", nil, model.Errorf(model.EINVALID, "HONGQI_DB 的 SQLite 地址缺少文件路径，应写成 sqlite:hongqi.db。")
+		}
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		params := []string{"_txlock=immediate", "_pragma=busy_timeout(5000)", "_pragma=foreign_keys(1)"}
+		if !strings.Contains(path, ":memory:") {
+			params = append(params, "_pragma=journal_mode(WAL)", "_pragma=synchronous(NORMAL)")
+		}
+		return DialectSQLite, sqlite.Open(path + sep + strings.Join(params, "&")), nil
+	case strings.HasPrefix(dsn, "mysql://"):
+		raw := strings.TrimPrefix(dsn, "mysql://")
+		cfg, err := mysql.ParseDSN(raw)
+		if err != nil {
+			return "", nil, model.Wrap(model.EINVALID, err, "HONGQI_DB 的 MySQL 地址无法解析（%s），应写成 mysql://user:pass@tcp(host:3306)/db。", err)
+		}
+		if cfg.DBName == "" {
+			return "", nil, model.Errorf(model.EINVALID, "HONGQI_DB 的 MySQL 地址缺少库名，应写成 mysql://user:pass@tcp(host:3306)/db。")
+		}
+		cfg.ParseTime = true
+		if !hasParam(raw, "loc") {
+			cfg.Loc = time.UTC
+		}
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		if _, ok := cfg.Params["charset"]; !ok {
+			cfg.Params["charset"] = "utf8mb4"
+		}
+		cs := strings.ToLower(cfg.Params["charset"])
+		if !hasParam(raw, "interpolateParams") && strings.HasPrefix(cs, "utf8") &&
+			(cfg.Collation == "" || strings.HasPrefix(strings.ToLower(cfg.Collation), "utf8")) {
+			// 把参数拼进语句，省掉每条语句的 prepare/close 往返；字符集为 utf8mb4 时是安全的。
+			cfg.InterpolateParams = true
+		}
+		if cfg.Timeout == 0 {
+			cfg.Timeout = 5 * time.Second
+		}
+		return DialectMySQL, gormmysql.New(gormmysql.Config{DSNConfig: cfg, DSN: cfg.FormatDSN()}), nil
+	case dsn == "":
+		return "", nil, model.Errorf(model.EINVALID, "HONGQI_DB 为空，应写成 sqlite:hongqi.db 或 mysql://user:pass@tcp(host:3306)/db。")
+	}
+	return "", nil, model.Errorf(model.EINVALID, "HONGQI_DB 应以 sqlite: 或 mysql:// 开头，如 sqlite:hongqi.db 或 mysql://user:pass@tcp(host:3306)/db。")
+}
+
+// hasParam 表示 DSN 的查询串里是否写了参数 name。
+func hasParam(dsn, name string) bool {
+	_, q, ok := strings.Cut(dsn, "?")
+	if !ok {
+		return false
+	}
+	for _, kv := range strings.Split(q, "&") {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == name {
+			return true
+		}
+	}
+	return false
+}
+
+func defaultLocation() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}
+
+// SetLocation 设置提示语中显示时间所用的时区（默认 Asia/Shanghai）。应在开始使用前调用。
+func (db *DB) SetLocation(loc *time.Location) {
+	if loc != nil {
+		db.loc = loc
+	}
+}
+
+// Close 关闭数据库连接。
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping 检查数据库是否可用；不可用时返回 EUNAVAILABLE。
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return model.Wrap(model.EUNAVAILABLE, err, "数据库暂时不可用，请稍后再试。")
+	}
+	return nil
+}
+
+// Dialect 返回 "sqlite" 或 "mysql"。
+func (db *DB) Dialect() string { return db.dialect }
+
+// now 返回当前 UTC 时间，截到微秒（MySQL DATETIME(6) 的精度）。
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// utc 把调用方给的时间规范成存储用的形式。
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// tx 在事务中执行 fn；遇到死锁或锁等待超时等可重试的错误时整体重试几次。
+func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = db.g.WithContext(ctx).Transaction(fn, opts...)
+		if err == nil || attempt >= 4 || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
+		}
+	}
+}
+
+// sqliteCoder 是 SQLite 驱动错误的接口（避免直接依赖驱动包）。
+type sqliteCoder interface{ Code() int }
+
+// retryable 表示 err 是否是换个时机重试就可能成功的并发冲突。
+func retryable(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205
+	}
+	var se sqliteCoder
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == 5 || c == 6 // SQLITE_BUSY, SQLITE_LOCKED
+	}
+	return false
+}
+
+// isDuplicate 表示 err 是否为唯一键冲突（MySQL 1062，SQLite UNIQUE/PRIMARY KEY 约束）。
+func isDuplicate(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	var se sqliteCoder
+	if errors.As(err, &se) {
+		return se.Code() == 2067 || se.Code() == 1555 // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// isUnavailable 表示 err 是否说明数据库暂时不可用（连不上、连接断开、已关闭、超时、忙）。
+func isUnavailable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, mysql.ErrInvalidConn) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1040, 1053, 1205, 1213, 1290, 1317, 1927, 2002, 2003, 2006, 2013:
+			return true
+		}
+		return false
+	}
+	var se sqliteCoder
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 5, 6, 7, 10, 13, 14: // BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN
+			return true
+		}
+		return false
+	}
+	msg := err.Error()
+	for _, s := range []string{"database is closed", "connection refused", "broken pipe", "bad connection", "connection reset", "i/o timeout"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// fail 把数据库错误转换为领域错误；what 说明这次操作的后果，如“本次没有记录”。
+// 已经是 *model.Error 的错误原样返回。
+func (db *DB) fail(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var me *model.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	if isUnavailable(err) {
+		return model.Wrap(model.EUNAVAILABLE, err, "数据库暂时不可用，%s，请稍后再试。", what)
+	}
+	db.log.Error("数据库出错", "dialect", db.dialect, "err", err)
+	return model.Wrap(model.EINTERNAL, err, "数据库出错，%s，请联系管理员。", what)
+}
+
+// gormLogger 让 gorm 只通过 slog 报告慢查询；错误由调用方处理，不在这里记录。
+type gormLogger struct {
+	log  *slog.Logger
+	slow time.Duration
+}
+
+func (l *gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
+func (l *gormLogger) Info(context.Context, string, ...any)     {}
+func (l *gormLogger) Warn(ctx context.Context, msg string, args ...any) {
+	l.log.WarnContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
+}
+func (l *gormLogger) Error(ctx context.Context, msg string, args ...any) {
+	l.log.ErrorContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
+}
+func (l *gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
+	if d := time.Since(begin); d > l.slow {
+		q, rows := fc()
+		if len(q) > 300 {
+			q = q[:300] + "…"
+		}
+		l.log.WarnContext(ctx, "慢查询", "elapsed", d, "rows", rows, "sql", q)
+	}
+}
