@@ -119,14 +119,16 @@ func notFound(all []model.Staff, actor model.Staff, who, name string) error {
 	var hints []string
 	for _, n := range model.Closest(name, names, 5) {
 		var in, out []string
-		for _, st := range all {
-			if st.Active && st.Name == n {
-				label := fmt.Sprintf("%s（%s）", st.Name, st.Branch)
-				if actor.CanView(st) {
-					in = append(in, label)
-				} else {
-					out = append(out, label)
-				}
+		same := filter(all, func(st model.Staff) bool { return st.Active && st.Name == n })
+		for _, st := range same {
+			label := fmt.Sprintf("%s（%s）", st.Name, st.Branch)
+			if len(same) > 1 {
+				label = fmt.Sprintf("%s（%s）", st.Display(), st.Branch)
+			}
+			if actor.CanView(st) {
+				in = append(in, label)
+			} else {
+				out = append(out, label)
 			}
 		}
 		hints = append(hints, in...)

@@ -1,0 +1,378 @@
+// Package handlers 是机器人的命令表：每条命令一行（名字、别名、用法、谁能用、处理函数），
+// “帮助”文字也由这张表生成。处理函数只做参数拆分和回复排版，业务规则在 ledger 包里。
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// Deps 是命令处理所需的依赖。
+type Deps struct {
+	Ledger  *ledger.Service
+	Staff   model.StaffStore
+	Catalog *model.Catalog
+	Loc     *time.Location
+	Now     func() time.Time
+}
+
+// recorders 是可以记扣款、奖励和撤销的角色。
+var recorders = []model.Role{model.RoleSupervisor, model.RoleHead, model.RoleAdmin}
+
+// command 是命令表的一行。
+type command struct {
+	names   []string     // 第一个是正式名，其余是别名
+	usage   string       // 用法，如“扣 <人>… <事项> [备注]”
+	summary string       // 一句话说明
+	example string       // 示例
+	roles   []model.Role // 可使用的角色；nil 表示所有在册人员
+	run     func(d Deps, c *bot.Context) (string, error)
+}
+
+// commands 是唯一的命令表。
+var commands = []command{
+	{
+		names:   []string{"扣", "扣款", "扣分"},
+		usage:   "扣 <人>… <事项> [备注]",
+		summary: "记扣款，可一次写多人",
+		example: "扣 张三 迟到 长",
+		roles:   recorders,
+		run:     func(d Deps, c *bot.Context) (string, error) { return record(d, c, model.Deduction) },
+	},
+	{
+		names:   []string{"奖", "奖励"},
+		usage:   "奖 <人>… <事项> [备注]",
+		summary: "记奖励",
+		example: "奖 李四 信息采纳",
+		roles:   recorders,
+		run:     func(d Deps, c *bot.Context) (string, error) { return record(d, c, model.Reward) },
+	},
+	{
+		names:   []string{"撤销", "撤回", "取消"},
+		usage:   "撤销 [编号] [理由]",
+		summary: "撤销一条记录，不写编号即撤销自己最近记的一条",
+		example: "撤销 12 记错人了",
+		roles:   recorders,
+		run:     revoke,
+	},
+	{
+		names:   []string{"查", "查询", "查看"},
+		usage:   "查 [人] [月份]",
+		summary: "查记录和合计，默认查自己本月；月份可写 本月、上月、10月、2026-10",
+		example: "查 张三 上月",
+		run:     query,
+	},
+	{
+		names:   []string{"规则", "事项", "细则"},
+		usage:   "规则",
+		summary: "列出扣款和奖励事项及金额",
+		run:     rules,
+	},
+	{
+		names:   []string{"帮助", "help", "?", "菜单"},
+		usage:   "帮助",
+		summary: "显示本说明",
+		// run 在 init 中设置（它引用命令表本身）。
+	},
+}
+
+func init() {
+	for i := range commands {
+		if commands[i].names[0] == "帮助" {
+			commands[i].run = func(Deps, *bot.Context) (string, error) { return Help(), nil }
+		}
+	}
+}
+
+// Register 把命令表注册到机器人上，并让机器人的帮助文字（未知命令、enter_agent 事件）来自命令表。
+func Register(b *bot.Bot, d Deps) {
+	if d.Loc == nil {
+		d.Loc = time.Local
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Catalog == nil && d.Ledger != nil {
+		d.Catalog = d.Ledger.Catalog
+	}
+	for _, cmd := range commands {
+		run := cmd.run
+		h := func(c *bot.Context) (string, error) { return run(d, c) }
+		var mw []bot.Middleware
+		if cmd.roles != nil {
+			mw = append(mw, bot.Require(cmd.roles...))
+		}
+		b.Handle(cmd.names, h, mw...)
+	}
+	b.SetHelp(Help)
+}
+
+// Help 返回由命令表生成的帮助文字。
+func Help() string {
+	var sb strings.Builder
+	sb.WriteString("红旗考核，可以发这些命令：\n")
+	for _, cmd := range commands {
+		fmt.Fprintf(&sb, "\n%s\n  %s", cmd.usage, cmd.summary)
+		if cmd.roles != nil {
+			fmt.Fprintf(&sb, "（%s）", bot.RolesLabel(cmd.roles))
+		}
+		if cmd.example != "" {
+			fmt.Fprintf(&sb, "\n  例：%s", cmd.example)
+		}
+		sb.WriteString("\n")
+	}
+	sb.WriteString("\n<人> 写姓名、工号，或 姓名(工号)（重名时用）。")
+	return sb.String()
+}
+
+// record 处理“扣/奖 <人>… <事项> [备注]”。
+//
+// 人和事项的分界（简单、可预期）：从左往右，第一个能在事项目录里查到的词（单独，或与下一个词连写，
+// 如“迟到 长”；两个方向都算，以便提示用错了命令）就是事项，它之前的都是人，之后的是备注。
+// 一个也查不到时，第一个在花名册里找不到的参数（不是第一个参数）被当作事项，
+// 由台账服务给出“没有这个事项，您是不是要找…”。
+func record(d Deps, c *bot.Context, kind model.RuleKind) (string, error) {
+	if len(c.Args) == 0 {
+		return "", model.Errorf(model.EINVALID, "请写明人和事项，例如：%s", exampleFor(kind))
+	}
+	split, err := splitPeople(c.Ctx, d, c.Actor, kind, c.Args)
+	if err != nil {
+		return "", err
+	}
+	if split == 0 {
+		return "", model.Errorf(model.EINVALID, "请先写人、再写事项，例如：%s", exampleFor(kind))
+	}
+	people, words := c.Args[:split], c.Args[split:]
+	res, err := d.Ledger.Record(c.Ctx, c.Actor, c.Msg, kind, people, words)
+	if err != nil {
+		return "", err
+	}
+	return formatRecord(d, res), nil
+}
+
+// splitPeople 返回事项开始的位置（见 record 的说明）。
+func splitPeople(ctx context.Context, d Deps, actor model.Staff, kind model.RuleKind, args []string) (int, error) {
+	for i := range args {
+		if isRuleWord(d.Catalog, args, i) {
+			return i, nil
+		}
+	}
+	for i, a := range args {
+		_, err := d.Ledger.Resolve(ctx, actor, a)
+		switch model.ErrorCode(err) {
+		case "":
+			continue
+		case model.ENOTFOUND:
+			if i == 0 {
+				return 0, err
+			}
+			return i, nil
+		case model.EUNAVAILABLE, model.EINTERNAL:
+			return 0, err
+		default:
+			// 重名、范围外等：交给台账服务统一报错。
+			continue
+		}
+	}
+	return len(args), nil
+}
+
+func isRuleWord(c *model.Catalog, args []string, i int) bool {
+	for _, k := range []model.RuleKind{model.Deduction, model.Reward} {
+		if i+1 < len(args) {
+			if _, ok := c.Lookup(k, args[i]+args[i+1]); ok {
+				return true
+			}
+		}
+		if _, ok := c.Lookup(k, args[i]); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func exampleFor(kind model.RuleKind) string {
+	if kind == model.Reward {
+		return "奖 李四 信息采纳"
+	}
+	return "扣 张三 迟到"
+}
+
+// formatRecord 排版记录结果，如“已记录 #12：张三（城关所）迟到 −10 元（到岗迟到或者早退）。张三本月合计 −30 元。”
+func formatRecord(d Deps, res ledger.Result) string {
+	var sb strings.Builder
+	word, full := names(d.Catalog, res.Rule.Code, res.Rule.Name)
+	if res.Duplicate {
+		sb.WriteString("这条消息已经处理过，没有重复记录。\n")
+	}
+	if len(res.Entries) == 1 {
+		e := res.Entries[0]
+		fmt.Fprintf(&sb, "已记录 #%d：%s（%s）%s %s%s。%s本月合计 %s。", e.ID, e.StaffName, e.Branch, word, ledger.Yuan(e.Amount), full, e.StaffName, ledger.Yuan(res.Totals[e.StaffID]))
+	} else {
+		fmt.Fprintf(&sb, "已记录 %d 条：%s %s%s", len(res.Entries), word, ledger.Yuan(res.Rule.Signed()), full)
+		for _, e := range res.Entries {
+			fmt.Fprintf(&sb, "\n#%d %s（%s），本月合计 %s", e.ID, e.StaffName, e.Branch, ledger.Yuan(res.Totals[e.StaffID]))
+		}
+	}
+	if len(res.Entries) > 0 && res.Entries[0].Note != "" {
+		fmt.Fprintf(&sb, "\n备注：%s", res.Entries[0].Note)
+	}
+	if res.Rule.Note != "" {
+		fmt.Fprintf(&sb, "\n%s。", strings.TrimRight(res.Rule.Note, "。"))
+	}
+	sb.WriteString("\n已私信通知本人。")
+	return sb.String()
+}
+
+// names 返回回复中的事项短词和括起来的全称（短词就是全称时全称为空），
+// 如“迟到”和“（到岗迟到或者早退）”。规则已不在目录中时用记录时的全称。
+func names(c *model.Catalog, code, name string) (word, full string) {
+	if c != nil {
+		if r, ok := c.Rule(code); ok && len(r.Words) > 0 && r.Words[0] != name {
+			return r.Words[0], "（" + name + "）"
+		}
+	}
+	return name, ""
+}
+
+// revoke 处理“撤销 [编号] [理由]”。
+func revoke(d Deps, c *bot.Context) (string, error) {
+	var id int64
+	args := c.Args
+	if len(args) > 0 {
+		s := strings.TrimPrefix(strings.TrimPrefix(args[0], "#"), "编号")
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			if n <= 0 {
+				return "", model.Errorf(model.EINVALID, "编号“%s”不对，编号是正整数，例如：撤销 12", args[0])
+			}
+			id = n
+			args = args[1:]
+		}
+	}
+	reason := strings.Join(args, " ")
+	e, total, err := d.Ledger.Revoke(c.Ctx, c.Actor, c.Msg, id, reason)
+	if err != nil {
+		return "", err
+	}
+	word, full := names(d.Catalog, e.RuleCode, e.RuleName)
+	s := fmt.Sprintf("已撤销 #%d：%s（%s）%s %s%s。%s%s合计 %s。", e.ID, e.StaffName, e.Branch, word, ledger.Yuan(e.Amount), full, e.StaffName, monthWord(d, e.Month), ledger.Yuan(total))
+	if reason != "" {
+		s += "\n理由：" + reason
+	}
+	return s + "\n已私信通知本人。", nil
+}
+
+// query 处理“查 [人] [月份]”。参数像月份的是月份，其余的是人。
+func query(d Deps, c *bot.Context) (string, error) {
+	var who string
+	var month model.Month
+	for _, a := range c.Args {
+		if model.LooksLikeMonth(a) {
+			if !month.IsZero() {
+				return "", model.Errorf(model.EINVALID, "只能写一个月份，例如：查 张三 上月")
+			}
+			m, err := model.ParseMonth(a, d.Now(), d.Loc)
+			if err != nil {
+				return "", err
+			}
+			month = m
+			continue
+		}
+		if who != "" {
+			return "", model.Errorf(model.EINVALID, "一次只能查一个人，例如：查 张三 上月")
+		}
+		who = a
+	}
+	if month.IsZero() {
+		month = model.MonthOf(d.Now(), d.Loc)
+	}
+	st, err := d.Ledger.Query(c.Ctx, c.Actor, who, month)
+	if err != nil {
+		return "", err
+	}
+	return formatStatement(d, st), nil
+}
+
+func formatStatement(d Deps, st ledger.Statement) string {
+	head := fmt.Sprintf("%s（%s）%s", st.Staff.Name, st.Staff.Branch, st.Month.Label())
+	if len(st.Entries) == 0 {
+		return head + "没有记录，合计 0 元。"
+	}
+	var sb strings.Builder
+	sb.WriteString(head + "：")
+	for _, e := range st.Entries {
+		fmt.Fprintf(&sb, "\n#%d %s %s %s", e.ID, e.CreatedAt.In(d.Loc).Format("1-2"), shortWord(d.Catalog, e), ledger.Yuan(e.Amount))
+		if e.Note != "" {
+			fmt.Fprintf(&sb, "（%s）", e.Note)
+		}
+		if e.Revoked() {
+			sb.WriteString(" 已撤销")
+		}
+	}
+	fmt.Fprintf(&sb, "\n合计 %s", ledger.Yuan(st.Total))
+	if st.Revoked > 0 {
+		fmt.Fprintf(&sb, "（已撤销的 %d 条不计）", st.Revoked)
+	}
+	sb.WriteString("。")
+	return sb.String()
+}
+
+// shortWord 是列表中的事项名：目录中的第一个短词，规则已不在目录中时用记录时的全称。
+func shortWord(c *model.Catalog, e model.Entry) string {
+	if c != nil {
+		if r, ok := c.Rule(e.RuleCode); ok && len(r.Words) > 0 {
+			return r.Words[0]
+		}
+	}
+	return e.RuleName
+}
+
+func monthWord(d Deps, m model.Month) string {
+	if m == model.MonthOf(d.Now(), d.Loc) {
+		return "本月"
+	}
+	return m.Label()
+}
+
+// rules 列出目录：按扣款、奖励分组，每项写短词和金额；不能手工记录的项只点明由谁写入。
+func rules(d Deps, _ *bot.Context) (string, error) {
+	var sb strings.Builder
+	for i, kind := range []model.RuleKind{model.Deduction, model.Reward} {
+		if i > 0 {
+			sb.WriteString("\n\n")
+		}
+		fmt.Fprintf(&sb, "%s事项（%s）：", kind.Label(), exampleFor(kind))
+		var manual []string
+		for _, r := range d.Catalog.Rules() {
+			if r.Kind != kind {
+				continue
+			}
+			if r.Manual {
+				if len(r.Words) > 0 {
+					manual = append(manual, fmt.Sprintf("%s %d 元（%s）", r.Name, r.Amount, r.Note))
+				}
+				continue
+			}
+			words := r.Words
+			if len(words) > 3 {
+				words = words[:3]
+			}
+			fmt.Fprintf(&sb, "\n· %s %d 元：%s", strings.Join(words, "/"), r.Amount, r.Name)
+			if r.Note != "" {
+				fmt.Fprintf(&sb, "，%s", r.Note)
+			}
+		}
+		for _, m := range manual {
+			fmt.Fprintf(&sb, "\n· %s", m)
+		}
+	}
+	sb.WriteString("\n\n流动红旗的月度、年度奖惩由评选结算自动记入。")
+	return sb.String(), nil
+}

@@ -1,0 +1,210 @@
+package handlers
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/catalog"
+	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/store"
+)
+
+// setup 在全新的真实 MariaDB 数据库上组装机器人：花名册来自 testdata/roster.csv，时间固定在 2026-11-16。
+func setup(t *testing.T, deduper model.Deduper) (*bot.Bot, *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(ctx, testenv.MySQL(t), log)
+	if err != nil {
+		t.Fatalf("打开数据库: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, _, err := db.UpsertRoster(ctx, loadRoster(t)); err != nil {
+		t.Fatalf("导入花名册: %v", err)
+	}
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 16, 9, 30, 0, 0, loc) }
+	cat := catalog.Default()
+	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: loc, Now: now}
+	b := bot.New(bot.Options{Staff: db, Deduper: deduper, Log: log, Now: now})
+	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: loc, Now: now})
+	return b, db
+}
+
+func loadRoster(t *testing.T) []model.Staff {
+	t.Helper()
+	f, err := os.Open("testdata/roster.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []model.Staff
+	for _, row := range rows {
+		s := model.Staff{UserID: row[0], Name: row[1], Branch: row[2], BranchKind: model.BranchKind(row[3]), Role: model.Role(row[4]), Active: row[6] == "true"}
+		if row[5] != "" {
+			s.Scope = strings.Split(row[5], "|")
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// step 是对话中的一步：谁发了什么，回复应含哪些片段、不应含哪些，之后台账是什么样。
+type step struct {
+	as      string
+	text    string
+	want    []string
+	notWant []string
+	entries int              // 之后台账上的记录数（含已撤销）
+	totals  map[string]int64 // 之后这些人本月的合计
+}
+
+// TestConversation 按顺序走一遍主管和员工的对话（upspin 风格的命令表测试）。
+// 数据库是新建的，记录编号从 1 开始。
+func TestConversation(t *testing.T) {
+	b, db := setup(t, nil)
+	steps := []step{
+		{as: "wzg", text: "帮助", want: []string{"扣 <人>… <事项> [备注]", "撤销 [编号] [理由]", "查 [人] [月份]", "规则"}},
+		{as: "wzg", text: "罚 张三", want: []string{"没有“罚”这个命令。", "扣 <人>… <事项> [备注]"}},
+		{as: "wzg", text: "规则", want: []string{"扣款事项", "迟到/早退", "10 元", "旷工", "配置默认值", "奖励事项", "信息采纳", "50 元", "明星"}},
+		{as: "wzg", text: "扣 李四 迟到", want: []string{"已记录 #1：李四（城关所）迟到 −10 元（到岗迟到或者早退）。李四本月合计 −10 元。"},
+			entries: 1, totals: map[string]int64{"ls01": -10}},
+		{as: "wzg", text: "扣 张三 迟到", want: []string{"有 2 位“张三”", "张三(zs01)·城关所", "张三(zs02)·城关所", "姓名(工号)", "本次没有记录"},
+			notWant: []string{"zs03"}, entries: 1},
+		{as: "wzg", text: "扣 张三(zs01) 迟到 长", want: []string{"已记录 #2", "张三（城关所）", "−30 元", "张三本月合计 −30 元"},
+			entries: 2, totals: map[string]int64{"zs01": -30}},
+		{as: "wzg", text: "@红旗\u2005扣\u3000张三（zs02）\u3000李四，卫生 门口没扫", want: []string{"已记录 2 条：卫生 −20 元（当班人员不打扫卫生）", "#3 张三（城关所），本月合计 −20 元", "#4 李四（城关所），本月合计 −30 元", "备注：门口没扫"},
+			entries: 4, totals: map[string]int64{"zs02": -20, "ls01": -30}},
+		{as: "wzg", text: "扣 李四 张山 卫生", want: []string{"没有找到“张山”", "您是不是要找：张三(zs01)（城关所）、张三(zs02)（城关所）", "本次没有记录"}, entries: 4},
+		{as: "wzg", text: "扣 李四 迟早", want: []string{"没有找到扣款事项“迟早”", "迟到"}, entries: 4},
+		{as: "wzg", text: "扣 李四", want: []string{"请写明事项"}, entries: 4},
+		{as: "wzg", text: "扣 迟到 李四", want: []string{"请先写人"}, entries: 4},
+		{as: "wzg", text: "扣 王五 迟到", want: []string{"王五（河口所）不在您的管理范围内"}, entries: 4},
+		{as: "wzg", text: "扣 赵六 迟到", want: []string{"赵六", "已不在花名册"}, entries: 4},
+		{as: "ls01", text: "扣 张三(zs01) 迟到", want: []string{"只有主管、所长和管理员可以使用“扣”。"}, entries: 4},
+		{as: "nobody", text: "查", want: []string{"您还不在花名册中，请联系管理员导入花名册。"}, entries: 4},
+		{as: "wzg", text: "奖 李四 信息采纳", want: []string{"已记录 #5", "+50 元", "李四本月合计 +20 元"},
+			entries: 5, totals: map[string]int64{"ls01": 20}},
+		{as: "wzg", text: "奖 李四 明星", want: []string{"不能用“奖”直接记录", "“明星”命令"}, entries: 5},
+		{as: "wzg", text: "扣 李四 信息采纳", want: []string{"奖励项", "请用“奖”命令"}, entries: 5},
+		{as: "wzg", text: "扣 李四 离岗 超1小时", want: []string{"已记录 #6", "旷工", "−100 元", "按旷工处理（金额为配置默认值）"},
+			entries: 6, totals: map[string]int64{"ls01": -80}},
+		{as: "lsz", text: "扣 张三 态度", want: []string{"已记录 #7", "张三（河口所）", "−10 元"},
+			entries: 7, totals: map[string]int64{"zs03": -10}},
+		{as: "wzg", text: "撤销", want: []string{"已撤销 #6", "李四本月合计 +20 元"}, entries: 6 + 1, totals: map[string]int64{"ls01": 20}},
+		{as: "wzg", text: "撤销 ＃1 记错人了", want: []string{"已撤销 #1", "李四本月合计 +30 元", "理由：记错人了"}, entries: 7, totals: map[string]int64{"ls01": 30}},
+		{as: "wzg", text: "撤销 1", want: []string{"#1 已于", "王主管撤销，不用再撤"}, entries: 7, totals: map[string]int64{"ls01": 30}},
+		{as: "wzg", text: "撤销 7", want: []string{"张三（河口所）", "不在您的管理范围内"}, entries: 7, totals: map[string]int64{"zs03": -10}},
+		{as: "ls01", text: "撤销 4", want: []string{"只有主管、所长和管理员可以使用“撤销”。"}, entries: 7, totals: map[string]int64{"ls01": 30}},
+		{as: "wzg", text: "撤销 99", want: []string{"没有编号为 #99 的记录"}, entries: 7},
+		{as: "ls01", text: "查", want: []string{"李四（城关所）2026年11月：", "#1 11-", "已撤销", "#5", "信息采纳 +50 元", "合计 +30 元（已撤销的 2 条不计）"}},
+		{as: "ls01", text: "查 张三", want: []string{"员工只能查看自己的记录"}},
+		{as: "wzg", text: "查 李四 上月", want: []string{"李四（城关所）2026年10月没有记录，合计 0 元。"}},
+		{as: "wzg", text: "查 李四 2026-11", want: []string{"合计 +30 元"}},
+		{as: "wzg", text: "查 ls01 11月", want: []string{"合计 +30 元"}},
+		{as: "wzg", text: "查 上月 李四 10月", want: []string{"只能写一个月份"}},
+		{as: "wzg", text: "查 李四 13月", want: []string{"月份“13月”不存在"}},
+		{as: "wzg", text: "查 张三", want: []string{"有 2 位“张三”"}},
+		{as: "gly", text: "查 张三(zs03)", want: []string{"张三（河口所）2026年11月：", "态度 −10 元", "合计 −10 元。"}},
+	}
+	ctx := context.Background()
+	for i, s := range steps {
+		msg := model.Message{Key: fmt.Sprintf("msg:%d", i), From: s.as, Text: s.text, CreateTime: time.Now()}
+		reply, err := b.Process(ctx, msg)
+		if err != nil {
+			t.Fatalf("第 %d 步 %s：%q 出错: %v", i+1, s.as, s.text, err)
+		}
+		for _, w := range s.want {
+			if !strings.Contains(reply, w) {
+				t.Errorf("第 %d 步 %s：%q\n回复：%s\n缺少：%s", i+1, s.as, s.text, reply, w)
+			}
+		}
+		for _, w := range s.notWant {
+			if strings.Contains(reply, w) {
+				t.Errorf("第 %d 步 %s：%q\n回复：%s\n不应含：%s", i+1, s.as, s.text, reply, w)
+			}
+		}
+		if s.entries > 0 {
+			all, err := db.Entries(ctx, model.EntryFilter{IncludeRevoked: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) != s.entries {
+				t.Errorf("第 %d 步 %q 之后台账有 %d 条记录，应为 %d", i+1, s.text, len(all), s.entries)
+			}
+		}
+		for id, want := range s.totals {
+			got, err := db.MonthTotals(ctx, model.Month{Year: 2026, Month: 11}, []string{id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[id] != want {
+				t.Errorf("第 %d 步 %q 之后 %s 本月合计 %d，应为 %d", i+1, s.text, id, got[id], want)
+			}
+		}
+	}
+}
+
+// TestSameMessageTwice 没有 Redis 去重时，同一条消息第二次到达由数据库唯一键拦住，回复说明已处理过。
+func TestSameMessageTwice(t *testing.T) {
+	b, db := setup(t, nil)
+	ctx := context.Background()
+	msg := model.Message{Key: "msg:42", From: "gly", Text: "扣 钱七 通报", CreateTime: time.Now()}
+	first, err := b.Process(ctx, msg)
+	if err != nil || !strings.Contains(first, "已记录 #1") {
+		t.Fatalf("第一次：%q, %v", first, err)
+	}
+	again, err := b.Process(ctx, msg)
+	if err != nil || !strings.Contains(again, "已经处理过") || !strings.Contains(again, "#1") {
+		t.Errorf("第二次：%q, %v；应说明已处理过并给出原编号", again, err)
+	}
+	all, _ := db.Entries(ctx, model.EntryFilter{IncludeRevoked: true})
+	if len(all) != 1 {
+		t.Errorf("同一消息两次后有 %d 条记录，应为 1", len(all))
+	}
+	notices, _ := db.Notices(ctx, "")
+	if len(notices) != 1 || notices[0].ToUser != "qq01" {
+		t.Errorf("应只有一条发给钱七的通知：%+v", notices)
+	}
+}
+
+// TestEnterAgent 进入应用时回复帮助。
+func TestEnterAgent(t *testing.T) {
+	b, _ := setup(t, nil)
+	reply, err := b.Process(context.Background(), model.Message{Key: "evt:ls01:1", From: "ls01", Event: "enter_agent"})
+	if err != nil || !strings.Contains(reply, "查 [人] [月份]") {
+		t.Errorf("enter_agent 回复 %q, %v；应为帮助", reply, err)
+	}
+}
+
+// TestHelpCoversEveryCommand 帮助由命令表生成：每条命令的用法都在里面。
+func TestHelpCoversEveryCommand(t *testing.T) {
+	h := Help()
+	for _, c := range commands {
+		if !strings.Contains(h, c.usage) {
+			t.Errorf("帮助中缺少 %q", c.usage)
+		}
+		if c.run == nil {
+			t.Errorf("命令 %s 没有处理函数", c.names[0])
+		}
+	}
+}
