@@ -173,3 +173,46 @@ func TestOutboxConcurrentClaim(t *testing.T) {
 		}
 	})
 }
+
+func TestOutboxSubSecondDue(t *testing.T) {
+	// SQLite 把时间存成文本；到期判断在小数秒上也要按时间先后，而不是按字符串偶然的顺序。
+	cases := []struct {
+		name string
+		next time.Duration // 相对 t0 的到期时间
+		now  time.Duration // 相对 t0 的领取时间
+		due  bool
+	}{
+		{"whole second before fraction", 500 * time.Millisecond, 0, false},
+		{"fraction before due", 500 * time.Millisecond, 499999 * time.Microsecond, false},
+		{"exactly due", 500 * time.Millisecond, 500 * time.Millisecond, true},
+		{"longer fraction after", 500 * time.Millisecond, 500001 * time.Microsecond, true},
+		{"fraction vs whole second", 0, time.Microsecond, true},
+		{"next second", 999999 * time.Microsecond, time.Second, true},
+	}
+	eachBackend(t, func(t *testing.T, dsn string) {
+		db := openDB(t, dsn)
+		ctx := context.Background()
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				key := fmt.Sprintf("sub:%d", i)
+				if err := db.Enqueue(ctx, plain(key, t0.Add(c.next))); err != nil {
+					t.Fatal(err)
+				}
+				got, err := db.Claim(ctx, t0.Add(c.now), t0.Add(time.Hour), 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (len(got) == 1 && got[0].Key == key) != c.due || len(got) > 1 {
+					t.Errorf("领到 %v，到期应为 %v", keys(got), c.due)
+				}
+				// 清场：下一个用例只看它自己的通知。
+				rest, _ := db.Notices(ctx, model.NoticePending)
+				for _, n := range append(got, rest...) {
+					if err := db.Complete(ctx, n.ID, model.NoticeSent, t0, ""); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+		}
+	})
+}
