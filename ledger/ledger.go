@@ -240,20 +240,31 @@ func (s *Service) Revoke(ctx context.Context, actor model.Staff, msg model.Messa
 	case "":
 		return out, after, nil
 	case model.EDUPLICATE:
-		// 同一条消息重复到达：撤销已经做过，返回现状。
-		cur, err := s.Ledger.Entry(ctx, e.ID)
-		if err != nil {
-			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
-		}
-		t, err := s.Ledger.MonthTotals(ctx, e.Month, []string{e.StaffID})
-		if err != nil {
-			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
-		}
-		return cur, t[e.StaffID], nil
+		// 同一条消息重复到达：撤销已经做过。不写编号时这次选中的可能是另一条，
+		// 所以按消息找出当时撤销的那条，返回它的现状。
+		return s.revokedBy(ctx, msg.Key)
 	case model.ENOTFOUND, model.ECONFLICT:
 		return model.Entry{}, 0, err
 	}
 	return model.Entry{}, 0, unavailable(err, "台账暂时写不进去，本次没有撤销，请稍后再试。")
+}
+
+// revokedBy 找出消息 msgKey 撤销的记录和此人该月现在的合计。
+func (s *Service) revokedBy(ctx context.Context, msgKey string) (model.Entry, int64, error) {
+	list, err := s.Ledger.Entries(ctx, model.EntryFilter{IncludeRevoked: true, Desc: true, Limit: 1000})
+	if err != nil {
+		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后发“查”核对。")
+	}
+	for _, e := range list {
+		if e.Revocation != nil && e.Revocation.MsgKey == msgKey {
+			t, err := s.Ledger.MonthTotals(ctx, e.Month, []string{e.StaffID})
+			if err != nil {
+				return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后发“查”核对。")
+			}
+			return e, t[e.StaffID], nil
+		}
+	}
+	return model.Entry{}, 0, model.Errorf(model.EDUPLICATE, "这条消息已经处理过，没有重复撤销。发“查”可以核对。")
 }
 
 // Query 返回 who 在 month 的记录和合计；who 为空表示操作人自己，month 为零值表示本月。

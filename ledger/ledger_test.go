@@ -295,3 +295,24 @@ func TestQuery(t *testing.T) {
 		})
 	}
 }
+
+// TestRevokeSameMessageTwice 同一条“撤销”消息重复到达：只撤销一条，第二次返回同一条，而不是再撤一条。
+func TestRevokeSameMessageTwice(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.record("wzg", model.Deduction, []string{"李四"}, "迟到").Entries[0]
+	b := e.record("wzg", model.Deduction, []string{"李四"}, "卫生").Entries[0]
+	m := e.msg("wzg")
+	first, _, err := e.svc.Revoke(ctx, e.actor("wzg"), m, 0, "")
+	if err != nil || first.ID != b.ID {
+		t.Fatalf("第一次撤销 = #%d, %v；应为 #%d", first.ID, err, b.ID)
+	}
+	again, total, err := e.svc.Revoke(ctx, e.actor("wzg"), m, 0, "")
+	if err != nil || again.ID != b.ID || total != -10 {
+		t.Errorf("重复的撤销消息 = #%d 合计 %d, %v；应返回 #%d、合计 −10", again.ID, total, err, b.ID)
+	}
+	cur, err := e.db.Entry(ctx, a.ID)
+	if err != nil || cur.Revoked() {
+		t.Errorf("重复的撤销消息撤掉了另一条 #%d", a.ID)
+	}
+}
