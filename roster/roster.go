@@ -1,0 +1,373 @@
+// Package roster 读取花名册文件（CSV 或 XLSX）并导入人员。
+//
+// 表头为 userid,name,branch,branch_kind,role，或中文 工号,姓名,网点,网点类型,角色，
+// 列的顺序不限，可另加 scope（管理范围）列，其他列忽略。一个文件要么整体导入，
+// 要么一个人也不写：所有有误的行连同行号一次报出。
+package roster
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+const (
+	// MaxFileSize 是花名册文件的大小上限。
+	MaxFileSize = 20 << 20
+	// maxReported 是错误消息里最多列出的行数。
+	maxReported = 20
+	maxIDLen    = 64
+	maxNameLen  = 64
+)
+
+// 列。
+const (
+	colUserID = iota
+	colName
+	colBranch
+	colBranchKind
+	colRole
+	colScope
+	numCols
+)
+
+// columns 是各列的中文名（报错用）和可接受的表头写法（已规范化）。
+var columns = [numCols]struct {
+	label   string
+	english string
+	aliases []string
+}{
+	colUserID:     {"工号", "userid", []string{"userid", "user_id", "工号", "账号", "帐号"}},
+	colName:       {"姓名", "name", []string{"name", "姓名"}},
+	colBranch:     {"网点", "branch", []string{"branch", "网点", "所属网点"}},
+	colBranchKind: {"网点类型", "branch_kind", []string{"branch_kind", "branchkind", "网点类型"}},
+	colRole:       {"角色", "role", []string{"role", "角色"}},
+	colScope:      {"管理范围", "scope", []string{"scope", "管理范围"}},
+}
+
+const headerHint = "表头应为 userid,name,branch,branch_kind,role（或 工号,姓名,网点,网点类型,角色），可另加 scope（管理范围）列"
+
+// record 是文件中的一行及其行号（从 1 起）。
+type record struct {
+	line  int
+	cells []string
+}
+
+// Parse 按文件扩展名（.csv 或 .xlsx）读取花名册。CSV 须为 UTF-8（可带 BOM）；
+// XLSX 读第一个工作表。任何一行有误都返回 EINVALID 错误，列出全部有误的行（至多 20 行），
+// 此时不返回任何人员。
+func Parse(name string, r io.Reader) ([]model.Staff, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, model.Wrap(model.EINVALID, err, "读取花名册文件 %s 失败。", filepath.Base(name))
+	}
+	if len(data) > MaxFileSize {
+		return nil, model.Errorf(model.EINVALID, "花名册文件 %s 超过 %d MB，请检查是否选错了文件。", filepath.Base(name), MaxFileSize>>20)
+	}
+	var recs []record
+	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+	case ".csv", ".txt":
+		recs, err = readCSV(data)
+	case ".xlsx", ".xlsm":
+		recs, err = readXLSX(data)
+	case ".xls":
+		return nil, model.Errorf(model.EINVALID, "不支持旧版 Excel 文件（.xls）。请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后再导入。")
+	default:
+		return nil, model.Errorf(model.EINVALID, "花名册文件 %s 的类型无法识别：只支持 .csv 和 .xlsx。", filepath.Base(name))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseRecords(recs)
+}
+
+// Import 读取 path 处的花名册并按 userid 新增或更新人员；文件有误时什么也不写。
+func Import(ctx context.Context, s model.StaffStore, path string) (added, updated int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return 0, 0, model.Wrap(model.ENOTFOUND, err, "找不到花名册文件 %s，请检查路径。", path)
+		}
+		return 0, 0, model.Wrap(model.EINVALID, err, "打不开花名册文件 %s。", path)
+	}
+	defer f.Close()
+	staff, err := Parse(path, f)
+	if err != nil {
+		return 0, 0, err
+	}
+	return s.UpsertRoster(ctx, staff)
+}
+
+func readCSV(data []byte) ([]record, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		return nil, model.Errorf(model.EINVALID,
+			"CSV 文件不是 UTF-8 编码（可能是 GBK）。请在 Excel 中“另存为 → CSV UTF-8（逗号分隔）”，或直接导入 .xlsx 文件。")
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	if bytes.IndexByte(first, '\t') >= 0 && bytes.IndexByte(first, ',') < 0 {
+		cr.Comma = '\t' // 从表格里直接复制出来的制表符分隔文本
+	}
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	var recs []record
+	for {
+		cells, err := cr.Read()
+		if err == io.EOF {
+			return recs, nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, model.Wrap(model.EINVALID, err, "第 %d 行：CSV 格式有误（%v），请检查引号和逗号。", pe.Line, pe.Err)
+			}
+			return nil, model.Wrap(model.EINVALID, err, "读取 CSV 失败。")
+		}
+		line, _ := cr.FieldPos(0)
+		recs = append(recs, record{line: line, cells: cells})
+	}
+}
+
+func readXLSX(data []byte) ([]record, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, model.Wrap(model.EINVALID, err, "无法读取 XLSX 文件，文件可能已损坏或有密码保护。")
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, model.Errorf(model.EINVALID, "XLSX 文件里没有工作表。")
+	}
+	rows, err := f.GetRows(sheets[0])
+	if err != nil {
+		return nil, model.Wrap(model.EINVALID, err, "无法读取工作表“%s”。", sheets[0])
+	}
+	recs := make([]record, 0, len(rows))
+	for i, cells := range rows {
+		recs = append(recs, record{line: i + 1, cells: cells})
+	}
+	return recs, nil
+}
+
+// normHeader 规范化表头：去空白、转小写、去掉括号里的说明（如“工号（userid）”）。
+func normHeader(s string) string {
+	s = strings.TrimPrefix(s, "\ufeff")
+	if i := strings.IndexAny(s, "(（"); i > 0 {
+		s = s[:i]
+	}
+	return model.NormalizeWord(s)
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// comment 表示以 # 开头的说明行（工号必须以字母或数字开头，不会与人员冲突）。
+func comment(cells []string) bool {
+	return len(cells) > 0 && strings.HasPrefix(strings.TrimSpace(cells[0]), "#")
+}
+
+// header 找出各列所在位置。
+func header(cells []string) (idx [numCols]int, err error) {
+	for i := range idx {
+		idx[i] = -1
+	}
+	for i, c := range cells {
+		h := normHeader(c)
+		for col, def := range columns {
+			for _, a := range def.aliases {
+				if h != a {
+					continue
+				}
+				if idx[col] >= 0 {
+					return idx, model.Errorf(model.EINVALID, "表头里“%s”列出现了两次。%s。", def.label, headerHint)
+				}
+				idx[col] = i
+			}
+		}
+	}
+	var missing []string
+	for col := colUserID; col <= colRole; col++ {
+		if idx[col] < 0 {
+			missing = append(missing, fmt.Sprintf("%s（%s）", columns[col].label, columns[col].english))
+		}
+	}
+	if len(missing) > 0 {
+		return idx, model.Errorf(model.EINVALID, "表头缺少列：%s。%s。", strings.Join(missing, "、"), headerHint)
+	}
+	return idx, nil
+}
+
+func parseRecords(recs []record) ([]model.Staff, error) {
+	i := 0
+	for i < len(recs) && (blank(recs[i].cells) || comment(recs[i].cells)) {
+		i++
+	}
+	if i == len(recs) {
+		return nil, model.Errorf(model.EINVALID, "花名册是空的。%s。", headerHint)
+	}
+	idx, err := header(recs[i].cells)
+	if err != nil {
+		return nil, err
+	}
+	type seenAt struct {
+		line int
+		kind model.BranchKind
+	}
+	var (
+		staff    []model.Staff
+		problems []string
+		badRows  int
+		ids      = map[string]int{}    // 小写工号 → 行号
+		branches = map[string]seenAt{} // 网点 → 首次出现的行和类型
+	)
+	for _, rec := range recs[i+1:] {
+		if blank(rec.cells) || comment(rec.cells) {
+			continue
+		}
+		cell := func(col int) string {
+			if idx[col] < 0 || idx[col] >= len(rec.cells) {
+				return ""
+			}
+			return strings.TrimSpace(rec.cells[idx[col]])
+		}
+		s, errs := parseRow(cell)
+		if s.UserID != "" {
+			key := strings.ToLower(s.UserID)
+			if prev, dup := ids[key]; dup {
+				errs = append(errs, fmt.Sprintf("工号 %s 与第 %d 行重复", s.UserID, prev))
+			} else {
+				ids[key] = rec.line
+			}
+		}
+		if s.Branch != "" && s.BranchKind != "" {
+			if prev, ok := branches[s.Branch]; !ok {
+				branches[s.Branch] = seenAt{rec.line, s.BranchKind}
+			} else if prev.kind != s.BranchKind {
+				errs = append(errs, fmt.Sprintf("网点“%s”在第 %d 行是%s，这里是%s，同一网点的类型应一致",
+					s.Branch, prev.line, prev.kind.Label(), s.BranchKind.Label()))
+			}
+		}
+		if len(errs) > 0 {
+			badRows++
+			if len(problems) < maxReported {
+				problems = append(problems, fmt.Sprintf("第 %d 行：%s", rec.line, strings.Join(errs, "；")))
+			}
+			continue
+		}
+		staff = append(staff, s)
+	}
+	if badRows > 0 {
+		msg := fmt.Sprintf("花名册有 %d 行有误，没有导入任何人：\n%s", badRows, strings.Join(problems, "\n"))
+		if badRows > len(problems) {
+			msg += fmt.Sprintf("\n……另有 %d 行有误未列出", badRows-len(problems))
+		}
+		return nil, model.Errorf(model.EINVALID, "%s\n请改正后重新导入。", msg)
+	}
+	if len(staff) == 0 {
+		return nil, model.Errorf(model.EINVALID, "花名册只有表头，没有人员。")
+	}
+	return staff, nil
+}
+
+// parseRow 读一行人员，返回其中的全部问题。
+func parseRow(cell func(col int) string) (model.Staff, []string) {
+	var errs []string
+	s := model.Staff{
+		UserID: cell(colUserID),
+		Name:   cell(colName),
+		Branch: cell(colBranch),
+		Active: true,
+	}
+	switch {
+	case s.UserID == "":
+		errs = append(errs, "工号为空")
+	case len(s.UserID) > maxIDLen:
+		errs = append(errs, fmt.Sprintf("工号超过 %d 个字符", maxIDLen))
+	case !validUserID(s.UserID):
+		errs = append(errs, fmt.Sprintf("工号“%s”只能由字母、数字和 _-@. 组成，且以字母或数字开头（企业微信账号）", s.UserID))
+	}
+	switch {
+	case s.Name == "":
+		errs = append(errs, "姓名为空")
+	case utf8.RuneCountInString(s.Name) > maxNameLen:
+		errs = append(errs, fmt.Sprintf("姓名超过 %d 个字", maxNameLen))
+	}
+	switch {
+	case s.Branch == "":
+		errs = append(errs, "网点为空")
+	case utf8.RuneCountInString(s.Branch) > maxNameLen:
+		errs = append(errs, fmt.Sprintf("网点名超过 %d 个字", maxNameLen))
+	}
+	if v := cell(colBranchKind); v == "" {
+		errs = append(errs, "网点类型为空，应为 县城 或 农村")
+	} else if k, err := model.ParseBranchKind(v); err != nil {
+		errs = append(errs, model.ErrorMessage(err))
+	} else {
+		s.BranchKind = k
+	}
+	if v := cell(colRole); v == "" {
+		errs = append(errs, "角色为空，应为 员工/主管/所长/管理员 之一")
+	} else if r, err := model.ParseRole(v); err != nil {
+		errs = append(errs, model.ErrorMessage(err))
+	} else {
+		s.Role = r
+	}
+	s.Scope = parseScope(cell(colScope))
+	if len(s.Scope) > 0 && s.Role == model.RoleStaff {
+		errs = append(errs, "员工不能有管理范围（只有主管、所长可以另管其他网点）")
+	}
+	return s, errs
+}
+
+// parseScope 拆分管理范围：网点之间用 ; ； 、 , ， 分隔，* 或“全部”表示全部网点。
+func parseScope(v string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, b := range strings.FieldsFunc(v, func(r rune) bool {
+		return strings.ContainsRune(";；、,，", r)
+	}) {
+		b = strings.TrimSpace(b)
+		switch strings.ToLower(b) {
+		case "":
+			continue
+		case "*", "全部", "all":
+			b = model.ScopeAll
+		}
+		if !seen[b] {
+			seen[b] = true
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// validUserID 按企业微信的规定检查账号：字母、数字和 _-@.，以字母或数字开头。
+func validUserID(id string) bool {
+	for i, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case i > 0 && strings.ContainsRune("_-@.", r):
+		default:
+			return false
+		}
+	}
+	return id != ""
+}
