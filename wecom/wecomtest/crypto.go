@@ -149,8 +149,8 @@ func SignedRequest(token, aesKey, corpID string, inner string, ts time.Time, non
 	return query, body
 }
 
-// SignedEcho 以企业微信的身份生成回调地址验证（GET）的查询参数：echo 加密后作为 echostr。
-func SignedEcho(token, aesKey, corpID, echo string, ts time.Time, nonce string) url.Values {
+// SignedURLVerification 以企业微信的身份生成回调地址验证（GET）的查询参数：echo 加密后作为 echostr。
+func SignedURLVerification(token, aesKey, corpID, echo string, ts time.Time, nonce string) url.Values {
 	enc, err := Encrypt(aesKey, corpID, []byte(echo))
 	if err != nil {
 		panic(err)

@@ -67,7 +67,7 @@ func TestDrivesCallbackEndToEnd(t *testing.T) {
 	now := time.Now()
 
 	// GET 回调地址验证。
-	q := wecomtest.SignedEcho(token, aesKey, corpID, "echo-42", now, "1001")
+	q := wecomtest.SignedURLVerification(token, aesKey, corpID, "echo-42", now, "1001")
 	resp, err := http.Get(srv.URL + "?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
