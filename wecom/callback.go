@@ -55,6 +55,8 @@ type Callback struct {
 	Log            *slog.Logger
 }
 
+var _ http.Handler = (*Callback)(nil)
+
 func (h *Callback) now() time.Time {
 	if h.Now != nil {
 		return h.Now()

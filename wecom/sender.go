@@ -115,6 +115,8 @@ type Sender struct {
 	redact   *strings.Replacer
 }
 
+var _ model.Notifier = (*Sender)(nil)
+
 var (
 	sdkOnce    sync.Once
 	sdkAPIBase atomic.Value // string
