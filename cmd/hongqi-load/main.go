@@ -1,0 +1,281 @@
+// Command hongqi-load 是 hongqi 回调的压测工具：按企业微信的方式签名、加密请求，
+// 以 1、8、32 等并发打到 /wecom/callback，统计每秒请求数、p50、p99、错误数，
+// 并读取服务端进程的内存（/proc/PID/status 的 VmRSS、VmHWM）。
+//
+// 只向本机地址发请求；每一档的请求数和时长都有上限，跑完自行退出。
+//
+//	hongqi-load -url http://127.0.0.1:8080/wecom/callback -pid 1234 -c 1,8,32 -d 10s -label full
+//	hongqi-load -echo-server 127.0.0.1:8081   # 只验签、解密、加密回复的对照服务
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/wecom"
+	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
+)
+
+// 默认用企业微信官方样例 B 的 Token、EncodingAESKey 和企业 ID。
+const (
+	defToken  = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
+	defAESKey = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+	defCorpID = "ww1436e0e65a779aee"
+)
+
+type options struct {
+	url, token, aesKey, corpID string
+	from, text, label          string
+	levels                     []int
+	duration                   time.Duration
+	maxRequests                int
+	pid                        int
+	verifyReply                bool
+}
+
+func main() {
+	var o options
+	var levels, echoAddr string
+	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080/wecom/callback", "回调地址（只能是本机地址）")
+	flag.StringVar(&o.token, "token", defToken, "HONGQI_WECOM_TOKEN")
+	flag.StringVar(&o.aesKey, "aes-key", defAESKey, "HONGQI_WECOM_AES_KEY")
+	flag.StringVar(&o.corpID, "corp-id", defCorpID, "HONGQI_WECOM_CORP_ID")
+	flag.StringVar(&o.from, "from", "cg_sup", "发送人 userid（须在花名册中且有记录权限）")
+	flag.StringVar(&o.text, "text", "扣 cg01 迟到 压测", "消息内容")
+	flag.StringVar(&o.label, "label", "full", "结果行的标签")
+	flag.StringVar(&levels, "c", "1,8,32", "并发数，逗号分隔")
+	flag.DurationVar(&o.duration, "d", 10*time.Second, "每档时长（上限 2m）")
+	flag.IntVar(&o.maxRequests, "n", 200000, "每档请求数上限")
+	flag.IntVar(&o.pid, "pid", 0, "服务端进程号，用于读取内存（0 表示不读）")
+	flag.BoolVar(&o.verifyReply, "verify", true, "解密并检查每个回复")
+	flag.StringVar(&echoAddr, "echo-server", "", "不压测，改为在此地址运行只做加解密的对照服务")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if echoAddr != "" {
+		if err := runEcho(ctx, echoAddr, o); err != nil {
+			fmt.Fprintln(os.Stderr, "hongqi-load:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	for _, s := range strings.Split(levels, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > 256 {
+			fmt.Fprintf(os.Stderr, "hongqi-load: 并发数 %q 应为 1–256 的整数\n", s)
+			os.Exit(2)
+		}
+		o.levels = append(o.levels, n)
+	}
+	if o.duration > 2*time.Minute {
+		o.duration = 2 * time.Minute
+	}
+	if err := checkLoopback(o.url); err != nil {
+		fmt.Fprintln(os.Stderr, "hongqi-load:", err)
+		os.Exit(2)
+	}
+	fmt.Printf("%-8s %5s %8s %9s %9s %9s %7s %10s %10s\n", "label", "conc", "requests", "req/s", "p50(ms)", "p99(ms)", "errors", "rss(MiB)", "hwm(MiB)")
+	for _, c := range o.levels {
+		r := runLevel(ctx, o, c)
+		rss, hwm := procMem(o.pid)
+		fmt.Printf("%-8s %5d %8d %9.1f %9.2f %9.2f %7d %10s %10s\n", o.label, c, r.n, r.rps, ms(r.p50), ms(r.p99), r.errors, rss, hwm)
+		if r.firstErr != "" {
+			fmt.Fprintf(os.Stderr, "  first error: %s\n", r.firstErr)
+		}
+	}
+}
+
+// checkLoopback 拒绝向本机以外的地址发压测流量。
+func checkLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("地址 %q 有误: %v", raw, err)
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("只能压测本机地址（127.0.0.0/8、::1、localhost），而不是 %q", host)
+	}
+	return nil
+}
+
+type result struct {
+	n, errors int
+	rps       float64
+	p50, p99  time.Duration
+	firstErr  string
+}
+
+var msgSeq atomic.Uint64
+
+func init() {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	msgSeq.Store(binary.BigEndian.Uint64(b[:]) >> 2)
+}
+
+func runLevel(ctx context.Context, o options, conc int) result {
+	client := &http.Client{
+		Timeout:   10 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc},
+	}
+	deadline := time.Now().Add(o.duration)
+	var issued atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs int
+	var firstErr string
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 1024)
+			localErr := 0
+			var le string
+			for ctx.Err() == nil && time.Now().Before(deadline) && issued.Add(1) <= int64(o.maxRequests) {
+				d, err := oneRequest(client, o)
+				if err != nil {
+					localErr++
+					if le == "" {
+						le = err.Error()
+					}
+					continue
+				}
+				local = append(local, d)
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			errs += localErr
+			if firstErr == "" {
+				firstErr = le
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r := result{n: len(lat) + errs, errors: errs, firstErr: firstErr}
+	r.rps = float64(len(lat)) / elapsed.Seconds()
+	r.p50, r.p99 = pct(lat, 0.50), pct(lat, 0.99)
+	return r
+}
+
+func oneRequest(client *http.Client, o options) (time.Duration, error) {
+	id := msgSeq.Add(1)
+	now := time.Now()
+	inner := fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName>`+
+		`<CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content>`+
+		`<MsgId>%d</MsgId><AgentID>1000002</AgentID></xml>`, o.corpID, o.from, now.Unix(), o.text, id)
+	q, body := wecomtest.SignedRequest(o.token, o.aesKey, o.corpID, inner, now, strconv.FormatUint(id%1e9, 10))
+	start := time.Now()
+	resp, err := client.Post(o.url+"?"+q.Encode(), "application/xml", strings.NewReader(string(body)))
+	if err != nil {
+		return 0, err
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	d := time.Since(start)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
+	}
+	if o.verifyReply {
+		if len(raw) == 0 {
+			return 0, fmt.Errorf("empty reply")
+		}
+		if _, err := wecomtest.DecryptReply(o.token, o.aesKey, o.corpID, raw); err != nil {
+			return 0, fmt.Errorf("reply: %v", err)
+		}
+	}
+	return d, nil
+}
+
+func pct(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p)
+	return sorted[i]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// procMem 读取进程的常驻内存（VmRSS）与峰值（VmHWM），单位 MiB。
+func procMem(pid int) (rss, hwm string) {
+	if pid <= 0 {
+		return "-", "-"
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "?", "?"
+	}
+	rss, hwm = "?", "?"
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.Atoi(f[1])
+		switch f[0] {
+		case "VmRSS:":
+			rss = fmt.Sprintf("%.1f", float64(kb)/1024)
+		case "VmHWM:":
+			hwm = fmt.Sprintf("%.1f", float64(kb)/1024)
+		}
+	}
+	return rss, hwm
+}
+
+// runEcho 运行只做验签、解密、加密回复的对照服务：与完整路径同一个 wecom.Callback，
+// 只是处理函数直接返回固定回复，不碰数据库。
+func runEcho(ctx context.Context, addr string, o options) error {
+	c, err := wecom.NewCrypto(o.token, o.aesKey, o.corpID)
+	if err != nil {
+		return err
+	}
+	h := &wecom.Callback{
+		Crypto: c,
+		Processor: wecom.ProcessorFunc(func(ctx context.Context, m model.Message) (string, error) {
+			return "已记录 #1：张三（城关所）迟到 −10 元。张三本月合计 −10 元。", nil
+		}),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/wecom/callback", h)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Shutdown(context.Background())
+	}()
+	fmt.Fprintf(os.Stderr, "echo server on %s (pid %d)\n", addr, os.Getpid())
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}

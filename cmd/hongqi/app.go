@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/catalog"
+	"github.com/hongqi-dev/hongqi/config"
+	"github.com/hongqi-dev/hongqi/handlers"
+	"github.com/hongqi-dev/hongqi/kv"
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/outbox"
+	"github.com/hongqi-dev/hongqi/store"
+	"github.com/hongqi-dev/hongqi/wecom"
+)
+
+// Main 把各部分按配置装配起来（benbjohnson/wtf 的做法）：存储、去重与锁、规则、机器人、
+// 通知发送和 HTTP 回调。Open 之后各字段可用，Close 释放资源。
+type Main struct {
+	Config config.Config
+	Log    *slog.Logger
+	Now    func() time.Time
+	// RedisPrefix 是本实例所有 Redis 键的前缀，默认 "hongqi:"（测试时每个测试各用一个）。
+	RedisPrefix string
+
+	DB      *store.DB
+	Dedup   model.Deduper
+	Locker  model.Locker
+	Catalog *model.Catalog
+	Ledger  *ledger.Service
+	Bot     *bot.Bot
+	Sender  *outbox.Worker
+
+	closers []func() error
+}
+
+// NewMain 读取配置并创建日志；不连接任何外部服务。
+func NewMain(getenv func(string) string, logOut io.Writer) (*Main, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+	return &Main{Config: cfg, Log: log, Now: time.Now, RedisPrefix: "hongqi:"}, nil
+}
+
+// OpenStore 只打开数据库（花名册导入等命令用）。
+func (m *Main) OpenStore(ctx context.Context) error {
+	db, err := store.Open(ctx, m.Config.DB, m.Log)
+	if err != nil {
+		return err
+	}
+	db.SetLocation(m.Config.Location)
+	m.DB = db
+	m.closers = append(m.closers, db.Close)
+	return nil
+}
+
+// Open 装配全部部件。
+func (m *Main) Open(ctx context.Context) error {
+	if m.DB == nil {
+		if err := m.OpenStore(ctx); err != nil {
+			return err
+		}
+	}
+	cat, err := m.loadCatalog()
+	if err != nil {
+		return err
+	}
+	m.Catalog = cat
+
+	var tokenCache wecom.TokenCache
+	if m.Config.Redis != "" {
+		r, err := kv.NewRedis(ctx, m.Config.Redis, m.RedisPrefix)
+		if err != nil {
+			return err
+		}
+		m.closers = append(m.closers, r.Close)
+		m.Dedup = kv.WithFallback(r, m.Log)
+		m.Locker = r
+		tokenCache = r.TokenCache()
+	} else {
+		mem := kv.NewMemory()
+		m.Dedup, m.Locker = mem, mem
+		tokenCache = mem.TokenCache()
+	}
+
+	m.Ledger = &ledger.Service{Staff: m.DB, Ledger: m.DB, Catalog: cat, Loc: m.Config.Location, Now: m.Now}
+	m.Bot = bot.New(bot.Options{
+		Staff:    m.DB,
+		Deduper:  m.Dedup,
+		DedupTTL: 24 * time.Hour,
+		Log:      m.Log,
+		Now:      m.Now,
+	})
+	handlers.Register(m.Bot, handlers.Deps{Ledger: m.Ledger, Staff: m.DB, Catalog: cat, Loc: m.Config.Location, Now: m.Now})
+
+	var notifier model.Notifier = outbox.LogNotifier{Log: m.Log}
+	if w := m.Config.WeCom; w.SendEnabled() {
+		s, err := wecom.NewSender(wecom.SenderConfig{
+			CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, APIBase: w.APIBase,
+			Cache: tokenCache, HTTPTimeout: 10 * time.Second, Log: m.Log,
+		})
+		if err != nil {
+			return err
+		}
+		notifier = s
+	} else {
+		m.Log.Info("未配置企业微信发消息（HONGQI_WECOM_CORP_ID/AGENT_ID/SECRET），通知只写入日志")
+	}
+	m.Sender = &outbox.Worker{Store: m.DB, Notifier: notifier, Now: m.Now, Log: m.Log}
+	return nil
+}
+
+func (m *Main) loadCatalog() (*model.Catalog, error) {
+	if m.Config.Rules == "" {
+		return catalog.Default(), nil
+	}
+	c, err := catalog.Load(m.Config.Rules)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Handler 返回 HTTP 路由：/wecom/callback 与 /healthz。
+func (m *Main) Handler() (http.Handler, error) {
+	mux := http.NewServeMux()
+	if w := m.Config.WeCom; w.CallbackEnabled() {
+		c, err := wecom.NewCrypto(w.Token, w.AESKey, w.CorpID)
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/wecom/callback", &wecom.Callback{
+			Crypto: c, Processor: m.Bot, Now: m.Now, ReplayWindow: m.Config.ReplayWindow,
+			MaxBody: 64 << 10, Log: m.Log,
+		})
+	} else {
+		m.Log.Info("未配置企业微信回调（HONGQI_WECOM_CORP_ID/TOKEN/AES_KEY），/wecom/callback 暂不可用")
+		mux.HandleFunc("/wecom/callback", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "未配置企业微信回调：请设置 HONGQI_WECOM_CORP_ID、HONGQI_WECOM_TOKEN、HONGQI_WECOM_AES_KEY", http.StatusServiceUnavailable)
+		})
+	}
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := m.DB.Ping(ctx); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	return mux, nil
+}
+
+// Close 按打开的相反顺序释放资源。
+func (m *Main) Close() error {
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+func runServe(ctx context.Context, getenv func(string) string, logOut io.Writer) error {
+	m, err := NewMain(getenv, logOut)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	h, err := m.Handler()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              m.Config.HTTPAddr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	go m.Sender.Run(workerCtx, time.Second)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	m.Log.Info("hongqi 已启动", "addr", m.Config.HTTPAddr, "config", m.Config.String())
+	select {
+	case err := <-errc:
+		if strings.Contains(err.Error(), "address already in use") {
+			return model.Wrap(model.EINVALID, err, "HONGQI_HTTP_ADDR：端口 %s 已被占用，请换一个地址", m.Config.HTTPAddr)
+		}
+		return err
+	case <-ctx.Done():
+	}
+	m.Log.Info("正在停止…")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutCtx)
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hongqi-dev/hongqi/catalog"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/roster"
+)
+
+func runStaffImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
+	m, err := NewMain(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.OpenStore(ctx); err != nil {
+		return err
+	}
+	added, updated, err := roster.Import(ctx, m.DB, path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已导入花名册 %s：新增 %d 人，更新 %d 人。\n", path, added, updated)
+	return nil
+}
+
+func runStaffList(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	m, err := NewMain(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.OpenStore(ctx); err != nil {
+		return err
+	}
+	list, err := m.DB.ListStaff(ctx)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(stdout, "花名册是空的。先导入：hongqi staff import testdata/roster-example.csv")
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "工号\t姓名\t网点\t网点类型\t角色\t管理范围\t状态")
+	for _, s := range list {
+		state := "在册"
+		if !s.Active {
+			state = "已停用"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.UserID, s.Name, s.Branch, s.BranchKind.Label(), s.Role.Label(), strings.Join(s.Scope, "、"), state)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "共 %d 人。\n", len(list))
+	return nil
+}
+
+func runRules(getenv func(string) string, stdout io.Writer, path string) error {
+	if path == "" {
+		path = strings.TrimSpace(getenv("HONGQI_RULES"))
+	}
+	cat := catalog.Default()
+	if path != "" {
+		c, err := catalog.Load(path)
+		if err != nil {
+			return err
+		}
+		cat = c
+		fmt.Fprintf(stdout, "规则文件 %s 检查通过。\n", path)
+	} else {
+		fmt.Fprintln(stdout, "内置默认规则：")
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "编码\t类别\t金额(元)\t名称\t可用词\t说明")
+	for _, r := range cat.Rules() {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", r.Code, r.Kind.Label(), r.Amount, r.Name, strings.Join(r.Words, "、"), r.Note)
+	}
+	return tw.Flush()
+}
+
+// runChat 是终端对话：每行一条消息，交给与企业微信回调相同的机器人处理，回复打印出来；
+// 每条消息之后发送发件箱中的通知（未配置企业微信时写入日志）。
+func runChat(ctx context.Context, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, as string) error {
+	m, err := NewMain(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	actor, err := m.DB.Staff(ctx, as)
+	if err != nil {
+		return model.Errorf(model.ENOTFOUND, "花名册里没有工号 %s。先导入花名册：hongqi staff import FILE；用 hongqi staff list 查看工号。", as)
+	}
+	fmt.Fprintf(stdout, "您好，%s（%s·%s）。输入命令与红旗对话，例如“帮助”；Ctrl-D 退出。\n", actor.Name, actor.Branch, actor.Role.Label())
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	for {
+		fmt.Fprint(stdout, "> ")
+		if !sc.Scan() {
+			fmt.Fprintln(stdout)
+			return sc.Err()
+		}
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		msg := model.Message{Key: "chat:" + randomHex(8), From: as, Text: line, CreateTime: m.Now()}
+		reply, err := m.Bot.Process(ctx, msg)
+		if err != nil {
+			reply = model.ErrorMessage(err)
+		}
+		if reply != "" {
+			fmt.Fprintln(stdout, reply)
+		}
+		if _, err := m.Sender.RunOnce(ctx); err != nil {
+			m.Log.Warn("发送通知失败，稍后重试", "err", err)
+		}
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

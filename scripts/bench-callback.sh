@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# 回调全路径压测：签名加密的请求进 → 记录提交 → 加密回复出，MySQL(MariaDB) + Redis，
+# 与只做验签/解密/加密的对照服务在同一次运行里对比。结果写入 BENCHMARKS.md 时连同本命令。
+#
+#   scripts/bench-callback.sh [每档时长，默认 10s] [并发档，默认 1,8,32]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${1:-10s}
+LEVELS=${2:-1,8,32}
+DB=hq_bench_$$
+MYSQL_SERVER=${HONGQI_TEST_MYSQL:-root@tcp(127.0.0.1:3306)/}
+REDIS=${HONGQI_BENCH_REDIS:-redis://127.0.0.1:6379/15}
+FULL_ADDR=127.0.0.1:18080
+ECHO_ADDR=127.0.0.1:18081
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; mariadb -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS $DB" || true; rm -rf "$tmp"' EXIT
+
+go build -o "$tmp/hongqi" ./cmd/hongqi
+go build -o "$tmp/hongqi-load" ./cmd/hongqi-load
+mariadb -uroot -h127.0.0.1 -e "CREATE DATABASE $DB CHARACTER SET utf8mb4"
+redis-cli -u "$REDIS" FLUSHDB >/dev/null
+
+export HONGQI_DB="mysql://${MYSQL_SERVER}${DB}?parseTime=true&loc=UTC&charset=utf8mb4"
+export HONGQI_REDIS="$REDIS"
+export HONGQI_HTTP_ADDR=$FULL_ADDR
+export HONGQI_WECOM_CORP_ID=ww1436e0e65a779aee
+export HONGQI_WECOM_TOKEN=hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo
+export HONGQI_WECOM_AES_KEY=6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt
+export HONGQI_LOG_LEVEL=warn
+
+"$tmp/hongqi" staff import cmd/hongqi/testdata/roster.csv
+"$tmp/hongqi" serve 2>"$tmp/serve.log" &
+FULL_PID=$!
+"$tmp/hongqi-load" -echo-server $ECHO_ADDR 2>"$tmp/echo.log" &
+ECHO_PID=$!
+for _ in $(seq 1 50); do
+  curl -fsS "http://$FULL_ADDR/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+echo "# $(date -u +%FT%TZ) $(go version | cut -d' ' -f3) $(nproc) cores; MariaDB $(mariadb -V | grep -o 'Distrib [^,-]*' | cut -d' ' -f2), Redis $(redis-server --version | grep -o 'v=[^ ]*')"
+echo "## crypto only (verify + decrypt + encrypt reply)"
+"$tmp/hongqi-load" -url "http://$ECHO_ADDR/wecom/callback" -label crypto -c "$LEVELS" -d "$DUR" -pid $ECHO_PID
+echo "## full path (MySQL + Redis: dedup, auth, rule match, entry + notice committed, reply)"
+"$tmp/hongqi-load" -url "http://$FULL_ADDR/wecom/callback" -label full -c "$LEVELS" -d "$DUR" -pid $FULL_PID
+echo "## ledger after the run"
+mariadb -uroot -h127.0.0.1 -N -e "SELECT COUNT(*) AS entries FROM $DB.entries; SELECT COUNT(*) AS notices FROM $DB.notices"
+if [ -s "$tmp/serve.log" ]; then echo "## server warnings (first 5)"; head -5 "$tmp/serve.log"; fi
