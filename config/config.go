@@ -27,6 +27,8 @@ type Config struct {
 
 	// ReplayWindow 是回调时间戳允许的偏差（HONGQI_REPLAY_WINDOW，默认 5m）。
 	ReplayWindow time.Duration `yaml:"-"`
+	// DebugAddr 是 pprof 调试端口（HONGQI_DEBUG_ADDR，默认空即关闭；只应监听 127.0.0.1）。
+	DebugAddr string `yaml:"debug_addr"`
 	// LogLevel 是日志级别（HONGQI_LOG_LEVEL：debug/info/warn/error，默认 info）。
 	LogLevel string `yaml:"log_level"`
 
@@ -81,6 +83,7 @@ func Load(getenv func(string) string) (Config, error) {
 		"HONGQI_RULES":          &c.Rules,
 		"HONGQI_TZ":             &c.TZ,
 		"HONGQI_LOG_LEVEL":      &c.LogLevel,
+		"HONGQI_DEBUG_ADDR":     &c.DebugAddr,
 		"HONGQI_WECOM_CORP_ID":  &c.WeCom.CorpID,
 		"HONGQI_WECOM_AGENT_ID": &c.WeCom.AgentID,
 		"HONGQI_WECOM_SECRET":   &c.WeCom.Secret,
@@ -149,6 +152,11 @@ func (c *Config) validate() error {
 	c.Location = loc
 	if c.ReplayWindow <= 0 {
 		return model.Errorf(model.EINVALID, "HONGQI_REPLAY_WINDOW 必须大于 0")
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			return model.Errorf(model.EINVALID, "HONGQI_DEBUG_ADDR：“%s”不是 主机:端口 形式，例如 127.0.0.1:6060", c.DebugAddr)
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -80,14 +80,10 @@ func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Messa
 	if len(people) == 0 {
 		return Result{}, model.Errorf(model.EINVALID, "请写明要%s谁，例如：%s 张三 %s", verb, verb, exampleWord(kind))
 	}
-	all, err := s.Staff.ListStaff(ctx)
-	if err != nil {
-		return Result{}, unavailable(err, "花名册暂时读不到，本次没有记录，请稍后再试。")
-	}
 	var targets []model.Staff
 	seen := map[string]bool{}
 	for _, who := range people {
-		st, err := resolveIn(all, actor, who)
+		st, err := s.Resolve(ctx, actor, who)
 		if err != nil {
 			return Result{}, nothingWritten(err)
 		}

@@ -21,14 +21,6 @@ var reNameID = regexp.MustCompile(`^(.*?)\s*[(（]\s*([^()（）]+?)\s*[)）]$`)
 //
 // 在职的人优先；只有已停用的人匹配时也返回他（查询历史用），记录时由 Record 拒绝。
 func (s *Service) Resolve(ctx context.Context, actor model.Staff, who string) (model.Staff, error) {
-	all, err := s.Staff.ListStaff(ctx)
-	if err != nil {
-		return model.Staff{}, unavailable(err, "花名册暂时读不到，请稍后再试。")
-	}
-	return resolveIn(all, actor, who)
-}
-
-func resolveIn(all []model.Staff, actor model.Staff, who string) (model.Staff, error) {
 	who = strings.TrimSpace(who)
 	if who == "" {
 		return model.Staff{}, model.Errorf(model.EINVALID, "请写上姓名或工号。")
@@ -37,11 +29,18 @@ func resolveIn(all []model.Staff, actor model.Staff, who string) (model.Staff, e
 	if m := reNameID.FindStringSubmatch(who); m != nil {
 		name, id = strings.TrimSpace(m[1]), m[2]
 	}
-
+	key := who
+	if id != "" {
+		key = id
+	}
+	cands, err := s.Staff.FindStaff(ctx, key)
+	if err != nil {
+		return model.Staff{}, unavailable(err, "花名册暂时读不到，请稍后再试。")
+	}
 	var matches []model.Staff
 	if id != "" {
 		// 姓名(工号)：工号是身份，姓名必须对得上（防止写错人）。
-		for _, st := range all {
+		for _, st := range cands {
 			if strings.EqualFold(st.UserID, id) {
 				if name != "" && st.Name != name {
 					return model.Staff{}, model.Errorf(model.EINVALID, "工号 %s 是%s，不是“%s”。请核对后重写。", st.UserID, st.Name, name)
@@ -49,28 +48,34 @@ func resolveIn(all []model.Staff, actor model.Staff, who string) (model.Staff, e
 				matches = append(matches, st)
 			}
 		}
-		if len(matches) == 0 {
-			return model.Staff{}, notFound(all, actor, who, name)
-		}
 	} else {
 		// 工号精确匹配优先（工号唯一），否则按姓名。
-		for _, st := range all {
+		for _, st := range cands {
 			if strings.EqualFold(st.UserID, who) {
 				matches = append(matches, st)
 			}
 		}
 		if len(matches) == 0 {
-			for _, st := range all {
+			for _, st := range cands {
 				if st.Name == who {
 					matches = append(matches, st)
 				}
 			}
 		}
-		if len(matches) == 0 {
-			return model.Staff{}, notFound(all, actor, who, who)
-		}
 	}
+	if len(matches) == 0 {
+		// 只有找不到时才读全部花名册，给出最接近的姓名。
+		all, err := s.Staff.ListStaff(ctx)
+		if err != nil {
+			return model.Staff{}, unavailable(err, "花名册暂时读不到，请稍后再试。")
+		}
+		return model.Staff{}, notFound(all, actor, who, name)
+	}
+	return pick(matches, actor, who)
+}
 
+// pick 在匹配到的人中按操作人的范围选出一人，或说明为什么不能选。
+func pick(matches []model.Staff, actor model.Staff, who string) (model.Staff, error) {
 	// 在职优先。
 	active := filter(matches, func(st model.Staff) bool { return st.Active })
 	if len(active) > 0 {

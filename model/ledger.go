@@ -123,6 +123,9 @@ type StaffStore interface {
 	Staff(ctx context.Context, userID string) (Staff, error)
 	// ListStaff 返回全部人员，按网点、姓名、userid 排序。
 	ListStaff(ctx context.Context) ([]Staff, error)
+	// FindStaff 返回工号（不区分大小写）或姓名恰好等于 key 的人（含已停用的），按网点、姓名、userid 排序。
+	// 每条命令都要按名字找人，这个查询走索引，不读全部花名册。
+	FindStaff(ctx context.Context, key string) ([]Staff, error)
 }
 
 // LedgerStore 保存台账。

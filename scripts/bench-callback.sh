@@ -28,7 +28,12 @@ export HONGQI_WECOM_TOKEN=hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo
 export HONGQI_WECOM_AES_KEY=6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt
 export HONGQI_LOG_LEVEL=warn
 
-"$tmp/hongqi" staff import cmd/hongqi/testdata/roster.csv
+# 压测花名册：城关所一名主管和 SPREAD 名员工，记录轮流落在不同的人身上。
+SPREAD=${SPREAD:-500}
+{ echo "userid,name,branch,branch_kind,role"; echo "cg_sup,王主管,城关所,县城,主管"
+  for i in $(seq -f %04g 1 "$SPREAD"); do echo "b$i,员工$i,城关所,县城,员工"; done; } >"$tmp/roster.csv"
+"$tmp/hongqi" staff import "$tmp/roster.csv"
+[ -n "${PROFILE:-}" ] && export HONGQI_DEBUG_ADDR=127.0.0.1:16060
 "$tmp/hongqi" serve 2>"$tmp/serve.log" &
 FULL_PID=$!
 "$tmp/hongqi-load" -echo-server $ECHO_ADDR 2>"$tmp/echo.log" &
@@ -41,8 +46,14 @@ done
 echo "# $(date -u +%FT%TZ) $(go version | cut -d' ' -f3) $(nproc) cores; MariaDB $(mariadb -V | grep -o 'Distrib [^,-]*' | cut -d' ' -f2), Redis $(redis-server --version | grep -o 'v=[^ ]*')"
 echo "## crypto only (verify + decrypt + encrypt reply)"
 "$tmp/hongqi-load" -url "http://$ECHO_ADDR/wecom/callback" -label crypto -c "$LEVELS" -d "$DUR" -pid $ECHO_PID
-echo "## full path (MySQL + Redis: dedup, auth, rule match, entry + notice committed, reply)"
-"$tmp/hongqi-load" -url "http://$FULL_ADDR/wecom/callback" -label full -c "$LEVELS" -d "$DUR" -pid $FULL_PID
+echo "## full path, records spread over $SPREAD staff (MySQL + Redis: dedup, auth, rule match, entry + notice committed, reply)"
+if [ -n "${PROFILE:-}" ]; then
+  (sleep 2; curl -fsS -o "$PROFILE" "http://127.0.0.1:16060/debug/pprof/profile?seconds=5") &
+  PROF_PID=$!
+fi
+"$tmp/hongqi-load" -url "http://$FULL_ADDR/wecom/callback" -label full -c "$LEVELS" -d "$DUR" -pid $FULL_PID \
+  -text '扣 b{n} 迟到 压测' -spread "$SPREAD"
+[ -n "${PROF_PID:-}" ] && wait "$PROF_PID"
 echo "## ledger after the run"
 mariadb -uroot -h127.0.0.1 -N -e "SELECT COUNT(*) AS entries FROM $DB.entries; SELECT COUNT(*) AS notices FROM $DB.notices"
 if [ -s "$tmp/serve.log" ]; then echo "## server warnings (first 5)"; head -5 "$tmp/serve.log"; fi

@@ -153,3 +153,22 @@ func (db *DB) ListStaff(ctx context.Context) ([]model.Staff, error) {
 	}
 	return out, nil
 }
+
+// FindStaff 实现 model.StaffStore：工号（不区分大小写）或姓名等于 key 的人。
+func (db *DB) FindStaff(ctx context.Context, key string) ([]model.Staff, error) {
+	var rows []staffRow
+	q := db.g.WithContext(ctx)
+	if db.dialect == DialectSQLite {
+		q = q.Where("userid = ? COLLATE NOCASE OR name = ?", key, key)
+	} else {
+		q = q.Where("userid = ? OR name = ?", key, key)
+	}
+	if err := q.Order("branch, name, userid").Find(&rows).Error; err != nil {
+		return nil, db.fail(err, "没能读取花名册")
+	}
+	out := make([]model.Staff, len(rows))
+	for i, r := range rows {
+		out[i] = staffFromRow(r)
+	}
+	return out, nil
+}

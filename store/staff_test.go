@@ -171,3 +171,38 @@ func equalStaff(a, b model.Staff) bool {
 	return a.UserID == b.UserID && a.Name == b.Name && a.Branch == b.Branch && a.BranchKind == b.BranchKind &&
 		a.Role == b.Role && a.Active == b.Active && slices.Equal(a.Scope, b.Scope)
 }
+
+func TestFindStaff(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		db := openDB(t, dsn)
+		ctx := context.Background()
+		if _, _, err := db.UpsertRoster(ctx, loadRoster(t, "roster.json")); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name, key string
+			want      []string
+		}{
+			{"both namesakes by name", "张三", []string{"zhangsan2", "zhangsan"}},
+			{"userid", "lisi", []string{"lisi"}},
+			{"userid ignores case", "LiSi", []string{"lisi"}},
+			{"no partial matches", "张", nil},
+			{"nobody", "赵六六", nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got, err := db.FindStaff(ctx, tt.key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ids []string
+				for _, s := range got {
+					ids = append(ids, s.UserID)
+				}
+				if !slices.Equal(ids, tt.want) {
+					t.Errorf("FindStaff(%q) = %v, want %v", tt.key, ids, tt.want)
+				}
+			})
+		}
+	})
+}

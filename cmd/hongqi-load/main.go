@@ -47,6 +47,7 @@ type options struct {
 	duration                   time.Duration
 	maxRequests                int
 	pid                        int
+	spread                     int
 	verifyReply                bool
 }
 
@@ -58,7 +59,8 @@ func main() {
 	flag.StringVar(&o.aesKey, "aes-key", defAESKey, "HONGQI_WECOM_AES_KEY")
 	flag.StringVar(&o.corpID, "corp-id", defCorpID, "HONGQI_WECOM_CORP_ID")
 	flag.StringVar(&o.from, "from", "cg_sup", "发送人 userid（须在花名册中且有记录权限）")
-	flag.StringVar(&o.text, "text", "扣 cg01 迟到 压测", "消息内容")
+	flag.StringVar(&o.text, "text", "扣 cg01 迟到 压测", "消息内容；{n} 换成 0001…spread 轮流的编号")
+	flag.IntVar(&o.spread, "spread", 1, "{n} 的取值个数（把记录分摊到多人）")
 	flag.StringVar(&o.label, "label", "full", "结果行的标签")
 	flag.StringVar(&levels, "c", "1,8,32", "并发数，逗号分隔")
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "每档时长（上限 2m）")
@@ -189,7 +191,7 @@ func oneRequest(client *http.Client, o options) (time.Duration, error) {
 	now := time.Now()
 	inner := fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName>`+
 		`<CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content>`+
-		`<MsgId>%d</MsgId><AgentID>1000002</AgentID></xml>`, o.corpID, o.from, now.Unix(), o.text, id)
+		`<MsgId>%d</MsgId><AgentID>1000002</AgentID></xml>`, o.corpID, o.from, now.Unix(), textFor(o, id), id)
 	q, body := wecomtest.SignedRequest(o.token, o.aesKey, o.corpID, inner, now, strconv.FormatUint(id%1e9, 10))
 	start := time.Now()
 	resp, err := client.Post(o.url+"?"+q.Encode(), "application/xml", strings.NewReader(string(body)))
@@ -214,6 +216,14 @@ func oneRequest(client *http.Client, o options) (time.Duration, error) {
 		}
 	}
 	return d, nil
+}
+
+// textFor 把消息模板里的 {n} 换成轮流的四位编号。
+func textFor(o options, id uint64) string {
+	if o.spread <= 1 || !strings.Contains(o.text, "{n}") {
+		return o.text
+	}
+	return strings.ReplaceAll(o.text, "{n}", fmt.Sprintf("%04d", id%uint64(o.spread)+1))
 }
 
 func pct(sorted []time.Duration, p float64) time.Duration {

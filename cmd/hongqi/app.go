@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -196,6 +197,16 @@ func runServe(ctx context.Context, getenv func(string) string, logOut io.Writer)
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	defer stopWorker()
 	go m.Sender.Run(workerCtx, time.Second)
+	if addr := m.Config.DebugAddr; addr != "" {
+		dbg := &http.Server{Addr: addr, Handler: debugMux(), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := dbg.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+				m.Log.Warn("调试端口启动失败", "addr", addr, "err", err)
+			}
+		}()
+		defer dbg.Close()
+		m.Log.Info("pprof 调试端口已开", "addr", addr)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -212,4 +223,15 @@ func runServe(ctx context.Context, getenv func(string) string, logOut io.Writer)
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutCtx)
+}
+
+// debugMux 只挂 pprof，不与业务端口共用。
+func debugMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	return mux
 }
