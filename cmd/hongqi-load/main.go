@@ -94,11 +94,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hongqi-load:", err)
 		os.Exit(2)
 	}
-	fmt.Printf("%-8s %5s %8s %9s %9s %9s %7s %10s %10s\n", "label", "conc", "requests", "req/s", "p50(ms)", "p99(ms)", "errors", "rss(MiB)", "hwm(MiB)")
+	fmt.Printf("%-8s %5s %8s %9s %9s %9s %7s %10s %10s %9s %9s\n", "label", "conc", "requests", "req/s", "p50(ms)", "p99(ms)", "errors", "rss(MiB)", "hwm(MiB)", "srv-cpu%", "db-cpu%")
+	dbPID := pidOf("mariadbd")
 	for _, c := range o.levels {
+		srv0, db0, t0 := procCPU(o.pid), procCPU(dbPID), time.Now()
 		r := runLevel(ctx, o, c)
+		wall := time.Since(t0).Seconds()
 		rss, hwm := procMem(o.pid)
-		fmt.Printf("%-8s %5d %8d %9.1f %9.2f %9.2f %7d %10s %10s\n", o.label, c, r.n, r.rps, ms(r.p50), ms(r.p99), r.errors, rss, hwm)
+		fmt.Printf("%-8s %5d %8d %9.1f %9.2f %9.2f %7d %10s %10s %9s %9s\n", o.label, c, r.n, r.rps, ms(r.p50), ms(r.p99), r.errors, rss, hwm,
+			cpuPct(srv0, procCPU(o.pid), wall), cpuPct(db0, procCPU(dbPID), wall))
 		if r.firstErr != "" {
 			fmt.Fprintf(os.Stderr, "  first error: %s\n", r.firstErr)
 		}
@@ -260,6 +264,56 @@ func procMem(pid int) (rss, hwm string) {
 		}
 	}
 	return rss, hwm
+}
+
+// procCPU 返回进程已用的 CPU 秒数（用户态 + 内核态），读不到时为 -1。
+func procCPU(pid int) float64 {
+	if pid <= 0 {
+		return -1
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return -1
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ 在 Linux 上是 100
+}
+
+// cpuPct 把两次 CPU 秒数之差换成占一个核的百分比。
+func cpuPct(before, after, wall float64) string {
+	if before < 0 || after < 0 || wall <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", (after-before)/wall*100)
+}
+
+// pidOf 按可执行文件名找本机进程（找数据库进程，算它在压测期间的 CPU）。
+func pidOf(name string) int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if err == nil && strings.TrimSpace(string(comm)) == name {
+			return pid
+		}
+	}
+	return 0
 }
 
 // runEcho 运行只做验签、解密、加密回复的对照服务：与完整路径同一个 wecom.Callback，
