@@ -99,11 +99,22 @@ func Require(roles ...model.Role) Middleware {
 	}
 }
 
-// RolesLabel 把角色列成“主管、所长和管理员”。
+// RolesLabel 把角色列成“主管、所长和管理员”；管理员、主任、副主任、分管领导都在时合称“中心领导”。
 func RolesLabel(roles []model.Role) string {
+	leaders := []model.Role{model.RoleAdmin, model.RoleDirector, model.RoleDeputy, model.RoleLeader}
+	allLeaders := true
+	for _, r := range leaders {
+		allLeaders = allLeaders && slices.Contains(roles, r)
+	}
 	labels := make([]string, 0, len(roles))
 	for _, r := range roles {
+		if allLeaders && slices.Contains(leaders, r) {
+			continue
+		}
 		labels = append(labels, r.Label())
+	}
+	if allLeaders {
+		labels = append(labels, "中心领导")
 	}
 	switch len(labels) {
 	case 0:

@@ -24,7 +24,7 @@ type Deps struct {
 }
 
 // recorders 是可以记扣款、奖励和撤销的角色。
-var recorders = []model.Role{model.RoleSupervisor, model.RoleHead, model.RoleAdmin}
+var recorders = []model.Role{model.RoleSupervisor, model.RoleHead, model.RoleAdmin, model.RoleDirector, model.RoleDeputy, model.RoleLeader}
 
 // command 是命令表的一行。
 type command struct {

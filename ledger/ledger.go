@@ -74,7 +74,7 @@ func (s *Service) Month() model.Month { return model.MonthOf(s.now(), s.loc()) }
 // 同一条消息重复到达时返回先前写入的记录，Result.Duplicate 为 true。
 func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Message, kind model.RuleKind, people []string, words []string) (Result, error) {
 	if !actor.CanRecord() {
-		return Result{}, model.Errorf(model.EFORBIDDEN, "只有主管、所长和管理员可以记扣款和奖励。")
+		return Result{}, model.Errorf(model.EFORBIDDEN, "只有主管、所长和中心领导可以记扣款和奖励。")
 	}
 	verb := verbOf(kind)
 	if len(people) == 0 {
@@ -185,7 +185,7 @@ func (s *Service) duplicate(ctx context.Context, rule model.Rule, entries []mode
 // 返回撤销后的记录和此人该月新的合计。
 func (s *Service) Revoke(ctx context.Context, actor model.Staff, msg model.Message, id int64, reason string) (model.Entry, int64, error) {
 	if !actor.CanRecord() {
-		return model.Entry{}, 0, model.Errorf(model.EFORBIDDEN, "只有主管、所长和管理员可以撤销记录。")
+		return model.Entry{}, 0, model.Errorf(model.EFORBIDDEN, "只有主管、所长和中心领导可以撤销记录。")
 	}
 	var e model.Entry
 	if id == 0 {
@@ -212,7 +212,7 @@ func (s *Service) Revoke(ctx context.Context, actor model.Staff, msg model.Messa
 		return model.Entry{}, 0, model.Errorf(model.ECONFLICT, "#%d 已于 %s 被%s撤销，不用再撤。",
 			e.ID, e.Revocation.CreatedAt.In(s.loc()).Format("1月2日 15:04"), e.Revocation.ActorName)
 	}
-	if actor.Role != model.RoleAdmin {
+	if !actor.IsLeadership() {
 		target, err := s.Staff.Staff(ctx, e.StaffID)
 		switch model.ErrorCode(err) {
 		case "":

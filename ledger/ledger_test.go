@@ -69,7 +69,7 @@ func TestRecordRefusals(t *testing.T) {
 		code   string
 		parts  []string
 	}{
-		{"staff may not record", "ls01", model.Deduction, []string{"张三(zs01)"}, []string{"迟到"}, model.EFORBIDDEN, []string{"只有主管、所长和管理员可以记扣款和奖励。"}},
+		{"staff may not record", "ls01", model.Deduction, []string{"张三(zs01)"}, []string{"迟到"}, model.EFORBIDDEN, []string{"只有主管、所长和中心领导可以记扣款和奖励。"}},
 		{"ambiguous name writes nothing", "wzg", model.Deduction, []string{"张三"}, []string{"迟到"}, model.EAMBIGUOUS, []string{"张三(zs01)", "本次没有记录"}},
 		{"all or nothing: one unknown of two", "wzg", model.Deduction, []string{"李四", "张山"}, []string{"卫生"}, model.ENOTFOUND, []string{"张山", "本次没有记录"}},
 		{"all or nothing: one outside scope", "wzg", model.Deduction, []string{"李四", "王五"}, []string{"卫生"}, model.EFORBIDDEN, []string{"王五（河口所）"}},
@@ -214,7 +214,7 @@ func TestRevoke(t *testing.T) {
 	}{
 		{"revoke twice", "wzg", a.ID, model.ECONFLICT, []string{fmt.Sprintf("#%d", a.ID), "王主管撤销"}},
 		{"outside scope", "wzg", c.ID, model.EFORBIDDEN, []string{"王五（河口所）", "不在您的管理范围内"}},
-		{"staff may not revoke", "ww01", c.ID, model.EFORBIDDEN, []string{"只有主管、所长和管理员可以撤销记录。"}},
+		{"staff may not revoke", "ww01", c.ID, model.EFORBIDDEN, []string{"只有主管、所长和中心领导可以撤销记录。"}},
 		{"no such entry", "gly", 999999, model.ENOTFOUND, []string{"#999999"}},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,9 @@ const (
 	RoleSupervisor Role = "supervisor" // 主管
 	RoleHead       Role = "head"       // 所长
 	RoleAdmin      Role = "admin"      // 管理员
+	RoleDirector   Role = "director"   // 中心主任
+	RoleDeputy     Role = "deputy"     // 中心副主任
+	RoleLeader     Role = "leader"     // 分管领导
 )
 
 // ParseRole 接受英文或中文角色名。
@@ -23,8 +26,14 @@ func ParseRole(s string) (Role, error) {
 		return RoleHead, nil
 	case "admin", "管理员":
 		return RoleAdmin, nil
+	case "director", "主任", "中心主任":
+		return RoleDirector, nil
+	case "deputy", "副主任", "中心副主任":
+		return RoleDeputy, nil
+	case "leader", "分管领导":
+		return RoleLeader, nil
 	}
-	return "", Errorf(EINVALID, "角色“%s”无法识别，应为 员工/主管/所长/管理员 之一", s)
+	return "", Errorf(EINVALID, "角色“%s”无法识别，应为 员工/主管/所长/管理员/主任/副主任/分管领导 之一", s)
 }
 
 // Label 返回角色的中文名。
@@ -38,6 +47,12 @@ func (r Role) Label() string {
 		return "所长"
 	case RoleAdmin:
 		return "管理员"
+	case RoleDirector:
+		return "中心主任"
+	case RoleDeputy:
+		return "副主任"
+	case RoleLeader:
+		return "分管领导"
 	}
 	return string(r)
 }
@@ -97,9 +112,18 @@ type Staff struct {
 // Display 返回“姓名(账号)”形式的称呼，用于需要区分重名时。
 func (s Staff) Display() string { return s.Name + "(" + s.UserID + ")" }
 
+// IsLeadership 表示是否是中心领导（管理员、主任、副主任、分管领导）：管理范围是全部网点。
+func (s Staff) IsLeadership() bool {
+	switch s.Role {
+	case RoleAdmin, RoleDirector, RoleDeputy, RoleLeader:
+		return true
+	}
+	return false
+}
+
 // CanRecord 表示此人能否记扣分、奖励和撤销。
 func (s Staff) CanRecord() bool {
-	return s.Role == RoleSupervisor || s.Role == RoleHead || s.Role == RoleAdmin
+	return s.Role == RoleSupervisor || s.Role == RoleHead || s.IsLeadership()
 }
 
 // Manages 表示 s 是否可以管理 target：管理员管全部；主管、所长管本网点及花名册授予的网点；
@@ -108,9 +132,10 @@ func (s Staff) Manages(target Staff) bool {
 	if s.UserID == target.UserID {
 		return s.CanRecord()
 	}
-	switch s.Role {
-	case RoleAdmin:
+	if s.IsLeadership() {
 		return true
+	}
+	switch s.Role {
 	case RoleSupervisor, RoleHead:
 		return s.InScope(target.Branch)
 	}
@@ -119,7 +144,7 @@ func (s Staff) Manages(target Staff) bool {
 
 // InScope 表示网点 branch 是否在 s 的管理范围内。
 func (s Staff) InScope(branch string) bool {
-	if s.Role == RoleAdmin {
+	if s.IsLeadership() {
 		return true
 	}
 	if !s.CanRecord() {
