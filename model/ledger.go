@@ -23,19 +23,22 @@ type Message struct {
 // Entry 是台账上的一条记录：一次扣款或奖励。写入后不再修改；撤销是另一条记录（Revocation）。
 // 规则的名称和金额在写入时拷贝，以后改规则不影响历史。
 type Entry struct {
-	ID         int64
-	StaffID    string   // 被记录人的 userid
-	StaffName  string   // 记录时的姓名
-	Branch     string   // 记录时所在网点
-	RuleCode   string   // 规则编码
-	RuleName   string   // 记录时的规则全称
-	Kind       RuleKind // 扣款或奖励
-	Amount     int64    // 带方向的金额（元）：扣款为负
-	Note       string   // 备注
-	ActorID    string   // 记录人 userid
-	ActorName  string   // 记录人姓名
-	MsgKey     string   // 来源消息（Message.Key）
-	Month      Month    // 所属考核月
+	ID        int64
+	StaffID   string   // 被记录人的 userid
+	StaffName string   // 记录时的姓名
+	Branch    string   // 记录时所在网点
+	RuleCode  string   // 规则编码
+	RuleName  string   // 记录时的规则全称
+	Kind      RuleKind // 扣款或奖励
+	Amount    int64    // 带方向的金额（元）：扣款为负
+	Note      string   // 备注
+	ActorID   string   // 记录人 userid
+	ActorName string   // 记录人姓名
+	MsgKey    string   // 来源消息（Message.Key）
+	Month     Month    // 所属考核月
+	// Ref 把记录与别的业务记录关联起来，如 "leave:12"（虚假请假所指的请假单）、
+	// "flag:weekly:2026-W45"（流动红旗奖惩）、"adjusts:#88"（结账后的调整）。空表示无关联。
+	Ref        string
 	CreatedAt  time.Time
 	Revocation *Revocation // 非空表示已撤销
 }
@@ -58,6 +61,7 @@ type EntryFilter struct {
 	StaffID string
 	ActorID string
 	Month   Month
+	Ref     string
 	// IncludeRevoked 为 false 时只返回未撤销的记录。
 	IncludeRevoked bool
 	Limit          int // 0 表示不限
@@ -68,10 +72,12 @@ type EntryFilter struct {
 // Notice 是一条待推送的通知，经数据库发件箱（outbox）由发送进程投递。
 // Key 唯一，同一 Key 的通知只会入队一次、送达一次。
 type Notice struct {
-	ID        int64
-	Key       string // 如 "entry:123"、"revoke:123"
-	ToUser    string // 接收人 userid（多人用 | 分隔）
-	Format    string // "markdown" 或 "text"
+	ID  int64
+	Key string // 如 "entry:123"、"revoke:123"
+	// ToUser 是接收人：userid（多人用 | 分隔）；"appchat:<chatid>" 表示应用群聊；
+	// "robot:<名称>" 表示配置中该名称的群机器人（webhook key 只在配置里，不进数据库）。
+	ToUser    string
+	Format    string // FormatMarkdown、FormatText 或 FormatTemplateCard
 	Title     string
 	Body      string
 	Status    NoticeStatus
@@ -97,6 +103,9 @@ const (
 const (
 	FormatMarkdown = "markdown"
 	FormatText     = "text"
+	// FormatTemplateCard 的 Body 是企业微信 template_card 对象的 JSON（按钮卡片）；
+	// Title 是收不到卡片时（写日志、群机器人）用的文字摘要。
+	FormatTemplateCard = "template_card"
 )
 
 // RecordRequest 是一次写入：同一消息可以为多人各写一条记录，连同通知在一个事务里完成。

@@ -308,6 +308,9 @@ func (db *DB) Entries(ctx context.Context, f model.EntryFilter) ([]model.Entry, 
 	if f.ActorID != "" {
 		q = q.Where("e.actor_id = ?", f.ActorID)
 	}
+	if f.Ref != "" {
+		q = q.Where("e.ref = ?", f.Ref)
+	}
 	if !f.Month.IsZero() {
 		q = q.Where("e.month = ?", f.Month.String())
 	}

@@ -69,6 +69,7 @@ type entryRow struct {
 	ActorName string    `gorm:"size:64;not null"`
 	MsgKey    string    `gorm:"size:191;not null;index"`
 	Month     string    `gorm:"type:char(7);not null;index:idx_entries_staff_month,priority:2"`
+	Ref       string    `gorm:"size:191;not null;default:'';index"`
 	CreatedAt time.Time `gorm:"precision:6;not null"`
 }
 
@@ -172,6 +173,7 @@ func entryToRow(e model.Entry) entryRow {
 		ActorName: truncate(e.ActorName, sizeName),
 		MsgKey:    e.MsgKey,
 		Month:     e.Month.String(),
+		Ref:       e.Ref,
 		CreatedAt: utc(e.CreatedAt),
 	}
 }
@@ -191,6 +193,7 @@ func entryFromRow(r entryRow) model.Entry {
 		ActorName: r.ActorName,
 		MsgKey:    r.MsgKey,
 		Month:     parseMonth(r.Month),
+		Ref:       r.Ref,
 		CreatedAt: r.CreatedAt.UTC(),
 	}
 }
