@@ -24,9 +24,10 @@ type Config struct {
 	TZ       string `yaml:"tz"`        // HONGQI_TZ，默认 Asia/Shanghai
 
 	WeCom WeCom `yaml:"wecom"`
+	Flags Flags `yaml:"flags"`
 
 	// ReplayWindow 是回调时间戳允许的偏差（HONGQI_REPLAY_WINDOW，默认 5m）。
-	ReplayWindow time.Duration `yaml:"-"`
+	ReplayWindow time.Duration `yaml:"replay_window"`
 	// DebugAddr 是 pprof 调试端口（HONGQI_DEBUG_ADDR，默认空即关闭；只应监听 127.0.0.1）。
 	DebugAddr string `yaml:"debug_addr"`
 	// LogLevel 是日志级别（HONGQI_LOG_LEVEL：debug/info/warn/error，默认 info）。
@@ -61,6 +62,7 @@ func Default() Config {
 		ReplayWindow: 5 * time.Minute,
 		LogLevel:     "info",
 		WeCom:        WeCom{APIBase: "https://qyapi.weixin.qq.com"},
+		Flags:        DefaultFlags(),
 	}
 }
 
@@ -96,6 +98,12 @@ func Load(getenv func(string) string) (Config, error) {
 			*p = v
 		}
 	}
+	if v, ok := lookup(getenv, "HONGQI_FLAG_GROUP"); ok {
+		c.Flags.Group = nil
+		for _, id := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == ' ' }) {
+			c.Flags.Group = append(c.Flags.Group, id)
+		}
+	}
 	if v, ok := lookup(getenv, "HONGQI_REPLAY_WINDOW"); ok {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -112,23 +120,11 @@ func lookup(getenv func(string) string, name string) (string, bool) {
 }
 
 func parseYAML(c *Config, data []byte, path string) error {
-	var raw struct {
-		Config       `yaml:",inline"`
-		ReplayWindow string `yaml:"replay_window"`
-	}
-	raw.Config = *c
-	raw.ReplayWindow = c.ReplayWindow.String()
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	dec.KnownFields(true)
-	if err := dec.Decode(&raw); err != nil && err.Error() != "EOF" {
+	if err := dec.Decode(c); err != nil && err.Error() != "EOF" {
 		return model.Errorf(model.EINVALID, "HONGQI_CONFIG：配置文件 %s 有误：%v", path, err)
 	}
-	*c = raw.Config
-	d, err := time.ParseDuration(raw.ReplayWindow)
-	if err != nil {
-		return model.Errorf(model.EINVALID, "HONGQI_CONFIG：配置文件 %s 中 replay_window“%s”不是时长，应写成 5m", path, raw.ReplayWindow)
-	}
-	c.ReplayWindow = d
 	return nil
 }
 
@@ -157,6 +153,9 @@ func (c *Config) validate() error {
 		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
 			return model.Errorf(model.EINVALID, "HONGQI_DEBUG_ADDR：“%s”不是 主机:端口 形式，例如 127.0.0.1:6060", c.DebugAddr)
 		}
+	}
+	if err := c.Flags.validate(); err != nil {
+		return err
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -39,6 +39,9 @@ func TestLoadFileThenEnvOverrides(t *testing.T) {
 	if c.HTTPAddr != "0.0.0.0:9000" || c.Redis != "redis://cache:6379/0" || c.ReplayWindow != 2*time.Minute || c.LogLevel != "warn" {
 		t.Errorf("file values not applied: %+v", c)
 	}
+	if c.Flags.ConfirmWithin != 24*time.Hour || len(c.Flags.Group) != 1 || c.Flags.Weekly.Winners != 2 {
+		t.Errorf("flags from file = %+v", c.Flags)
+	}
 	if c.WeCom.Secret != "env-secret" {
 		t.Errorf("env did not override the file: secret = %q", c.WeCom.Secret)
 	}
@@ -87,5 +90,26 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 				t.Errorf("message leaks the password: %s", model.ErrorMessage(err))
 			}
 		})
+	}
+}
+
+func TestFlagsConfig(t *testing.T) {
+	c, err := Load(env(map[string]string{"HONGQI_FLAG_GROUP": "cg_head, admin"}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(c.Flags.Group) != 2 || c.Flags.Group[0] != "cg_head" || c.Flags.Group[1] != "admin" {
+		t.Errorf("group = %q", c.Flags.Group)
+	}
+	wd, h, m, err := c.Flags.WeeklyAt()
+	if err != nil || wd != time.Monday || h != 8 || m != 0 {
+		t.Errorf("WeeklyAt = %v %d:%d %v", wd, h, m, err)
+	}
+	if c.Flags.Weekly.Winners != 2 || c.Flags.Dekad.Winners != 1 || c.Flags.ConfirmWithin != 48*time.Hour {
+		t.Errorf("flag defaults = %+v", c.Flags)
+	}
+	_, err = Load(env(map[string]string{"HONGQI_CONFIG": "testdata/bad-weights.yaml"}))
+	if err == nil || !strings.Contains(model.ErrorMessage(err), "合计 100") {
+		t.Errorf("weights not summing to 100 accepted: %v", err)
 	}
 }

@@ -1,0 +1,103 @@
+package model
+
+import (
+	"testing"
+	"time"
+)
+
+func TestWeekBoundaries(t *testing.T) {
+	tests := []struct {
+		name      string
+		at        time.Time // Shanghai wall time
+		want      string
+		wantMonth string
+		wantStart string
+	}{
+		{"sunday night is still the old week", time.Date(2026, 11, 8, 23, 59, 59, 0, shanghai), "2026-W45", "2026-11", "2026-11-02"},
+		{"monday midnight starts a new week", time.Date(2026, 11, 9, 0, 0, 0, 0, shanghai), "2026-W46", "2026-11", "2026-11-09"},
+		{"W44 belongs to October (Thursday 29 Oct)", time.Date(2026, 11, 1, 12, 0, 0, 0, shanghai), "2026-W44", "2026-10", "2026-10-26"},
+		{"W49 belongs to December (Thursday 3 Dec)", time.Date(2026, 11, 30, 12, 0, 0, 0, shanghai), "2026-W49", "2026-12", "2026-11-30"},
+		{"year end: 31 Dec 2026 is W53", time.Date(2026, 12, 31, 12, 0, 0, 0, shanghai), "2026-W53", "2026-12", "2026-12-28"},
+		{"1 Jan 2027 is still 2026-W53", time.Date(2027, 1, 1, 12, 0, 0, 0, shanghai), "2026-W53", "2026-12", "2026-12-28"},
+		{"4 Jan 2027 is 2027-W01", time.Date(2027, 1, 4, 0, 0, 0, 0, shanghai), "2027-W01", "2027-01", "2027-01-04"},
+		{"29 Dec 2025 is 2026-W01 (counts in January 2026)", time.Date(2025, 12, 29, 8, 0, 0, 0, shanghai), "2026-W01", "2026-01", "2025-12-29"},
+		{"UTC Sunday evening is Shanghai Monday", time.Date(2026, 11, 8, 17, 0, 0, 0, time.UTC), "2026-W46", "2026-11", "2026-11-09"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := WeekOf(tt.at, shanghai)
+			if w.String() != tt.want {
+				t.Fatalf("WeekOf = %s, want %s", w, tt.want)
+			}
+			if got := w.Month(shanghai).String(); got != tt.wantMonth {
+				t.Errorf("Month = %s, want %s", got, tt.wantMonth)
+			}
+			if got := w.Start(shanghai).Format("2006-01-02"); got != tt.wantStart {
+				t.Errorf("Start = %s, want %s", got, tt.wantStart)
+			}
+			if w.Start(shanghai).Weekday() != time.Monday || w.End(shanghai).Sub(w.Start(shanghai)) != 7*24*time.Hour {
+				t.Errorf("week %s is not Monday + 7 days", w)
+			}
+			back, err := ParseWeek(w.String())
+			if err != nil || back != w {
+				t.Errorf("ParseWeek(%s) = %v, %v", w, back, err)
+			}
+		})
+	}
+}
+
+func TestWeekAddAndParse(t *testing.T) {
+	if got := (Week{2026, 53}).Add(1).String(); got != "2027-W01" {
+		t.Errorf("2026-W53 + 1 = %s", got)
+	}
+	if got := (Week{2026, 1}).Add(-1).String(); got != "2025-W52" {
+		t.Errorf("2026-W01 - 1 = %s, want 2025-W52", got)
+	}
+	for _, bad := range []string{"2025-W53", "2026-W54", "2026-W00", "W45", "2026-45"} {
+		if _, err := ParseWeek(bad); err == nil {
+			t.Errorf("ParseWeek(%q) accepted", bad)
+		}
+	}
+}
+
+func TestDekadBoundaries(t *testing.T) {
+	tests := []struct {
+		name     string
+		at       time.Time
+		want     string
+		lastDay  int // last day of the dekad
+		wantNext string
+	}{
+		{"1st is 上旬", time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai), "2026-11-1", 10, "2026-11-2"},
+		{"10th evening is still 上旬", time.Date(2026, 11, 10, 23, 59, 0, 0, shanghai), "2026-11-1", 10, "2026-11-2"},
+		{"11th is 中旬", time.Date(2026, 11, 11, 0, 0, 0, 0, shanghai), "2026-11-2", 20, "2026-11-3"},
+		{"21st is 下旬", time.Date(2026, 11, 21, 0, 0, 0, 0, shanghai), "2026-11-3", 30, "2026-12-1"},
+		{"28-day February 下旬 ends on the 28th", time.Date(2026, 2, 28, 12, 0, 0, 0, shanghai), "2026-02-3", 28, "2026-03-1"},
+		{"29-day February 下旬 ends on the 29th", time.Date(2028, 2, 29, 12, 0, 0, 0, shanghai), "2028-02-3", 29, "2028-03-1"},
+		{"30-day month", time.Date(2026, 4, 30, 12, 0, 0, 0, shanghai), "2026-04-3", 30, "2026-05-1"},
+		{"31-day month: the 31st is 下旬", time.Date(2026, 1, 31, 23, 0, 0, 0, shanghai), "2026-01-3", 31, "2026-02-1"},
+		{"year end", time.Date(2026, 12, 31, 23, 59, 0, 0, shanghai), "2026-12-3", 31, "2027-01-1"},
+		{"UTC 31 Dec 16:30 is Shanghai 1 Jan", time.Date(2026, 12, 31, 16, 30, 0, 0, time.UTC), "2027-01-1", 10, "2027-01-2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := DekadOf(tt.at, shanghai)
+			if d.String() != tt.want {
+				t.Fatalf("DekadOf = %s, want %s", d, tt.want)
+			}
+			if last := d.End(shanghai).AddDate(0, 0, -1).Day(); last != tt.lastDay {
+				t.Errorf("last day = %d, want %d", last, tt.lastDay)
+			}
+			if got := d.Add(1).String(); got != tt.wantNext {
+				t.Errorf("next = %s, want %s", got, tt.wantNext)
+			}
+			if got := d.Add(1).Add(-1); got != d {
+				t.Errorf("Add(1).Add(-1) = %s, want %s", got, d)
+			}
+			back, err := ParseDekad(d.String())
+			if err != nil || back != d {
+				t.Errorf("ParseDekad(%s) = %v, %v", d, back, err)
+			}
+		})
+	}
+}
