@@ -54,6 +54,7 @@ type options struct {
 func main() {
 	var o options
 	var levels, echoAddr string
+	var urlCheck bool
 	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080/wecom/callback", "回调地址（只能是本机地址）")
 	flag.StringVar(&o.token, "token", defToken, "HONGQI_WECOM_TOKEN")
 	flag.StringVar(&o.aesKey, "aes-key", defAESKey, "HONGQI_WECOM_AES_KEY")
@@ -68,12 +69,24 @@ func main() {
 	flag.IntVar(&o.pid, "pid", 0, "服务端进程号，用于读取内存（0 表示不读）")
 	flag.BoolVar(&o.verifyReply, "verify", true, "解密并检查每个回复")
 	flag.StringVar(&echoAddr, "echo-server", "", "不压测，改为在此地址运行只做加解密的对照服务")
+	flag.BoolVar(&urlCheck, "url-check", false, "不压测，只按企业微信的方式做一次回调地址验证（GET），打印结果")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if echoAddr != "" {
 		if err := runEcho(ctx, echoAddr, o); err != nil {
+			fmt.Fprintln(os.Stderr, "hongqi-load:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := checkLoopback(o.url); err != nil {
+		fmt.Fprintln(os.Stderr, "hongqi-load:", err)
+		os.Exit(2)
+	}
+	if urlCheck {
+		if err := checkURL(o); err != nil {
 			fmt.Fprintln(os.Stderr, "hongqi-load:", err)
 			os.Exit(1)
 		}
@@ -107,6 +120,24 @@ func main() {
 			fmt.Fprintf(os.Stderr, "  first error: %s\n", r.firstErr)
 		}
 	}
+}
+
+// checkURL 像企业微信后台保存回调设置时那样发一次 URL 验证：随机 echostr 加密签名后 GET，
+// 检查回答是否正是明文 echostr。
+func checkURL(o options) error {
+	echo := strconv.FormatUint(msgSeq.Add(1), 10)
+	q := wecomtest.SignedURLVerification(o.token, o.aesKey, o.corpID, echo, time.Now(), "263014780")
+	resp, err := http.Get(o.url + "?" + q.Encode())
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || string(body) != echo {
+		return fmt.Errorf("URL 验证失败：HTTP %d，回答 %q，应为 %q", resp.StatusCode, body, echo)
+	}
+	fmt.Printf("URL 验证通过：HTTP 200，回答 %s（与 echostr 一致）\n", body)
+	return nil
 }
 
 // checkLoopback 拒绝向本机以外的地址发压测流量。
