@@ -2,11 +2,9 @@ package bot
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,25 +27,7 @@ func openStore(t *testing.T) *store.DB {
 		t.Fatalf("打开数据库: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f, err := os.Open("testdata/roster.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comment = '#'
-	rows, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var roster []model.Staff
-	for _, row := range rows {
-		s := model.Staff{UserID: row[0], Name: row[1], Branch: row[2], BranchKind: model.BranchKind(row[3]), Role: model.Role(row[4]), Active: row[6] == "true"}
-		if row[5] != "" {
-			s.Scope = strings.Split(row[5], "|")
-		}
-		roster = append(roster, s)
-	}
+	roster := testenv.Roster(t, "testdata/roster.csv")
 	if _, _, err := db.UpsertRoster(ctx, roster); err != nil {
 		t.Fatalf("导入花名册: %v", err)
 	}

@@ -2,11 +2,9 @@ package handlers
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +27,7 @@ func setup(t *testing.T, deduper model.Deduper) (*bot.Bot, *store.DB) {
 		t.Fatalf("打开数据库: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, _, err := db.UpsertRoster(ctx, loadRoster(t)); err != nil {
+	if _, _, err := db.UpsertRoster(ctx, testenv.Roster(t, "testdata/roster.csv")); err != nil {
 		t.Fatalf("导入花名册: %v", err)
 	}
 	loc, err := time.LoadLocation("Asia/Shanghai")
@@ -42,30 +40,6 @@ func setup(t *testing.T, deduper model.Deduper) (*bot.Bot, *store.DB) {
 	b := bot.New(bot.Options{Staff: db, Deduper: deduper, Log: log, Now: now})
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: loc, Now: now})
 	return b, db
-}
-
-func loadRoster(t *testing.T) []model.Staff {
-	t.Helper()
-	f, err := os.Open("testdata/roster.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comment = '#'
-	rows, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []model.Staff
-	for _, row := range rows {
-		s := model.Staff{UserID: row[0], Name: row[1], Branch: row[2], BranchKind: model.BranchKind(row[3]), Role: model.Role(row[4]), Active: row[6] == "true"}
-		if row[5] != "" {
-			s.Scope = strings.Split(row[5], "|")
-		}
-		out = append(out, s)
-	}
-	return out
 }
 
 // step 是对话中的一步：谁发了什么，回复应含哪些片段、不应含哪些，之后台账是什么样。

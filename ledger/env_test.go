@@ -2,10 +2,8 @@ package ledger
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +33,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("打开数据库: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	roster := loadRoster(t, "testdata/roster.csv")
+	roster := testenv.Roster(t, "testdata/roster.csv")
 	if _, _, err := db.UpsertRoster(ctx, roster); err != nil {
 		t.Fatalf("导入花名册: %v", err)
 	}
@@ -47,30 +45,6 @@ func newEnv(t *testing.T) *env {
 	e.now = time.Date(2026, 11, 16, 9, 30, 0, 0, loc)
 	e.svc = &Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Loc: loc, Now: func() time.Time { return e.now }}
 	return e
-}
-
-func loadRoster(t *testing.T, path string) []model.Staff {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comment = '#'
-	rows, err := r.ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var out []model.Staff
-	for _, row := range rows {
-		s := model.Staff{UserID: row[0], Name: row[1], Branch: row[2], BranchKind: model.BranchKind(row[3]), Role: model.Role(row[4]), Active: row[6] == "true"}
-		if row[5] != "" {
-			s.Scope = strings.Split(row[5], "|")
-		}
-		out = append(out, s)
-	}
-	return out
 }
 
 // actor 返回花名册中的人（从数据库读，与生产一致）。
