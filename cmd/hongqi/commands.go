@@ -16,14 +16,11 @@ import (
 )
 
 func runStaffImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
-	m, err := NewMain(getenv, stderr)
+	m, err := openStoreOnly(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	if err := m.OpenStore(ctx); err != nil {
-		return err
-	}
 	added, updated, err := roster.Import(ctx, m.DB, path)
 	if err != nil {
 		return err
@@ -33,14 +30,11 @@ func runStaffImport(ctx context.Context, getenv func(string) string, stdout, std
 }
 
 func runStaffList(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	m, err := NewMain(getenv, stderr)
+	m, err := openStoreOnly(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	if err := m.OpenStore(ctx); err != nil {
-		return err
-	}
 	list, err := m.DB.ListStaff(ctx)
 	if err != nil {
 		return err
@@ -63,6 +57,19 @@ func runStaffList(ctx context.Context, getenv func(string) string, stdout, stder
 	}
 	fmt.Fprintf(stdout, "共 %d 人。\n", len(list))
 	return nil
+}
+
+// openStoreOnly 读配置并只打开数据库（花名册命令不需要机器人、Redis 和企业微信）。
+func openStoreOnly(ctx context.Context, getenv func(string) string, logOut io.Writer) (*Main, error) {
+	m, err := NewMain(getenv, logOut)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.OpenStore(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
 }
 
 func runRules(getenv func(string) string, stdout io.Writer, path string) error {
