@@ -105,6 +105,10 @@ func Register(b *bot.Bot, d Deps) {
 	for _, cmd := range commands {
 		run := cmd.run
 		h := func(c *bot.Context) (string, error) { return run(d, c) }
+		if cmd.names[0] == "帮助" {
+			// 帮助用机器人当前的帮助文字，含 Extend 加入的各节。
+			h = func(*bot.Context) (string, error) { return b.Help(), nil }
+		}
 		var mw []bot.Middleware
 		if cmd.roles != nil {
 			mw = append(mw, bot.Require(cmd.roles...))
