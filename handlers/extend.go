@@ -28,9 +28,9 @@ func Extend(b *bot.Bot, title string, cmds []Command) {
 		}
 		b.Handle(c.Names, c.Run, mw...)
 	}
-	prev := b.Help
-	section := helpSection(title, cmds)
-	b.SetHelp(func() string { return prev() + "\n\n" + section })
+	// 帮助文字是静态的：取下当前全文，接上新的一节。
+	text := b.Help() + "\n\n" + helpSection(title, cmds)
+	b.SetHelp(func() string { return text })
 }
 
 func helpSection(title string, cmds []Command) string {
