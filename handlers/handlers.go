@@ -306,8 +306,12 @@ func query(d Deps, c *bot.Context) (string, error) {
 
 func formatStatement(d Deps, st ledger.Statement) string {
 	head := fmt.Sprintf("%s（%s）%s", st.Staff.Name, st.Staff.Branch, st.Month.Label())
+	notes := ""
+	if len(st.Notes) > 0 {
+		notes = "\n" + strings.Join(st.Notes, "\n")
+	}
 	if len(st.Entries) == 0 {
-		return head + "没有记录，合计 0 元。"
+		return head + "没有记录，合计 0 元。" + notes
 	}
 	var sb strings.Builder
 	sb.WriteString(head + "：")
@@ -324,7 +328,7 @@ func formatStatement(d Deps, st ledger.Statement) string {
 	if st.Revoked > 0 {
 		fmt.Fprintf(&sb, "（已撤销的 %d 条不计）", st.Revoked)
 	}
-	sb.WriteString("。")
+	sb.WriteString("。" + notes)
 	return sb.String()
 }
 

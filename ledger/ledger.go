@@ -19,7 +19,28 @@ type Service struct {
 	Catalog *model.Catalog
 	Loc     *time.Location   // 考核月所用时区，nil 表示 Asia/Shanghai
 	Now     func() time.Time // nil 表示 time.Now
+
+	links map[string]LinkFunc // 按规则编码关联别的记录，见 Link
+	notes []NoteFunc          // 月度台账的附加说明，见 AddNote
 }
+
+// LinkFunc 为记在 target 身上的一条记录找出它关联的业务记录（写入 Entry.Ref），note 是事项之后的备注词。
+// 返回的错误（如编号不存在、不是此人的）原样回给用户，什么也不写。
+type LinkFunc func(ctx context.Context, target model.Staff, note []string) (ref string, err error)
+
+// NoteFunc 为某人某月的台账给出附加说明行（如当月请假），没有时返回空。
+type NoteFunc func(ctx context.Context, who model.Staff, m model.Month) ([]string, error)
+
+// Link 让规则 code 的记录经 f 关联别的业务记录（如虚假请假关联请假单）。应在开始使用前调用。
+func (s *Service) Link(code string, f LinkFunc) {
+	if s.links == nil {
+		s.links = map[string]LinkFunc{}
+	}
+	s.links[code] = f
+}
+
+// AddNote 给“查”的月度台账加一段附加说明（如请假天数）。应在开始使用前调用。
+func (s *Service) AddNote(f NoteFunc) { s.notes = append(s.notes, f) }
 
 // Result 是一次记录的结果。
 type Result struct {
@@ -38,6 +59,7 @@ type Statement struct {
 	Entries []model.Entry // 含已撤销的（Revocation 非空）
 	Total   int64         // 未撤销记录的合计（元）
 	Revoked int           // 已撤销的条数
+	Notes   []string      // 附加说明（如当月请假），来自 AddNote
 }
 
 // ObjectionHint 是每条通知结尾的异议说明。
@@ -126,6 +148,12 @@ func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Messa
 	req := model.RecordRequest{Msg: msg}
 	totals := map[string]int64{}
 	for _, t := range targets {
+		var ref string
+		if link := s.links[rule.Code]; link != nil {
+			if ref, err = link(ctx, t, words[used:]); err != nil {
+				return Result{}, nothingWritten(err)
+			}
+		}
 		e := model.Entry{
 			StaffID:   t.UserID,
 			StaffName: t.Name,
@@ -139,6 +167,7 @@ func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Messa
 			ActorName: actor.Name,
 			MsgKey:    msg.Key,
 			Month:     month,
+			Ref:       ref,
 		}
 		totals[t.UserID] = before[t.UserID] + e.Amount
 		req.Entries = append(req.Entries, e)
@@ -288,6 +317,13 @@ func (s *Service) Query(ctx context.Context, actor model.Staff, who string, mont
 		return Statement{}, unavailable(err, "台账暂时读不到，请稍后再试。")
 	}
 	st := Statement{Staff: target, Month: month, Entries: entries}
+	for _, f := range s.notes {
+		lines, err := f(ctx, target, month)
+		if err != nil {
+			return Statement{}, unavailable(err, "台账暂时读不到，请稍后再试。")
+		}
+		st.Notes = append(st.Notes, lines...)
+	}
 	for _, e := range entries {
 		if e.Revoked() {
 			st.Revoked++

@@ -1,0 +1,334 @@
+package handlers
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/post"
+)
+
+// PostDeps 是岗位与请假命令所需的依赖。Posts.Ledger 应与 Deps.Ledger 是同一个台账服务。
+type PostDeps struct {
+	Posts *post.Service
+}
+
+// approverRoles 是可以审批请假的角色（具体哪一级由请假时长决定）。
+var approverRoles = []model.Role{model.RoleDirector, model.RoleDeputy, model.RoleLeader}
+
+// RegisterPosts 把岗位与请假的命令（岗位、请假、销假、批准、驳回、缺岗）和审批卡片按钮
+// （EventKey 以 "leave:" 开头的 template_card_event）加到机器人上，并把它们加入帮助；
+// 同时让台账服务的“虚假请假”扣款关联请假单、“查”列出当月请假。应在 Register 之后调用。
+func RegisterPosts(b *bot.Bot, d PostDeps) {
+	if l := d.Posts.Ledger; l != nil {
+		l.Link("false_leave", d.Posts.LinkFalseLeave)
+		l.AddNote(d.Posts.MonthNote)
+	}
+	Extend(b, "岗位与请假", []Command{
+		{
+			Names: []string{"岗位", "窗口", "AB岗"}, Usage: "岗位 [窗口|人]",
+			Summary: "查看窗口的 A 岗、B 岗和今天谁在岗，或某人所在的窗口；不写则看自己的",
+			Example: "岗位 城关社保窗口",
+			Run:     func(c *bot.Context) (string, error) { return showPosts(d, c) },
+		},
+		{
+			Names: []string{"请假"}, Usage: "请假 <天数 或 日期范围> <事由>",
+			Summary: "提交请假：1 天以内由中心主任或副主任审批，超过 1 天由分管领导审批",
+			Example: "请假 11月28日-11月30日 探亲",
+			Run:     func(c *bot.Context) (string, error) { return requestLeave(d, c) },
+		},
+		{
+			Names: []string{"销假"}, Usage: "销假",
+			Summary: "提前回岗：正在休的假到昨天结束；还没开始或没批的请假撤回",
+			Run:     func(c *bot.Context) (string, error) { return endLeave(d, c) },
+		},
+		{
+			Names: []string{"批准", "同意"}, Usage: "批准 <请假编号>",
+			Summary: "批准请假（也可点审批卡片上的按钮）", Example: "批准 3", Roles: approverRoles,
+			Run: func(c *bot.Context) (string, error) { return decide(d, c, c.Args, true) },
+		},
+		{
+			Names: []string{"驳回", "不批"}, Usage: "驳回 <请假编号> [理由]",
+			Summary: "驳回请假", Example: "驳回 3 月底业务忙", Roles: approverRoles,
+			Run: func(c *bot.Context) (string, error) { return decide(d, c, c.Args, false) },
+		},
+		{
+			Names: []string{"缺岗", "空岗"}, Usage: "缺岗 <窗口> [备注]",
+			Summary: "检查发现窗口无人：A 岗、B 岗各扣“不按规定在窗口坐班”，当天请假的人不扣",
+			Example: "缺岗 城关社保窗口 10:20 抽查无人", Roles: recorders,
+			Run: func(c *bot.Context) (string, error) { return absent(d, c) },
+		},
+	})
+	b.HandleEvent("leave:", func(c *bot.Context) (string, error) { return leaveButton(d, c) })
+}
+
+// leaveButton 处理审批卡片上的按钮：EventKey 为 leave:approve:<编号> 或 leave:reject:<编号>。
+func leaveButton(d PostDeps, c *bot.Context) (string, error) {
+	parts := strings.Split(c.Msg.EventKey, ":")
+	if len(parts) != 3 || (parts[1] != "approve" && parts[1] != "reject") {
+		return "", model.Errorf(model.EINVALID, "这个按钮无法识别，请回复“批准 编号”或“驳回 编号 理由”。")
+	}
+	if !slices.Contains(approverRoles, c.Actor.Role) {
+		return "", model.Errorf(model.EFORBIDDEN, "只有%s可以审批请假。", bot.RolesLabel(approverRoles))
+	}
+	return decide(d, c, []string{parts[2]}, parts[1] == "approve")
+}
+
+func parseLeaveID(s, verb string) (int64, error) {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "#"), "编号")
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, model.Errorf(model.EINVALID, "请写请假编号，例如：%s 3", verb)
+	}
+	return id, nil
+}
+
+func decide(d PostDeps, c *bot.Context, args []string, approve bool) (string, error) {
+	verb := "驳回"
+	if approve {
+		verb = "批准"
+	}
+	if len(args) == 0 {
+		return "", model.Errorf(model.EINVALID, "请写请假编号，例如：%s 3", verb)
+	}
+	id, err := parseLeaveID(args[0], verb)
+	if err != nil {
+		return "", err
+	}
+	note := strings.Join(args[1:], " ")
+	res, err := d.Posts.Decide(c.Ctx, c.Actor, c.Msg, id, approve, note)
+	if err != nil {
+		return "", err
+	}
+	l := res.Leave
+	var sb strings.Builder
+	if res.Duplicate {
+		sb.WriteString("这条消息已经处理过。\n")
+	}
+	done := "驳回"
+	if l.Status == model.LeaveApproved {
+		done = "批准"
+	}
+	fmt.Fprintf(&sb, "已%s请假 #%d：%s %s（%s）%s。", done, l.ID, l.StaffName, l.Span(), model.DaysLabel(l.HalfDays), l.Reason)
+	if l.DecideNote != "" {
+		fmt.Fprintf(&sb, "\n理由：%s", l.DecideNote)
+	}
+	told := []string{l.StaffName}
+	if len(res.StandIns) > 0 {
+		told = append(told, "B 岗 "+staffNames(res.StandIns))
+	}
+	fmt.Fprintf(&sb, "\n已通知%s。", strings.Join(told, "和"))
+	return sb.String(), nil
+}
+
+func staffNames(ss []model.Staff) string {
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = s.Name
+	}
+	return strings.Join(names, "、")
+}
+
+func requestLeave(d PostDeps, c *bot.Context) (string, error) {
+	l, dup, err := d.Posts.Request(c.Ctx, c.Actor, c.Msg, c.Args)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	if dup {
+		sb.WriteString("这条消息已经处理过，没有重复提交。\n")
+	}
+	fmt.Fprintf(&sb, "已提交请假 #%d：%s（%s）%s。", l.ID, l.Span(), model.DaysLabel(l.HalfDays), l.Reason)
+	who := l.Route.Label()
+	if as, err := d.Posts.Approvers(c.Ctx, l); err == nil {
+		who = staffNames(as)
+	}
+	limit := "1 天以内"
+	if l.Route == model.RouteLeader {
+		limit = "超过 1 天"
+	}
+	fmt.Fprintf(&sb, "\n%s，由%s审批，已通知%s。审批结果会私信告诉您。", limit, l.Route.Label(), who)
+	return sb.String(), nil
+}
+
+func endLeave(d PostDeps, c *bot.Context) (string, error) {
+	l, err := d.Posts.End(c.Ctx, c.Actor, c.Msg)
+	if err != nil {
+		return "", err
+	}
+	if l.Status == model.LeaveApproved {
+		return fmt.Sprintf("已销假：请假 #%d 实际休到 %s，今天起回岗。已通知 B 岗和审批人。", l.ID, l.End.Label()), nil
+	}
+	return fmt.Sprintf("已撤回请假 #%d（%s %s）。", l.ID, l.Span(), l.Reason), nil
+}
+
+func showPosts(d PostDeps, c *bot.Context) (string, error) {
+	today := d.Posts.Today()
+	if len(c.Args) > 1 {
+		return "", model.Errorf(model.EINVALID, "一次只能查一个窗口或一个人，例如：岗位 城关社保窗口")
+	}
+	if len(c.Args) == 0 {
+		duties, err := d.Posts.DutiesOf(c.Ctx, c.Actor.UserID, today)
+		if err != nil {
+			return "", err
+		}
+		if len(duties) > 0 {
+			return formatDuties(c.Actor.Name, c.Actor.UserID, duties), nil
+		}
+		all, err := d.Posts.Posts.Posts(c.Ctx)
+		if err != nil {
+			return "", err
+		}
+		if len(all) == 0 {
+			return "还没有导入岗位表（hongqi post import 文件）。", nil
+		}
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "您不在任何窗口的 A/B 岗上。全部 %d 个窗口（今天 %s 在岗）：", len(all), today.Label())
+		for _, p := range all {
+			du, err := d.Posts.Duty(c.Ctx, p.Window, today)
+			if err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&sb, "\n· %s：%s", p.Window, actingLine(du))
+		}
+		sb.WriteString("\n发“岗位 窗口名”查看详情。")
+		return sb.String(), nil
+	}
+	arg := c.Args[0]
+	du, err := d.Posts.Duty(c.Ctx, arg, today)
+	if err == nil {
+		return formatDuty(du), nil
+	}
+	if model.ErrorCode(err) != model.ENOTFOUND {
+		return "", err
+	}
+	// 不是窗口：按人找（姓名、工号或 姓名(工号)）。
+	people, ferr := d.Posts.Staff.FindStaff(c.Ctx, strings.TrimSuffix(idOf(arg), ")"))
+	if ferr != nil {
+		return "", ferr
+	}
+	var active []model.Staff
+	for _, p := range people {
+		if p.Active {
+			active = append(active, p)
+		}
+	}
+	switch len(active) {
+	case 0:
+		return "", err // 窗口也不是、人也不是：给出最接近的窗口
+	case 1:
+	default:
+		names := make([]string, len(active))
+		for i, p := range active {
+			names[i] = p.Display() + "·" + p.Branch
+		}
+		return "", model.Errorf(model.EAMBIGUOUS, "有 %d 位“%s”：%s。请写 姓名(工号)。", len(active), arg, strings.Join(names, "、"))
+	}
+	who := active[0]
+	duties, err := d.Posts.DutiesOf(c.Ctx, who.UserID, today)
+	if err != nil {
+		return "", err
+	}
+	if len(duties) == 0 {
+		return fmt.Sprintf("%s（%s）不在任何窗口的 A/B 岗上。", who.Name, who.Branch), nil
+	}
+	return formatDuties(who.Name, who.UserID, duties), nil
+}
+
+// idOf 从“姓名(工号)”中取出工号，其他写法原样返回。
+func idOf(s string) string {
+	if i := strings.LastIndex(s, "("); i >= 0 && strings.HasSuffix(s, ")") {
+		return s[i+1 : len(s)-1]
+	}
+	return s
+}
+
+func positionLabel(p string) string {
+	if p == "A" {
+		return "A岗（主办）"
+	}
+	return "B岗（协办）"
+}
+
+func holderText(h post.Holder) string {
+	s := h.Staff.Name
+	if h.Leave != nil {
+		s += fmt.Sprintf("（请假中 %s，#%d）", h.Leave.Span(), h.Leave.ID)
+	}
+	return s
+}
+
+// actingLine 说明当天谁在岗：A 在岗；A 请假由 B 顶岗；都请假时窗口无人。
+func actingLine(du post.Duty) string {
+	acting := du.Acting()
+	switch {
+	case len(acting) == 0:
+		return "A 岗、B 岗都在请假，窗口无人，请中心安排人员"
+	case acting[0].Position == "A":
+		return "A岗 " + acting[0].Staff.Name + " 在岗"
+	}
+	names := make([]string, len(acting))
+	for i, h := range acting {
+		names[i] = h.Staff.Name
+	}
+	return fmt.Sprintf("A岗 %s 请假，由 B岗 %s 顶岗", du.Holders[0].Staff.Name, strings.Join(names, "、"))
+}
+
+func formatDuty(du post.Duty) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s（今天 %s）", du.Post.Window, du.Day.Label())
+	var bs []string
+	for _, h := range du.Holders {
+		if h.Position == "A" {
+			fmt.Fprintf(&sb, "\nA岗（主办）：%s", holderText(h))
+		} else {
+			bs = append(bs, holderText(h))
+		}
+	}
+	fmt.Fprintf(&sb, "\nB岗（协办）：%s", strings.Join(bs, "、"))
+	fmt.Fprintf(&sb, "\n今天：%s。", actingLine(du))
+	return sb.String()
+}
+
+func formatDuties(name, userID string, duties []post.Duty) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s的岗位（今天 %s）：", name, duties[0].Day.Label())
+	for _, du := range duties {
+		pos := du.Post.Holds(userID)
+		fmt.Fprintf(&sb, "\n· %s %s；今天%s", du.Post.Window, positionLabel(pos), actingLine(du))
+	}
+	return sb.String() + "。"
+}
+
+func absent(d PostDeps, c *bot.Context) (string, error) {
+	if len(c.Args) == 0 {
+		return "", model.Errorf(model.EINVALID, "请写窗口名，例如：缺岗 城关社保窗口。发“岗位”查看全部窗口。")
+	}
+	a, err := d.Posts.Absent(c.Ctx, c.Actor, c.Msg, c.Args[0], c.Args[1:])
+	if err != nil {
+		return "", err
+	}
+	pos := map[string]string{}
+	for _, h := range a.Duty.Holders {
+		pos[h.Staff.UserID] = h.Position
+	}
+	var sb strings.Builder
+	if a.Result.Duplicate {
+		sb.WriteString("这条消息已经处理过，没有重复记录。\n")
+	}
+	fmt.Fprintf(&sb, "已记录缺岗：%s，%s %s。", a.Duty.Post.Window, a.Result.Rule.Name, ledger.Yuan(a.Result.Rule.Signed()))
+	var charged []string
+	for _, e := range a.Result.Entries {
+		charged = append(charged, e.StaffName)
+		fmt.Fprintf(&sb, "\n扣 #%d %s（%s岗），本月合计 %s", e.ID, e.StaffName, pos[e.StaffID], ledger.Yuan(a.Result.Totals[e.StaffID]))
+	}
+	for _, h := range a.Excused {
+		fmt.Fprintf(&sb, "\n%s（%s岗）今天请假（#%d），不扣。", h.Staff.Name, h.Position, h.Leave.ID)
+	}
+	fmt.Fprintf(&sb, "\n被扣款：%s。已私信通知本人。", strings.Join(charged, "、"))
+	return sb.String(), nil
+}

@@ -1,0 +1,294 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/catalog"
+	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/post"
+	"github.com/hongqi-dev/hongqi/store"
+)
+
+// clock 是测试里可以拨动的时钟。
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+var shanghaiLoc = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// at 是 2026 年 11 月 day 日上午 9:30（上海）。
+func at(day int) time.Time { return time.Date(2026, 11, day, 9, 30, 0, 0, shanghaiLoc) }
+
+// setupPosts 在全新的真实 MariaDB 上组装带岗位与请假命令的机器人：花名册 testdata/posts-roster.csv
+// （含中心主任、副主任、分管领导），岗位表 testdata/posts.csv，时钟从 2026-11-16（周一）开始。
+func setupPosts(t *testing.T) (*bot.Bot, *store.DB, *clock) {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(ctx, testenv.MySQL(t), log)
+	if err != nil {
+		t.Fatalf("打开数据库: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, _, err := db.UpsertRoster(ctx, testenv.Roster(t, "testdata/posts-roster.csv")); err != nil {
+		t.Fatalf("导入花名册: %v", err)
+	}
+	if _, _, err := post.Import(ctx, db, db, "testdata/posts.csv"); err != nil {
+		t.Fatalf("导入岗位表: %v", err)
+	}
+	clk := &clock{t: at(16)}
+	cat := catalog.Default()
+	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now}
+	b := bot.New(bot.Options{Staff: db, Log: log, Now: clk.Now})
+	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now})
+	ps := &post.Service{Staff: db, Posts: db, Leaves: db, Ledger: svc, Loc: shanghaiLoc, Now: clk.Now}
+	RegisterPosts(b, PostDeps{Posts: ps})
+	return b, db, clk
+}
+
+// postStep 是对话中的一步。day 非零时先把时钟拨到 11 月 day 日。
+type postStep struct {
+	day     int
+	as      string
+	text    string
+	want    []string
+	notWant []string
+	entries int // 非零时：之后台账上的记录数
+	leaves  int // 非零时：之后的请假单数
+}
+
+func runPostSteps(t *testing.T, b *bot.Bot, db *store.DB, clk *clock, steps []postStep) {
+	t.Helper()
+	ctx := context.Background()
+	for i, s := range steps {
+		if s.day != 0 {
+			clk.Set(at(s.day))
+		}
+		msg := model.Message{Key: fmt.Sprintf("msg:%s:%d", t.Name(), i), From: s.as, Text: s.text, CreateTime: clk.Now()}
+		reply, err := b.Process(ctx, msg)
+		if err != nil {
+			t.Fatalf("第 %d 步 %s：%q 出错: %v", i+1, s.as, s.text, err)
+		}
+		for _, w := range s.want {
+			if !strings.Contains(reply, w) {
+				t.Errorf("第 %d 步 %s：%q\n回复：%s\n缺少：%s", i+1, s.as, s.text, reply, w)
+			}
+		}
+		for _, w := range s.notWant {
+			if strings.Contains(reply, w) {
+				t.Errorf("第 %d 步 %s：%q\n回复：%s\n不应含：%s", i+1, s.as, s.text, reply, w)
+			}
+		}
+		if s.entries > 0 {
+			all, err := db.Entries(ctx, model.EntryFilter{IncludeRevoked: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) != s.entries {
+				t.Errorf("第 %d 步 %q 之后台账有 %d 条记录，应为 %d", i+1, s.text, len(all), s.entries)
+			}
+		}
+		if s.leaves > 0 {
+			all, err := db.Leaves(ctx, model.LeaveFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) != s.leaves {
+				t.Errorf("第 %d 步 %q 之后有 %d 张请假单，应为 %d", i+1, s.text, len(all), s.leaves)
+			}
+		}
+	}
+}
+
+// TestLeaveRouting 按时长分级审批：1 天以内归中心主任、副主任，超过 1 天归分管领导；错的人批不了，
+// 自己批不了自己，批过的不能再批。
+func TestLeaveRouting(t *testing.T) {
+	b, db, clk := setupPosts(t)
+	runPostSteps(t, b, db, clk, []postStep{
+		{as: "a1", text: "请假 半天 看病", want: []string{"已提交请假 #1：11月16日（半天）看病。", "1 天以内，由中心主任或副主任审批", "吴副主任", "周主任"}, notWant: []string{"郑分管"}, leaves: 1},
+		{as: "a1", text: "请假 11月18日-11月20日 探亲", want: []string{"已提交请假 #2：11月18日–11月20日（3 天）探亲。", "超过 1 天，由分管领导审批，已通知郑分管"}, leaves: 2},
+		{as: "b1", text: "请假 1 天 家中有事", want: []string{"#3", "11月16日（1 天）家中有事", "中心主任或副主任"}, leaves: 3},
+		{as: "b2", text: "请假 2026-11-23 2026-11-24 婚假", want: []string{"#4", "11月23日–11月24日（2 天）", "分管领导"}, leaves: 4},
+		{as: "c1", text: "请假 明天 至 11月17日 体检", want: []string{"#5", "11月17日（1 天）"}, leaves: 5},
+		{as: "a1", text: "批准 1", want: []string{"只有中心主任、副主任和分管领导可以使用“批准”。"}},
+		{as: "fg", text: "批准 1", want: []string{"请假 #1 共 半天，应由中心主任或副主任审批；您是分管领导，不能审批。"}},
+		{as: "zr", text: "批准 2", want: []string{"应由分管领导审批；您是中心主任"}},
+		{as: "zr", text: "批准 1", want: []string{"已批准请假 #1：张三 11月16日（半天）看病。", "已通知张三和B 岗 李四、王五。"}},
+		{as: "fzr", text: "批准 1", want: []string{"请假 #1 已于 11月16日 09:30 由周主任批准，不用再审批。"}},
+		{as: "fg", text: "驳回 4 月底人手紧", want: []string{"已驳回请假 #4", "理由：月底人手紧", "已通知王五。"}},
+		{as: "fg", text: "批准 4", want: []string{"已于 11月16日 09:30 由郑分管驳回，不能再审批"}},
+		{as: "fg", text: "批准 99", want: []string{"没有编号为 99 的请假单"}},
+		{as: "zr", text: "请假 半天 体检", want: []string{"#6", "已通知吴副主任"}, notWant: []string{"周主任。"}, leaves: 6},
+		{as: "zr", text: "批准 6", want: []string{"不能审批自己的请假（#6）"}},
+		{as: "fzr", text: "批准 6", want: []string{"已批准请假 #6：周主任"}},
+	})
+
+	// 审批通知：文字一条、按钮卡片一条，发给该路线的审批人。
+	ctx := context.Background()
+	notices, err := db.Notices(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]model.Notice{}
+	for _, n := range notices {
+		byKey[n.Key] = n
+	}
+	ask := byKey["leave:1:ask"]
+	if !strings.Contains(ask.ToUser, "zr") || !strings.Contains(ask.ToUser, "fzr") || strings.Contains(ask.ToUser, "fg") || !strings.Contains(ask.Body, "批准 1") || !strings.Contains(ask.Body, "驳回 1 理由") {
+		t.Errorf("#1 的文字审批通知 = %+v", ask)
+	}
+	if n := byKey["leave:2:card"]; n.ToUser != "fg" || n.Format != model.FormatTemplateCard {
+		t.Errorf("#2 的卡片应只发给分管领导：%+v", n)
+	}
+	if n := byKey["leave:6:ask"]; n.ToUser != "fzr" {
+		t.Errorf("主任自己的请假只发给副主任，实际发给 %q", n.ToUser)
+	}
+	var card struct {
+		CardType string `json:"card_type"`
+		TaskID   string `json:"task_id"`
+		Buttons  []struct {
+			Text string `json:"text"`
+			Key  string `json:"key"`
+		} `json:"button_list"`
+	}
+	if err := json.Unmarshal([]byte(byKey["leave:1:card"].Body), &card); err != nil {
+		t.Fatalf("卡片不是 JSON: %v", err)
+	}
+	if card.CardType != "button_interaction" || card.TaskID != "leave-1" || len(card.Buttons) != 2 ||
+		card.Buttons[0].Key != "leave:approve:1" || card.Buttons[1].Key != "leave:reject:1" {
+		t.Errorf("卡片 = %+v", card)
+	}
+	if n := byKey["leave:1:result"]; n.ToUser != "a1" || !strings.Contains(n.Body, "已批准") {
+		t.Errorf("请假人的结果通知 = %+v", n)
+	}
+	if n := byKey["leave:1:standin"]; n.ToUser != "b1|b2" || !strings.Contains(n.Body, "顶岗") {
+		t.Errorf("B 岗的顶岗通知 = %+v", n)
+	}
+	if n := byKey["leave:4:result"]; n.ToUser != "b2" || !strings.Contains(n.Body, "月底人手紧") {
+		t.Errorf("驳回的结果通知 = %+v", n)
+	}
+}
+
+// TestLeaveBadInput 有问题的请假都得到说明，什么也不写。
+func TestLeaveBadInput(t *testing.T) {
+	b, db, clk := setupPosts(t)
+	runPostSteps(t, b, db, clk, []postStep{
+		{as: "a1", text: "请假 11月18日-11月20日 探亲", want: []string{"#1"}, leaves: 1},
+		{as: "a1", text: "请假 11月20日 有事", want: []string{"11月18日–11月20日 已有请假 #1（探亲，待审批），日期重叠，这次没有提交"}, leaves: 1},
+		{as: "a1", text: "请假 11月15日-11月19日 补假", want: []string{"日期重叠"}, leaves: 1},
+		{as: "a1", text: "请假 2026-11-01 2026-11-02 补假", want: []string{"请假从 11月1日 开始，已超过 7 天，不能再补请"}, leaves: 1},
+		{as: "a1", text: "请假 11月9日 补假", want: []string{"#2", "11月9日（1 天）"}, leaves: 2},
+		{as: "a1", text: "请假 1 天", want: []string{"请写明事由"}, leaves: 2},
+		{as: "a1", text: "请假", want: []string{"请写天数或日期"}, leaves: 2},
+		{as: "a1", text: "请假 下周 有事", want: []string{"“下周”看不懂", "请假 11月28日-11月30日 探亲"}, leaves: 2},
+		{as: "a1", text: "请假 11月30日-11月25日 有事", want: []string{"结束日期 11月25日 早于开始日期 11月30日"}, leaves: 2},
+		{as: "a1", text: "请假 11月31日 有事", want: []string{"看不懂"}, leaves: 2},
+		{as: "a1", text: "请假 40天 长假", want: []string{"一次请假最多 30 天"}, leaves: 2},
+		{as: "b1", text: "请假 11月18日-11月20日 探亲", want: []string{"#3"}, leaves: 3},
+		{as: "zr", text: "批准 abc", want: []string{"请写请假编号，例如：批准 3"}},
+		{as: "zr", text: "批准", want: []string{"请写请假编号"}},
+	})
+	notices, _ := db.Notices(context.Background(), "")
+	if len(notices) != 6 {
+		t.Errorf("通知 %d 条，应为 6（3 张请假单各文字、卡片一条；被拒的请求没有通知）", len(notices))
+	}
+}
+
+// TestLeaveNeedsApprovers 花名册里没有分管领导时，超过 1 天的请假提交不了，并说明原因。
+func TestLeaveNeedsApprovers(t *testing.T) {
+	b, db, clk := setupPosts(t)
+	ctx := context.Background()
+	fg, _ := db.Staff(ctx, "fg")
+	fg.Active = false
+	if _, _, err := db.UpsertRoster(ctx, []model.Staff{fg}); err != nil {
+		t.Fatal(err)
+	}
+	runPostSteps(t, b, db, clk, []postStep{
+		{as: "a1", text: "请假 3 天 探亲", want: []string{"花名册里没有可以审批这张请假单的分管领导，这次没有提交"}},
+		{as: "a1", text: "请假 1 天 探亲", want: []string{"#1"}, leaves: 1},
+	})
+}
+
+// TestStandInAndAbsence B 在 A 请假时顶岗；缺岗扣 A 和 B，当天请假的人不扣；销假后 A 回岗。
+func TestStandInAndAbsence(t *testing.T) {
+	b, db, clk := setupPosts(t)
+	runPostSteps(t, b, db, clk, []postStep{
+		{as: "wzg", text: "岗位 社保窗口", want: []string{"社保窗口（今天 11月16日）", "A岗（主办）：张三", "B岗（协办）：李四、王五", "今天：A岗 张三 在岗。"}},
+		{as: "a1", text: "请假 11月16日-11月18日 探亲", want: []string{"#1"}},
+		{as: "wzg", text: "岗位 社保窗口", want: []string{"A岗 张三 在岗"}, notWant: []string{"顶岗"}}, // 还没批准
+		{as: "fg", text: "批准 1", want: []string{"已批准请假 #1"}},
+		{as: "wzg", text: "岗位 社保窗口", want: []string{"A岗（主办）：张三（请假中 11月16日–11月18日，#1）", "今天：A岗 张三 请假，由 B岗 李四、王五 顶岗。"}},
+		{as: "b1", text: "岗位", want: []string{"李四的岗位", "社保窗口 B岗（协办）；今天A岗 张三 请假，由 B岗 李四、王五 顶岗", "医保窗口 A岗（主办）；今天A岗 李四 在岗"}},
+		{as: "wzg", text: "岗位 张三", want: []string{"张三的岗位", "社保窗口 A岗（主办）", "医保窗口 B岗（协办）"}},
+		{as: "zr", text: "岗位", want: []string{"您不在任何窗口的 A/B 岗上。全部 3 个窗口", "· 东街窗口：A岗 赵六 在岗", "· 社保窗口：A岗 张三 请假，由 B岗 李四、王五 顶岗"}},
+
+		// 缺岗：A 在请假，只扣两个 B。
+		{as: "wzg", text: "缺岗 社保窗口 9:40 抽查无人", want: []string{"已记录缺岗：社保窗口，不按规定在窗口坐班 −50 元。", "扣 #1 李四（B岗），本月合计 −50 元", "扣 #2 王五（B岗），本月合计 −50 元", "张三（A岗）今天请假（#1），不扣。", "被扣款：李四、王五。"}, notWant: []string{"扣 #3"}, entries: 2},
+		// 医保窗口的 B 岗张三在请假：只扣 A 岗李四。
+		{as: "wzg", text: "缺岗 医保窗口", want: []string{"扣 #3 李四（A岗），本月合计 −100 元", "张三（B岗）今天请假（#1），不扣。", "被扣款：李四。"}, entries: 3},
+		{as: "wzg", text: "缺岗 税务窗口", want: []string{"没有“税务窗口”这个窗口。", "发“岗位”查看全部窗口。"}, entries: 3},
+		{as: "wzg", text: "缺岗", want: []string{"请写窗口名"}, entries: 3},
+		{as: "wzg", text: "缺岗 东街窗口", want: []string{"赵六（东街所）不在您的管理范围内"}, entries: 3},
+		{as: "b1", text: "缺岗 社保窗口", want: []string{"只有主管、所长和中心领导可以使用“缺岗”。"}, entries: 3},
+		// 中心领导检查东街窗口：无人请假，A、B 都扣。
+		{as: "zr", text: "缺岗 东街窗口", want: []string{"赵六（A岗）", "钱七（B岗）", "被扣款：赵六、钱七。"}, entries: 5},
+
+		// 第二天（11-17）张三销假：假期到 16 日结束，社保窗口恢复 A 岗在岗。
+		{day: 17, as: "a1", text: "销假", want: []string{"已销假：请假 #1 实际休到 11月16日，今天起回岗。"}},
+		{as: "wzg", text: "岗位 社保窗口", want: []string{"今天：A岗 张三 在岗。"}, notWant: []string{"请假中"}},
+		{as: "wzg", text: "缺岗 社保窗口", want: []string{"张三（A岗）", "李四（B岗）", "王五（B岗）"}, notWant: []string{"不扣"}, entries: 8},
+		{as: "a1", text: "销假", want: []string{"您今天及以后没有在请或待批的假"}},
+		{as: "a1", text: "查", want: []string{"2026年11月请假 1 天：", "请假 #1 11月16日 探亲（已销假）"}},
+	})
+	notices, _ := db.Notices(context.Background(), "")
+	var end *model.Notice
+	for i := range notices {
+		if notices[i].Key == "leave:1:end" {
+			end = &notices[i]
+		}
+	}
+	if end == nil || end.ToUser != "b1|b2|fg" || !strings.Contains(end.Body, "实际休到 11月16日") {
+		t.Errorf("销假通知 = %+v，应发给 B 岗和审批人", end)
+	}
+}
+
+// TestFalseLeave “扣 人 虚假请假 编号”把扣款与请假单关联；编号不对、不是此人的、没批准的都拒绝。
+func TestFalseLeave(t *testing.T) {
+	b, db, clk := setupPosts(t)
+	runPostSteps(t, b, db, clk, []postStep{
+		{as: "a1", text: "请假 11月16日-11月17日 家中有事", want: []string{"#1"}},
+		{as: "b1", text: "请假 11月17日 看病", want: []string{"#2"}},
+		{as: "wzg", text: "扣 张三 虚假请假 1", want: []string{"请假 #1 待审批，没有休成假，不能按虚假请假扣款", "本次没有记录"}},
+		{as: "fg", text: "批准 1", want: []string{"已批准"}},
+		{as: "wzg", text: "扣 张三 虚假请假", want: []string{"虚假请假要写明请假编号，例如：扣 张三 虚假请假 12"}},
+		{as: "wzg", text: "扣 张三 虚假请假 99", want: []string{"没有编号为 99 的请假单"}},
+		{as: "wzg", text: "扣 李四 虚假请假 1", want: []string{"请假 #1 是张三的，不是李四（b1）的"}},
+		{as: "wzg", text: "扣 张三 虚假请假 #1 实为外出办私事", want: []string{"已记录 #1：张三（城关所）", "−50 元", "以其他工作弄虚作假请假", "备注：#1 实为外出办私事"}, entries: 1},
+		{as: "a1", text: "查", want: []string{"假请假 −50 元（#1 实为外出办私事）", "2026年11月请假 2 天：", "请假 #1 11月16日–11月17日 家中有事"}},
+	})
+	e, err := db.Entry(context.Background(), 1)
+	if err != nil || e.Ref != "leave:1" || e.RuleCode != "false_leave" {
+		t.Errorf("扣款记录 = %+v, %v；Ref 应为 leave:1", e, err)
+	}
+}

@@ -1,0 +1,572 @@
+// Package post 是 A/B 岗与请假：窗口的 A 岗（主办）和 B 岗（协办）、请假的提交与按时长分级审批、
+// A 请假时 B 顶岗、销假，以及检查发现窗口无人时的缺岗扣款。
+//
+// 它只依赖 model 中的接口；缺岗扣款经 ledger.Service.Record 写入，记录、通知、去重与普通扣款一样。
+package post
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// 默认限制。
+const (
+	DefaultMaxBackDays = 7  // 请假开始日期最多早于今天几天（补请假）
+	DefaultMaxDays     = 30 // 一张请假单最多几天
+)
+
+// Service 是岗位与请假服务。字段在创建后不再修改，可并发使用。
+type Service struct {
+	Staff  model.StaffStore
+	Posts  model.PostStore
+	Leaves model.LeaveStore
+	Ledger *ledger.Service // 缺岗扣款经它写入
+	Loc    *time.Location  // nil 表示 Asia/Shanghai
+	Now    func() time.Time
+	// MaxBackDays 是请假开始日期最多早于今天的天数，0 表示 DefaultMaxBackDays。
+	MaxBackDays int
+	// MaxDays 是一张请假单最多的天数，0 表示 DefaultMaxDays。
+	MaxDays int
+}
+
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+func (s *Service) loc() *time.Location {
+	if s.Loc != nil {
+		return s.Loc
+	}
+	return shanghai
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Today 返回考核时区的今天。
+func (s *Service) Today() model.Date { return model.DateOf(s.now(), s.loc()) }
+
+func (s *Service) maxBack() int {
+	if s.MaxBackDays > 0 {
+		return s.MaxBackDays
+	}
+	return DefaultMaxBackDays
+}
+
+func (s *Service) maxDays() int {
+	if s.MaxDays > 0 {
+		return s.MaxDays
+	}
+	return DefaultMaxDays
+}
+
+// Holder 是窗口上的一个人及其当天的请假。
+type Holder struct {
+	Staff    model.Staff
+	Position string       // "A" 或 "B"
+	Leave    *model.Leave // 当天已批准的请假；nil 表示在岗
+}
+
+// Duty 是某窗口某天的在岗情况。
+type Duty struct {
+	Post    model.Post
+	Day     model.Date
+	Holders []Holder // A 在前，B 按顺序
+}
+
+// Acting 返回当天实际担任主办的人：A 在岗时是 A；A 请假时是不在请假中的 B（可能为空，即窗口无人）。
+func (d Duty) Acting() []Holder {
+	if len(d.Holders) > 0 && d.Holders[0].Leave == nil {
+		return d.Holders[:1]
+	}
+	var out []Holder
+	for _, h := range d.Holders[1:] {
+		if h.Leave == nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Duty 返回窗口 window 在 day 的在岗情况。窗口不存在时返回 ENOTFOUND，附上最接近的窗口名。
+func (s *Service) Duty(ctx context.Context, window string, day model.Date) (Duty, error) {
+	p, err := s.Post(ctx, window)
+	if err != nil {
+		return Duty{}, err
+	}
+	return s.duty(ctx, p, day)
+}
+
+// Post 按窗口名取岗位；不存在时 ENOTFOUND 的说明里列出最接近的窗口。
+func (s *Service) Post(ctx context.Context, window string) (model.Post, error) {
+	p, err := s.Posts.Post(ctx, window)
+	if model.ErrorCode(err) != model.ENOTFOUND {
+		return p, err
+	}
+	all, lerr := s.Posts.Posts(ctx)
+	if lerr != nil {
+		return model.Post{}, lerr
+	}
+	names := make([]string, len(all))
+	for i, p := range all {
+		names[i] = p.Window
+	}
+	return model.Post{}, model.UnknownWindow(window, model.Closest(window, names, 3))
+}
+
+func (s *Service) duty(ctx context.Context, p model.Post, day model.Date) (Duty, error) {
+	d := Duty{Post: p, Day: day}
+	ids := append([]string{p.A}, p.B...)
+	for i, id := range ids {
+		st, err := s.Staff.Staff(ctx, id)
+		switch model.ErrorCode(err) {
+		case "":
+		case model.ENOTFOUND:
+			st = model.Staff{UserID: id, Name: id}
+		default:
+			return Duty{}, err
+		}
+		h := Holder{Staff: st, Position: "B"}
+		if i == 0 {
+			h.Position = "A"
+		}
+		l, err := s.leaveOn(ctx, st.UserID, day)
+		if err != nil {
+			return Duty{}, err
+		}
+		h.Leave = l
+		d.Holders = append(d.Holders, h)
+	}
+	return d, nil
+}
+
+// leaveOn 返回此人 day 当天已批准的请假，没有返回 nil。
+func (s *Service) leaveOn(ctx context.Context, userID string, day model.Date) (*model.Leave, error) {
+	ls, err := s.Leaves.Leaves(ctx, model.LeaveFilter{StaffID: userID, Statuses: []model.LeaveStatus{model.LeaveApproved}, From: day, To: day})
+	if err != nil || len(ls) == 0 {
+		return nil, err
+	}
+	return &ls[0], nil
+}
+
+// DutiesOf 返回 userID 所在各窗口当天的在岗情况。
+func (s *Service) DutiesOf(ctx context.Context, userID string, day model.Date) ([]Duty, error) {
+	ps, err := s.Posts.PostsOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Duty
+	for _, p := range ps {
+		d, err := s.duty(ctx, p, day)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Request 提交一张请假单：args 是“<天数 或 日期范围> <事由>”。按时长交给审批人（1 天以内：中心主任
+// 或副主任；超过 1 天：分管领导），以文字和按钮卡片两种通知送达。同一条消息重复到达时返回原请假单，
+// dup 为 true。
+func (s *Service) Request(ctx context.Context, actor model.Staff, msg model.Message, args []string) (l model.Leave, dup bool, err error) {
+	today := s.Today()
+	span, err := ParseSpan(args, today)
+	if err != nil {
+		return model.Leave{}, false, err
+	}
+	if span.Reason == "" {
+		return model.Leave{}, false, model.Errorf(model.EINVALID, "请写明事由，例如：请假 1 天 家中有事。这次没有提交。")
+	}
+	if span.Start.Before(today.AddDays(-s.maxBack())) {
+		return model.Leave{}, false, model.Errorf(model.EINVALID, "请假从 %s 开始，已超过 %d 天，不能再补请。请联系中心办公室处理。这次没有提交。", span.Start.Label(), s.maxBack())
+	}
+	if days := span.Start.DaysUntil(span.End) + 1; days > s.maxDays() {
+		return model.Leave{}, false, model.Errorf(model.EINVALID, "一次请假最多 %d 天，这次是 %d 天。请分开提交，或联系中心办公室。这次没有提交。", s.maxDays(), days)
+	}
+	route := model.RouteFor(span.HalfDays)
+	approvers, err := s.approvers(ctx, route, actor.UserID)
+	if err != nil {
+		return model.Leave{}, false, err
+	}
+	l = model.Leave{
+		StaffID: actor.UserID, StaffName: actor.Name, Branch: actor.Branch,
+		Start: span.Start, End: span.End, HalfDays: span.HalfDays, Reason: span.Reason,
+		Route: route, Status: model.LeavePending,
+	}
+	ids := make([]string, len(approvers))
+	for i, a := range approvers {
+		ids[i] = a.UserID
+	}
+	to := strings.Join(ids, "|")
+	notices := []model.Notice{askNotice(l, to), cardNotice(l, to)}
+	out, err := s.Leaves.CreateLeave(ctx, msg, l, notices)
+	if model.ErrorCode(err) == model.EDUPLICATE {
+		return out, true, nil
+	}
+	if err != nil {
+		return model.Leave{}, false, err
+	}
+	return out, false, nil
+}
+
+// approvers 返回该路线上在册的审批人（不含请假人自己）；一个也没有时返回 EINVALID。
+func (s *Service) approvers(ctx context.Context, route model.LeaveRoute, except string) ([]model.Staff, error) {
+	all, err := s.Staff.ListStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []model.Staff
+	for _, st := range all {
+		if st.Active && st.UserID != except && slices.Contains(route.Approvers(), st.Role) {
+			out = append(out, st)
+		}
+	}
+	if len(out) == 0 {
+		return nil, model.Errorf(model.EINVALID, "花名册里没有可以审批这张请假单的%s，这次没有提交。请联系管理员在花名册中设置角色。", route.Label())
+	}
+	return out, nil
+}
+
+// Approvers 返回审批请假单 l 的人（不含请假人自己）。
+func (s *Service) Approvers(ctx context.Context, l model.Leave) ([]model.Staff, error) {
+	return s.approvers(ctx, l.Route, l.StaffID)
+}
+
+// Decision 是一次审批的结果。
+type Decision struct {
+	Leave     model.Leave
+	Duplicate bool          // 这条消息先前已处理过，本次什么也没写
+	StandIns  []model.Staff // 被告知结果的 B 岗
+}
+
+// Decide 批准（approve 为 true）或驳回请假单 id。只有该路线的审批人可以审批，不能审批自己的请假，
+// 每张请假单只审批一次。请假人和他的 B 岗都会收到结果。
+func (s *Service) Decide(ctx context.Context, actor model.Staff, msg model.Message, id int64, approve bool, note string) (Decision, error) {
+	l, err := s.Leaves.Leave(ctx, id)
+	if err != nil {
+		return Decision{}, err
+	}
+	if l.StaffID == actor.UserID {
+		return Decision{}, model.Errorf(model.EFORBIDDEN, "不能审批自己的请假（#%d），请由其他%s审批。", l.ID, l.Route.Label())
+	}
+	if !slices.Contains(l.Route.Approvers(), actor.Role) {
+		return Decision{}, model.Errorf(model.EFORBIDDEN, "请假 #%d 共 %s，应由%s审批；您是%s，不能审批。", l.ID, model.DaysLabel(l.HalfDays), l.Route.Label(), actor.Role.Label())
+	}
+	if l.Status != model.LeavePending {
+		return Decision{}, s.decidedErr(l)
+	}
+	status := model.LeaveRejected
+	if approve {
+		status = model.LeaveApproved
+	}
+	standIns, err := s.standIns(ctx, l.StaffID)
+	if err != nil {
+		return Decision{}, err
+	}
+	decided := l
+	decided.Status, decided.DeciderName, decided.DecideNote = status, actor.Name, note
+	notices := []model.Notice{resultNotice(decided)}
+	if len(standIns) > 0 {
+		notices = append(notices, standInNotice(decided, standIns))
+	}
+	out, err := s.Leaves.DecideLeave(ctx, model.LeaveDecision{
+		Msg: msg, LeaveID: id, From: model.LeavePending, Status: status,
+		By: actor.UserID, ByName: actor.Name, Note: note, At: s.now(), Notices: notices,
+	})
+	switch model.ErrorCode(err) {
+	case "":
+		return Decision{Leave: out, StandIns: standIns}, nil
+	case model.EDUPLICATE:
+		return Decision{Leave: out, Duplicate: true, StandIns: standIns}, nil
+	case model.ECONFLICT:
+		return Decision{}, s.decidedErr(out)
+	}
+	return Decision{}, err
+}
+
+// decidedErr 说明请假单已被谁、何时处理过。
+func (s *Service) decidedErr(l model.Leave) error {
+	when := ""
+	if l.DecidedAt != nil {
+		when = "于 " + l.DecidedAt.In(s.loc()).Format("1月2日 15:04") + " "
+	}
+	switch l.Status {
+	case model.LeaveApproved:
+		return model.Errorf(model.ECONFLICT, "请假 #%d 已%s由%s批准，不用再审批。", l.ID, when, l.DeciderName)
+	case model.LeaveRejected:
+		return model.Errorf(model.ECONFLICT, "请假 #%d 已%s由%s驳回，不能再审批。", l.ID, when, l.DeciderName)
+	}
+	return model.Errorf(model.ECONFLICT, "请假 #%d 已由本人撤回，不用再审批。", l.ID)
+}
+
+// standIns 返回 userID 担任 A 岗的各窗口的 B 岗（去重，不含本人）。
+func (s *Service) standIns(ctx context.Context, userID string) ([]model.Staff, error) {
+	ps, err := s.Posts.PostsOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var out []model.Staff
+	seen := map[string]bool{userID: true}
+	for _, p := range ps {
+		if !strings.EqualFold(p.A, userID) {
+			continue
+		}
+		for _, b := range p.B {
+			if seen[b] {
+				continue
+			}
+			seen[b] = true
+			st, err := s.Staff.Staff(ctx, b)
+			if err != nil {
+				if model.ErrorCode(err) == model.ENOTFOUND {
+					continue
+				}
+				return nil, err
+			}
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// End 为 actor 销假：正在休的假提前到昨天结束；尚未开始或还在审批的请假撤回。
+// B 岗和审批人会收到通知。
+func (s *Service) End(ctx context.Context, actor model.Staff, msg model.Message) (model.Leave, error) {
+	today := s.Today()
+	ls, err := s.Leaves.Leaves(ctx, model.LeaveFilter{StaffID: actor.UserID, Statuses: []model.LeaveStatus{model.LeavePending, model.LeaveApproved}, From: today})
+	if err != nil {
+		return model.Leave{}, err
+	}
+	if len(ls) == 0 {
+		return model.Leave{}, model.Errorf(model.ENOTFOUND, "您今天及以后没有在请或待批的假，不用销假。")
+	}
+	l := ls[0] // 按开始日期排序：正在休的或最近的一张
+	d := model.LeaveDecision{Msg: msg, LeaveID: l.ID, From: l.Status, At: s.now(), By: actor.UserID, ByName: actor.Name}
+	switch {
+	case l.Status == model.LeaveApproved && l.Start.Before(today):
+		d.Status, d.End, d.EndedEarly = model.LeaveApproved, today.AddDays(-1), true
+	case l.Status == model.LeaveApproved:
+		d.Status, d.EndedEarly = model.LeaveWithdrawn, true
+	default:
+		d.Status = model.LeaveWithdrawn
+	}
+	after := l
+	after.Status = d.Status
+	if !d.End.IsZero() {
+		after.End = d.End
+	}
+	var to []string
+	standIns, err := s.standIns(ctx, actor.UserID)
+	if err != nil {
+		return model.Leave{}, err
+	}
+	for _, b := range standIns {
+		to = append(to, b.UserID)
+	}
+	if l.DecidedBy != "" {
+		to = append(to, l.DecidedBy)
+	}
+	if len(to) > 0 {
+		d.Notices = []model.Notice{endNotice(l, after, strings.Join(to, "|"))}
+	}
+	out, err := s.Leaves.DecideLeave(ctx, d)
+	switch model.ErrorCode(err) {
+	case "", model.EDUPLICATE:
+		return out, nil
+	case model.ECONFLICT:
+		return model.Leave{}, model.Errorf(model.ECONFLICT, "请假 #%d 刚刚有了变化（%s），请再发一次“销假”。", out.ID, out.Status.Label())
+	}
+	return model.Leave{}, err
+}
+
+// Absence 是一次缺岗检查的结果。
+type Absence struct {
+	Duty    Duty
+	Result  ledger.Result
+	Excused []Holder // 当天请假、未扣款的人
+}
+
+// Absent 记录检查发现窗口 window 无人：A、B 各扣“不按规定在窗口坐班”，当天请假的人除外。
+// extra 是备注。谁都在请假时什么也不写。
+func (s *Service) Absent(ctx context.Context, actor model.Staff, msg model.Message, window string, extra []string) (Absence, error) {
+	d, err := s.Duty(ctx, window, s.Today())
+	if err != nil {
+		return Absence{}, err
+	}
+	a := Absence{Duty: d}
+	var people []string
+	for _, h := range d.Holders {
+		if h.Leave != nil {
+			a.Excused = append(a.Excused, h)
+			continue
+		}
+		people = append(people, h.Staff.UserID)
+	}
+	if len(people) == 0 {
+		return Absence{}, model.Errorf(model.EINVALID, "%s的 A 岗和 B 岗今天都在请假，没有人应被扣款，本次没有记录。请联系中心安排人员。", d.Post.Window)
+	}
+	words := append([]string{"window_absent", "缺岗检查：" + d.Post.Window}, extra...)
+	res, err := s.Ledger.Record(ctx, actor, msg, model.Deduction, people, words)
+	if err != nil {
+		return Absence{}, err
+	}
+	a.Result = res
+	return a, nil
+}
+
+// LinkFalseLeave 是“虚假请假”扣款的 ledger.LinkFunc：备注的第一个词是请假编号，
+// 请假单须存在、属于被扣款人且已获批准；返回 Entry.Ref（"leave:<编号>"）。
+func (s *Service) LinkFalseLeave(ctx context.Context, target model.Staff, note []string) (string, error) {
+	if len(note) == 0 {
+		return "", model.Errorf(model.EINVALID, "虚假请假要写明请假编号，例如：扣 %s 虚假请假 12。", target.Name)
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimPrefix(note[0], "#"), "编号"), 10, 64)
+	if err != nil || id <= 0 {
+		return "", model.Errorf(model.EINVALID, "“%s”不是请假编号。虚假请假要写明请假编号，例如：扣 %s 虚假请假 12。", note[0], target.Name)
+	}
+	l, err := s.Leaves.Leave(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if l.StaffID != target.UserID {
+		return "", model.Errorf(model.EINVALID, "请假 #%d 是%s的，不是%s（%s）的，请核对编号。", id, l.StaffName, target.Name, target.UserID)
+	}
+	if l.Status != model.LeaveApproved {
+		return "", model.Errorf(model.EINVALID, "请假 #%d %s，没有休成假，不能按虚假请假扣款。", id, l.Status.Label())
+	}
+	return model.LeaveRef(id), nil
+}
+
+// MonthNote 是“查”的 ledger.NoteFunc：列出此人该月已批准的请假和天数。
+func (s *Service) MonthNote(ctx context.Context, who model.Staff, m model.Month) ([]string, error) {
+	first := model.MakeDate(m.Year, m.Month, 1)
+	last := model.MakeDate(m.Year, m.Month+1, 0)
+	ls, err := s.Leaves.Leaves(ctx, model.LeaveFilter{StaffID: who.UserID, Statuses: []model.LeaveStatus{model.LeaveApproved}, From: first, To: last})
+	if err != nil || len(ls) == 0 {
+		return nil, err
+	}
+	total := 0
+	var lines []string
+	for _, l := range ls {
+		n := MonthHalfDays(l, m)
+		total += n
+		line := fmt.Sprintf("请假 #%d %s %s", l.ID, l.Span(), l.Reason)
+		if l.EndedEarly {
+			line += "（已销假）"
+		}
+		lines = append(lines, line)
+	}
+	return append([]string{fmt.Sprintf("%s请假 %s：", m.Label(), model.DaysLabel(total))}, lines...), nil
+}
+
+// MonthHalfDays 返回请假单落在月份 m 里的半天数。
+func MonthHalfDays(l model.Leave, m model.Month) int {
+	first := model.MakeDate(m.Year, m.Month, 1)
+	last := model.MakeDate(m.Year, m.Month+1, 0)
+	start, end := l.Start, l.End
+	if start.Before(first) {
+		start = first
+	}
+	if end.After(last) {
+		end = last
+	}
+	if end.Before(start) {
+		return 0
+	}
+	if l.HalfDays == 1 {
+		return 1
+	}
+	return 2 * (start.DaysUntil(end) + 1)
+}
+
+// askNotice 是给审批人的文字通知。
+func askNotice(l model.Leave, to string) model.Notice {
+	var b strings.Builder
+	b.WriteString("**请假审批 #{id}**\n")
+	fmt.Fprintf(&b, "> 请假人：%s（%s）\n", l.StaffName, l.Branch)
+	fmt.Fprintf(&b, "> 时间：%s（%s）\n", l.Span(), model.DaysLabel(l.HalfDays))
+	fmt.Fprintf(&b, "> 事由：%s\n\n", l.Reason)
+	b.WriteString("回复“批准 {id}”同意，或“驳回 {id} 理由”。")
+	return model.Notice{Key: "leave:{id}:ask", ToUser: to, Format: model.FormatMarkdown, Title: "请假审批 #{id}", Body: b.String()}
+}
+
+// cardNotice 是给审批人的按钮卡片（企业微信 template_card，button_interaction）。
+func cardNotice(l model.Leave, to string) model.Notice {
+	card := map[string]any{
+		"card_type":  "button_interaction",
+		"source":     map[string]any{"desc": "红旗考核 · 请假审批"},
+		"main_title": map[string]any{"title": "请假审批 #{id}", "desc": l.StaffName + "（" + l.Branch + "）"},
+		"horizontal_content_list": []map[string]any{
+			{"keyname": "时间", "value": l.Span()},
+			{"keyname": "时长", "value": model.DaysLabel(l.HalfDays)},
+			{"keyname": "事由", "value": l.Reason},
+		},
+		"task_id": "leave-{id}",
+		"button_list": []map[string]any{
+			{"text": "批准", "style": 1, "key": "leave:approve:{id}"},
+			{"text": "驳回", "style": 2, "key": "leave:reject:{id}"},
+		},
+	}
+	body, _ := json.Marshal(card)
+	return model.Notice{
+		Key: "leave:{id}:card", ToUser: to, Format: model.FormatTemplateCard,
+		Title: fmt.Sprintf("请假审批 #{id}：%s %s（%s）%s", l.StaffName, l.Span(), model.DaysLabel(l.HalfDays), l.Reason),
+		Body:  string(body),
+	}
+}
+
+// resultNotice 告诉请假人审批结果。
+func resultNotice(l model.Leave) model.Notice {
+	var b strings.Builder
+	if l.Status == model.LeaveApproved {
+		fmt.Fprintf(&b, "**请假已批准**\n> #{id} %s（%s）%s\n> 审批人：%s\n\n提前回岗请发“销假”。", l.Span(), model.DaysLabel(l.HalfDays), l.Reason, l.DeciderName)
+	} else {
+		fmt.Fprintf(&b, "**请假未获批准**\n> #{id} %s（%s）%s\n> 审批人：%s\n", l.Span(), model.DaysLabel(l.HalfDays), l.Reason, l.DeciderName)
+		if l.DecideNote != "" {
+			fmt.Fprintf(&b, "> 理由：%s\n", l.DecideNote)
+		}
+		b.WriteString("\n请按时到岗；如有疑问请联系审批人。")
+	}
+	return model.Notice{Key: "leave:{id}:result", ToUser: l.StaffID, Format: model.FormatMarkdown, Title: "请假审批结果", Body: b.String()}
+}
+
+// standInNotice 告诉 B 岗：A 的请假批准了要顶岗，或没批准不用顶岗。
+func standInNotice(l model.Leave, standIns []model.Staff) model.Notice {
+	ids := make([]string, len(standIns))
+	for i, st := range standIns {
+		ids[i] = st.UserID
+	}
+	body := fmt.Sprintf("**顶岗通知**\n> %s %s 请假已批准（#{id}）。\n\n请在此期间顶岗，保证窗口不空岗。", l.StaffName, l.Span())
+	if l.Status != model.LeaveApproved {
+		body = fmt.Sprintf("**顶岗通知**\n> %s %s 的请假未获批准（#{id}），不用顶岗。", l.StaffName, l.Span())
+	}
+	return model.Notice{Key: "leave:{id}:standin", ToUser: strings.Join(ids, "|"), Format: model.FormatMarkdown, Title: "顶岗通知", Body: body}
+}
+
+// endNotice 告诉 B 岗和审批人：请假人销假了。
+func endNotice(before, after model.Leave, to string) model.Notice {
+	body := fmt.Sprintf("**销假通知**\n> %s 已销假，原请假 #{id} %s（%s）。", before.StaffName, before.Span(), before.Reason)
+	if after.Status == model.LeaveApproved {
+		body += fmt.Sprintf("\n> 实际休到 %s，今天起回岗。", after.End.Label())
+	} else {
+		body += "\n> 这张请假单已撤回。"
+	}
+	return model.Notice{Key: "leave:{id}:end", ToUser: to, Format: model.FormatMarkdown, Title: "销假通知", Body: body}
+}

@@ -1,0 +1,210 @@
+package post
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// Span 是请假命令里写的时间和事由。
+type Span struct {
+	Start, End model.Date
+	HalfDays   int
+	Reason     string
+}
+
+const spanHint = "请写天数或日期，例如：请假 1 天 家中有事；请假 半天 看病；请假 11月28日-11月30日 探亲；请假 2026-12-01 2026-12-03 探亲"
+
+var (
+	reDays     = regexp.MustCompile(`^(\d+(?:\.5)?|[一二两三四五六七八九十]+)(?:个)?(半)?(?:天|日)?$`)
+	reMonthDay = regexp.MustCompile(`^(\d{1,2})(?:月|/|\.)(\d{1,2})[日号]?$`)
+	reDayOnly  = regexp.MustCompile(`^(\d{1,2})[日号]$`)
+)
+
+var cnDigits = map[rune]int{'一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
+
+// cnNumber 解析一到九十九的中文数字（十、十二、二十、二十五）。
+func cnNumber(s string) (int, bool) {
+	r := []rune(s)
+	switch {
+	case len(r) == 1 && r[0] == '十':
+		return 10, true
+	case len(r) == 1:
+		n, ok := cnDigits[r[0]]
+		return n, ok
+	case len(r) == 2 && r[0] == '十':
+		n, ok := cnDigits[r[1]]
+		return 10 + n, ok
+	case len(r) == 2 && r[1] == '十':
+		n, ok := cnDigits[r[0]]
+		return n * 10, ok
+	case len(r) == 3 && r[1] == '十':
+		a, ok1 := cnDigits[r[0]]
+		b, ok2 := cnDigits[r[2]]
+		return a*10 + b, ok1 && ok2
+	}
+	return 0, false
+}
+
+// parseHalfDays 把“1”“1天”“半天”“1.5天”“两天”“三天半”解析成半天数。
+func parseHalfDays(s string) (int, bool) {
+	if s == "半天" || s == "半日" || s == "半" {
+		return 1, true
+	}
+	if strings.HasSuffix(s, "天半") { // 三天半 → 三半天
+		s = strings.TrimSuffix(s, "天半") + "半天"
+	}
+	m := reDays.FindStringSubmatch(s)
+	if m == nil {
+		return 0, false
+	}
+	var half int
+	if n, ok := cnNumber(m[1]); ok {
+		half = 2 * n
+	} else if strings.HasSuffix(m[1], ".5") {
+		n, err := strconv.Atoi(strings.TrimSuffix(m[1], ".5"))
+		if err != nil {
+			return 0, false
+		}
+		half = 2*n + 1
+	} else {
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			return 0, false
+		}
+		half = 2 * n
+	}
+	if m[2] != "" {
+		half++
+	}
+	return half, half > 0
+}
+
+// parseDay 解析一个日期：今天、明天、后天、2026-11-28、11月28日、11/28；
+// 只写日（“30日”）时用 base 的年月。只写月日时取离今天最近的那一年（跨年请假）。
+func parseDay(s string, today, base model.Date) (model.Date, bool) {
+	switch s {
+	case "今天", "今日":
+		return today, true
+	case "明天", "明日":
+		return today.AddDays(1), true
+	case "后天":
+		return today.AddDays(2), true
+	}
+	if d, err := model.ParseDate(s); err == nil {
+		return d, true
+	}
+	if m := reMonthDay.FindStringSubmatch(s); m != nil {
+		mo, _ := strconv.Atoi(m[1])
+		dd, _ := strconv.Atoi(m[2])
+		best, ok := model.Date{}, false
+		for _, y := range []int{today.Year - 1, today.Year, today.Year + 1} {
+			d := model.MakeDate(y, time.Month(mo), dd)
+			if int(d.Month) != mo || d.Day != dd {
+				return model.Date{}, false
+			}
+			if !ok || abs(today.DaysUntil(d)) < abs(today.DaysUntil(best)) {
+				best, ok = d, true
+			}
+		}
+		return best, ok
+	}
+	if m := reDayOnly.FindStringSubmatch(s); m != nil && !base.IsZero() {
+		dd, _ := strconv.Atoi(m[1])
+		d := model.MakeDate(base.Year, base.Month, dd)
+		if d.Day != dd {
+			return model.Date{}, false
+		}
+		if d.Before(base) { // 11月30日-2日：跨到下个月
+			d = model.MakeDate(base.Year, base.Month+1, dd)
+		}
+		return d, true
+	}
+	return model.Date{}, false
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// splitRange 把“11月28日-11月30日”“2026-12-01至2026-12-03”拆成两个日期。
+func splitRange(s string, today model.Date) (model.Date, model.Date, bool) {
+	for _, sep := range []string{"至", "到", "~", "～", "—", "–", "-"} {
+		for i := 0; i < len(s); {
+			j := strings.Index(s[i:], sep)
+			if j < 0 {
+				break
+			}
+			j += i
+			if a, ok := parseDay(s[:j], today, model.Date{}); ok {
+				if b, ok := parseDay(s[j+len(sep):], today, a); ok {
+					return a, b, true
+				}
+			}
+			i = j + len(sep)
+		}
+	}
+	return model.Date{}, model.Date{}, false
+}
+
+func isRangeWord(s string) bool {
+	switch s {
+	case "至", "到", "~", "～", "-", "—", "–":
+		return true
+	}
+	return false
+}
+
+// ParseSpan 解析“请假”后面的参数：天数（从今天起）或日期、日期范围，其余是事由。
+// 日期范围含首尾两天。格式看不懂时返回 EINVALID，说明可以怎么写。
+func ParseSpan(args []string, today model.Date) (Span, error) {
+	if len(args) == 0 {
+		return Span{}, model.Errorf(model.EINVALID, "%s。", spanHint)
+	}
+	var sp Span
+	rest := args[1:]
+	if n, ok := parseHalfDays(args[0]); ok {
+		sp.HalfDays = n
+		if len(rest) > 0 && (rest[0] == "天" || rest[0] == "日") {
+			rest = rest[1:]
+		}
+		if n > 1 && len(rest) > 0 && rest[0] == "半" {
+			sp.HalfDays++
+			rest = rest[1:]
+		}
+		sp.Start = today
+		sp.End = today.AddDays((sp.HalfDays+1)/2 - 1)
+	} else if a, b, ok := splitRange(args[0], today); ok {
+		sp.Start, sp.End = a, b
+	} else if a, ok := parseDay(args[0], today, model.Date{}); ok {
+		sp.Start, sp.End = a, a
+		r := rest
+		if len(r) > 0 && isRangeWord(r[0]) {
+			r = r[1:]
+		}
+		if len(r) > 0 {
+			if b, ok := parseDay(r[0], today, a); ok {
+				sp.End, rest = b, r[1:]
+			}
+		}
+		if len(rest) > 0 && (rest[0] == "半天" || rest[0] == "半日") && sp.Start == sp.End {
+			sp.HalfDays, rest = 1, rest[1:]
+		}
+	} else {
+		return Span{}, model.Errorf(model.EINVALID, "“%s”看不懂。%s。", args[0], spanHint)
+	}
+	if sp.End.Before(sp.Start) {
+		return Span{}, model.Errorf(model.EINVALID, "结束日期 %s 早于开始日期 %s，请检查。", sp.End.Label(), sp.Start.Label())
+	}
+	if sp.HalfDays == 0 {
+		sp.HalfDays = 2 * (sp.Start.DaysUntil(sp.End) + 1)
+	}
+	sp.Reason = strings.Join(rest, " ")
+	return sp, nil
+}
