@@ -259,6 +259,14 @@ func TestMonthlyCases(t *testing.T) {
 			wantBranches: map[string]int64{"河口所": 100, "石桥所": 0, "城关所": -10, "城东所": -20},
 		},
 		{
+			name:         "weekly flags won before a transfer count under the branch on the flags",
+			staff:        []model.Staff{zhang},
+			flags:        []model.Flag{weekFlag(1, zhangBefore, 2026, 45, ""), weekFlag(2, zhangBefore, 2026, 46, ""), weekFlag(3, zhangBefore, 2026, 47, "")},
+			want:         map[string]int64{"zhang": 100},
+			wantLines:    map[string][]string{"zhang": {"flag_reward +100 城关所"}},
+			wantBranches: map[string]int64{"城关所": 100, "城东所": 0},
+		},
+		{
 			name:      "heads changed between dekads: the head on the third flag is paid",
 			flags:     []model.Flag{dekadFlag(1, "河口所", 1, "hkhead"), dekadFlag(2, "河口所", 2, "hkhead"), dekadFlag(3, "河口所", 3, "hknew")},
 			staff:     []model.Staff{movedHead, newHK},
