@@ -103,11 +103,25 @@ type SenderConfig struct {
 	// HTTPTimeout 是每次 HTTP 调用的超时，默认 10 秒；进程级，以第一个 Sender 的设置为准。
 	HTTPTimeout time.Duration
 	Log         *slog.Logger
+	// Robots 是群机器人：名称 → webhook key。通知的 ToUser 为 "robot:<名称>" 时发给它。
+	// key 是密钥：不写日志，错误文字里也会抹掉。
+	Robots map[string]string
+	// AppChats 是应用群聊的建群信息：chatid → 群名、群主、成员。ToUser 为 "appchat:<chatid>" 的通知
+	// 发送时若企业微信答“群不存在”，按这里的信息建群后重发。
+	AppChats map[string]AppChat
+}
+
+// AppChat 是建一个应用群聊所需的信息。
+type AppChat struct {
+	Name    string
+	Owner   string
+	Members []string
 }
 
 // Sender 通过企业微信应用消息推送通知，实现 model.Notifier。可并发使用。
 type Sender struct {
 	cfg      SenderConfig
+	wk       *work.Work
 	msg      *message.Client
 	cache    TokenCache
 	tokenKey string
@@ -179,12 +193,13 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 	})
 	return &Sender{
 		cfg:   cfg,
+		wk:    wk,
 		msg:   wk.GetMessage(),
 		cache: cfg.Cache,
 		// 与 credential.WorkAccessToken 的缓存键一致，用于 40014/42001 时删除。
 		tokenKey: fmt.Sprintf("%s_access_token_%s_%s", credential.CacheKeyWorkPrefix, cfg.CorpID, cfg.AgentID),
 		log:      cfg.Log,
-		redact:   strings.NewReplacer(cfg.Secret, "***"),
+		redact:   strings.NewReplacer(redactPairs(cfg)...),
 	}, nil
 }
 
@@ -218,6 +233,14 @@ type markdownField struct {
 func (s *Sender) Send(ctx context.Context, n model.Notice) error {
 	if strings.TrimSpace(n.ToUser) == "" {
 		return &SendError{Msg: "通知没有接收人", permanent: true}
+	}
+	switch {
+	case strings.HasPrefix(n.ToUser, robotPrefix):
+		return s.sendRobot(ctx, n)
+	case strings.HasPrefix(n.ToUser, appChatPrefix):
+		return s.sendAppChat(ctx, n)
+	case n.Format == model.FormatTemplateCard:
+		return s.sendTemplateCard(ctx, n)
 	}
 	content := n.Body
 	markdown := n.Format == model.FormatMarkdown
@@ -281,16 +304,13 @@ func (s *Sender) Send(ctx context.Context, n model.Notice) error {
 var (
 	reErrCode    = regexp.MustCompile(`errcode=(-?\d+)`)
 	reStatusCode = regexp.MustCompile(`statusCode=(\d+)`)
-	reSecrets    = regexp.MustCompile(`(?i)(corpsecret|access_token)=[^&\s"',)]*`)
+	reSecrets    = regexp.MustCompile(`(?i)(corpsecret|access_token|key)=[^&\s"',)]*`)
 )
 
 // redactText 去掉错误文字中的 corpsecret、access_token 的值和 Secret 本身。
 func (s *Sender) redactText(t string) string {
 	t = reSecrets.ReplaceAllString(t, "$1=***")
-	if s.cfg.Secret != "" {
-		t = s.redact.Replace(t)
-	}
-	return t
+	return s.redact.Replace(t)
 }
 
 // classify 把 SDK 返回的错误分为暂时的和永久的，并脱敏。

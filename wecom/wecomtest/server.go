@@ -1,4 +1,4 @@
-// Package wecomtest 提供测试用的假企业微信：一个本地 HTTP 服务器（获取 token、发送应用消息、故障注入），
+// Package wecomtest 提供测试用的假企业微信：一个本地 HTTP 服务器（获取 token、发送应用消息和模板卡片、应用群聊建群和发送、群机器人 webhook、故障注入），
 // 以及与被测代码无关、只用标准库写成的回调请求加密和被动回复解密，用于端到端测试 /wecom/callback。
 package wecomtest
 
@@ -50,6 +50,19 @@ type Server struct {
 	messages     []SentMessage
 	duplicates   int
 	dedup        map[string]time.Time // 重复检查：内容键 → 首次送达时间
+	taskIDs      map[string]bool      // 已用过的模板卡片 task_id（同一应用不能重复）
+
+	chats         map[string]Chat
+	chatCreates   int
+	chatMessages  []ChatMessage
+	chatFailNext  int
+	chatFailCode  int
+	robots        map[string]bool        // 有效的 webhook key
+	robotSends    map[string][]time.Time // key → 最近一分钟的送达时间
+	robotMessages []RobotMessage
+	robotCalls    int
+	robotFailNext int
+	robotFailCode int
 }
 
 // NewServer 启动假企业微信，测试结束时关闭。它接受 CorpID 和 Secret。
@@ -61,10 +74,17 @@ func NewServer(t testing.TB) *Server {
 		valid:        map[string]bool{},
 		invalidUsers: map[string]bool{},
 		dedup:        map[string]time.Time{},
+		taskIDs:      map[string]bool{},
+		chats:        map[string]Chat{},
+		robots:       map[string]bool{},
+		robotSends:   map[string][]time.Time{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/cgi-bin/gettoken", s.handleToken)
 	mux.HandleFunc("/cgi-bin/message/send", s.handleSend)
+	mux.HandleFunc("/cgi-bin/appchat/create", s.handleChatCreate)
+	mux.HandleFunc("/cgi-bin/appchat/send", s.handleChatSend)
+	mux.HandleFunc("/cgi-bin/webhook/send", s.handleRobot)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -208,6 +228,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		Markdown *struct {
 			Content string `json:"content"`
 		} `json:"markdown"`
+		TemplateCard json.RawMessage `json:"template_card"`
 	}
 	var raw json.RawMessage
 	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil {
@@ -233,6 +254,23 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		if req.Markdown != nil {
 			content = req.Markdown.Content
 		}
+	case "template_card":
+		var card struct {
+			CardType string `json:"card_type"`
+			TaskID   string `json:"task_id"`
+		}
+		if len(req.TemplateCard) == 0 || json.Unmarshal(req.TemplateCard, &card) != nil || card.CardType == "" {
+			writeErr(w, 40058, "template_card invalid")
+			return
+		}
+		if card.TaskID != "" {
+			if s.taskIDs[card.TaskID] {
+				writeErr(w, 40058, "task_id duplicated")
+				return
+			}
+			s.taskIDs[card.TaskID] = true
+		}
+		content = string(req.TemplateCard)
 	default:
 		writeErr(w, 40008, "invalid message type")
 		return
@@ -281,4 +319,267 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		Raw:                    raw,
 	})
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "invaliduser": strings.Join(badUsers, "|"), "msgid": msgid})
+}
+
+// Chat 是假服务器上的一个应用群聊。
+type Chat struct {
+	ChatID   string
+	Name     string
+	Owner    string
+	UserList []string
+}
+
+// ChatMessage 是发到应用群聊的一条消息。
+type ChatMessage struct {
+	ChatID  string
+	MsgType string
+	Content string
+}
+
+// RobotMessage 是群机器人发出的一条消息。
+type RobotMessage struct {
+	Key     string
+	MsgType string
+	Content string
+	At      time.Time
+}
+
+// RobotPerMinute 是假服务器对每个群机器人每分钟的限额（超出答 45009），与企业微信一致。
+const RobotPerMinute = 20
+
+// AddChat 预先建好一个应用群聊。
+func (s *Server) AddChat(c Chat) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chats[c.ChatID] = c
+}
+
+// Chats 返回现有的应用群聊。
+func (s *Server) Chats() map[string]Chat {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]Chat{}
+	for k, v := range s.chats {
+		out[k] = v
+	}
+	return out
+}
+
+// ChatCreates 返回建群接口成功调用的次数。
+func (s *Server) ChatCreates() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chatCreates
+}
+
+// ChatMessages 返回发到应用群聊的消息。
+func (s *Server) ChatMessages() []ChatMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]ChatMessage(nil), s.chatMessages...)
+}
+
+// FailChatNext 让接下来 n 次群聊发送返回 errcode。
+func (s *Server) FailChatNext(n, errcode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chatFailNext, s.chatFailCode = n, errcode
+}
+
+// AddRobot 登记一个有效的群机器人 webhook key；未登记的 key 答 93000。
+func (s *Server) AddRobot(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.robots[key] = true
+}
+
+// RemoveRobot 模拟群机器人被移出群聊：之后答 93000。
+func (s *Server) RemoveRobot(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.robots, key)
+}
+
+// FailRobotNext 让接下来 n 次机器人调用返回 errcode（如 -1、45009）。
+func (s *Server) FailRobotNext(n, errcode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.robotFailNext, s.robotFailCode = n, errcode
+}
+
+// RobotMessages 返回群机器人发出的消息。
+func (s *Server) RobotMessages() []RobotMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]RobotMessage(nil), s.robotMessages...)
+}
+
+// RobotCalls 返回机器人接口被调用的次数（含失败的）。
+func (s *Server) RobotCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.robotCalls
+}
+
+// checkToken 检查故障和 access_token；不通过时已写好回答，返回 false。调用方持有 s.mu。
+func (s *Server) checkToken(w http.ResponseWriter, r *http.Request) bool {
+	if s.outage {
+		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+		return false
+	}
+	if r.Method != http.MethodPost {
+		writeErr(w, 43002, "require POST method")
+		return false
+	}
+	tok := r.URL.Query().Get("access_token")
+	if tok == "" {
+		writeErr(w, 41001, "access_token missing")
+		return false
+	}
+	if !s.valid[tok] {
+		writeErr(w, 40014, "invalid access_token")
+		return false
+	}
+	return true
+}
+
+func (s *Server) handleChatCreate(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.checkToken(w, r) {
+		return
+	}
+	var c struct {
+		Name     string   `json:"name"`
+		Owner    string   `json:"owner"`
+		UserList []string `json:"userlist"`
+		ChatID   string   `json:"chatid"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&c); err != nil {
+		writeErr(w, 47001, "data format error")
+		return
+	}
+	if len(c.UserList) < 2 {
+		writeErr(w, 86004, "invalid userlist: at least 2 members")
+		return
+	}
+	if c.ChatID == "" {
+		c.ChatID = "chat" + strconv.Itoa(len(s.chats)+1)
+	}
+	if _, ok := s.chats[c.ChatID]; ok {
+		writeErr(w, 86215, "chat exists")
+		return
+	}
+	s.chats[c.ChatID] = Chat{ChatID: c.ChatID, Name: c.Name, Owner: c.Owner, UserList: c.UserList}
+	s.chatCreates++
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "chatid": c.ChatID})
+}
+
+func (s *Server) handleChatSend(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.checkToken(w, r) {
+		return
+	}
+	if s.chatFailNext > 0 {
+		s.chatFailNext--
+		writeErr(w, s.chatFailCode, fmt.Sprintf("injected failure %d", s.chatFailCode))
+		return
+	}
+	var req struct {
+		ChatID  string `json:"chatid"`
+		MsgType string `json:"msgtype"`
+		Text    *struct {
+			Content string `json:"content"`
+		} `json:"text"`
+		Markdown *struct {
+			Content string `json:"content"`
+		} `json:"markdown"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeErr(w, 47001, "data format error")
+		return
+	}
+	if _, ok := s.chats[req.ChatID]; !ok {
+		writeErr(w, 86003, "chat not exist")
+		return
+	}
+	var content string
+	switch {
+	case req.MsgType == "text" && req.Text != nil:
+		content = req.Text.Content
+	case req.MsgType == "markdown" && req.Markdown != nil:
+		content = req.Markdown.Content
+	default:
+		writeErr(w, 40008, "invalid message type")
+		return
+	}
+	if content == "" {
+		writeErr(w, 44004, "empty content")
+		return
+	}
+	s.chatMessages = append(s.chatMessages, ChatMessage{ChatID: req.ChatID, MsgType: req.MsgType, Content: content})
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+func (s *Server) handleRobot(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.robotCalls++
+	if s.outage {
+		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	key := r.URL.Query().Get("key")
+	if !s.robots[key] {
+		writeErr(w, 93000, "invalid webhook url")
+		return
+	}
+	if s.robotFailNext > 0 {
+		s.robotFailNext--
+		writeErr(w, s.robotFailCode, fmt.Sprintf("injected failure %d", s.robotFailCode))
+		return
+	}
+	now := s.now()
+	var recent []time.Time
+	for _, t := range s.robotSends[key] {
+		if now.Sub(t) < time.Minute {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) >= RobotPerMinute {
+		s.robotSends[key] = recent
+		writeErr(w, 45009, "api freq out of limit")
+		return
+	}
+	var req struct {
+		MsgType string `json:"msgtype"`
+		Text    *struct {
+			Content string `json:"content"`
+		} `json:"text"`
+		Markdown *struct {
+			Content string `json:"content"`
+		} `json:"markdown"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeErr(w, 40035, "invalid parameter")
+		return
+	}
+	var content string
+	switch {
+	case req.MsgType == "text" && req.Text != nil:
+		content = req.Text.Content
+	case req.MsgType == "markdown" && req.Markdown != nil:
+		content = req.Markdown.Content
+	default:
+		writeErr(w, 40008, "invalid message type")
+		return
+	}
+	if content == "" {
+		writeErr(w, 44004, "empty content")
+		return
+	}
+	s.robotSends[key] = append(recent, now)
+	s.robotMessages = append(s.robotMessages, RobotMessage{Key: key, MsgType: req.MsgType, Content: content, At: now})
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
