@@ -21,6 +21,8 @@ const (
 	DefaultLease       = 2 * time.Minute
 	DefaultMaxAttempts = 20
 	DefaultPerMinute   = 25 // 企业微信限每应用每成员每分钟 30 条，超出的被静默丢弃
+	// DefaultRobotPerMinute 是每个群机器人每分钟送出的条数：企业微信限 20 条，留两条余量。
+	DefaultRobotPerMinute = 18
 	// storeTimeout 是送出之后记录结果的时限：即使进程正在退出也要把结果写回，免得重发。
 	storeTimeout = 10 * time.Second
 	maxErrorText = 500
@@ -43,8 +45,10 @@ type Worker struct {
 	MaxAttempts int
 	// Backoff 返回第 attempt 次失败后的等待时间（attempt 从 1 起）。
 	Backoff func(attempt int) time.Duration
-	// PerMinute 是每个接收人每分钟最多送出的条数；超出的顺延，不丢弃。只在本进程内计数。
+	// PerMinute 是每个接收人（成员或应用群聊）每分钟最多送出的条数；超出的顺延，不丢弃。只在本进程内计数。
 	PerMinute int
+	// RobotPerMinute 是每个群机器人（ToUser 为 "robot:<名称>"）每分钟最多送出的条数，默认 18。
+	RobotPerMinute int
 
 	mu        sync.Mutex
 	sends     map[string][]time.Time // 接收人 → 最近一分钟内的送出时间（升序）
@@ -204,10 +208,9 @@ func errText(err error) string {
 	return s
 }
 
-// reserve 检查 toUser 中每个接收人最近一分钟的送出数；都有余量时记下这次送出并返回 false，
+// reserve 检查 toUser 中每个发送目标（成员、"appchat:<chatid>" 或 "robot:<名称>"）最近一分钟的送出数；都有余量时记下这次送出并返回 false，
 // 否则返回最早可以再送的时间和 true（什么也不记）。
 func (w *Worker) reserve(toUser string, now time.Time) (until time.Time, limited bool) {
-	limit := orDefault(w.PerMinute, DefaultPerMinute)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.sends == nil {
@@ -231,6 +234,7 @@ func (w *Worker) reserve(toUser string, now time.Time) (until time.Time, limited
 		}
 		ts = ts[i:]
 		w.sends[u] = ts
+		limit := w.limitFor(u)
 		if len(ts) >= limit {
 			// 窗口里第 len-limit+1 条过了一分钟，就又有一个空位。
 			if t := ts[len(ts)-limit].Add(time.Minute); t.After(until) {
@@ -246,6 +250,14 @@ func (w *Worker) reserve(toUser string, now time.Time) (until time.Time, limited
 		w.sends[u] = append(w.sends[u], now)
 	}
 	return time.Time{}, false
+}
+
+// limitFor 返回发送目标 u 每分钟的限额：群机器人 RobotPerMinute，成员和应用群聊 PerMinute。
+func (w *Worker) limitFor(u string) int {
+	if strings.HasPrefix(u, "robot:") {
+		return orDefault(w.RobotPerMinute, DefaultRobotPerMinute)
+	}
+	return orDefault(w.PerMinute, DefaultPerMinute)
 }
 
 // recipients 拆分 "a|b" 形式的接收人。

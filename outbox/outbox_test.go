@@ -412,3 +412,35 @@ func TestLogNotifier(t *testing.T) {
 		}
 	}
 }
+
+func TestRobotTargetLimitedTo18PerMinute(t *testing.T) {
+	t.Parallel()
+	ob := openOutbox(t)
+	for i := range 20 {
+		enqueue(t, ob, fmt.Sprintf("robot:%02d", i), "robot:all", t0)
+	}
+	for i := range 20 {
+		enqueue(t, ob, fmt.Sprintf("chat:%02d", i), "appchat:hongqi-all", t0) // 群聊按成员的限额，不受机器人影响
+	}
+	nf := newScripted(nil)
+	clk := &clock{t: t0}
+	w := &Worker{Store: ob, Notifier: nf, Now: clk.Now, Log: quiet, Batch: 50}
+
+	runOnce(t, w, 38)
+	got := byKey(t, ob)
+	for _, k := range []string{"robot:18", "robot:19"} {
+		if n := got[k]; n.Status != model.NoticePending || !n.NextAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("%s 状态 %s、下次 %v；第 19、20 条应顺延到下一分钟", k, n.Status, n.NextAt)
+		}
+	}
+	if n := got["chat:19"]; n.Status != model.NoticeSent {
+		t.Errorf("群聊第 20 条状态 %s，应已送出（限额 %d）", n.Status, DefaultPerMinute)
+	}
+	clk.Set(t0.Add(time.Minute))
+	runOnce(t, w, 2)
+	for k, n := range byKey(t, ob) {
+		if n.Status != model.NoticeSent || nf.okCount(k) != 1 {
+			t.Errorf("%s 状态 %s、送出 %d 次；应为 sent、1 次（不丢、不重）", k, n.Status, nf.okCount(k))
+		}
+	}
+}
