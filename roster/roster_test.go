@@ -250,11 +250,11 @@ func TestExampleRoster(t *testing.T) {
 			admins++
 		}
 	}
-	wantBranches := map[string]model.BranchKind{"城关所": model.BranchCounty, "东街所": model.BranchCounty, "河口所": model.BranchRural}
+	wantBranches := map[string]model.BranchKind{"城关所": model.BranchCounty, "东街所": model.BranchCounty, "河口所": model.BranchRural, "中心": model.BranchCounty}
 	if !reflect.DeepEqual(branches, wantBranches) {
 		t.Errorf("网点 = %v，应为 %v", branches, wantBranches)
 	}
-	for b := range wantBranches {
+	for _, b := range []string{"城关所", "东街所", "河口所"} {
 		if r := roles[b]; r[model.RoleSupervisor] != 1 || r[model.RoleHead] != 1 || r[model.RoleStaff] < 2 {
 			t.Errorf("%s 的角色 %v：应有一名主管、一名所长和至少两名员工", b, r)
 		}

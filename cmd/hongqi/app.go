@@ -18,6 +18,7 @@ import (
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/outbox"
+	"github.com/hongqi-dev/hongqi/post"
 	"github.com/hongqi-dev/hongqi/store"
 	"github.com/hongqi-dev/hongqi/wecom"
 )
@@ -36,6 +37,7 @@ type Main struct {
 	Locker  model.Locker
 	Catalog *model.Catalog
 	Ledger  *ledger.Service
+	Posts   *post.Service
 	Bot     *bot.Bot
 	Sender  *outbox.Worker
 
@@ -104,6 +106,8 @@ func (m *Main) Open(ctx context.Context) error {
 		Now:      m.Now,
 	})
 	handlers.Register(m.Bot, handlers.Deps{Ledger: m.Ledger, Staff: m.DB, Catalog: cat, Loc: m.Config.Location, Now: m.Now})
+	m.Posts = &post.Service{Staff: m.DB, Posts: m.DB, Leaves: m.DB, Ledger: m.Ledger, Loc: m.Config.Location, Now: m.Now}
+	handlers.RegisterPosts(m.Bot, handlers.PostDeps{Posts: m.Posts})
 
 	var notifier model.Notifier = outbox.LogNotifier{Log: m.Log}
 	if w := m.Config.WeCom; w.SendEnabled() {

@@ -38,11 +38,13 @@ func TestCLI(t *testing.T) {
 		want    []string // substrings of stdout
 		wantErr string   // substring of the error's user message
 	}{
-		{"import the example roster", env, "", []string{"staff", "import", "../../testdata/roster-example.csv"}, []string{"新增 14 人"}, ""},
-		{"re-import updates", env, "", []string{"staff", "import", "../../testdata/roster-example.csv"}, []string{"新增 0 人，更新 14 人"}, ""},
+		{"import the example roster", env, "", []string{"staff", "import", "../../testdata/roster-example.csv"}, []string{"新增 17 人"}, ""},
+		{"re-import updates", env, "", []string{"staff", "import", "../../testdata/roster-example.csv"}, []string{"新增 0 人，更新 17 人"}, ""},
 		{"bad row names the line and writes nothing", env, "", []string{"staff", "import", bad}, nil, "第 2 行"},
-		{"list shows both 张三", env, "", []string{"staff", "list"}, []string{"cg01", "dj01", "共 14 人"}, ""},
+		{"list shows both 张三", env, "", []string{"staff", "list"}, []string{"cg01", "dj01", "共 17 人"}, ""},
 		{"chat records and answers", env, "扣 张三(cg01) 迟到\n查 张三(cg01)\n", []string{"chat", "--as", "cg_sup"}, []string{"已记录 #1", "合计 −10 元"}, ""},
+		{"import the example posts", env, "", []string{"post", "import", "../../testdata/posts-example.csv"}, []string{"新增 5 个窗口"}, ""},
+		{"leave goes to the director, post shows the holders", env, "请假 1 天 家中有事\n岗位 城关社保窗口\n", []string{"chat", "--as", "cg01"}, []string{"林主任", "城关社保窗口"}, ""},
 		{"chat as a stranger", env, "", []string{"chat", "--as", "nobody"}, nil, "花名册里没有工号 nobody"},
 		{"rules lists the catalog", env, "", []string{"rules"}, []string{"late_long", "旷工"}, ""},
 		{"a bad rules file stops with the place", env, "", []string{"rules", badRules}, nil, "amount"},

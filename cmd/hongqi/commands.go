@@ -12,6 +12,7 @@ import (
 
 	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/post"
 	"github.com/hongqi-dev/hongqi/roster"
 )
 
@@ -26,6 +27,20 @@ func runStaffImport(ctx context.Context, getenv func(string) string, stdout, std
 		return err
 	}
 	fmt.Fprintf(stdout, "已导入花名册 %s：新增 %d 人，更新 %d 人。\n", path, added, updated)
+	return nil
+}
+
+func runPostImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
+	m, err := openStoreOnly(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	added, updated, err := post.Import(ctx, m.DB, m.DB, path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已导入窗口岗位 %s：新增 %d 个窗口，更新 %d 个。\n", path, added, updated)
 	return nil
 }
 

@@ -3,6 +3,7 @@
 //	hongqi [serve]                 启动服务（默认内置 SQLite，见 README）
 //	hongqi staff import FILE       导入花名册（CSV 或 XLSX）
 //	hongqi staff list              列出花名册
+//	hongqi post import FILE        导入窗口岗位（A 岗、B 岗）
 //	hongqi chat --as USERID        在终端里以某人身份和机器人对话
 //	hongqi rules [FILE]            检查并列出规则目录
 package main
@@ -24,6 +25,7 @@ const usage = `用法：
   hongqi [serve]               启动服务（HTTP 回调 + 通知发送）
   hongqi staff import FILE     导入花名册（CSV 或 XLSX，表头 userid,name,branch,branch_kind,role）
   hongqi staff list            列出花名册
+  hongqi post import FILE      导入窗口岗位（CSV 或 XLSX，表头 window,a,b 或 窗口,A岗,B岗）
   hongqi chat --as USERID      在终端里以 USERID 的身份和机器人对话
   hongqi rules [FILE]          检查规则文件（默认检查内置规则）并列出全部事项
 配置见 README（环境变量 HONGQI_*，或 HONGQI_CONFIG 指定的 YAML 文件）。
@@ -67,6 +69,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return runStaffList(ctx, getenv, stdout, stderr)
 		}
 		return model.Errorf(model.EINVALID, "没有 staff %s 这个子命令；可用 import、list", args[0])
+	case "post":
+		if len(args) != 2 || args[0] != "import" {
+			return model.Errorf(model.EINVALID, "用法：hongqi post import FILE（CSV 或 XLSX）")
+		}
+		return runPostImport(ctx, getenv, stdout, stderr, args[1])
 	case "chat":
 		as := ""
 		for i := 0; i < len(args); i++ {
