@@ -131,6 +131,16 @@ func EventMessage(corpID, from, event, eventKey string, agentID string, created 
 		"</Event><EventKey>" + cdata(eventKey) + "</EventKey><AgentID>" + agentID + "</AgentID></xml>"
 }
 
+// TemplateCardEvent 生成模板卡片按钮被点击时的回调内层 XML（template_card_event，带 EventKey 和 TaskId）。
+func TemplateCardEvent(corpID, from, eventKey, taskID, agentID string, created time.Time) string {
+	return "<xml><ToUserName>" + cdata(corpID) + "</ToUserName><FromUserName>" + cdata(from) +
+		"</FromUserName><CreateTime>" + strconv.FormatInt(created.Unix(), 10) +
+		"</CreateTime><MsgType>" + cdata("event") + "</MsgType><Event>" + cdata("template_card_event") +
+		"</Event><EventKey>" + cdata(eventKey) + "</EventKey><TaskId>" + cdata(taskID) +
+		"</TaskId><CardType>" + cdata("button_interaction") + "</CardType><ResponseCode>" + cdata("resp-"+taskID) +
+		"</ResponseCode><AgentID>" + agentID + "</AgentID></xml>"
+}
+
 // SignedRequest 以企业微信的身份加密并签名一条回调消息：返回 POST 的查询参数
 // （msg_signature、timestamp、nonce）和请求体 <xml><ToUserName/><AgentID/><Encrypt/></xml>。
 // inner 是内层 XML（见 TextMessage、EventMessage）。

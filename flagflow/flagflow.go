@@ -1,0 +1,707 @@
+// Package flagflow 是流动红旗的评选流程：提名（按排行把建议人选连同分数发给评选小组，文字和模板卡片各一份）、
+// 评选小组确认或改选、过期自动生效、在公布群里公布，以及撤销（虚假信息）。
+//
+// 每一步都落在数据库里：提名是一轮 model.Round（每期只有一轮），决定在一个事务里写入红旗并把公布通知
+// 放进发件箱，所以多个副本、重复点击、进程重启都不会让一期评出两次或公布两次。
+package flagflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/config"
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// EventPrefix 是评选按钮的 EventKey 前缀；确认按钮为 "flag:confirm:<评选编号>"。
+const EventPrefix = "flag:"
+
+// Service 是评选流程。字段在开始使用前设好；Now 为空时用 time.Now，Loc 为空时用 Asia/Shanghai，
+// Log 为空时用 slog.Default()。可并发使用。
+type Service struct {
+	Store  model.FlagStore
+	Outbox model.Outbox
+	Staff  model.StaffStore
+	Ranker model.Ranker
+	Cfg    config.Flags
+	Loc    *time.Location
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+// Decision 是一轮评选的结果：决定后的评选和授予的红旗。
+type Decision struct {
+	Round model.Round
+	Flags []model.Flag
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) loc() *time.Location {
+	if s.Loc != nil {
+		return s.Loc
+	}
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+// ParsePeriod 解析期别：2026-W45 是周，2026-11-1 是旬（11 月上旬）。
+func ParsePeriod(p string) (model.FlagKind, string, error) {
+	p = strings.TrimSpace(p)
+	if w, err := model.ParseWeek(p); err == nil {
+		return model.FlagWeekly, w.String(), nil
+	}
+	if d, err := model.ParseDekad(p); err == nil {
+		return model.FlagDekad, d.String(), nil
+	}
+	return "", "", model.Errorf(model.EINVALID, "期别“%s”看不懂：周写 2026-W45，旬写 2026-11-1（11月上旬）、2026-11-2、2026-11-3。", p)
+}
+
+// IsMember 表示 userID 是否是评选小组成员。
+func (s *Service) IsMember(userID string) bool { return slices.Contains(s.Cfg.Group, userID) }
+
+// Propose 为某一期（周 "2026-W45" 或旬 "2026-11-1"）提名：按排行取建议人选，新建一轮评选，
+// 并把提名（markdown 文字和带“确认红旗”按钮的模板卡片）发给评选小组。
+// 这一期已经提名过时不重新排行，只补发尚未入队的提名通知（按通知 Key 去重），返回已有的那一轮。
+// 本期没有合格人选时不建评选，只通知评选小组，返回零值的 Round。
+func (s *Service) Propose(ctx context.Context, kind model.FlagKind, period string) (model.Round, error) {
+	pk, period, err := ParsePeriod(period)
+	if err != nil {
+		return model.Round{}, err
+	}
+	if pk != kind {
+		return model.Round{}, model.Errorf(model.EINVALID, "期别“%s”与评选种类（%s）不符。", period, kind.Label())
+	}
+	if r, err := s.Store.Round(ctx, kind, period); err == nil {
+		return r, s.sendProposal(ctx, r)
+	} else if model.ErrorCode(err) != model.ENOTFOUND {
+		return model.Round{}, err
+	}
+	if s.Ranker == nil {
+		return model.Round{}, model.Errorf(model.EINTERNAL, "没有配置排行，无法提名。")
+	}
+	var rk model.Ranking
+	switch kind {
+	case model.FlagWeekly:
+		w, _ := model.ParseWeek(period)
+		rk, err = s.Ranker.Weekly(ctx, w)
+		if rk.Label == "" {
+			rk.Label = w.Label(s.loc())
+		}
+	default:
+		d, _ := model.ParseDekad(period)
+		rk, err = s.Ranker.Dekad(ctx, d)
+		if rk.Label == "" {
+			rk.Label = d.Label()
+		}
+	}
+	if err != nil {
+		return model.Round{}, err
+	}
+	if len(rk.Winners) == 0 {
+		s.log().Warn("本期没有合格的红旗人选", "kind", kind, "period", period)
+		body := fmt.Sprintf("**%s %s**\n本期没有符合条件的人选，不评红旗。可发送“排行”查看各项得分。", rk.Label, kind.Label())
+		return model.Round{}, s.enqueueGroup(ctx, "flag:"+string(kind)+":"+period+":none", model.FormatMarkdown, body)
+	}
+	if len(s.Cfg.Group) == 0 {
+		s.log().Warn("没有配置评选小组（flags.group），提名将在期限后自动生效", "kind", kind, "period", period)
+	}
+	at := s.now()
+	r, err := s.Store.CreateRound(ctx, model.Round{
+		Kind: kind, Period: period, Label: rk.Label, Status: model.RoundProposed,
+		Proposed: rk.Winners, ProposedAt: at, Deadline: at.Add(s.Cfg.ConfirmWithin),
+	})
+	if err != nil && model.ErrorCode(err) != model.ECONFLICT {
+		return model.Round{}, err
+	}
+	s.log().Info("红旗提名", "kind", kind, "period", period, "round", r.ID, "winners", len(r.Proposed))
+	return r, s.sendProposal(ctx, r)
+}
+
+func (s *Service) enqueueGroup(ctx context.Context, key, format, body string) error {
+	if len(s.Cfg.Group) == 0 {
+		return nil
+	}
+	return s.Outbox.Enqueue(ctx, model.Notice{Key: key, ToUser: strings.Join(s.Cfg.Group, "|"), Format: format, Body: body, NextAt: s.now()})
+}
+
+// sendProposal 把提名放进发件箱（Key 固定，重复调用不重复发送）。已决定的评选不再发。
+func (s *Service) sendProposal(ctx context.Context, r model.Round) error {
+	if r.Status != model.RoundProposed || len(s.Cfg.Group) == 0 {
+		return nil
+	}
+	id := strconv.FormatInt(r.ID, 10)
+	if err := s.enqueueGroup(ctx, "flag:"+id+":propose:text", model.FormatMarkdown, s.proposalText(r)); err != nil {
+		return err
+	}
+	card, err := s.proposalCard(r)
+	if err != nil {
+		return model.Wrap(model.EINTERNAL, err, "提名卡片生成失败。")
+	}
+	return s.enqueueGroup(ctx, "flag:"+id+":propose:card", model.FormatTemplateCard, card)
+}
+
+// score 把百分之一分写成“92.50 分”。
+func score(v int64) string {
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	return fmt.Sprintf("%s%d.%02d 分", sign, v/100, v%100)
+}
+
+func (s *Service) when(t time.Time) string {
+	t = t.In(s.loc())
+	return fmt.Sprintf("%d月%d日 %02d:%02d", int(t.Month()), t.Day(), t.Hour(), t.Minute())
+}
+
+func overrideUsage(kind model.FlagKind) string {
+	if kind == model.FlagDekad {
+		return "改选 <网点> [理由]"
+	}
+	return "改选 <人>… [理由]"
+}
+
+func (s *Service) proposalText(r model.Round) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "**红旗提名：%s %s**\n", r.Label, r.Kind.Label())
+	for _, w := range r.Proposed {
+		fmt.Fprintf(&sb, "%d. %s", w.Rank, w.Name)
+		if w.Branch != "" && w.Branch != w.Name {
+			fmt.Fprintf(&sb, "（%s）", w.Branch)
+		}
+		sb.WriteString(" " + score(w.Score))
+		var parts []string
+		for _, p := range w.Parts {
+			parts = append(parts, p.Name+" "+p.Value)
+		}
+		if len(parts) > 0 {
+			sb.WriteString("：" + strings.Join(parts, "，"))
+		}
+		sb.WriteString("\n")
+	}
+	fmt.Fprintf(&sb, "请在 %s 前回复“确认红旗”，或回复“%s”改选；到期无人处理，提名自动生效。", s.when(r.Deadline), overrideUsage(r.Kind))
+	return sb.String()
+}
+
+// templateCard 是企业微信 button_interaction 模板卡片（只用到的字段）。
+type templateCard struct {
+	CardType string `json:"card_type"`
+	Source   struct {
+		Desc string `json:"desc"`
+	} `json:"source"`
+	MainTitle struct {
+		Title string `json:"title"`
+		Desc  string `json:"desc"`
+	} `json:"main_title"`
+	SubTitle   string       `json:"sub_title_text"`
+	Horizontal []cardKV     `json:"horizontal_content_list"`
+	TaskID     string       `json:"task_id"`
+	Buttons    []cardButton `json:"button_list"`
+}
+
+type cardKV struct {
+	KeyName string `json:"keyname"`
+	Value   string `json:"value"`
+}
+
+type cardButton struct {
+	Text  string `json:"text"`
+	Style int    `json:"style"`
+	Key   string `json:"key"`
+}
+
+// ConfirmKey 返回评选 id 的确认按钮 key。
+func ConfirmKey(roundID int64) string {
+	return EventPrefix + "confirm:" + strconv.FormatInt(roundID, 10)
+}
+
+// proposalCard 返回提名的模板卡片 JSON（template_card 字段的内容）。
+func (s *Service) proposalCard(r model.Round) (string, error) {
+	var c templateCard
+	c.CardType = "button_interaction"
+	c.Source.Desc = "流动红旗评选"
+	c.MainTitle.Title = r.Kind.Label() + "提名"
+	c.MainTitle.Desc = r.Label
+	c.SubTitle = fmt.Sprintf("%s 前可确认；改选请回复“%s”。", s.when(r.Deadline), overrideUsage(r.Kind))
+	for _, w := range r.Proposed {
+		v := w.Name
+		if w.Branch != "" && w.Branch != w.Name {
+			v += " " + w.Branch
+		}
+		c.Horizontal = append(c.Horizontal, cardKV{KeyName: fmt.Sprintf("第%d名", w.Rank), Value: v + " " + score(w.Score)})
+	}
+	c.TaskID = "flag-" + strconv.FormatInt(r.ID, 10)
+	c.Buttons = []cardButton{{Text: "确认红旗", Style: 1, Key: ConfirmKey(r.ID)}}
+	b, err := json.Marshal(c)
+	return string(b), err
+}
+
+// OpenRound 找到要处理的评选：period 为空时取唯一一轮待确认的；否则取这一期的。
+func (s *Service) OpenRound(ctx context.Context, period string) (model.Round, error) {
+	if strings.TrimSpace(period) != "" {
+		kind, p, err := ParsePeriod(period)
+		if err != nil {
+			return model.Round{}, err
+		}
+		r, err := s.Store.Round(ctx, kind, p)
+		if model.ErrorCode(err) == model.ENOTFOUND {
+			return model.Round{}, model.Errorf(model.ENOTFOUND, "%s 还没有提名，无需确认。", p)
+		}
+		return r, err
+	}
+	open, err := s.Store.OpenRounds(ctx)
+	if err != nil {
+		return model.Round{}, err
+	}
+	switch len(open) {
+	case 0:
+		if r, ok := s.latestDecided(ctx); ok {
+			return model.Round{}, s.decided(r)
+		}
+		return model.Round{}, model.Errorf(model.ENOTFOUND, "现在没有待确认的红旗评选。")
+	case 1:
+		return open[0], nil
+	}
+	var ps []string
+	for _, r := range open {
+		ps = append(ps, r.Period+"（"+r.Label+"）")
+	}
+	return model.Round{}, model.Errorf(model.EAMBIGUOUS, "有 %d 期红旗待确认：%s。请写明期别，如“确认红旗 %s”。", len(open), strings.Join(ps, "、"), open[0].Period)
+}
+
+// latestDecided 返回上一周和上一旬中最近决定的那一轮（用于“已经定了”的回答）。
+func (s *Service) latestDecided(ctx context.Context) (model.Round, bool) {
+	now := s.now()
+	var best model.Round
+	found := false
+	for _, k := range []struct {
+		kind   model.FlagKind
+		period string
+	}{
+		{model.FlagWeekly, model.WeekOf(now, s.loc()).Add(-1).String()},
+		{model.FlagDekad, model.DekadOf(now, s.loc()).Add(-1).String()},
+	} {
+		r, err := s.Store.Round(ctx, k.kind, k.period)
+		if err != nil || r.DecidedAt == nil {
+			continue
+		}
+		if !found || r.DecidedAt.After(*best.DecidedAt) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+func (s *Service) checkMember(by model.Staff) error {
+	if !s.IsMember(by.UserID) {
+		return model.Errorf(model.EFORBIDDEN, "只有评选小组成员可以确认或改选红旗。如需参与评选，请联系管理员把你加入评选小组。")
+	}
+	return nil
+}
+
+// decided 把“已经决定过”的冲突改写成说明谁、何时、怎么定的。
+func (s *Service) decided(r model.Round) error {
+	who := s.staffName(context.Background(), r.DecidedBy)
+	var how string
+	switch r.Status {
+	case model.RoundConfirmed:
+		how = "已由 " + who + " 确认"
+	case model.RoundOverridden:
+		how = "已由 " + who + " 改选"
+	default:
+		how = "已在期限后自动生效"
+	}
+	if r.DecidedAt != nil {
+		how += "（" + s.when(*r.DecidedAt) + "）"
+	}
+	return model.Errorf(model.ECONFLICT, "%s的红旗%s，不能再改。如信息有误，请中心领导用“撤销红旗”处理。", r.Label, how)
+}
+
+func (s *Service) staffName(ctx context.Context, id string) string {
+	if st, err := s.Staff.Staff(ctx, id); err == nil {
+		return st.Name
+	}
+	return id
+}
+
+// Confirm 由评选小组成员 by 确认评选 roundID 的提名。过了期限的评选按自动生效处理。
+// 非小组成员返回 EFORBIDDEN；已决定过返回 ECONFLICT（说明已如何决定）。
+func (s *Service) Confirm(ctx context.Context, by model.Staff, roundID int64) (Decision, error) {
+	if err := s.checkMember(by); err != nil {
+		return Decision{}, err
+	}
+	r, err := s.Store.RoundByID(ctx, roundID)
+	if err != nil {
+		return Decision{}, err
+	}
+	if r.Status != model.RoundProposed {
+		return Decision{Round: r}, s.decided(r)
+	}
+	if s.pastDeadline(r) {
+		return s.lateDecision(ctx, r)
+	}
+	flags, err := s.flagsFor(ctx, r, r.Proposed)
+	if err != nil {
+		return Decision{}, err
+	}
+	return s.decide(ctx, r, model.RoundConfirmed, by.UserID, "", flags)
+}
+
+func (s *Service) pastDeadline(r model.Round) bool { return !s.now().Before(r.Deadline) }
+
+// lateDecision 在期限已过时让提名自动生效，并告诉操作人。
+func (s *Service) lateDecision(ctx context.Context, r model.Round) (Decision, error) {
+	d, err := s.auto(ctx, r)
+	if err != nil {
+		return d, err
+	}
+	return d, model.Errorf(model.ECONFLICT, "%s的确认期限（%s）已过，提名已自动生效，不能再改。", r.Label, s.when(r.Deadline))
+}
+
+// Override 由评选小组成员 by 改选评选 roundID：args 开头是新人选（周：人名或账号，至多每周名额；
+// 旬：网点名），其余是理由。
+func (s *Service) Override(ctx context.Context, by model.Staff, roundID int64, args []string) (Decision, error) {
+	if err := s.checkMember(by); err != nil {
+		return Decision{}, err
+	}
+	r, err := s.Store.RoundByID(ctx, roundID)
+	if err != nil {
+		return Decision{}, err
+	}
+	if r.Status != model.RoundProposed {
+		return Decision{Round: r}, s.decided(r)
+	}
+	if len(args) == 0 {
+		return Decision{}, model.Errorf(model.EINVALID, "请写明改选谁，如“%s”。", overrideUsage(r.Kind))
+	}
+	if s.pastDeadline(r) {
+		return s.lateDecision(ctx, r)
+	}
+	var picks []model.Ranked
+	var rest []string
+	if r.Kind == model.FlagDekad {
+		picks, rest, err = s.pickBranch(ctx, r, args)
+	} else {
+		picks, rest, err = s.pickStaff(ctx, r, args)
+	}
+	if err != nil {
+		return Decision{}, err
+	}
+	flags, err := s.flagsFor(ctx, r, picks)
+	if err != nil {
+		return Decision{}, err
+	}
+	return s.decide(ctx, r, model.RoundOverridden, by.UserID, strings.Join(rest, " "), flags)
+}
+
+func winnersLimit(cfg config.Flags, kind model.FlagKind) int {
+	if kind == model.FlagDekad {
+		return max(cfg.Dekad.Winners, 1)
+	}
+	return max(cfg.Weekly.Winners, 1)
+}
+
+// pickStaff 从 args 开头取能在花名册中找到的人（至多名额数），其余作为理由。
+func (s *Service) pickStaff(ctx context.Context, r model.Round, args []string) ([]model.Ranked, []string, error) {
+	limit := winnersLimit(s.Cfg, r.Kind)
+	var picks []model.Ranked
+	i := 0
+	for ; i < len(args) && len(picks) < limit; i++ {
+		found, err := s.Staff.FindStaff(ctx, args[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		var active []model.Staff
+		for _, st := range found {
+			if st.Active {
+				active = append(active, st)
+			}
+		}
+		if len(active) == 0 {
+			if i == 0 {
+				return nil, nil, model.Errorf(model.ENOTFOUND, "花名册里没有“%s”，请核对姓名或写账号。", args[i])
+			}
+			break
+		}
+		if len(active) > 1 {
+			var ds []string
+			for _, st := range active {
+				ds = append(ds, st.Display())
+			}
+			return nil, nil, model.Errorf(model.EAMBIGUOUS, "“%s”有 %d 人：%s，请写账号。", args[i], len(active), strings.Join(ds, "、"))
+		}
+		st := active[0]
+		if st.Role != model.RoleStaff || st.BranchKind != model.BranchCounty {
+			return nil, nil, model.Errorf(model.EINVALID, "周红旗只评县城网点的窗口员工，%s 是%s网点的%s。", st.Name, st.BranchKind.Label(), st.Role.Label())
+		}
+		if slices.ContainsFunc(picks, func(p model.Ranked) bool { return p.Subject == st.UserID }) {
+			return nil, nil, model.Errorf(model.EINVALID, "%s 写了两次。", st.Name)
+		}
+		pick := model.Ranked{Subject: st.UserID, Name: st.Name, Branch: st.Branch, Eligible: true}
+		for _, p := range r.Proposed {
+			if p.Subject == st.UserID {
+				pick.Score, pick.Parts = p.Score, p.Parts
+			}
+		}
+		pick.Rank = len(picks) + 1
+		picks = append(picks, pick)
+	}
+	return picks, args[i:], nil
+}
+
+// pickBranch 取 args[0] 为农村网点，其余作为理由。
+func (s *Service) pickBranch(ctx context.Context, r model.Round, args []string) ([]model.Ranked, []string, error) {
+	all, err := s.Staff.ListStaff(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := args[0]
+	var rural []string
+	for _, st := range all {
+		if st.Active && st.BranchKind == model.BranchRural && !slices.Contains(rural, st.Branch) {
+			rural = append(rural, st.Branch)
+		}
+	}
+	if !slices.Contains(rural, name) {
+		msg := fmt.Sprintf("没有叫“%s”的农村网点。", name)
+		if c := model.Closest(name, rural, 3); len(c) > 0 {
+			msg += "是不是：" + strings.Join(c, "、") + "？"
+		}
+		return nil, nil, model.Errorf(model.ENOTFOUND, "%s", msg)
+	}
+	pick := model.Ranked{Rank: 1, Subject: name, Name: name, Branch: name, Eligible: true}
+	for _, p := range r.Proposed {
+		if p.Subject == name {
+			pick.Score, pick.Parts = p.Score, p.Parts
+		}
+	}
+	return []model.Ranked{pick}, args[1:], nil
+}
+
+// flagsFor 把人选变成红旗：计入月份（周旗为周四所在月，旬旗为该旬所在月）和网点所长。
+func (s *Service) flagsFor(ctx context.Context, r model.Round, picks []model.Ranked) ([]model.Flag, error) {
+	var month model.Month
+	if r.Kind == model.FlagDekad {
+		d, err := model.ParseDekad(r.Period)
+		if err != nil {
+			return nil, err
+		}
+		month = d.MonthOf()
+	} else {
+		w, err := model.ParseWeek(r.Period)
+		if err != nil {
+			return nil, err
+		}
+		month = w.Month(s.loc())
+	}
+	all, err := s.Staff.ListStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	heads := map[string]string{}
+	for _, st := range all {
+		if st.Active && st.Role == model.RoleHead {
+			if cur, ok := heads[st.Branch]; !ok || st.UserID < cur {
+				heads[st.Branch] = st.UserID
+			}
+		}
+	}
+	var out []model.Flag
+	for _, p := range picks {
+		f := model.Flag{RoundID: r.ID, Kind: r.Kind, Period: r.Period, Month: month, Name: p.Name, Branch: p.Branch, Source: "round"}
+		if r.Kind == model.FlagWeekly {
+			f.StaffID = p.Subject
+		} else {
+			f.Name, f.Branch = p.Subject, p.Subject
+		}
+		f.HeadID = heads[f.Branch]
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (s *Service) decide(ctx context.Context, r model.Round, status model.RoundStatus, by, reason string, flags []model.Flag) (Decision, error) {
+	at := s.now()
+	var names []string
+	for _, f := range flags {
+		names = append(names, f.Name)
+	}
+	notices := s.announcement(r, status, reason, flags)
+	got, err := s.Store.DecideRound(ctx, r.ID, status, by, reason, at, flags, notices)
+	if model.ErrorCode(err) == model.ECONFLICT {
+		return Decision{Round: got}, s.decided(got)
+	}
+	if err != nil {
+		return Decision{}, err
+	}
+	s.log().Info("红旗评定", "round", r.ID, "period", r.Period, "status", status, "by", by, "flags", strings.Join(names, ","))
+	return Decision{Round: got, Flags: flags}, nil
+}
+
+// announcement 返回公布结果的通知：每个公布去处一条 markdown。
+func (s *Service) announcement(r model.Round, status model.RoundStatus, reason string, flags []model.Flag) []model.Notice {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "**流动红旗｜%s %s**\n", r.Label, r.Kind.Label())
+	for _, f := range flags {
+		sb.WriteString("获旗：" + f.Name)
+		if f.Branch != "" && f.Branch != f.Name {
+			sb.WriteString("（" + f.Branch + "）")
+		}
+		for _, p := range r.Proposed {
+			if p.Subject == flagSubject(f) {
+				sb.WriteString(" " + score(p.Score))
+			}
+		}
+		sb.WriteString("\n")
+	}
+	switch status {
+	case model.RoundConfirmed:
+		sb.WriteString("评选小组已确认。")
+	case model.RoundOverridden:
+		var was []string
+		for _, p := range r.Proposed {
+			was = append(was, p.Name)
+		}
+		sb.WriteString("评选小组改选（原提名：" + strings.Join(was, "、") + "）")
+		if reason != "" {
+			sb.WriteString("，理由：" + reason)
+		}
+		sb.WriteString("。")
+	case model.RoundAuto:
+		fmt.Fprintf(&sb, "评选小组在期限（%s）前未处理，提名自动生效。", s.when(r.Deadline))
+	}
+	return s.toTargets("flag:"+strconv.FormatInt(r.ID, 10)+":announce:", sb.String())
+}
+
+func flagSubject(f model.Flag) string {
+	if f.StaffID != "" {
+		return f.StaffID
+	}
+	return f.Branch
+}
+
+// toTargets 给每个公布去处生成一条 markdown 通知，Key 为 keyPrefix 加去处名。
+func (s *Service) toTargets(keyPrefix, body string) []model.Notice {
+	var out []model.Notice
+	for _, t := range s.Cfg.Announce {
+		to, name := "robot:"+t.Name, t.Name
+		if t.Kind == "appchat" {
+			to, name = "appchat:"+t.ChatID, t.ChatID
+		}
+		out = append(out, model.Notice{Key: keyPrefix + t.Kind + ":" + name, ToUser: to, Format: model.FormatMarkdown, Body: body})
+	}
+	if len(out) == 0 {
+		s.log().Warn("没有配置公布去处（flags.announce），结果不公布", "key", keyPrefix)
+	}
+	return out
+}
+
+func (s *Service) auto(ctx context.Context, r model.Round) (Decision, error) {
+	flags, err := s.flagsFor(ctx, r, r.Proposed)
+	if err != nil {
+		return Decision{}, err
+	}
+	return s.decide(ctx, r, model.RoundAuto, "", "", flags)
+}
+
+// AutoConfirm 让过了期限仍无人处理的评选按提名自动生效并公布，返回生效的轮数。
+// 与确认、改选同时发生时只有一个生效（见 FlagStore.DecideRound）。
+func (s *Service) AutoConfirm(ctx context.Context) (int, error) {
+	open, err := s.Store.OpenRounds(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range open {
+		if !s.pastDeadline(r) {
+			continue
+		}
+		_, err := s.auto(ctx, r)
+		switch model.ErrorCode(err) {
+		case "":
+			n++
+		case model.ECONFLICT:
+		default:
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// CancelFlag 由中心领导 by 撤销 period 这一期 who（人名、账号或网点名）的红旗：原记录保留并标记为撤销，
+// 并在公布去处和获旗人处通知。扣回奖励等后果由结算处理。
+func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, reason string) (model.Flag, error) {
+	if !by.IsLeadership() {
+		return model.Flag{}, model.Errorf(model.EFORBIDDEN, "只有中心领导可以撤销红旗。")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return model.Flag{}, model.Errorf(model.EINVALID, "请写明撤销理由，如“撤销红旗 2026-W45 张三 测评数据造假”。")
+	}
+	_, p, err := ParsePeriod(period)
+	if err != nil {
+		return model.Flag{}, err
+	}
+	flags, err := s.Store.Flags(ctx, model.FlagFilter{Period: p, IncludeCancelled: true})
+	if err != nil {
+		return model.Flag{}, err
+	}
+	var match []model.Flag
+	for _, f := range flags {
+		if f.StaffID == who || f.Name == who || (f.StaffID == "" && f.Branch == who) {
+			match = append(match, f)
+		}
+	}
+	switch len(match) {
+	case 0:
+		var names []string
+		for _, f := range flags {
+			names = append(names, f.Name)
+		}
+		if len(names) == 0 {
+			return model.Flag{}, model.Errorf(model.ENOTFOUND, "%s 没有授予红旗。", p)
+		}
+		return model.Flag{}, model.Errorf(model.ENOTFOUND, "%s 没有“%s”的红旗；这一期的红旗是：%s。", p, who, strings.Join(names, "、"))
+	case 1:
+	default:
+		return model.Flag{}, model.Errorf(model.EAMBIGUOUS, "%s 有 %d 面红旗都叫“%s”，请写账号。", p, len(match), who)
+	}
+	f := match[0]
+	if f.Cancelled {
+		return f, model.Errorf(model.ECONFLICT, "%s %s 的红旗已经撤销过了。", p, f.Name)
+	}
+	body := fmt.Sprintf("**流动红旗撤销｜%s %s**\n%s 的红旗已撤销，理由：%s。", p, f.Kind.Label(), f.Name, reason)
+	id := strconv.FormatInt(f.ID, 10)
+	notices := s.toTargets("flag:"+id+":cancel:", body)
+	if f.StaffID != "" {
+		notices = append(notices, model.Notice{Key: "flag:" + id + ":cancel:staff", ToUser: f.StaffID, Format: model.FormatText,
+			Body: fmt.Sprintf("你 %s 的流动红旗已被 %s 撤销，理由：%s。如有异议请找中心领导。", p, by.Name, reason)})
+	}
+	out, err := s.Store.CancelFlag(ctx, f.ID, by.UserID, reason, s.now(), notices)
+	if err != nil {
+		return out, err
+	}
+	s.log().Info("红旗撤销", "flag", f.ID, "period", p, "by", by.UserID)
+	return out, nil
+}
