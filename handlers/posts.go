@@ -119,7 +119,7 @@ func decide(d PostDeps, c *bot.Context, args []string, approve bool) (string, er
 	}
 	told := []string{l.StaffName}
 	if len(res.StandIns) > 0 {
-		told = append(told, "B 岗 "+staffNames(res.StandIns))
+		told = append(told, "B岗 "+staffNames(res.StandIns))
 	}
 	fmt.Fprintf(&sb, "\n已通知%s。", strings.Join(told, "和"))
 	return sb.String(), nil
