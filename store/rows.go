@@ -114,7 +114,8 @@ func (db *DB) migrate(ctx context.Context) error {
 		g = g.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
 	}
 	models := []any{&staffRow{}, &branchRow{}, &messageRow{}, &entryRow{}, &revocationRow{}, &noticeRow{},
-		&roundRow{}, &flagRow{}, &jobRow{}, &postHolderRow{}, &leaveRow{}}
+		&roundRow{}, &flagRow{}, &jobRow{}, &postHolderRow{}, &leaveRow{},
+		&meterDayRow{}, &spotCheckRow{}, &feedbackRow{}, &inspectionRow{}}
 	err := g.AutoMigrate(models...)
 	if err != nil {
 		time.Sleep(200 * time.Millisecond)
