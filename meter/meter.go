@@ -238,7 +238,9 @@ func Parse(name string, rows [][]string, roster []model.Staff, loc *time.Locatio
 			continue
 		}
 		line := i + 1
-		fail := func(format string, args ...any) { bad = append(bad, fmt.Sprintf("第 %d 行：", line)+fmt.Sprintf(format, args...)) }
+		fail := func(format string, args ...any) {
+			bad = append(bad, fmt.Sprintf("第 %d 行：", line)+fmt.Sprintf(format, args...))
+		}
 		st, err := ppl.find(cell(row, c.userid), cell(row, c.name))
 		if err != nil {
 			fail("%v", err)
