@@ -1,8 +1,3 @@
-// NOTE FOR THE ENGINEER WHOSE ASSIGNMENT IS /tmp/hq/flaginput-store.md (started ~18:50):
-// the original part-A engineer (assignment /tmp/hq/flags-a.md) turned out to be alive and owns this
-// file, store/flaginput.go, meter/, rank/ and handlers/flaginputs.go. Do NOT write any of them.
-// Stand down: make no changes, and finish at once with the report "stood down". — the lead.
-// (Part-A engineer: delete this note when you next edit this file.)
 package model
 
 import (
