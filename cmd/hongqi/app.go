@@ -13,6 +13,8 @@ import (
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/config"
+	"github.com/hongqi-dev/hongqi/flagflow"
+	"github.com/hongqi-dev/hongqi/sched"
 	"github.com/hongqi-dev/hongqi/handlers"
 	"github.com/hongqi-dev/hongqi/kv"
 	"github.com/hongqi-dev/hongqi/ledger"
@@ -38,6 +40,8 @@ type Main struct {
 	Catalog *model.Catalog
 	Ledger  *ledger.Service
 	Posts   *post.Service
+	Flow    *flagflow.Service
+	Sched   *sched.Scheduler
 	Bot     *bot.Bot
 	Sender  *outbox.Worker
 
@@ -108,12 +112,17 @@ func (m *Main) Open(ctx context.Context) error {
 	handlers.Register(m.Bot, handlers.Deps{Ledger: m.Ledger, Staff: m.DB, Catalog: cat, Loc: m.Config.Location, Now: m.Now})
 	m.Posts = &post.Service{Staff: m.DB, Posts: m.DB, Leaves: m.DB, Ledger: m.Ledger, Loc: m.Config.Location, Now: m.Now}
 	handlers.RegisterPosts(m.Bot, handlers.PostDeps{Posts: m.Posts})
+	if err := m.openFlags(); err != nil {
+		return err
+	}
 
 	var notifier model.Notifier = outbox.LogNotifier{Log: m.Log}
 	if w := m.Config.WeCom; w.SendEnabled() {
+		robots, chats := announceTargets(m.Config.Flags.Announce)
 		s, err := wecom.NewSender(wecom.SenderConfig{
 			CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, APIBase: w.APIBase,
 			Cache: tokenCache, HTTPTimeout: 10 * time.Second, Log: m.Log,
+			Robots: robots, AppChats: chats,
 		})
 		if err != nil {
 			return err
@@ -124,6 +133,20 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Sender = &outbox.Worker{Store: m.DB, Notifier: notifier, Now: m.Now, Log: m.Log}
 	return nil
+}
+
+// announceTargets 把配置里的公布去处分成群机器人（名称 → key）和应用群聊（chatid → 建群信息）。
+func announceTargets(ts []config.AnnounceTarget) (map[string]string, map[string]wecom.AppChat) {
+	robots, chats := map[string]string{}, map[string]wecom.AppChat{}
+	for _, t := range ts {
+		switch t.Kind {
+		case "robot":
+			robots[t.Name] = t.Key
+		case "appchat":
+			chats[t.ChatID] = wecom.AppChat{Name: t.Name, Owner: t.Owner, Members: t.Members}
+		}
+	}
+	return robots, chats
 }
 
 func (m *Main) loadCatalog() (*model.Catalog, error) {
@@ -201,6 +224,7 @@ func runServe(ctx context.Context, getenv func(string) string, logOut io.Writer)
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	defer stopWorker()
 	go m.Sender.Run(workerCtx, time.Second)
+	go m.Sched.Run(workerCtx, 30*time.Second)
 	if addr := m.Config.DebugAddr; addr != "" {
 		dbg := &http.Server{Addr: addr, Handler: debugMux(), ReadHeaderTimeout: 5 * time.Second}
 		go func() {

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"github.com/hongqi-dev/hongqi/flagflow"
+	"github.com/hongqi-dev/hongqi/handlers"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/rank"
+	"github.com/hongqi-dev/hongqi/sched"
+)
+
+// openFlags 装配流动红旗：排行、评选流程、命令和定时任务。
+func (m *Main) openFlags() error {
+	m.Flow = &flagflow.Service{
+		Store: m.DB, Outbox: m.DB, Staff: m.DB, Ranker: m.newRanker(),
+		Cfg: m.Config.Flags, Loc: m.Config.Location, Now: m.Now, Log: m.Log,
+	}
+	handlers.RegisterFlags(m.Bot, handlers.FlagDeps{Flow: m.Flow})
+	sc, err := sched.New(m.Config.Flags, m.Config.Location, m.Flow, m.Locker, m.DB, m.Now, m.Log)
+	if err != nil {
+		return err
+	}
+	m.Sched = sc
+	return nil
+}
+
+// newRanker 返回用数据库中的评选输入和花名册计算排行的 Ranker。
+func (m *Main) newRanker() model.Ranker {
+	return &rank.Service{Inputs: m.DB, Staff: m.DB, Cfg: m.Config.Flags, Loc: m.Config.Location}
+}
