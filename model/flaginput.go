@@ -40,7 +40,8 @@ type MeterImport struct {
 	Unchanged int // 与已有计数相同的人·天（重复导入）
 }
 
-// SpotCheck 是一次视频监控抽查的得分（0–100）。
+// SpotCheck 是一次视频监控抽查的得分（0–100）。CreatedAt 是记录时间，决定计入哪一周；
+// 写入时为零则由存储填当前时间（Feedback、Inspection 同样）。
 type SpotCheck struct {
 	ID        int64
 	StaffID   string

@@ -260,7 +260,7 @@ func (db *DB) RecordSpotCheck(ctx context.Context, msg model.Message, c model.Sp
 	row := spotCheckRow{
 		StaffID: c.StaffID, StaffName: truncate(c.StaffName, sizeName), Branch: truncate(c.Branch, sizeName),
 		Score: c.Score, Note: truncate(c.Note, sizeNote), ActorID: c.ActorID, ActorName: truncate(c.ActorName, sizeName),
-		MsgKey: msg.Key,
+		MsgKey: msg.Key, CreatedAt: c.CreatedAt,
 	}
 	err := db.insertWithMsg(ctx, msg, &row, &row.CreatedAt)
 	if errors.Is(err, errDupMsg) {
@@ -277,13 +277,18 @@ func (db *DB) RecordSpotCheck(ctx context.Context, msg model.Message, c model.Sp
 }
 
 // insertWithMsg 在一个事务里登记消息并插入 row（createdAt 指向 row 的创建时间字段）。
+// 调用方给了时间（*createdAt 非零，如机器人时钟的当前时间）时用它作为记录时间，否则用当前时间。
 func (db *DB) insertWithMsg(ctx context.Context, msg model.Message, row any, createdAt *time.Time) error {
+	when := *createdAt
 	return db.tx(ctx, func(tx *gorm.DB) error {
 		at := now()
 		if err := insertMessage(tx, msg, at); err != nil {
 			return err
 		}
 		*createdAt = at
+		if !when.IsZero() {
+			*createdAt = utc(when)
+		}
 		return tx.Create(row).Error
 	})
 }
@@ -320,7 +325,7 @@ func (db *DB) RecordFeedback(ctx context.Context, msg model.Message, f model.Fee
 	row := feedbackRow{
 		StaffID: f.StaffID, StaffName: truncate(f.StaffName, sizeName), Branch: truncate(f.Branch, sizeName),
 		Kind: string(f.Kind), Note: truncate(f.Note, sizeNote), ActorID: f.ActorID, ActorName: truncate(f.ActorName, sizeName),
-		MsgKey: msg.Key,
+		MsgKey: msg.Key, CreatedAt: f.CreatedAt,
 	}
 	err := db.insertWithMsg(ctx, msg, &row, &row.CreatedAt)
 	if errors.Is(err, errDupMsg) {
@@ -414,6 +419,7 @@ func (db *DB) RecordInspection(ctx context.Context, msg model.Message, in model.
 	row := inspectionRow{
 		Branch: truncate(in.Branch, sizeName), Item: truncate(in.Item, sizeID), Score: in.Score,
 		Note: truncate(in.Note, sizeNote), ActorID: in.ActorID, ActorName: truncate(in.ActorName, sizeName), MsgKey: msg.Key,
+		CreatedAt: in.CreatedAt,
 	}
 	err := db.insertWithMsg(ctx, msg, &row, &row.CreatedAt)
 	if errors.Is(err, errDupMsg) {

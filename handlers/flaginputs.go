@@ -1,0 +1,486 @@
+package handlers
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/config"
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/rank"
+)
+
+// FlagInputDeps 是流动红旗评分依据和排行命令所需的依赖。Loc 为空时用 Asia/Shanghai，Now 为空时用 time.Now。
+type FlagInputDeps struct {
+	Inputs model.FlagInputStore
+	Staff  model.StaffStore
+	Ledger *ledger.Service // 用它的 Resolve 按姓名或工号找人
+	Ranker model.Ranker
+	Cfg    config.Flags
+	Loc    *time.Location
+	Now    func() time.Time
+}
+
+// RegisterFlagInputs 注册评分依据的录入命令（测评、抽查、表扬、投诉、投诉无效、检查）和“排行”，
+// 并在帮助里加上“红旗评分”一节。应在 Register 之后调用。
+func RegisterFlagInputs(b *bot.Bot, d FlagInputDeps) {
+	if d.Loc == nil {
+		d.Loc = shanghaiZone()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	run := func(f func(FlagInputDeps, *bot.Context) (string, error)) bot.HandlerFunc {
+		return func(c *bot.Context) (string, error) { return f(d, c) }
+	}
+	Extend(b, "红旗评分", []Command{
+		{
+			Names: []string{"测评"}, Usage: "测评 <人> 满意 <次数> 基本满意 <次数> 不满意 <次数> [日期]",
+			Summary: "录入测评仪没记上的一天的满意度测评，默认今天；同一天再发会覆盖", Roles: recorders,
+			Example: "测评 张三 满意 38 基本满意 2 不满意 0 昨天", Run: run(meterDay),
+		},
+		{
+			Names: []string{"抽查"}, Usage: "抽查 <人> <分数> [备注]",
+			Summary: "记一次视频监控抽查得分（0–100）", Roles: recorders,
+			Example: "抽查 张三 92 着装规范", Run: run(spotCheck),
+		},
+		{
+			Names: []string{"表扬"}, Usage: "表扬 <人> [内容]", Summary: "记一次客户表扬", Roles: recorders,
+			Example: "表扬 张三 耐心解答社保问题",
+			Run:     run(func(d FlagInputDeps, c *bot.Context) (string, error) { return feedback(d, c, model.FeedbackPraise) }),
+		},
+		{
+			Names: []string{"投诉"}, Usage: "投诉 <人> [内容]", Summary: "记一次客户投诉", Roles: recorders,
+			Example: "投诉 张三 态度生硬",
+			Run:     run(func(d FlagInputDeps, c *bot.Context) (string, error) { return feedback(d, c, model.FeedbackComplaint) }),
+		},
+		{
+			Names: []string{"投诉无效"}, Usage: "投诉无效 <编号> [理由]",
+			Summary: "核实投诉不成立：记录保留，不再计分", Roles: recorders,
+			Example: "投诉无效 5 经查看录像服务规范", Run: run(invalidComplaint),
+		},
+		{
+			Names: []string{"检查"}, Usage: "检查 <网点> <项目> <分数> [备注]",
+			Summary: "农村网点检查打分（0–100），项目：" + itemNames(d.Cfg.Dekad.Items), Roles: recorders,
+			Example: "检查 河西所 卫生 90", Run: run(inspect),
+		},
+		{
+			Names: []string{"排行", "排名"}, Usage: "排行 [本周|上周|本旬|上旬|本月]",
+			Summary: "看流动红旗排行和每人各项得分，默认本周", Example: "排行 上周", Run: run(showRanking),
+		},
+	})
+}
+
+func shanghaiZone() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}
+
+func itemNames(items []config.InspectionItem) string {
+	var names []string
+	for _, it := range items {
+		w := it.Name
+		if len(it.Words) > 0 {
+			w = it.Words[0]
+		}
+		names = append(names, w)
+	}
+	return strings.Join(names, "、")
+}
+
+// target 解析被录入的人，并确认在操作人的管理范围内。
+func target(d FlagInputDeps, c *bot.Context, who, usage string) (model.Staff, error) {
+	if who == "" {
+		return model.Staff{}, model.Errorf(model.EINVALID, "请写上是谁，例如：%s", usage)
+	}
+	st, err := d.Ledger.Resolve(c.Ctx, c.Actor, who)
+	if err != nil {
+		return model.Staff{}, err
+	}
+	if !st.Active {
+		return model.Staff{}, model.Errorf(model.EINVALID, "%s 已不在花名册中，不能录入。", st.Name)
+	}
+	if !c.Actor.Manages(st) {
+		return model.Staff{}, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，不能录入。", st.Name, st.Branch)
+	}
+	return st, nil
+}
+
+const dupReply = "这条消息已经处理过，没有重复记录。"
+
+var (
+	reCount   = regexp.MustCompile(`^(基本满意|不满意|满意)(\d+)次?$`)
+	reMonthDy = regexp.MustCompile(`^(\d{1,2})[-/.月](\d{1,2})[日号]?$`)
+)
+
+// parseDay 解析“今天/昨天/前天”、2026-11-02、11月2日、11-02。
+func parseDay(s string, today model.Date) (model.Date, bool) {
+	switch s {
+	case "今天", "今日":
+		return today, true
+	case "昨天", "昨日":
+		return today.AddDays(-1), true
+	case "前天":
+		return today.AddDays(-2), true
+	}
+	if d, err := model.ParseDate(s); err == nil {
+		return d, true
+	}
+	if m := reMonthDy.FindStringSubmatch(s); m != nil {
+		mo, _ := strconv.Atoi(m[1])
+		dy, _ := strconv.Atoi(m[2])
+		d := model.MakeDate(today.Year, time.Month(mo), dy)
+		if mo >= 1 && mo <= 12 && d.Day == dy {
+			if d.After(today) { // 1 月写 12月30日 指去年
+				d = model.MakeDate(today.Year-1, time.Month(mo), dy)
+			}
+			return d, true
+		}
+	}
+	return model.Date{}, false
+}
+
+func meterDay(d FlagInputDeps, c *bot.Context) (string, error) {
+	const usage = "测评 张三 满意 38 基本满意 2 不满意 0 [昨天]"
+	if len(c.Args) < 3 {
+		return "", model.Errorf(model.EINVALID, "请写人和次数，例如：%s", usage)
+	}
+	st, err := target(d, c, c.Args[0], usage)
+	if err != nil {
+		return "", err
+	}
+	today := model.DateOf(c.Now, d.Loc)
+	md := model.MeterDay{StaffID: st.UserID, Day: today, Source: model.MeterTyped, ActorID: c.Actor.UserID}
+	counts := map[string]*int{"满意": &md.Satisfied, "基本满意": &md.Basic, "不满意": &md.Unsatisfied}
+	seen := false
+	args := c.Args[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if m := reCount.FindStringSubmatch(a); m != nil {
+			*counts[m[1]], _ = strconv.Atoi(m[2])
+			seen = true
+			continue
+		}
+		if p, ok := counts[a]; ok {
+			if i+1 >= len(args) {
+				return "", model.Errorf(model.EINVALID, "“%s”后面要写次数，例如：%s", a, usage)
+			}
+			n, err := strconv.Atoi(strings.TrimSuffix(args[i+1], "次"))
+			if err != nil || n < 0 || n > 10000 {
+				return "", model.Errorf(model.EINVALID, "“%s %s”的次数应为 0 到 10000 的整数。", a, args[i+1])
+			}
+			*p = n
+			seen = true
+			i++
+			continue
+		}
+		if day, ok := parseDay(a, today); ok {
+			md.Day = day
+			continue
+		}
+		return "", model.Errorf(model.EINVALID, "“%s”看不懂。请这样写：%s", a, usage)
+	}
+	if !seen {
+		return "", model.Errorf(model.EINVALID, "没有写次数，例如：%s", usage)
+	}
+	if md.Day.After(today) {
+		return "", model.Errorf(model.EINVALID, "%s 还没到，不能录入测评。", md.Day.Label())
+	}
+	got, err := d.Inputs.RecordMeterDay(c.Ctx, c.Msg, md)
+	if model.ErrorCode(err) == model.EDUPLICATE {
+		return dupReply, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("已记录 %s %s 的测评：满意 %d、基本满意 %d、不满意 %d（共 %d 次）。同一天再发一次会覆盖；测评仪导入了这一天的数据时以测评仪为准。",
+		st.Name, got.Day.Label(), got.Satisfied, got.Basic, got.Unsatisfied, got.Total()), nil
+}
+
+func spotCheck(d FlagInputDeps, c *bot.Context) (string, error) {
+	const usage = "抽查 张三 92 [备注]"
+	if len(c.Args) < 2 {
+		return "", model.Errorf(model.EINVALID, "请写人和分数，例如：%s", usage)
+	}
+	st, err := target(d, c, c.Args[0], usage)
+	if err != nil {
+		return "", err
+	}
+	score, err := strconv.Atoi(strings.TrimSuffix(c.Args[1], "分"))
+	if err != nil || score < 0 || score > 100 {
+		return "", model.Errorf(model.EINVALID, "分数“%s”应为 0 到 100 的整数，例如：%s", c.Args[1], usage)
+	}
+	got, err := d.Inputs.RecordSpotCheck(c.Ctx, c.Msg, model.SpotCheck{
+		StaffID: st.UserID, StaffName: st.Name, Branch: st.Branch, Score: score, Note: strings.Join(c.Args[2:], " "),
+		ActorID: c.Actor.UserID, ActorName: c.Actor.Name, CreatedAt: c.Now,
+	})
+	if model.ErrorCode(err) == model.EDUPLICATE {
+		return dupReply, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("已记录 %s 抽查 %d 分（编号 %d）。", st.Name, got.Score, got.ID), nil
+}
+
+func feedback(d FlagInputDeps, c *bot.Context, kind model.FeedbackKind) (string, error) {
+	usage := kind.Label() + " 张三 [内容]"
+	if len(c.Args) < 1 {
+		return "", model.Errorf(model.EINVALID, "请写是谁，例如：%s", usage)
+	}
+	st, err := target(d, c, c.Args[0], usage)
+	if err != nil {
+		return "", err
+	}
+	got, err := d.Inputs.RecordFeedback(c.Ctx, c.Msg, model.Feedback{
+		StaffID: st.UserID, StaffName: st.Name, Branch: st.Branch, Kind: kind, Note: strings.Join(c.Args[1:], " "),
+		ActorID: c.Actor.UserID, ActorName: c.Actor.Name, CreatedAt: c.Now,
+	})
+	if model.ErrorCode(err) == model.EDUPLICATE {
+		return dupReply, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if kind == model.FeedbackComplaint {
+		return fmt.Sprintf("已记录对 %s 的投诉（编号 %d）。核实不成立时发“投诉无效 %d 理由”。", st.Name, got.ID, got.ID), nil
+	}
+	return fmt.Sprintf("已记录对 %s 的表扬（编号 %d）。", st.Name, got.ID), nil
+}
+
+func invalidComplaint(d FlagInputDeps, c *bot.Context) (string, error) {
+	const usage = "投诉无效 5 经查看录像服务规范"
+	if len(c.Args) < 1 {
+		return "", model.Errorf(model.EINVALID, "请写投诉编号，例如：%s", usage)
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(c.Args[0], "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return "", model.Errorf(model.EINVALID, "投诉编号“%s”应为数字，例如：%s", c.Args[0], usage)
+	}
+	f, err := d.Inputs.Feedback(c.Ctx, id)
+	if err != nil {
+		return "", err
+	}
+	st, err := d.Staff.Staff(c.Ctx, f.StaffID)
+	if err != nil {
+		st = model.Staff{UserID: f.StaffID, Name: f.StaffName, Branch: f.Branch}
+	}
+	if !c.Actor.Manages(st) {
+		return "", model.Errorf(model.EFORBIDDEN, "投诉 %d 是对 %s（%s）的，不在您的管理范围内。", id, f.StaffName, f.Branch)
+	}
+	got, err := d.Inputs.InvalidateComplaint(c.Ctx, c.Msg, id, model.FeedbackInvalid{
+		ActorID: c.Actor.UserID, ActorName: c.Actor.Name, Reason: strings.Join(c.Args[1:], " "),
+	})
+	if model.ErrorCode(err) == model.EDUPLICATE {
+		return dupReply, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("对 %s 的投诉（编号 %d）已认定无效：记录保留，不再计入评分。", got.StaffName, got.ID), nil
+}
+
+// findItem 按编码、名称或别名找检查项。
+func findItem(items []config.InspectionItem, word string) (config.InspectionItem, bool) {
+	for _, it := range items {
+		if it.Code == word || it.Name == word || slices.Contains(it.Words, word) {
+			return it, true
+		}
+	}
+	return config.InspectionItem{}, false
+}
+
+func inspect(d FlagInputDeps, c *bot.Context) (string, error) {
+	const usage = "检查 河西所 卫生 90 [备注]"
+	if len(c.Args) < 3 {
+		return "", model.Errorf(model.EINVALID, "请写网点、项目和分数，例如：%s", usage)
+	}
+	branch := c.Args[0]
+	all, err := d.Staff.ListStaff(c.Ctx)
+	if err != nil {
+		return "", err
+	}
+	rural := rank.RuralBranches(all)
+	if !slices.Contains(rural, branch) {
+		return "", model.Errorf(model.ENOTFOUND, "“%s”不是花名册里的农村网点。农村网点有：%s。", branch, shortList(rural, 12))
+	}
+	if !c.Actor.InScope(branch) {
+		return "", model.Errorf(model.EFORBIDDEN, "%s 不在您的管理范围内，不能录入检查。", branch)
+	}
+	it, ok := findItem(d.Cfg.Dekad.Items, c.Args[1])
+	if !ok {
+		return "", model.Errorf(model.EINVALID, "检查项目“%s”看不懂，应为 %s 之一。", c.Args[1], itemNames(d.Cfg.Dekad.Items))
+	}
+	score, err := strconv.Atoi(strings.TrimSuffix(c.Args[2], "分"))
+	if err != nil || score < 0 || score > 100 {
+		return "", model.Errorf(model.EINVALID, "分数“%s”应为 0 到 100 的整数，例如：%s", c.Args[2], usage)
+	}
+	got, err := d.Inputs.RecordInspection(c.Ctx, c.Msg, model.Inspection{
+		Branch: branch, Item: it.Code, Score: score, Note: strings.Join(c.Args[3:], " "),
+		ActorID: c.Actor.UserID, ActorName: c.Actor.Name, CreatedAt: c.Now,
+	})
+	if model.ErrorCode(err) == model.EDUPLICATE {
+		return dupReply, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("已记录 %s %s %d 分（编号 %d），计入%s。", branch, it.Name, got.Score, got.ID, model.DekadOf(c.Now, d.Loc).Label()), nil
+}
+
+func shortList(ss []string, n int) string {
+	if len(ss) > n {
+		return strings.Join(ss[:n], "、") + fmt.Sprintf(" 等 %d 个", len(ss))
+	}
+	if len(ss) == 0 {
+		return "（无）"
+	}
+	return strings.Join(ss, "、")
+}
+
+// rankShown 是排行里详细列出的合格者人数（手机上一屏能看完）。
+const rankShown = 10
+
+func showRanking(d FlagInputDeps, c *bot.Context) (string, error) {
+	which := "本周"
+	if len(c.Args) > 0 {
+		which = c.Args[0]
+	}
+	loc := d.Loc
+	switch which {
+	case "本周", "这周", "周":
+		return weeklyText(d, c, model.WeekOf(c.Now, loc))
+	case "上周":
+		return weeklyText(d, c, model.WeekOf(c.Now, loc).Add(-1))
+	case "本旬", "这旬", "旬":
+		return dekadText(d, c, model.DekadOf(c.Now, loc))
+	case "上旬":
+		return dekadText(d, c, model.DekadOf(c.Now, loc).Add(-1))
+	case "本月", "这个月", "月":
+		return monthText(d, c)
+	}
+	return "", model.Errorf(model.EINVALID, "“%s”看不懂，请写 本周、上周、本旬、上旬 或 本月，例如：排行 上周", which)
+}
+
+func partsLine(r model.Ranked) string {
+	var ps []string
+	for _, p := range r.Parts {
+		ps = append(ps, p.Name+" "+p.Value)
+	}
+	return strings.Join(ps, "；")
+}
+
+func rankingText(rk model.Ranking, who string) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s %s排行\n", rk.Label, rk.Kind.Label())
+	shown, eligible, self := 0, 0, -1
+	var out []model.Ranked
+	for i, e := range rk.Entries {
+		if e.Eligible {
+			eligible++
+		} else {
+			out = append(out, e)
+		}
+		if e.Subject == who {
+			self = i
+		}
+	}
+	for i, e := range rk.Entries {
+		if !e.Eligible || (shown >= rankShown && i != self) {
+			continue
+		}
+		if shown == rankShown && i == self {
+			sb.WriteString("……\n")
+		}
+		shown++
+		name := e.Name
+		if rk.Kind == model.FlagWeekly {
+			name += "（" + e.Branch + "）"
+		}
+		fmt.Fprintf(&sb, "%d. %s %s 分\n   %s\n", e.Rank, name, rank.Score(e.Score), partsLine(e))
+	}
+	if eligible == 0 {
+		sb.WriteString("暂无符合条件的人选。\n")
+	} else if eligible > shown {
+		fmt.Fprintf(&sb, "（合格 %d 人，只列前 %d 名）\n", eligible, rankShown)
+	}
+	if len(out) > 0 {
+		var names []string
+		for i, e := range out {
+			if i < 5 || e.Subject == who {
+				names = append(names, e.Name+"："+e.Reason)
+			}
+		}
+		fmt.Fprintf(&sb, "不参评 %d 个：%s", len(out), strings.Join(names, "；"))
+		if len(out) > len(names) {
+			sb.WriteString(" 等")
+		}
+		sb.WriteString("\n")
+	}
+	if len(rk.Winners) > 0 {
+		var ws []string
+		for _, w := range rk.Winners {
+			ws = append(ws, w.Name)
+		}
+		fmt.Fprintf(&sb, "目前领先：%s\n", strings.Join(ws, "、"))
+	}
+	sb.WriteString(rk.TieRule)
+	return sb.String()
+}
+
+func weeklyText(d FlagInputDeps, c *bot.Context, w model.Week) (string, error) {
+	rk, err := d.Ranker.Weekly(c.Ctx, w)
+	if err != nil {
+		return "", err
+	}
+	return rankingText(rk, c.Actor.UserID), nil
+}
+
+func dekadText(d FlagInputDeps, c *bot.Context, dk model.Dekad) (string, error) {
+	rk, err := d.Ranker.Dekad(c.Ctx, dk)
+	if err != nil {
+		return "", err
+	}
+	return rankingText(rk, c.Actor.Branch), nil
+}
+
+// monthText 列出计入本月的各周（周四在本月、已经开始的周）的领先者。
+func monthText(d FlagInputDeps, c *bot.Context) (string, error) {
+	loc := d.Loc
+	m := model.MonthOf(c.Now, loc)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d年%d月 %s\n", m.Year, int(m.Month), model.FlagWeekly.Label())
+	w := model.WeekOf(time.Date(m.Year, m.Month, 1, 12, 0, 0, 0, loc), loc)
+	for ; !w.Start(loc).After(c.Now); w = w.Add(1) {
+		if w.Month(loc) != m {
+			continue
+		}
+		rk, err := d.Ranker.Weekly(c.Ctx, w)
+		if err != nil {
+			return "", err
+		}
+		var ws []string
+		for _, e := range rk.Winners {
+			ws = append(ws, e.Name+" "+rank.Score(e.Score))
+		}
+		s, e := w.Start(loc), w.End(loc).AddDate(0, 0, -1)
+		line := "暂无合格人选"
+		if len(ws) > 0 {
+			line = strings.Join(ws, "、")
+		}
+		state := ""
+		if c.Now.Before(w.End(loc)) {
+			state = "（进行中）"
+		}
+		fmt.Fprintf(&sb, "第%d周 %d.%d–%d.%d%s：%s\n", w.Week, int(s.Month()), s.Day(), int(e.Month()), e.Day(), state, line)
+	}
+	sb.WriteString("各周详细得分：发“排行 本周”或“排行 上周”。")
+	return sb.String(), nil
+}

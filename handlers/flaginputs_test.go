@@ -1,0 +1,145 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/catalog"
+	"github.com/hongqi-dev/hongqi/config"
+	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/rank"
+	"github.com/hongqi-dev/hongqi/store"
+)
+
+// setupFlagInputs 在全新的 MariaDB 上组装带评分命令的机器人：花名册 testdata/flag-roster.csv，
+// 时钟在 2026-11-05（周四，第 45 周、11 月上旬）9:30。
+func setupFlagInputs(t *testing.T) (*bot.Bot, *store.DB, *clock) {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(ctx, testenv.MySQL(t), log)
+	if err != nil {
+		t.Fatalf("打开数据库: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, _, err := db.UpsertRoster(ctx, testenv.Roster(t, "testdata/flag-roster.csv")); err != nil {
+		t.Fatalf("导入花名册: %v", err)
+	}
+	clk := &clock{t: at(5)}
+	cat := catalog.Default()
+	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now}
+	b := bot.New(bot.Options{Staff: db, Log: log, Now: clk.Now})
+	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now})
+	cfg := config.DefaultFlags()
+	RegisterFlagInputs(b, FlagInputDeps{
+		Inputs: db, Staff: db, Ledger: svc, Cfg: cfg, Loc: shanghaiLoc, Now: clk.Now,
+		Ranker: &rank.Service{Inputs: db, Staff: db, Cfg: cfg, Loc: shanghaiLoc},
+	})
+	return b, db, clk
+}
+
+type flagStep struct {
+	as, text string
+	key      string // 非空时用这个消息 Key（模拟重复投递）
+	want     []string
+	notWant  []string
+}
+
+func runFlagSteps(t *testing.T, b *bot.Bot, steps []flagStep) {
+	t.Helper()
+	for i, s := range steps {
+		key := s.key
+		if key == "" {
+			key = fmt.Sprintf("msg:%s:%d", t.Name(), i)
+		}
+		reply, err := b.Process(context.Background(), model.Message{Key: key, From: s.as, Text: s.text, CreateTime: at(5)})
+		if err != nil {
+			t.Fatalf("第 %d 步 %s：%q 出错: %v", i+1, s.as, s.text, err)
+		}
+		for _, w := range s.want {
+			if !strings.Contains(reply, w) {
+				t.Errorf("第 %d 步 %s：%q\n回复：%s\n缺少：%s", i+1, s.as, s.text, reply, w)
+			}
+		}
+		for _, w := range s.notWant {
+			if strings.Contains(reply, w) {
+				t.Errorf("第 %d 步 %s：%q\n回复：%s\n不应含：%s", i+1, s.as, s.text, reply, w)
+			}
+		}
+	}
+}
+
+// TestFlagInputsAndRanking 录入一周的评分依据，再看排行：
+//
+//	李四 满意 38 基本 2 → 97.50%；抽查 92；表扬 1、投诉 1 但已认定无效 → 反映 60
+//	     (60×9750 + 30×9200 + 10×6000)/100 = (585000+276000+60000)/100 = 9210 → 92.10
+//	周九 满意 19 不满意 1 → 95.00%；未抽查，权重分给其他两项；反映 50
+//	     (60×9500 + 10×5000)/70 = 620000/70 = 8857.14 → 88.57
+//	孙八 只有 5 次测评 → 不参评
+//	河口所 卫生 90，其余未检查 → 30×9000/100 = 2700 → 27.00
+func TestFlagInputsAndRanking(t *testing.T) {
+	b, db, _ := setupFlagInputs(t)
+	runFlagSteps(t, b, []flagStep{
+		{as: "wzg", text: "测评 李四 满意 38 基本满意 2 不满意 0", key: "msg:m1",
+			want: []string{"已记录 李四 11月5日 的测评：满意 38、基本满意 2、不满意 0（共 40 次）"}},
+		{as: "wzg", text: "测评 李四 满意 38 基本满意 2 不满意 0", key: "msg:m1", want: []string{"已经处理过，没有重复记录"}},
+		{as: "wzg", text: "测评 周九 满意19 不满意1 昨天", want: []string{"周九 11月4日 的测评：满意 19、基本满意 0、不满意 1（共 20 次）"}},
+		{as: "wzg", text: "测评 孙八 满意 5", want: []string{"共 5 次"}},
+		{as: "wzg", text: "测评 钱七 满意 30", want: []string{"钱七（东街所）不在您的管理范围内"}},
+		{as: "wzg", text: "测评 李四 很好 30", want: []string{"“很好”看不懂"}},
+		{as: "wzg", text: "测评 李四 满意 3 明天", want: []string{"“明天”看不懂"}},
+		{as: "wzg", text: "抽查 李四 92 着装规范", want: []string{"已记录 李四 抽查 92 分"}},
+		{as: "wzg", text: "抽查 李四 120", want: []string{"应为 0 到 100 的整数"}},
+		{as: "ls01", text: "抽查 周九 90", want: []string{"只有", "可以使用“抽查”"}},
+		{as: "wzg", text: "投诉 李四 态度生硬", want: []string{"已记录对 李四 的投诉（编号 1）", "投诉无效 1 理由"}},
+		{as: "wzg", text: "表扬 李四 耐心解答", want: []string{"已记录对 李四 的表扬（编号 2）"}},
+		{as: "lsz", text: "投诉无效 1", want: []string{"不在您的管理范围内"}},
+		{as: "wzg", text: "投诉无效 2", want: []string{"编号 2 是表扬，不是投诉"}},
+		{as: "wzg", text: "投诉无效 1 录像显示服务规范", want: []string{"对 李四 的投诉（编号 1）已认定无效：记录保留，不再计入评分"}},
+		{as: "wzg", text: "投诉无效 1", want: []string{"已经认定无效"}},
+		{as: "lsz", text: "检查 河口所 卫生 90", want: []string{"已记录 河口所 卫生状况 90 分", "计入2026年11月上旬"}},
+		{as: "lsz", text: "检查 河口所 打扫 90", want: []string{"“打扫”看不懂", "卫生、综合服务、基础管理、晨会"}},
+		{as: "wzg", text: "检查 河口所 卫生 80", want: []string{"河口所 不在您的管理范围内"}},
+		{as: "gly", text: "检查 城关所 卫生 80", want: []string{"“城关所”不是花名册里的农村网点", "河口所"}},
+		{as: "ls01", text: "排行", want: []string{
+			"2026年第45周（11月2日–11月8日） 周服务红旗标杆岗排行",
+			"1. 李四（城关所） 92.10 分",
+			"满意率 97.50%（满意 38、基本 2、不满意 0）；抽查 92.00 分（1 次）；客户反映 60 分（表扬 1、有效投诉 0）",
+			"2. 周九（城关所） 88.57 分",
+			"抽查 未抽查（权重分给其他两项）",
+			"不参评 2 个：", "孙八：测评不足 20 次（只有 5 次）",
+			"目前领先：李四、周九",
+			rank.WeeklyTieRule,
+		}, notWant: []string{"王主管", "何一"}},
+		{as: "hk01", text: "排行 本旬", want: []string{"2026年11月上旬 旬服务红旗标杆所排行", "1. 河口所 27.00 分", "晨会组织 未检查（计 0 分）"}},
+		{as: "ls01", text: "排行 本月", want: []string{"2026年11月 周服务红旗标杆岗", "第45周 11.2–11.8（进行中）：李四 92.10、周九 88.57"}, notWant: []string{"第44周", "第46周"}},
+		{as: "ls01", text: "排行 上周", want: []string{"第44周", "暂无符合条件的人选"}},
+		{as: "ls01", text: "排行 明年", want: []string{"请写 本周、上周、本旬、上旬 或 本月"}},
+	})
+	// 重复投递只写了一次：李四本周仍是 40 次测评。
+	w := model.Week{Year: 2026, Week: 45}
+	in, err := db.StaffInputs(context.Background(), w.Start(shanghaiLoc), w.End(shanghaiLoc).Add(30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range in {
+		if s.StaffID == "ls01" && s.Ratings() != 40 {
+			t.Errorf("李四测评 %d 次，想要 40（重复投递不应再写）", s.Ratings())
+		}
+	}
+}
+
+func TestFlagInputsHelp(t *testing.T) {
+	b, _, _ := setupFlagInputs(t)
+	runFlagSteps(t, b, []flagStep{
+		{as: "ls01", text: "帮助", want: []string{"【红旗评分】", "测评 <人> 满意", "投诉无效 <编号>", "排行 [本周|上周|本旬|上旬|本月]"}},
+	})
+}
