@@ -70,7 +70,7 @@ type entryRow struct {
 	MsgKey    string    `gorm:"size:191;not null;index"`
 	Month     string    `gorm:"type:char(7);not null;index:idx_entries_staff_month,priority:2"`
 	Ref       string    `gorm:"size:191;not null;default:'';index"`
-	CreatedAt time.Time `gorm:"precision:6;not null"`
+	CreatedAt time.Time `gorm:"precision:6;not null;index"`
 }
 
 func (entryRow) TableName() string { return "entries" }

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hongqi-dev/hongqi/catalog"
+	"github.com/hongqi-dev/hongqi/meter"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/post"
 	"github.com/hongqi-dev/hongqi/roster"
@@ -41,6 +42,20 @@ func runPostImport(ctx context.Context, getenv func(string) string, stdout, stde
 		return err
 	}
 	fmt.Fprintf(stdout, "已导入窗口岗位 %s：新增 %d 个窗口，更新 %d 个。\n", path, added, updated)
+	return nil
+}
+
+func runMeterImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
+	m, err := openStoreOnly(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	res, err := meter.ImportFile(ctx, m.DB, m.DB, path, m.Config.Location)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, res.Summary())
 	return nil
 }
 

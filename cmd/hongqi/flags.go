@@ -15,6 +15,10 @@ func (m *Main) openFlags() error {
 		Cfg: m.Config.Flags, Loc: m.Config.Location, Now: m.Now, Log: m.Log,
 	}
 	handlers.RegisterFlags(m.Bot, handlers.FlagDeps{Flow: m.Flow})
+	handlers.RegisterFlagInputs(m.Bot, handlers.FlagInputDeps{
+		Inputs: m.DB, Staff: m.DB, Ledger: m.Ledger, Ranker: m.Flow.Ranker,
+		Cfg: m.Config.Flags, Loc: m.Config.Location, Now: m.Now,
+	})
 	sc, err := sched.New(m.Config.Flags, m.Config.Location, m.Flow, m.Locker, m.DB, m.Now, m.Log)
 	if err != nil {
 		return err
