@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -23,8 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
+	"github.com/hongqi-dev/hongqi/internal/sheet"
 	"github.com/hongqi-dev/hongqi/model"
 )
 
@@ -63,13 +61,17 @@ func Import(ctx context.Context, staff model.StaffStore, in model.FlagInputStore
 	if loc == nil {
 		loc = shanghai()
 	}
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, sheet.MaxFileSize+1))
 	if err != nil {
 		return Result{}, model.Wrap(model.EINVALID, err, "读不了测评文件 %s。", name)
 	}
-	rows, err := readRows(name, data)
+	srows, err := sheet.Read(name, bytes.NewReader(data), sheet.Options{What: "测评文件", RawXLSX: true})
 	if err != nil {
 		return Result{}, err
+	}
+	rows := make([][]string, len(srows))
+	for i, row := range srows {
+		rows[i] = row.Cells
 	}
 	roster, err := staff.ListStaff(ctx)
 	if err != nil {
@@ -93,35 +95,6 @@ func shanghai() *time.Location {
 		return loc
 	}
 	return time.FixedZone("CST", 8*3600)
-}
-
-// readRows 把文件读成行（第 i 个元素是第 i+1 行）。
-func readRows(name string, data []byte) ([][]string, error) {
-	if strings.EqualFold(filepath.Ext(name), ".xlsx") {
-		f, err := excelize.OpenReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, model.Wrap(model.EINVALID, err, "%s 不是有效的 Excel（.xlsx）文件。", name)
-		}
-		defer f.Close()
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			return nil, model.Errorf(model.EINVALID, "%s 里没有工作表。", name)
-		}
-		rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
-		if err != nil {
-			return nil, model.Wrap(model.EINVALID, err, "%s 的第一个工作表读不出来。", name)
-		}
-		return rows, nil
-	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	rows, err := cr.ReadAll()
-	if err != nil {
-		return nil, model.Wrap(model.EINVALID, err, "%s 不是有效的 CSV 文件（%v）。", name, err)
-	}
-	return rows, nil
 }
 
 // columns 是表头里找到的各列位置，-1 表示没有。
@@ -205,7 +178,7 @@ func (p people) find(id, name string) (model.Staff, error) {
 // Parse 把导出文件的行解析成按人按天的计数；任何一行有误时返回列出全部错误行的 EINVALID。
 func Parse(name string, rows [][]string, roster []model.Staff, loc *time.Location) ([]model.MeterDay, Result, error) {
 	h := 0
-	for h < len(rows) && blank(rows[h]) {
+	for h < len(rows) && sheet.Blank(rows[h]) {
 		h++
 	}
 	if h == len(rows) {
@@ -234,7 +207,7 @@ func Parse(name string, rows [][]string, roster []model.Staff, loc *time.Locatio
 	var bad []string
 	for i := h + 1; i < len(rows); i++ {
 		row := rows[i]
-		if blank(row) {
+		if sheet.Blank(row) {
 			continue
 		}
 		line := i + 1
@@ -313,15 +286,6 @@ func Parse(name string, rows [][]string, roster []model.Staff, loc *time.Locatio
 		res.Ratings += counts[k].Total()
 	}
 	return out, res, nil
-}
-
-func blank(row []string) bool {
-	for _, c := range row {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
 }
 
 func cell(row []string, i int) string {

@@ -1,24 +1,20 @@
 package post
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
-
+	"github.com/hongqi-dev/hongqi/internal/sheet"
 	"github.com/hongqi-dev/hongqi/model"
 )
 
 // MaxFileSize 是岗位表文件的大小上限。
-const MaxFileSize = 5 << 20
+const MaxFileSize = sheet.MaxFileSize
 
 const headerHint = "表头应为 window,a,b（或 窗口,A岗,B岗），B 岗可写多人，用 ; 或 、 分隔"
 
@@ -31,77 +27,16 @@ type Row struct {
 // Parse 按扩展名（.csv 或 .xlsx）读取岗位表。CSV 须为 UTF-8（可带 BOM）；XLSX 读第一个工作表。
 // 格式有误的行连同行号一次报出（EINVALID），此时不返回任何岗位。人员是否在花名册由 Import 检查。
 func Parse(name string, r io.Reader) ([]Row, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	rows, err := sheet.Read(name, r, sheet.Options{What: "岗位表"})
 	if err != nil {
-		return nil, model.Wrap(model.EINVALID, err, "读取岗位表 %s 失败。", filepath.Base(name))
+		return nil, err
 	}
-	if len(data) > MaxFileSize {
-		return nil, model.Errorf(model.EINVALID, "岗位表 %s 超过 %d MB，请检查是否选错了文件。", filepath.Base(name), MaxFileSize>>20)
-	}
-	var recs [][]string
-	var lines []int
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".csv", ".txt":
-		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-		if !utf8.Valid(data) {
-			return nil, model.Errorf(model.EINVALID, "CSV 文件不是 UTF-8 编码（可能是 GBK）。请在 Excel 中“另存为 → CSV UTF-8（逗号分隔）”，或直接导入 .xlsx 文件。")
-		}
-		cr := csv.NewReader(bytes.NewReader(data))
-		cr.FieldsPerRecord = -1
-		cr.LazyQuotes = true
-		for {
-			cells, err := cr.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				var pe *csv.ParseError
-				if errors.As(err, &pe) {
-					return nil, model.Wrap(model.EINVALID, err, "第 %d 行：CSV 格式有误（%v），请检查引号和逗号。", pe.Line, pe.Err)
-				}
-				return nil, model.Wrap(model.EINVALID, err, "读取 CSV 失败。")
-			}
-			line, _ := cr.FieldPos(0)
-			recs, lines = append(recs, cells), append(lines, line)
-		}
-	case ".xlsx", ".xlsm":
-		f, err := excelize.OpenReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, model.Wrap(model.EINVALID, err, "无法读取 XLSX 文件，文件可能已损坏或有密码保护。")
-		}
-		defer f.Close()
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			return nil, model.Errorf(model.EINVALID, "XLSX 文件里没有工作表。")
-		}
-		rows, err := f.GetRows(sheets[0])
-		if err != nil {
-			return nil, model.Wrap(model.EINVALID, err, "无法读取工作表“%s”。", sheets[0])
-		}
-		for i, cells := range rows {
-			recs, lines = append(recs, cells), append(lines, i+1)
-		}
-	default:
-		return nil, model.Errorf(model.EINVALID, "岗位表 %s 的类型无法识别：只支持 .csv 和 .xlsx。", filepath.Base(name))
+	recs := make([][]string, len(rows))
+	lines := make([]int, len(rows))
+	for i, row := range rows {
+		recs[i], lines[i] = row.Cells, row.Line
 	}
 	return parseRecords(recs, lines)
-}
-
-func blank(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-func normHeader(s string) string {
-	s = strings.TrimPrefix(s, "\ufeff")
-	if i := strings.IndexAny(s, "(（"); i > 0 {
-		s = s[:i]
-	}
-	return model.NormalizeWord(s)
 }
 
 var headerAliases = [3][]string{
@@ -112,7 +47,7 @@ var headerAliases = [3][]string{
 
 func parseRecords(recs [][]string, lines []int) ([]Row, error) {
 	i := 0
-	for i < len(recs) && (blank(recs[i]) || strings.HasPrefix(strings.TrimSpace(recs[i][0]), "#")) {
+	for i < len(recs) && (sheet.Blank(recs[i]) || strings.HasPrefix(strings.TrimSpace(recs[i][0]), "#")) {
 		i++
 	}
 	if i == len(recs) {
@@ -120,7 +55,7 @@ func parseRecords(recs [][]string, lines []int) ([]Row, error) {
 	}
 	idx := [3]int{-1, -1, -1}
 	for c, cell := range recs[i] {
-		h := normHeader(cell)
+		h := sheet.NormHeader(cell)
 		for col, aliases := range headerAliases {
 			for _, a := range aliases {
 				if h == a && idx[col] < 0 {
@@ -139,7 +74,7 @@ func parseRecords(recs [][]string, lines []int) ([]Row, error) {
 	)
 	for k := i + 1; k < len(recs); k++ {
 		cells, line := recs[k], lines[k]
-		if blank(cells) || strings.HasPrefix(strings.TrimSpace(cells[0]), "#") {
+		if sheet.Blank(cells) || strings.HasPrefix(strings.TrimSpace(cells[0]), "#") {
 			continue
 		}
 		cell := func(col int) string {

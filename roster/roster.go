@@ -6,25 +6,21 @@
 package roster
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
-
+	"github.com/hongqi-dev/hongqi/internal/sheet"
 	"github.com/hongqi-dev/hongqi/model"
 )
 
 const (
 	// MaxFileSize 是花名册文件的大小上限。
-	MaxFileSize = 20 << 20
+	MaxFileSize = sheet.MaxFileSize
 	// maxReported 是错误消息里最多列出的行数。
 	maxReported = 20
 	maxIDLen    = 64
@@ -58,38 +54,15 @@ var columns = [numCols]struct {
 
 const headerHint = "表头应为 userid,name,branch,branch_kind,role（或 工号,姓名,网点,网点类型,角色），可另加 scope（管理范围）列"
 
-// record 是文件中的一行及其行号（从 1 起）。
-type record struct {
-	line  int
-	cells []string
-}
-
 // Parse 按文件扩展名（.csv 或 .xlsx）读取花名册。CSV 须为 UTF-8（可带 BOM）；
 // XLSX 读第一个工作表。任何一行有误都返回 EINVALID 错误，列出全部有误的行（至多 20 行），
 // 此时不返回任何人员。
 func Parse(name string, r io.Reader) ([]model.Staff, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
-	if err != nil {
-		return nil, model.Wrap(model.EINVALID, err, "读取花名册文件 %s 失败。", filepath.Base(name))
-	}
-	if len(data) > MaxFileSize {
-		return nil, model.Errorf(model.EINVALID, "花名册文件 %s 超过 %d MB，请检查是否选错了文件。", filepath.Base(name), MaxFileSize>>20)
-	}
-	var recs []record
-	switch ext := strings.ToLower(filepath.Ext(name)); ext {
-	case ".csv", ".txt":
-		recs, err = readCSV(data)
-	case ".xlsx", ".xlsm":
-		recs, err = readXLSX(data)
-	case ".xls":
-		return nil, model.Errorf(model.EINVALID, "不支持旧版 Excel 文件（.xls）。请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后再导入。")
-	default:
-		return nil, model.Errorf(model.EINVALID, "花名册文件 %s 的类型无法识别：只支持 .csv 和 .xlsx。", filepath.Base(name))
-	}
+	rows, err := sheet.Read(name, r, sheet.Options{What: "花名册文件"})
 	if err != nil {
 		return nil, err
 	}
-	return parseRecords(recs)
+	return parseRecords(rows)
 }
 
 // Import 读取 path 处的花名册并按 userid 新增或更新人员；文件有误时什么也不写。
@@ -109,76 +82,6 @@ func Import(ctx context.Context, s model.StaffStore, path string) (added, update
 	return s.UpsertRoster(ctx, staff)
 }
 
-func readCSV(data []byte) ([]record, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		return nil, model.Errorf(model.EINVALID,
-			"CSV 文件不是 UTF-8 编码（可能是 GBK）。请在 Excel 中“另存为 → CSV UTF-8（逗号分隔）”，或直接导入 .xlsx 文件。")
-	}
-	cr := csv.NewReader(bytes.NewReader(data))
-	first, _, _ := bytes.Cut(data, []byte("\n"))
-	if bytes.IndexByte(first, '\t') >= 0 && bytes.IndexByte(first, ',') < 0 {
-		cr.Comma = '\t' // 从表格里直接复制出来的制表符分隔文本
-	}
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	var recs []record
-	for {
-		cells, err := cr.Read()
-		if err == io.EOF {
-			return recs, nil
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, model.Wrap(model.EINVALID, err, "第 %d 行：CSV 格式有误（%v），请检查引号和逗号。", pe.Line, pe.Err)
-			}
-			return nil, model.Wrap(model.EINVALID, err, "读取 CSV 失败。")
-		}
-		line, _ := cr.FieldPos(0)
-		recs = append(recs, record{line: line, cells: cells})
-	}
-}
-
-func readXLSX(data []byte) ([]record, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, model.Wrap(model.EINVALID, err, "无法读取 XLSX 文件，文件可能已损坏或有密码保护。")
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, model.Errorf(model.EINVALID, "XLSX 文件里没有工作表。")
-	}
-	rows, err := f.GetRows(sheets[0])
-	if err != nil {
-		return nil, model.Wrap(model.EINVALID, err, "无法读取工作表“%s”。", sheets[0])
-	}
-	recs := make([]record, 0, len(rows))
-	for i, cells := range rows {
-		recs = append(recs, record{line: i + 1, cells: cells})
-	}
-	return recs, nil
-}
-
-// normHeader 规范化表头：去空白、转小写、去掉括号里的说明（如“工号（userid）”）。
-func normHeader(s string) string {
-	s = strings.TrimPrefix(s, "\ufeff")
-	if i := strings.IndexAny(s, "(（"); i > 0 {
-		s = s[:i]
-	}
-	return model.NormalizeWord(s)
-}
-
-func blank(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
 // comment 表示以 # 开头的说明行（工号必须以字母或数字开头，不会与人员冲突）。
 func comment(cells []string) bool {
 	return len(cells) > 0 && strings.HasPrefix(strings.TrimSpace(cells[0]), "#")
@@ -190,7 +93,7 @@ func header(cells []string) (idx [numCols]int, err error) {
 		idx[i] = -1
 	}
 	for i, c := range cells {
-		h := normHeader(c)
+		h := sheet.NormHeader(c)
 		for col, def := range columns {
 			for _, a := range def.aliases {
 				if h != a {
@@ -215,15 +118,15 @@ func header(cells []string) (idx [numCols]int, err error) {
 	return idx, nil
 }
 
-func parseRecords(recs []record) ([]model.Staff, error) {
+func parseRecords(recs []sheet.Row) ([]model.Staff, error) {
 	i := 0
-	for i < len(recs) && (blank(recs[i].cells) || comment(recs[i].cells)) {
+	for i < len(recs) && (sheet.Blank(recs[i].Cells) || comment(recs[i].Cells)) {
 		i++
 	}
 	if i == len(recs) {
 		return nil, model.Errorf(model.EINVALID, "花名册是空的。%s。", headerHint)
 	}
-	idx, err := header(recs[i].cells)
+	idx, err := header(recs[i].Cells)
 	if err != nil {
 		return nil, err
 	}
@@ -239,14 +142,14 @@ func parseRecords(recs []record) ([]model.Staff, error) {
 		branches = map[string]seenAt{} // 网点 → 首次出现的行和类型
 	)
 	for _, rec := range recs[i+1:] {
-		if blank(rec.cells) || comment(rec.cells) {
+		if sheet.Blank(rec.Cells) || comment(rec.Cells) {
 			continue
 		}
 		cell := func(col int) string {
-			if idx[col] < 0 || idx[col] >= len(rec.cells) {
+			if idx[col] < 0 || idx[col] >= len(rec.Cells) {
 				return ""
 			}
-			return strings.TrimSpace(rec.cells[idx[col]])
+			return strings.TrimSpace(rec.Cells[idx[col]])
 		}
 		s, errs := parseRow(cell)
 		if s.UserID != "" {
@@ -254,12 +157,12 @@ func parseRecords(recs []record) ([]model.Staff, error) {
 			if prev, dup := ids[key]; dup {
 				errs = append(errs, fmt.Sprintf("工号 %s 与第 %d 行重复", s.UserID, prev))
 			} else {
-				ids[key] = rec.line
+				ids[key] = rec.Line
 			}
 		}
 		if s.Branch != "" && s.BranchKind != "" {
 			if prev, ok := branches[s.Branch]; !ok {
-				branches[s.Branch] = seenAt{rec.line, s.BranchKind}
+				branches[s.Branch] = seenAt{rec.Line, s.BranchKind}
 			} else if prev.kind != s.BranchKind {
 				errs = append(errs, fmt.Sprintf("网点“%s”在第 %d 行是%s，这里是%s，同一网点的类型应一致",
 					s.Branch, prev.line, prev.kind.Label(), s.BranchKind.Label()))
@@ -268,7 +171,7 @@ func parseRecords(recs []record) ([]model.Staff, error) {
 		if len(errs) > 0 {
 			badRows++
 			if len(problems) < maxReported {
-				problems = append(problems, fmt.Sprintf("第 %d 行：%s", rec.line, strings.Join(errs, "；")))
+				problems = append(problems, fmt.Sprintf("第 %d 行：%s", rec.Line, strings.Join(errs, "；")))
 			}
 			continue
 		}
