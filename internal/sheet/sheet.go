@@ -129,11 +129,3 @@ func NormHeader(s string) string {
 	}
 	return model.NormalizeWord(s)
 }
-
-// Cell 返回第 i 格去空白后的内容；越界为空。
-func Cell(cells []string, i int) string {
-	if i < 0 || i >= len(cells) {
-		return ""
-	}
-	return strings.TrimSpace(cells[i])
-}
