@@ -1,0 +1,31 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// sayStep 把第 i 步（从 0 起）的消息交给机器人，检查回复含 want 中的每一段、不含 notWant 中的任何一段，
+// 返回回复。三组对话测试（台账、岗位请假、红旗评分）共用。
+func sayStep(t *testing.T, b *bot.Bot, i int, msg model.Message, want, notWant []string) string {
+	t.Helper()
+	reply, err := b.Process(context.Background(), msg)
+	if err != nil {
+		t.Fatalf("第 %d 步 %s：%q 出错: %v", i+1, msg.From, msg.Text, err)
+	}
+	for _, w := range want {
+		if !strings.Contains(reply, w) {
+			t.Errorf("第 %d 步 %s：%q\n回复：%s\n缺少：%s", i+1, msg.From, msg.Text, reply, w)
+		}
+	}
+	for _, w := range notWant {
+		if strings.Contains(reply, w) {
+			t.Errorf("第 %d 步 %s：%q\n回复：%s\n不应含：%s", i+1, msg.From, msg.Text, reply, w)
+		}
+	}
+	return reply
+}
