@@ -52,10 +52,7 @@ func (s *Service) loc() *time.Location {
 	if s.Loc != nil {
 		return s.Loc
 	}
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
+	return model.Shanghai
 }
 
 func (s *Service) log() *slog.Logger {

@@ -77,10 +77,7 @@ func RegisterFlagInputs(b *bot.Bot, d FlagInputDeps) {
 }
 
 func shanghaiZone() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
+	return model.Shanghai
 }
 
 func itemNames(items []config.InspectionItem) string {

@@ -65,19 +65,12 @@ type Statement struct {
 // ObjectionHint 是每条通知结尾的异议说明。
 const ObjectionHint = "如有异议，请在 3 日内联系记录人或回复“查”核对。"
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
 
 func (s *Service) loc() *time.Location {
 	if s.Loc != nil {
 		return s.Loc
 	}
-	return shanghai
+	return model.Shanghai
 }
 
 func (s *Service) now() time.Time {

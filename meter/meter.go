@@ -91,10 +91,7 @@ func Import(ctx context.Context, staff model.StaffStore, in model.FlagInputStore
 }
 
 func shanghai() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
+	return model.Shanghai
 }
 
 // columns 是表头里找到的各列位置，-1 表示没有。

@@ -37,19 +37,12 @@ type Service struct {
 	MaxDays int
 }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
 
 func (s *Service) loc() *time.Location {
 	if s.Loc != nil {
 		return s.Loc
 	}
-	return shanghai
+	return model.Shanghai
 }
 
 func (s *Service) now() time.Time {

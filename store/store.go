@@ -165,10 +165,7 @@ func hasParam(dsn, name string) bool {
 }
 
 func defaultLocation() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
+	return model.Shanghai
 }
 
 // SetLocation 设置提示语中显示时间所用的时区（默认 Asia/Shanghai）。应在开始使用前调用。
