@@ -65,7 +65,6 @@ type Statement struct {
 // ObjectionHint 是每条通知结尾的异议说明。
 const ObjectionHint = "如有异议，请在 3 日内联系记录人或回复“查”核对。"
 
-
 func (s *Service) loc() *time.Location {
 	if s.Loc != nil {
 		return s.Loc

@@ -37,7 +37,6 @@ type Service struct {
 	MaxDays int
 }
 
-
 func (s *Service) loc() *time.Location {
 	if s.Loc != nil {
 		return s.Loc
