@@ -624,6 +624,8 @@ func (s *Service) auto(ctx context.Context, r model.Round) (Decision, error) {
 
 // AutoConfirm 让过了期限仍无人处理的评选按提名自动生效并公布，返回生效的轮数。
 // 与确认、改选同时发生时只有一个生效（见 FlagStore.DecideRound）。
+// 对尚未到期的评选，它再入队一次提名通知：通知的 Key 固定，已入队的不会重复；这样即使进程在
+// 建好评选、尚未入队通知时退出，下一次定时检查也会把提名补发给评选小组。
 func (s *Service) AutoConfirm(ctx context.Context) (int, error) {
 	open, err := s.Store.OpenRounds(ctx)
 	if err != nil {
@@ -632,6 +634,9 @@ func (s *Service) AutoConfirm(ctx context.Context) (int, error) {
 	n := 0
 	for _, r := range open {
 		if !s.pastDeadline(r) {
+			if err := s.sendProposal(ctx, r); err != nil {
+				return n, err
+			}
 			continue
 		}
 		_, err := s.auto(ctx, r)

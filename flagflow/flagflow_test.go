@@ -255,3 +255,32 @@ func TestCancelFlag(t *testing.T) {
 		t.Errorf("撤销应通知获旗人和公布群：staff=%v robot=%v", toStaff, toRobot)
 	}
 }
+
+// 进程在建好评选、尚未入队提名通知时退出：下一次定时检查（AutoConfirm）把提名补发给评选小组，且只补一次。
+func TestCrashAfterCreateRoundStillNotifiesTheGroup(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	r, err := e.db.CreateRound(ctx, model.Round{
+		Kind: model.FlagWeekly, Period: "2026-W45", Label: "2026年第45周", Status: model.RoundProposed,
+		Proposed:   []model.Ranked{{Rank: 1, Subject: "zs01", Name: "张三", Score: 9050, Eligible: true}},
+		ProposedAt: e.now, Deadline: e.now.Add(48 * time.Hour),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns, _ := e.db.Notices(ctx, ""); len(ns) != 0 {
+		t.Fatalf("setup: %d notices before the repair", len(ns))
+	}
+	for i := 0; i < 2; i++ {
+		if n, err := e.svc.AutoConfirm(ctx); err != nil || n != 0 {
+			t.Fatalf("AutoConfirm = %d, %v", n, err)
+		}
+	}
+	ns, _ := e.db.Notices(ctx, "")
+	if len(ns) != 2 {
+		t.Fatalf("after the repair %d notices, want the text and the card once each", len(ns))
+	}
+	if got, _ := e.db.RoundByID(ctx, r.ID); got.Status != model.RoundProposed {
+		t.Errorf("round status %s, want still proposed", got.Status)
+	}
+}
