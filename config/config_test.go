@@ -39,7 +39,7 @@ func TestLoadFileThenEnvOverrides(t *testing.T) {
 	if c.HTTPAddr != "0.0.0.0:9000" || c.Redis != "redis://cache:6379/0" || c.ReplayWindow != 2*time.Minute || c.LogLevel != "warn" {
 		t.Errorf("file values not applied: %+v", c)
 	}
-	if c.Flags.ConfirmWithin != 24*time.Hour || len(c.Flags.Group) != 1 || c.Flags.Weekly.Winners != 2 {
+	if c.Flags.SinceTime(time.UTC).Day() != 2 || c.Flags.ConfirmWithin != 24*time.Hour || len(c.Flags.Group) != 1 || c.Flags.Weekly.Winners != 2 {
 		t.Errorf("flags from file = %+v", c.Flags)
 	}
 	if c.WeCom.Secret != "env-secret" {

@@ -23,6 +23,9 @@ type Flags struct {
 	ProposeDekad string `yaml:"propose_dekad"`
 	// ConfirmWithin 是评选小组确认的期限，过期提名自动生效，默认 48h。
 	ConfirmWithin time.Duration `yaml:"confirm_within"`
+	// Since 是开始用 hongqi 评红旗的日期（2026-11-02 形式）：到点时间早于它的期别不补提名。
+	// 留空表示不限（首次启动会为最近已到点的周和旬提名）。
+	Since string `yaml:"since"`
 	// Announce 是公布结果的去处（应用群聊或群机器人），可以有多个。
 	Announce []AnnounceTarget `yaml:"announce"`
 }
@@ -112,6 +115,15 @@ func ParseClock(s string) (hour, min int, err error) {
 	return hour, min, nil
 }
 
+// SinceTime 返回 Since 在 loc 时区的零点；Since 为空时返回零值。
+func (f Flags) SinceTime(loc *time.Location) time.Time {
+	t, err := time.ParseInLocation("2006-01-02", f.Since, loc)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
 // WeeklyAt 解析 ProposeWeekly（“周一 08:00”）。
 func (f Flags) WeeklyAt() (time.Weekday, int, int, error) {
 	parts := strings.Fields(f.ProposeWeekly)
@@ -164,6 +176,11 @@ func (f *Flags) validate() error {
 	}
 	if _, _, err := ParseClock(f.ProposeDekad); err != nil {
 		return bad("propose_dekad：%v", err)
+	}
+	if f.Since != "" {
+		if _, err := time.Parse("2006-01-02", f.Since); err != nil {
+			return bad("since“%s”应写成 2026-11-02", f.Since)
+		}
 	}
 	if f.ConfirmWithin <= 0 {
 		return bad("confirm_within 必须大于 0")

@@ -23,6 +23,7 @@ func (m *Main) openFlags() error {
 	if err != nil {
 		return err
 	}
+	sc.NotBefore = m.Config.Flags.SinceTime(m.Config.Location)
 	m.Sched = sc
 	return nil
 }
