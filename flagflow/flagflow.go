@@ -498,32 +498,15 @@ func (s *Service) pickBranch(ctx context.Context, r model.Round, args []string) 
 
 // flagsFor 把人选变成红旗：计入月份（周旗为周四所在月，旬旗为该旬所在月）和网点所长。
 func (s *Service) flagsFor(ctx context.Context, r model.Round, picks []model.Ranked) ([]model.Flag, error) {
-	var month model.Month
-	if r.Kind == model.FlagDekad {
-		d, err := model.ParseDekad(r.Period)
-		if err != nil {
-			return nil, err
-		}
-		month = d.MonthOf()
-	} else {
-		w, err := model.ParseWeek(r.Period)
-		if err != nil {
-			return nil, err
-		}
-		month = w.Month(s.loc())
+	month, err := periodMonth(r.Kind, r.Period, s.loc())
+	if err != nil {
+		return nil, err
 	}
 	all, err := s.Staff.ListStaff(ctx)
 	if err != nil {
 		return nil, err
 	}
-	heads := map[string]string{}
-	for _, st := range all {
-		if st.Active && st.Role == model.RoleHead {
-			if cur, ok := heads[st.Branch]; !ok || st.UserID < cur {
-				heads[st.Branch] = st.UserID
-			}
-		}
-	}
+	heads := branchHeads(all)
 	var out []model.Flag
 	for _, p := range picks {
 		f := model.Flag{RoundID: r.ID, Kind: r.Kind, Period: r.Period, Month: month, Name: p.Name, Branch: p.Branch, Source: "round"}
@@ -536,6 +519,35 @@ func (s *Service) flagsFor(ctx context.Context, r model.Round, picks []model.Ran
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// periodMonth 返回一期红旗计入的月份：周旗为其周四所在月，旬旗为该旬所在月。
+func periodMonth(kind model.FlagKind, period string, loc *time.Location) (model.Month, error) {
+	if kind == model.FlagDekad {
+		d, err := model.ParseDekad(period)
+		if err != nil {
+			return model.Month{}, err
+		}
+		return d.MonthOf(), nil
+	}
+	w, err := model.ParseWeek(period)
+	if err != nil {
+		return model.Month{}, err
+	}
+	return w.Month(loc), nil
+}
+
+// branchHeads 返回各网点的所长：在册、角色为所长；一个网点有多位时取工号最小的。
+func branchHeads(all []model.Staff) map[string]string {
+	heads := map[string]string{}
+	for _, st := range all {
+		if st.Active && st.Role == model.RoleHead {
+			if cur, ok := heads[st.Branch]; !ok || st.UserID < cur {
+				heads[st.Branch] = st.UserID
+			}
+		}
+	}
+	return heads
 }
 
 func (s *Service) decide(ctx context.Context, r model.Round, status model.RoundStatus, by, reason string, flags []model.Flag) (Decision, error) {

@@ -29,6 +29,10 @@ func TestCLI(t *testing.T) {
 	if err := os.WriteFile(badRules, []byte("rules:\n  - code: late\n    name: 迟到\n    kind: deduct\n    amount: 0\n    words: [迟到]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	badFlags := filepath.Join(dir, "flags.csv")
+	if err := os.WriteFile(badFlags, []byte("kind,period,who\n周,2026-W41,张三\n旬,2026-10-4,河口所\n周,2026-W42,cg_sup\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{"HONGQI_DB": db}
 	tests := []struct {
 		name    string
@@ -45,6 +49,9 @@ func TestCLI(t *testing.T) {
 		{"chat records and answers", env, "扣 张三(cg01) 迟到\n查 张三(cg01)\n", []string{"chat", "--as", "cg_sup"}, []string{"已记录 #1", "合计 −10 元"}, ""},
 		{"import the example posts", env, "", []string{"post", "import", "../../testdata/posts-example.csv"}, []string{"新增 5 个窗口"}, ""},
 		{"leave goes to the director, post shows the holders", env, "请假 1 天 家中有事\n岗位 城关社保窗口\n", []string{"chat", "--as", "cg01"}, []string{"林主任", "城关社保窗口"}, ""},
+		{"import last year's flags", env, "", []string{"flags", "import", "../../testdata/flags-example.csv"}, []string{"新增 5 面"}, ""},
+		{"re-importing flags adds nothing", env, "", []string{"flags", "import", "../../testdata/flags-example.csv"}, []string{"新增 0 面，已有 5 面"}, ""},
+		{"bad flag rows by line, nothing written", env, "", []string{"flags", "import", badFlags}, nil, "第 2 行：有 2 位“张三”"},
 		{"chat as a stranger", env, "", []string{"chat", "--as", "nobody"}, nil, "花名册里没有工号 nobody"},
 		{"rules lists the catalog", env, "", []string{"rules"}, []string{"late_long", "旷工"}, ""},
 		{"a bad rules file stops with the place", env, "", []string{"rules", badRules}, nil, "amount"},

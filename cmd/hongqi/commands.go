@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hongqi-dev/hongqi/catalog"
+	"github.com/hongqi-dev/hongqi/flagflow"
 	"github.com/hongqi-dev/hongqi/meter"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/post"
@@ -56,6 +57,20 @@ func runMeterImport(ctx context.Context, getenv func(string) string, stdout, std
 		return err
 	}
 	fmt.Fprintln(stdout, res.Summary())
+	return nil
+}
+
+func runFlagsImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
+	m, err := openStoreOnly(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	added, skipped, err := flagflow.ImportFlagsFile(ctx, m.DB, m.DB, path, m.Config.Location)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已导入红旗 %s：新增 %d 面，已有 %d 面未重复导入。\n", path, added, skipped)
 	return nil
 }
 

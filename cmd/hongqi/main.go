@@ -5,6 +5,7 @@
 //	hongqi staff list              列出花名册
 //	hongqi post import FILE        导入窗口岗位（A 岗、B 岗）
 //	hongqi meter import FILE       导入满意度测评仪的导出
+//	hongqi flags import FILE       带入年中启用前已评出的红旗
 //	hongqi chat --as USERID        在终端里以某人身份和机器人对话
 //	hongqi rules [FILE]            检查并列出规则目录
 package main
@@ -28,6 +29,7 @@ const usage = `用法：
   hongqi staff list            列出花名册
   hongqi post import FILE      导入窗口岗位（CSV 或 XLSX，表头 window,a,b 或 窗口,A岗,B岗）
   hongqi meter import FILE     导入满意度测评仪的导出（每次评价一行，或每人每天一行）
+  hongqi flags import FILE     带入年中启用前已评出的红旗（表头 kind,period,who 或 种类,期别,获旗者）
   hongqi chat --as USERID      在终端里以 USERID 的身份和机器人对话
   hongqi rules [FILE]          检查规则文件（默认检查内置规则）并列出全部事项
 配置见 README（环境变量 HONGQI_*，或 HONGQI_CONFIG 指定的 YAML 文件）。
@@ -81,6 +83,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return model.Errorf(model.EINVALID, "用法：hongqi meter import FILE（满意度测评仪导出的 CSV 或 XLSX）")
 		}
 		return runMeterImport(ctx, getenv, stdout, stderr, args[1])
+	case "flags":
+		if len(args) != 2 || args[0] != "import" {
+			return model.Errorf(model.EINVALID, "用法：hongqi flags import FILE（CSV 或 XLSX，表头 kind,period,who 或 种类,期别,获旗者）")
+		}
+		return runFlagsImport(ctx, getenv, stdout, stderr, args[1])
 	case "chat":
 		as := ""
 		for i := 0; i < len(args); i++ {
