@@ -1,0 +1,54 @@
+package model
+
+import (
+	"context"
+	"time"
+)
+
+// Star 是某月的政务服务明星：每月一人，新的评定替换旧的。
+type Star struct {
+	Month     Month
+	StaffID   string
+	Name      string // 评定时的姓名
+	Branch    string // 评定时所在网点
+	ActorID   string // 评定人
+	ActorName string
+	MsgKey    string
+	At        time.Time
+}
+
+// Publication 记录一个月的结算已发布（结账）：谁、何时、多少人、合计多少。每月只能发布一次。
+type Publication struct {
+	Month     Month
+	ActorID   string
+	ActorName string
+	MsgKey    string
+	At        time.Time
+	People    int   // 收到结算单的人数
+	Total     int64 // 全部结算单合计（元）
+	Entries   int   // 本次写入台账的结算产生的记录条数
+}
+
+// PublishRequest 是一次发布：登记发布、写入结算产生的记录、入队结算单和汇总，在同一事务里完成。
+type PublishRequest struct {
+	Publication Publication
+	// Entries 是结算产生的记录（红旗奖励、所长奖励、服务明星），每条带 Ref；
+	// 同一人已有相同 Ref 的记录时跳过。
+	Entries []Entry
+	// Notices 是结算单和汇总通知；Key 已存在的跳过。
+	Notices []Notice
+}
+
+// SettlementStore 保存服务明星和月度结算的发布记录。
+type SettlementStore interface {
+	// SetStar 评定某月的服务明星（替换已有的），返回被替换的那位（没有时为 nil）。
+	// 该月已发布时返回 ECONFLICT。
+	SetStar(ctx context.Context, s Star) (prev *Star, err error)
+	// Star 返回某月的服务明星；没有评定返回 ENOTFOUND。
+	Star(ctx context.Context, m Month) (Star, error)
+	// Publication 返回某月的发布记录；未发布返回 ENOTFOUND。
+	Publication(ctx context.Context, m Month) (Publication, error)
+	// Publish 在一个事务里登记发布、写入记录、入队通知。该月已发布时什么也不写，
+	// 返回 ECONFLICT 和已有的发布记录。返回本次写入的记录。
+	Publish(ctx context.Context, req PublishRequest) (Publication, []Entry, error)
+}
