@@ -1,0 +1,136 @@
+package cert
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
+)
+
+//go:embed font/NotoSerifCJKsc-Bold-GB2312.otf
+var builtinOTF []byte
+
+// builtinFont 解析内置字体（只解析一次）。
+var builtinFont = sync.OnceValues(func() (*sfnt.Font, error) {
+	return opentype.Parse(builtinOTF)
+})
+
+// SystemFonts 是内置字体缺字时默认依次尝试的系统字体文件（Debian/Ubuntu、macOS、Windows 的常见位置）。
+// 不存在的文件跳过。
+var SystemFonts = []string{
+	"/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
+	"/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+	"/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+	"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+	"/usr/share/fonts/noto-cjk/NotoSerifCJK-Bold.ttc",
+	"/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+	"/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+	"/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+	"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+	"/System/Library/Fonts/Supplemental/Songti.ttc",
+	"/System/Library/Fonts/PingFang.ttc",
+	`C:\Windows\Fonts\simsun.ttc`,
+	`C:\Windows\Fonts\msyh.ttc`,
+}
+
+// systemCache 缓存解析过的系统字体文件：路径 → []*sfnt.Font（打不开或解析失败的为 nil）。
+var systemCache sync.Map
+
+// loadFile 读取并解析一个字体文件（TTC 里的每个字体都返回），结果缓存。
+func loadFile(path string) []*sfnt.Font {
+	if v, ok := systemCache.Load(path); ok {
+		return v.([]*sfnt.Font)
+	}
+	fonts := parseFile(path)
+	systemCache.Store(path, fonts)
+	return fonts
+}
+
+func parseFile(path string) []*sfnt.Font {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	c, err := opentype.ParseCollection(data)
+	if err != nil {
+		return nil
+	}
+	fonts := make([]*sfnt.Font, 0, c.NumFonts())
+	for i := range c.NumFonts() {
+		if f, err := c.Font(i); err == nil {
+			fonts = append(fonts, f)
+		}
+	}
+	// 一个 TTC 中有日、韩、简、繁多种字形时，简体中文优先。
+	for i, f := range fonts {
+		if isSimplified(f) {
+			fonts[0], fonts[i] = fonts[i], fonts[0]
+			break
+		}
+	}
+	return fonts
+}
+
+// isSimplified 看字体名是否表明是简体中文字体。
+func isSimplified(f *sfnt.Font) bool {
+	var b sfnt.Buffer
+	name, err := f.Name(&b, sfnt.NameIDFull)
+	if err != nil {
+		return false
+	}
+	for _, mark := range []string{" SC", "GB", "Simplified", "简"} {
+		if strings.Contains(name, mark) {
+			return true
+		}
+	}
+	return false
+}
+
+// missing 返回 s 中 f 没有字形的第一个字；都有时返回 0。空白不需要字形。
+func missing(f *sfnt.Font, s string) rune {
+	var b sfnt.Buffer
+	for _, r := range s {
+		if r == ' ' || r == '\u3000' {
+			continue
+		}
+		if i, err := f.GlyphIndex(&b, r); err != nil || i == 0 {
+			return r
+		}
+	}
+	return 0
+}
+
+// fontFor 返回能画出 s 全部字的字体：先内置字体，再依次找 fallback 中的文件。
+func fontFor(s string, fallback []string) (*sfnt.Font, error) {
+	f, err := builtinFont()
+	if err != nil {
+		return nil, fmt.Errorf("cert: 内置字体无法解析: %w", err)
+	}
+	r := missing(f, s)
+	if r == 0 {
+		return f, nil
+	}
+	for _, path := range fallback {
+		for _, sf := range loadFile(path) {
+			if missing(sf, s) == 0 {
+				return sf, nil
+			}
+		}
+	}
+	return nil, &missingGlyph{text: s, r: r}
+}
+
+// missingGlyph 表示找不到含某个字的字体。
+type missingGlyph struct {
+	text string
+	r    rune
+}
+
+func (e *missingGlyph) Error() string {
+	return fmt.Sprintf("cert: no font has %q (U+%04X) in %q", e.r, e.r, e.text)
+}
