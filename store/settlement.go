@@ -159,6 +159,9 @@ func (db *DB) Publish(ctx context.Context, req model.PublishRequest) (model.Publ
 		at := now()
 		row := publicationRow{Month: p.Month.String(), ActorID: truncate(p.ActorID, sizeID), ActorName: truncate(p.ActorName, sizeName),
 			MsgKey: truncate(p.MsgKey, sizeKey), At: at, People: p.People, Total: p.Total}
+		if !p.At.IsZero() {
+			row.At = utc(p.At)
+		}
 		if err := tx.Create(&row).Error; err != nil {
 			if isDuplicate(err) {
 				return errPublished

@@ -1,0 +1,132 @@
+package handlers
+
+import (
+	"fmt"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/settlement"
+)
+
+// SettleDeps 是月度结算命令所需的依赖。
+type SettleDeps struct {
+	Settle *settlement.Service
+}
+
+// RegisterSettlement 注册月度结算的命令（明星、结算、发布），并在帮助里加上“月度结算”一节。
+// 应在 Register 之后调用。
+func RegisterSettlement(b *bot.Bot, d SettleDeps) {
+	Extend(b, "月度结算", []Command{
+		{
+			Names:   []string{"明星", "服务明星"},
+			Usage:   "明星 <人> [月份]",
+			Summary: "评定当月政务服务明星（每月一人，再评一次就替换）",
+			Example: "明星 李四 11月",
+			Roles:   leadership,
+			Run:     func(c *bot.Context) (string, error) { return setStar(d, c) },
+		},
+		{
+			Names:   []string{"结算"},
+			Usage:   "结算 [月份]",
+			Summary: "看某月结算草稿：分网点合计、红旗和明星奖励",
+			Example: "结算 上月",
+			Roles:   leadership,
+			Run:     func(c *bot.Context) (string, error) { return draft(d, c) },
+		},
+		{
+			Names:   []string{"发布"},
+			Usage:   "发布 <月份>",
+			Summary: "发布某月结算：记入奖励、私信每人结算单；发布后该月结账",
+			Example: "发布 2026-11",
+			Roles:   leadership,
+			Run:     func(c *bot.Context) (string, error) { return publish(d, c) },
+		},
+	})
+}
+
+// monthArg 解析可选的月份参数；没有写时为零值。
+func monthArg(d SettleDeps, c *bot.Context, arg string) (model.Month, error) {
+	if arg == "" {
+		return model.Month{}, nil
+	}
+	return model.ParseMonth(arg, c.Now, d.Settle.Loc())
+}
+
+func setStar(d SettleDeps, c *bot.Context) (string, error) {
+	var who, marg string
+	for _, a := range c.Args {
+		switch {
+		case model.LooksLikeMonth(a) && marg == "":
+			marg = a
+		case who == "":
+			who = a
+		default:
+			return "", model.Errorf(model.EINVALID, "每月只评一位服务明星，例如：明星 李四 11月")
+		}
+	}
+	if who == "" {
+		return "", model.Errorf(model.EINVALID, "请写明评谁，例如：明星 李四 11月")
+	}
+	m, err := monthArg(d, c, marg)
+	if err != nil {
+		return "", err
+	}
+	r, err := d.Settle.SetStar(c.Ctx, c.Actor, c.Msg, who, m)
+	if err != nil {
+		return "", err
+	}
+	s := fmt.Sprintf("已评定 %s（%s）为%s政务服务明星，发布结算时奖励。", r.Star.Name, r.Star.Branch, r.Star.Month.Label())
+	if r.Replaced != nil {
+		s += fmt.Sprintf("\n原来评定的 %s（%s）已被替换。", r.Replaced.Name, r.Replaced.Branch)
+	}
+	return s, nil
+}
+
+func draft(d SettleDeps, c *bot.Context) (string, error) {
+	if len(c.Args) > 1 {
+		return "", model.Errorf(model.EINVALID, "只能写一个月份，例如：结算 上月")
+	}
+	var arg string
+	if len(c.Args) == 1 {
+		arg = c.Args[0]
+	}
+	m, err := monthArg(d, c, arg)
+	if err != nil {
+		return "", err
+	}
+	if m.IsZero() {
+		m = model.MonthOf(c.Now, d.Settle.Loc()).Add(-1) // 默认上月：月初结上月的账
+	}
+	dr, err := d.Settle.DraftFor(c.Ctx, c.Actor, m)
+	if err != nil {
+		return "", err
+	}
+	people := 0
+	for _, st := range dr.Result.Statements {
+		if len(st.Lines) > 0 {
+			people++
+		}
+	}
+	s := "【草稿】" + settlement.SummaryText(dr.Result, people)
+	if p := dr.Published; p != nil {
+		return s + fmt.Sprintf("\n\n该月已于 %s 由%s发布，已结账；之后的更正记在下一个月。", p.At.In(d.Settle.Loc()).Format("1月2日 15:04"), p.ActorName), nil
+	}
+	return s + fmt.Sprintf("\n\n核对无误后，发送“发布 %s”后私信每个人。", m), nil
+}
+
+func publish(d SettleDeps, c *bot.Context) (string, error) {
+	if len(c.Args) != 1 {
+		return "", model.Errorf(model.EINVALID, "请写明发布哪个月，例如：发布 2026-11")
+	}
+	m, err := monthArg(d, c, c.Args[0])
+	if err != nil {
+		return "", err
+	}
+	r, err := d.Settle.Publish(c.Ctx, c.Actor, c.Msg, m)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("已发布%s结算：%d 人的结算单正在私信发送，汇总已发给 %d 位中心领导；结算产生的奖励 %d 条已记入台账。合计 %s。\n%s已结账，之后的更正记在下一个月。",
+		m.Label(), r.Statements, r.Summaries, len(r.Written), ledger.Yuan(r.Result.Summary.Total), m.Label()), nil
+}

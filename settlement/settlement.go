@@ -1,0 +1,365 @@
+// Package settlement 是月度结算的服务：评定服务明星、从存储取数据算草稿（settle.Monthly）、
+// 发布（结账）：写入结算产生的记录、经发件箱私信每人的结算单并把汇总发给中心领导。
+package settlement
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/settle"
+)
+
+// FlagLister 是结算需要的红旗查询（model.FlagStore 的一部分）。
+type FlagLister interface {
+	Flags(ctx context.Context, f model.FlagFilter) ([]model.Flag, error)
+}
+
+// Service 是月度结算服务。字段在创建后不再修改，可并发使用。
+type Service struct {
+	// Ledger 提供花名册、台账、规则目录、时区和时钟（以及按名字找人）。
+	Ledger *ledger.Service
+	Flags  FlagLister
+	Store  model.SettlementStore
+	Cfg    settle.Config
+}
+
+// PayDay 是结算单上写的兑现时间。
+const PayDay = "下月5日前"
+
+// ObjectionHint 是结算单结尾的异议说明。
+const ObjectionHint = "如有异议，请在 3 日内联系所在网点主管或中心管理员；回复“查 %s”可以核对明细。"
+
+func (s *Service) now() time.Time {
+	if s.Ledger.Now != nil {
+		return s.Ledger.Now()
+	}
+	return time.Now()
+}
+
+// Loc 返回考核所用时区（台账服务的时区，默认 Asia/Shanghai）。
+func (s *Service) Loc() *time.Location {
+	if s.Ledger.Loc != nil {
+		return s.Ledger.Loc
+	}
+	return model.Shanghai
+}
+
+func leadershipOnly(actor model.Staff, what string) error {
+	if !actor.IsLeadership() {
+		return model.Errorf(model.EFORBIDDEN, "只有中心领导可以%s。", what)
+	}
+	return nil
+}
+
+// StarResult 是一次服务明星评定的结果。
+type StarResult struct {
+	Star     model.Star
+	Replaced *model.Star // 被替换的上一位；没有时为 nil
+}
+
+// SetStar 评定 month 的服务明星 who（中心领导）。每月一人，新的评定替换旧的；已发布的月份不能再改。
+func (s *Service) SetStar(ctx context.Context, actor model.Staff, msg model.Message, who string, month model.Month) (StarResult, error) {
+	if err := leadershipOnly(actor, "评定服务明星"); err != nil {
+		return StarResult{}, err
+	}
+	if month.IsZero() {
+		month = s.Ledger.Month()
+	}
+	if cur := s.Ledger.Month(); month.Start(time.UTC).After(cur.Start(time.UTC)) {
+		return StarResult{}, model.Errorf(model.EINVALID, "%s还没到，不能评定服务明星。", month.Label())
+	}
+	st, err := s.Ledger.Resolve(ctx, actor, who)
+	if err != nil {
+		return StarResult{}, err
+	}
+	if !st.Active {
+		return StarResult{}, model.Errorf(model.EINVALID, "%s（%s）已不在花名册中（离职或调出），不能评为服务明星。", st.Name, st.Branch)
+	}
+	star := model.Star{Month: month, StaffID: st.UserID, Name: st.Name, Branch: st.Branch,
+		ActorID: actor.UserID, ActorName: actor.Name, MsgKey: msg.Key, At: s.now()}
+	prev, err := s.Store.SetStar(ctx, star)
+	if err != nil {
+		return StarResult{}, err
+	}
+	if prev != nil && prev.StaffID == star.StaffID {
+		prev = nil // 重复评定同一人不算替换
+	}
+	return StarResult{Star: star, Replaced: prev}, nil
+}
+
+// Draft 是一个月的结算草稿。
+type Draft struct {
+	Result settle.MonthResult
+	// Published 非空表示该月已发布（此时草稿不含发布时写入台账的结算记录，以免重复）。
+	Published *model.Publication
+}
+
+// generatedRef 表示 ref 是否是 month 的结算产生的记录（发布时写入台账）。
+func generatedRef(ref string, m model.Month) bool {
+	ms := m.String()
+	return ref == "flags:weekly:"+ms || strings.HasPrefix(ref, "flags:dekad:"+ms+":") || ref == "star:"+ms
+}
+
+// Draft 从存储取出 month 的全部数据算出结算草稿：花名册（含已停用的人）、台账（含撤销的）、
+// 红旗（含撤销的）和服务明星。
+func (s *Service) Draft(ctx context.Context, month model.Month) (Draft, error) {
+	var d Draft
+	pub, err := s.Store.Publication(ctx, month)
+	switch model.ErrorCode(err) {
+	case "":
+		d.Published = &pub
+	case model.ENOTFOUND:
+	default:
+		return Draft{}, err
+	}
+	staff, err := s.Ledger.Staff.ListStaff(ctx)
+	if err != nil {
+		return Draft{}, err
+	}
+	entries, err := s.Ledger.Ledger.Entries(ctx, model.EntryFilter{Month: month, IncludeRevoked: true})
+	if err != nil {
+		return Draft{}, err
+	}
+	if d.Published != nil {
+		entries = slices.DeleteFunc(entries, func(e model.Entry) bool { return generatedRef(e.Ref, month) })
+	}
+	flags, err := s.Flags.Flags(ctx, model.FlagFilter{Month: month, IncludeCancelled: true})
+	if err != nil {
+		return Draft{}, err
+	}
+	in := settle.MonthInput{Month: month, Staff: staff, Entries: entries, Flags: flags}
+	star, err := s.Store.Star(ctx, month)
+	switch model.ErrorCode(err) {
+	case "":
+		in.Star = star.StaffID
+	case model.ENOTFOUND:
+	default:
+		return Draft{}, err
+	}
+	d.Result, err = settle.Monthly(in, s.Ledger.Catalog, s.Cfg)
+	if err != nil {
+		return Draft{}, err
+	}
+	return d, nil
+}
+
+// DraftFor 是“结算”命令：中心领导查看 month 的草稿。
+func (s *Service) DraftFor(ctx context.Context, actor model.Staff, month model.Month) (Draft, error) {
+	if err := leadershipOnly(actor, "查看结算"); err != nil {
+		return Draft{}, err
+	}
+	return s.Draft(ctx, month)
+}
+
+// PublishResult 是一次发布的结果。
+type PublishResult struct {
+	Publication model.Publication
+	Result      settle.MonthResult
+	Written     []model.Entry // 写入台账的结算产生的记录
+	Statements  int           // 入队的结算单数
+	Summaries   int           // 入队的汇总数（每位中心领导一条）
+}
+
+// Publish 发布 month 的结算（中心领导）：只能发布已经结束的月份。在一个事务里登记发布、
+// 写入结算产生的记录（红旗奖励、所长奖励、服务明星，带 Ref，已有的跳过），并入队每个有明细的人的
+// 结算单（Key "statement:<月份>:<userid>"）和给每位在职中心领导的汇总。已发布时返回 ECONFLICT，
+// 说明何时由谁发布，什么也不发。
+func (s *Service) Publish(ctx context.Context, actor model.Staff, msg model.Message, month model.Month) (PublishResult, error) {
+	if err := leadershipOnly(actor, "发布结算"); err != nil {
+		return PublishResult{}, err
+	}
+	if cur := s.Ledger.Month(); !month.Start(time.UTC).Before(cur.Start(time.UTC)) {
+		return PublishResult{}, model.Errorf(model.EINVALID, "%s还没结束，不能发布。月底之后再发“发布 %s”；现在可以发“结算 %s”看草稿。", month.Label(), month, month)
+	}
+	d, err := s.Draft(ctx, month)
+	if err != nil {
+		return PublishResult{}, err
+	}
+	if d.Published != nil {
+		p := d.Published
+		return PublishResult{Publication: *p}, model.Errorf(model.ECONFLICT, "%s的结算已于 %s 由%s发布，这次没有重复发送。",
+			month.Label(), p.At.In(s.Loc()).Format("1月2日 15:04"), cmpOr(p.ActorName, p.ActorID))
+	}
+	res := d.Result
+	req := model.PublishRequest{Publication: model.Publication{Month: month, ActorID: actor.UserID, ActorName: actor.Name,
+		MsgKey: msg.Key, At: s.now(), Total: res.Summary.Total}}
+	out := PublishResult{Result: res}
+	for _, st := range res.Statements {
+		for _, l := range st.Lines {
+			if l.Kind == settle.LineEntry {
+				continue
+			}
+			req.Entries = append(req.Entries, generatedEntry(st.Staff, l, actor, msg, month))
+		}
+		if len(st.Lines) == 0 {
+			continue
+		}
+		req.Notices = append(req.Notices, StatementNotice(month, st))
+		out.Statements++
+	}
+	req.Publication.People = out.Statements
+	staff, err := s.Ledger.Staff.ListStaff(ctx)
+	if err != nil {
+		return PublishResult{}, err
+	}
+	summary := SummaryText(res, out.Statements)
+	for _, p := range staff {
+		if p.Active && p.IsLeadership() {
+			req.Notices = append(req.Notices, model.Notice{
+				Key: "summary:" + month.String() + ":" + p.UserID, ToUser: p.UserID, Format: model.FormatMarkdown,
+				Title: month.Label() + "结算汇总", Body: summary,
+			})
+			out.Summaries++
+		}
+	}
+	pub, written, err := s.Store.Publish(ctx, req)
+	if err != nil {
+		return PublishResult{Publication: pub}, err
+	}
+	out.Publication, out.Written = pub, written
+	return out, nil
+}
+
+// generatedEntry 把结算产生的一行变成台账记录。
+func generatedEntry(who model.Staff, l settle.Line, actor model.Staff, msg model.Message, month model.Month) model.Entry {
+	kind := model.Reward
+	if l.Amount < 0 {
+		kind = model.Deduction
+	}
+	return model.Entry{
+		StaffID: who.UserID, StaffName: who.Name, Branch: l.Branch, RuleCode: l.RuleCode, RuleName: l.RuleName,
+		Kind: kind, Amount: l.Amount, Note: strings.TrimPrefix(l.Text, l.RuleName+"："), ActorID: actor.UserID,
+		ActorName: actor.Name, MsgKey: msg.Key, Month: month, Ref: l.Ref,
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// maxMarkdown 是企业微信 markdown 消息内容的上限（字节）。
+const maxMarkdown = 2048
+
+// StatementNotice 生成一个人的结算单私信（markdown）：逐条明细、红旗、合计、兑现时间和异议方式。
+// 明细太多时只列前面的，并说明如何查看全部。
+func StatementNotice(month model.Month, st settle.Statement) model.Notice {
+	title := month.Label() + "考核结算单"
+	var head, tail strings.Builder
+	fmt.Fprintf(&head, "**%s**\n> %s（%s）\n", title, st.Staff.Name, st.Staff.Branch)
+	if len(st.WeeklyFlags) > 0 {
+		fmt.Fprintf(&tail, "> 本月周服务红旗：%d 次（%s）\n", len(st.WeeklyFlags), strings.Join(st.WeeklyFlags, "、"))
+	}
+	color := "info"
+	if st.Total < 0 {
+		color = "warning"
+	}
+	fmt.Fprintf(&tail, "> 合计：<font color=\"%s\">%s</font>\n", color, ledger.Yuan(st.Total))
+	fmt.Fprintf(&tail, "> 兑现：%s（%s）\n\n", PayDay, month.Add(1).Label()+"5日前")
+	fmt.Fprintf(&tail, ObjectionHint, month.String())
+	budget := maxMarkdown - len(head.String()) - len(tail.String()) - 80
+	var lines strings.Builder
+	for i, l := range st.Lines {
+		var s string
+		if l.EntryID > 0 {
+			s = fmt.Sprintf("> #%d %s %s\n", l.EntryID, l.Text, ledger.Yuan(l.Amount))
+		} else {
+			s = fmt.Sprintf("> %s %s\n", l.Text, ledger.Yuan(l.Amount))
+		}
+		if lines.Len()+len(s) > budget {
+			fmt.Fprintf(&lines, "> ……另有 %d 条，回复“查 %s”查看全部\n", len(st.Lines)-i, month)
+			break
+		}
+		lines.WriteString(s)
+	}
+	return model.Notice{
+		Key:    "statement:" + month.String() + ":" + st.Staff.UserID,
+		ToUser: st.Staff.UserID,
+		Format: model.FormatMarkdown,
+		Title:  title,
+		Body:   head.String() + lines.String() + tail.String(),
+	}
+}
+
+// SummaryText 是给中心领导的汇总（也是“结算”草稿的主体）：人数、奖扣合计、分网点合计、
+// 结算产生的奖励和需要处理的问题。
+func SummaryText(res settle.MonthResult, statements int) string {
+	var b strings.Builder
+	sum := res.Summary
+	fmt.Fprintf(&b, "%s结算：%d 人有明细（花名册共 %d 张结算单）\n", res.Month.Label(), statements, sum.People)
+	fmt.Fprintf(&b, "奖励 %s，扣款 %s，合计 %s\n", ledger.Yuan(sum.Rewarded), ledger.Yuan(sum.Deducted), ledger.Yuan(sum.Total))
+	b.WriteString("\n分网点：\n")
+	for _, t := range sum.Branches {
+		if t.Rewarded == 0 && t.Deducted == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s：奖 %s，扣 %s，合计 %s\n", cmpOr(t.Branch, "（未注明）"), ledger.Yuan(t.Rewarded), ledger.Yuan(t.Deducted), ledger.Yuan(t.Total))
+	}
+	var gen []string
+	for _, st := range res.Statements {
+		for _, l := range st.Lines {
+			if l.Kind != settle.LineEntry {
+				gen = append(gen, fmt.Sprintf("%s：%s %s", st.Staff.Name, l.Text, ledger.Yuan(l.Amount)))
+			}
+		}
+	}
+	if len(gen) > 0 {
+		b.WriteString("\n结算产生的奖励（发布时记入台账）：\n")
+		b.WriteString(strings.Join(gen, "\n") + "\n")
+	}
+	top := topPeople(res.Statements, 5)
+	if len(top) > 0 {
+		b.WriteString("\n金额最大的几位：\n")
+		for _, st := range top {
+			fmt.Fprintf(&b, "%s（%s）%s\n", st.Staff.Name, st.Staff.Branch, ledger.Yuan(st.Total))
+		}
+	}
+	for _, w := range res.Warnings {
+		b.WriteString("\n注意：" + w + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// topPeople 返回合计绝对值最大的 n 人（合计为 0 的不列）。
+func topPeople(sts []settle.Statement, n int) []settle.Statement {
+	var out []settle.Statement
+	for _, st := range sts {
+		if st.Total != 0 {
+			out = append(out, st)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y settle.Statement) int {
+		return cmp.Compare(abs(y.Total), abs(x.Total))
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// Closed 报告 m 是否已结账（结算已发布），供 ledger.Service.CloseWith 使用。
+func (s *Service) Closed(ctx context.Context, m model.Month) (bool, error) {
+	_, err := s.Store.Publication(ctx, m)
+	switch model.ErrorCode(err) {
+	case "":
+		return true, nil
+	case model.ENOTFOUND:
+		return false, nil
+	}
+	return false, err
+}
