@@ -68,3 +68,16 @@ func revokeNotice(e model.Entry, rev model.Revocation, m model.Month, monthTotal
 		Body:   b.String(),
 	}
 }
+
+// adjustNotice 是结账后更正的通知：原记录所在月份已结账，本月记一笔金额相反的调整。
+func adjustNotice(orig, adj model.Entry, monthTotal int64) model.Notice {
+	title := "调整通知"
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s**\n", title)
+	fmt.Fprintf(&b, "> %s的记录 #%d（%s %s）有误，该月已结账，原记录不改。\n", orig.Month.Label(), orig.ID, orig.RuleName, Yuan(orig.Amount))
+	fmt.Fprintf(&b, "> 本月调整：%s（编号 #{id}）\n", Yuan(adj.Amount))
+	fmt.Fprintf(&b, "> 调整人：%s\n", adj.ActorName)
+	fmt.Fprintf(&b, "> %s合计：%s\n\n", adj.Month.Label(), Yuan(monthTotal))
+	b.WriteString(ObjectionHint)
+	return model.Notice{Key: "entry:{id}", ToUser: adj.StaffID, Format: model.FormatMarkdown, Title: title, Body: b.String()}
+}

@@ -20,9 +20,21 @@ type Service struct {
 	Loc     *time.Location   // 考核月所用时区，nil 表示 Asia/Shanghai
 	Now     func() time.Time // nil 表示 time.Now
 
-	links map[string]LinkFunc // 按规则编码关联别的记录，见 Link
-	notes []NoteFunc          // 月度台账的附加说明，见 AddNote
+	links  map[string]LinkFunc // 按规则编码关联别的记录，见 Link
+	notes  []NoteFunc          // 月度台账的附加说明，见 AddNote
+	closed ClosedFunc          // 月份是否已结账，见 CloseWith
 }
+
+// ClosedFunc 报告某个考核月是否已结账（结算已发布）。
+type ClosedFunc func(ctx context.Context, m model.Month) (bool, error)
+
+// CloseWith 让撤销先经 f 检查记录所在的月份是否已结账：已结账的记录不再撤销，
+// 而是在本月记一笔金额相反的调整（Ref "adjusts:#编号"）。应在开始使用前调用。
+func (s *Service) CloseWith(f ClosedFunc) { s.closed = f }
+
+// ErrAdjusted 表示撤销的记录所在月份已结账，改为在本月记了一笔调整。
+// 此时 Revoke 返回的错误（errors.Is(err, ErrAdjusted) 为真）的提示说明了调整的编号和金额。
+var ErrAdjusted = errors.New("ledger: month closed, adjustment recorded")
 
 // LinkFunc 为记在 target 身上的一条记录找出它关联的业务记录（写入 Entry.Ref），note 是事项之后的备注词。
 // 返回的错误（如编号不存在、不是此人的）原样回给用户，什么也不写。
@@ -246,6 +258,15 @@ func (s *Service) Revoke(ctx context.Context, actor model.Staff, msg model.Messa
 			return model.Entry{}, 0, model.Errorf(model.EFORBIDDEN, "#%d 是%s（%s）的记录，不在您的管理范围内，不能撤销。", e.ID, e.StaffName, e.Branch)
 		}
 	}
+	if s.closed != nil {
+		closed, err := s.closed(ctx, e.Month)
+		if err != nil {
+			return model.Entry{}, 0, unavailable(err, "结算记录暂时读不到，本次没有撤销，请稍后再试。")
+		}
+		if closed {
+			return s.adjust(ctx, actor, msg, e, reason)
+		}
+	}
 	totals, err := s.Ledger.MonthTotals(ctx, e.Month, []string{e.StaffID})
 	if err != nil {
 		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
@@ -359,4 +380,59 @@ func exampleWord(k model.RuleKind) string {
 		return "信息采纳"
 	}
 	return "迟到"
+}
+
+// adjust 处理已结账月份的撤销：原记录不动，在本月记一笔金额相反、Ref 为 "adjusts:#编号" 的调整，
+// 并私信通知本人。同一记录只调整一次。返回的错误带 ErrAdjusted，提示说明了调整结果。
+func (s *Service) adjust(ctx context.Context, actor model.Staff, msg model.Message, e model.Entry, reason string) (model.Entry, int64, error) {
+	ref := fmt.Sprintf("adjusts:#%d", e.ID)
+	month := s.Month()
+	prev, err := s.Ledger.Entries(ctx, model.EntryFilter{Ref: ref})
+	if err != nil {
+		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，本次没有撤销，请稍后再试。")
+	}
+	var adj model.Entry
+	if len(prev) > 0 && prev[0].MsgKey != msg.Key {
+		return model.Entry{}, 0, model.Errorf(model.ECONFLICT, "#%d 所在的%s已结账，已于 %s 由%s记过调整 #%d，不用再撤。",
+			e.ID, e.Month.Label(), prev[0].CreatedAt.In(s.loc()).Format("1月2日 15:04"), prev[0].ActorName, prev[0].ID)
+	}
+	if len(prev) > 0 {
+		adj = prev[0] // 同一条消息重复到达
+	} else {
+		kind := model.Reward
+		if e.Amount > 0 {
+			kind = model.Deduction
+		}
+		note := fmt.Sprintf("调整 #%d（%s已结账）", e.ID, e.Month.Label())
+		if reason != "" {
+			note += " " + reason
+		}
+		adj = model.Entry{
+			StaffID: e.StaffID, StaffName: e.StaffName, Branch: e.Branch, RuleCode: e.RuleCode, RuleName: e.RuleName,
+			Kind: kind, Amount: -e.Amount, Note: note, ActorID: actor.UserID, ActorName: actor.Name,
+			MsgKey: msg.Key, Month: month, Ref: ref,
+		}
+		before, err := s.Ledger.MonthTotals(ctx, month, []string{e.StaffID})
+		if err != nil {
+			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，本次没有撤销，请稍后再试。")
+		}
+		n := adjustNotice(e, adj, before[e.StaffID]+adj.Amount)
+		out, err := s.Ledger.Record(ctx, model.RecordRequest{Msg: msg, Entries: []model.Entry{adj}, Notices: []model.Notice{n}})
+		switch {
+		case model.ErrorCode(err) == model.EDUPLICATE && len(out) > 0:
+			adj = out[0]
+		case err != nil:
+			return model.Entry{}, 0, unavailable(err, "台账暂时写不进去，本次没有撤销，请稍后再试。")
+		default:
+			adj = out[0]
+		}
+	}
+	totals, err := s.Ledger.MonthTotals(ctx, adj.Month, []string{e.StaffID})
+	if err != nil {
+		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后发“查”核对。")
+	}
+	return model.Entry{}, 0, &model.Error{Code: model.ECONFLICT, Err: ErrAdjusted, Message: fmt.Sprintf(
+		"#%d 所在的%s已结账，原记录不改；已在%s记一笔调整 #%d：%s %s（%s）。%s%s合计 %s。\n已私信通知本人。",
+		e.ID, e.Month.Label(), adj.Month.Label(), adj.ID, e.StaffName, Yuan(adj.Amount), e.RuleName,
+		e.StaffName, adj.Month.Label(), Yuan(totals[e.StaffID]))}
 }
