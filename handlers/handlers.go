@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -262,6 +263,10 @@ func revoke(d Deps, c *bot.Context) (string, error) {
 	}
 	reason := strings.Join(args, " ")
 	e, total, err := d.Ledger.Revoke(c.Ctx, c.Actor, c.Msg, id, reason)
+	if errors.Is(err, ledger.ErrAdjusted) {
+		// 所在月份已结账：没有撤销，而是在本月记了一笔调整，这是正常结果，不是拒绝。
+		return model.ErrorMessage(err), nil
+	}
 	if err != nil {
 		return "", err
 	}

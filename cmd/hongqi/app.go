@@ -21,6 +21,7 @@ import (
 	"github.com/hongqi-dev/hongqi/outbox"
 	"github.com/hongqi-dev/hongqi/post"
 	"github.com/hongqi-dev/hongqi/sched"
+	"github.com/hongqi-dev/hongqi/settlement"
 	"github.com/hongqi-dev/hongqi/store"
 	"github.com/hongqi-dev/hongqi/wecom"
 )
@@ -42,6 +43,7 @@ type Main struct {
 	Posts   *post.Service
 	Flow    *flagflow.Service
 	Sched   *sched.Scheduler
+	Settle  *settlement.Service
 	Bot     *bot.Bot
 	Sender  *outbox.Worker
 
@@ -115,6 +117,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openFlags(); err != nil {
 		return err
 	}
+	m.openSettlement()
 
 	var notifier model.Notifier = outbox.LogNotifier{Log: m.Log}
 	if w := m.Config.WeCom; w.SendEnabled() {

@@ -6,6 +6,8 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/rank"
 	"github.com/hongqi-dev/hongqi/sched"
+	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/settlement"
 )
 
 // openFlags 装配流动红旗：排行、评选流程、命令和定时任务。
@@ -26,6 +28,13 @@ func (m *Main) openFlags() error {
 	sc.NotBefore = m.Config.Flags.SinceTime(m.Config.Location)
 	m.Sched = sc
 	return nil
+}
+
+// openSettlement 装配月度结算：明星、结算、发布；已发布月份的撤销改记调整。
+func (m *Main) openSettlement() {
+	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: settle.DefaultConfig()}
+	m.Ledger.CloseWith(m.Settle.Closed)
+	handlers.RegisterSettlement(m.Bot, handlers.SettleDeps{Settle: m.Settle})
 }
 
 // newRanker 返回用数据库中的评选输入和花名册计算排行的 Ranker。
