@@ -212,12 +212,17 @@ func revocationFromRow(r revocationRow) *model.Revocation {
 	}
 }
 
+// dueNow 是“立即可发”的通知的 next_at。
+var dueNow = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func noticeToRow(n model.Notice, created time.Time) noticeRow {
 	status := n.Status
 	if status == "" {
 		status = model.NoticePending
 	}
-	next := created
+	// NextAt 为零表示立即可发：记成一个早已过去的固定时刻，而不是本机时钟，
+	// 这样不论发送进程的时钟（测试中注入的时钟）在何时，它都是到期的。
+	next := dueNow
 	if !n.NextAt.IsZero() {
 		next = utc(n.NextAt)
 	}
