@@ -52,6 +52,8 @@ func TestCLI(t *testing.T) {
 		{"import last year's flags", env, "", []string{"flags", "import", "../../testdata/flags-example.csv"}, []string{"新增 5 面"}, ""},
 		{"re-importing flags adds nothing", env, "", []string{"flags", "import", "../../testdata/flags-example.csv"}, []string{"新增 0 面，已有 5 面"}, ""},
 		{"bad flag rows by line, nothing written", env, "", []string{"flags", "import", badFlags}, nil, "第 2 行：有 2 位“张三”"},
+		{"monthly sheet", env, "", []string{"report", "--month", "本月", "-o", filepath.Join(dir, "m.xlsx")}, []string{"考核结算", "合计"}, ""},
+		{"report needs month and file", env, "", []string{"report", "--month", "2026-11"}, nil, "用法"},
 		{"chat as a stranger", env, "", []string{"chat", "--as", "nobody"}, nil, "花名册里没有工号 nobody"},
 		{"rules lists the catalog", env, "", []string{"rules"}, []string{"late_long", "旷工"}, ""},
 		{"a bad rules file stops with the place", env, "", []string{"rules", badRules}, nil, "amount"},

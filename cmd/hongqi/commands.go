@@ -7,14 +7,17 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/flagflow"
+	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/meter"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/post"
+	"github.com/hongqi-dev/hongqi/report"
 	"github.com/hongqi-dev/hongqi/roster"
 )
 
@@ -71,6 +74,44 @@ func runFlagsImport(ctx context.Context, getenv func(string) string, stdout, std
 		return err
 	}
 	fmt.Fprintf(stdout, "已导入红旗 %s：新增 %d 面，已有 %d 面未重复导入。\n", path, added, skipped)
+	return nil
+}
+
+// runReport 写出某月的结算表：与“结算”命令同一份草稿（已发布的月份不重复计结算记录）。
+func runReport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, monthText, out string) error {
+	m, err := NewMain(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	month, err := model.ParseMonth(monthText, m.Now(), m.Config.Location)
+	if err != nil {
+		return err
+	}
+	d, err := m.Settle.Draft(ctx, month)
+	if err != nil {
+		return err
+	}
+	flags, err := m.DB.Flags(ctx, model.FlagFilter{Month: month, IncludeCancelled: true})
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return model.Wrap(model.EINVALID, err, "写不了文件 %s。", out)
+	}
+	if err := report.MonthWorkbook(d.Result, flags, f); err != nil {
+		f.Close()
+		os.Remove(out)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return model.Wrap(model.EINVALID, err, "写不了文件 %s。", out)
+	}
+	fmt.Fprintf(stdout, "已写出 %s：%s，%d 人，合计 %s。\n", out, report.Title(month), d.Result.Summary.People, ledger.Yuan(d.Result.Summary.Total))
 	return nil
 }
 

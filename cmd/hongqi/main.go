@@ -6,6 +6,7 @@
 //	hongqi post import FILE        导入窗口岗位（A 岗、B 岗）
 //	hongqi meter import FILE       导入满意度测评仪的导出
 //	hongqi flags import FILE       带入年中启用前已评出的红旗
+//	hongqi report --month M -o F   写出某月的结算表（XLSX）
 //	hongqi chat --as USERID        在终端里以某人身份和机器人对话
 //	hongqi rules [FILE]            检查并列出规则目录
 package main
@@ -30,6 +31,7 @@ const usage = `用法：
   hongqi post import FILE      导入窗口岗位（CSV 或 XLSX，表头 window,a,b 或 窗口,A岗,B岗）
   hongqi meter import FILE     导入满意度测评仪的导出（每次评价一行，或每人每天一行）
   hongqi flags import FILE     带入年中启用前已评出的红旗（表头 kind,period,who 或 种类,期别,获旗者）
+  hongqi report --month 2026-11 -o 结算.xlsx   写出某月的结算表：汇总、明细、红旗
   hongqi chat --as USERID      在终端里以 USERID 的身份和机器人对话
   hongqi rules [FILE]          检查规则文件（默认检查内置规则）并列出全部事项
 配置见 README（环境变量 HONGQI_*，或 HONGQI_CONFIG 指定的 YAML 文件）。
@@ -88,6 +90,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return model.Errorf(model.EINVALID, "用法：hongqi flags import FILE（CSV 或 XLSX，表头 kind,period,who 或 种类,期别,获旗者）")
 		}
 		return runFlagsImport(ctx, getenv, stdout, stderr, args[1])
+	case "report":
+		month, out := "", ""
+		for i := 0; i+1 < len(args); i += 2 {
+			switch args[i] {
+			case "--month":
+				month = args[i+1]
+			case "-o":
+				out = args[i+1]
+			}
+		}
+		if month == "" || out == "" || len(args) != 4 {
+			return model.Errorf(model.EINVALID, "用法：hongqi report --month 2026-11 -o 结算.xlsx")
+		}
+		return runReport(ctx, getenv, stdout, stderr, month, out)
 	case "chat":
 		as := ""
 		for i := 0; i < len(args); i++ {
