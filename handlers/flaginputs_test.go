@@ -3,15 +3,12 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/config"
-	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/rank"
@@ -22,20 +19,11 @@ import (
 // 时钟在 2026-11-05（周四，第 45 周、11 月上旬）9:30。
 func setupFlagInputs(t *testing.T) (*bot.Bot, *store.DB, *clock) {
 	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, testenv.MySQL(t), log)
-	if err != nil {
-		t.Fatalf("打开数据库: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, _, err := db.UpsertRoster(ctx, testenv.Roster(t, "testdata/flag-roster.csv")); err != nil {
-		t.Fatalf("导入花名册: %v", err)
-	}
+	db := openStore(t, "testdata/flag-roster.csv")
 	clk := &clock{t: at(5)}
 	cat := catalog.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now}
-	b := bot.New(bot.Options{Staff: db, Log: log, Now: clk.Now})
+	b := bot.New(bot.Options{Staff: db, Log: quietLog, Now: clk.Now})
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now})
 	cfg := config.DefaultFlags()
 	RegisterFlagInputs(b, FlagInputDeps{

@@ -3,15 +3,12 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/catalog"
-	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/store"
@@ -20,16 +17,7 @@ import (
 // setup 在全新的真实 MariaDB 数据库上组装机器人：花名册来自 testdata/roster.csv，时间固定在 2026-11-16。
 func setup(t *testing.T, deduper model.Deduper) (*bot.Bot, *store.DB) {
 	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, testenv.MySQL(t), log)
-	if err != nil {
-		t.Fatalf("打开数据库: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, _, err := db.UpsertRoster(ctx, testenv.Roster(t, "testdata/roster.csv")); err != nil {
-		t.Fatalf("导入花名册: %v", err)
-	}
+	db := openStore(t, "testdata/roster.csv")
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +25,7 @@ func setup(t *testing.T, deduper model.Deduper) (*bot.Bot, *store.DB) {
 	now := func() time.Time { return time.Date(2026, 11, 16, 9, 30, 0, 0, loc) }
 	cat := catalog.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: loc, Now: now}
-	b := bot.New(bot.Options{Staff: db, Deduper: deduper, Log: log, Now: now})
+	b := bot.New(bot.Options{Staff: db, Deduper: deduper, Log: quietLog, Now: now})
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: loc, Now: now})
 	return b, db
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/catalog"
-	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/post"
@@ -45,22 +42,14 @@ func at(day int) time.Time { return time.Date(2026, 11, day, 9, 30, 0, 0, shangh
 func setupPosts(t *testing.T) (*bot.Bot, *store.DB, *clock) {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, testenv.MySQL(t), log)
-	if err != nil {
-		t.Fatalf("打开数据库: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, _, err := db.UpsertRoster(ctx, testenv.Roster(t, "testdata/posts-roster.csv")); err != nil {
-		t.Fatalf("导入花名册: %v", err)
-	}
+	db := openStore(t, "testdata/posts-roster.csv")
 	if _, _, err := post.Import(ctx, db, db, "testdata/posts.csv"); err != nil {
 		t.Fatalf("导入岗位表: %v", err)
 	}
 	clk := &clock{t: at(16)}
 	cat := catalog.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now}
-	b := bot.New(bot.Options{Staff: db, Log: log, Now: clk.Now})
+	b := bot.New(bot.Options{Staff: db, Log: quietLog, Now: clk.Now})
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now})
 	ps := &post.Service{Staff: db, Posts: db, Leaves: db, Ledger: svc, Loc: shanghaiLoc, Now: clk.Now}
 	RegisterPosts(b, PostDeps{Posts: ps})

@@ -3,15 +3,12 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/catalog"
-	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/settle"
@@ -27,15 +24,7 @@ var oct = model.Month{Year: 2026, Month: time.October}
 func setupSettle(t *testing.T) (*bot.Bot, *store.DB, *clock) {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, testenv.MySQL(t), log)
-	if err != nil {
-		t.Fatalf("打开数据库: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, _, err := db.UpsertRoster(ctx, testenv.Roster(t, "testdata/settle-roster.csv")); err != nil {
-		t.Fatalf("导入花名册: %v", err)
-	}
+	db := openStore(t, "testdata/settle-roster.csv")
 	var flags []model.Flag
 	for _, w := range []string{"2026-W40", "2026-W41", "2026-W42"} {
 		flags = append(flags, model.Flag{Kind: model.FlagWeekly, Period: w, Month: oct, StaffID: "ls01", Name: "李四", Branch: "城关所"})
@@ -51,7 +40,7 @@ func setupSettle(t *testing.T) (*bot.Bot, *store.DB, *clock) {
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now}
 	settleSvc := &settlement.Service{Ledger: svc, Flags: db, Store: db, Cfg: settle.DefaultConfig()}
 	svc.CloseWith(settleSvc.Closed)
-	b := bot.New(bot.Options{Staff: db, Log: log, Now: clk.Now})
+	b := bot.New(bot.Options{Staff: db, Log: quietLog, Now: clk.Now})
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now})
 	RegisterSettlement(b, SettleDeps{Settle: settleSvc})
 	return b, db, clk

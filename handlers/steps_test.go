@@ -2,11 +2,15 @@ package handlers
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/store"
 )
 
 // sayStep 把第 i 步（从 0 起）的消息交给机器人，检查回复含 want 中的每一段、不含 notWant 中的任何一段，
@@ -28,4 +32,21 @@ func sayStep(t *testing.T, b *bot.Bot, i int, msg model.Message, want, notWant [
 		}
 	}
 	return reply
+}
+
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// openStore 在全新的真实 MariaDB 数据库上打开存储，并导入花名册夹具 roster。
+func openStore(t *testing.T, roster string) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, testenv.MySQL(t), quietLog)
+	if err != nil {
+		t.Fatalf("打开数据库: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, _, err := db.UpsertRoster(ctx, testenv.Roster(t, roster)); err != nil {
+		t.Fatalf("导入花名册: %v", err)
+	}
+	return db
 }
