@@ -68,7 +68,7 @@ type entryRow struct {
 	ActorID   string    `gorm:"size:64;not null;index:idx_entries_actor,priority:1"`
 	ActorName string    `gorm:"size:64;not null"`
 	MsgKey    string    `gorm:"size:191;not null;index"`
-	Month     string    `gorm:"type:char(7);not null;index:idx_entries_staff_month,priority:2"`
+	Month     string    `gorm:"type:char(7);not null;index:idx_entries_staff_month,priority:2;index:idx_entries_month"`
 	Ref       string    `gorm:"size:191;not null;default:'';index"`
 	CreatedAt time.Time `gorm:"precision:6;not null;index"`
 }
