@@ -25,6 +25,8 @@ type Config struct {
 
 	WeCom WeCom `yaml:"wecom"`
 	Flags Flags `yaml:"flags"`
+	// Settle 是结算门槛、草稿和发布期限（见 settle.go）。
+	Settle Settle `yaml:"settle"`
 
 	// ReplayWindow 是回调时间戳允许的偏差（HONGQI_REPLAY_WINDOW，默认 5m）。
 	ReplayWindow time.Duration `yaml:"replay_window"`
@@ -63,6 +65,7 @@ func Default() Config {
 		LogLevel:     "info",
 		WeCom:        WeCom{APIBase: "https://qyapi.weixin.qq.com"},
 		Flags:        DefaultFlags(),
+		Settle:       DefaultSettle(),
 	}
 }
 
@@ -155,6 +158,9 @@ func (c *Config) validate() error {
 		}
 	}
 	if err := c.Flags.validate(); err != nil {
+		return err
+	}
+	if err := c.Settle.validate(); err != nil {
 		return err
 	}
 	switch c.LogLevel {

@@ -27,6 +27,8 @@ type Service struct {
 	Flags  FlagLister
 	Store  model.SettlementStore
 	Cfg    settle.Config
+	// Outbox 用于定时发送草稿（SendDraft）；只用命令时可以为空。
+	Outbox model.Outbox
 }
 
 // PayDay 是结算单上写的兑现时间。
@@ -171,6 +173,11 @@ type PublishResult struct {
 // 结算单（Key "statement:<月份>:<userid>"）和给每位在职中心领导的汇总。已发布时返回 ECONFLICT，
 // 说明何时由谁发布，什么也不发。
 func (s *Service) Publish(ctx context.Context, actor model.Staff, msg model.Message, month model.Month) (PublishResult, error) {
+	return s.publish(ctx, actor, msg, month, "")
+}
+
+// publish 是 Publish；note 非空时写在每张结算单和汇总上。
+func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Message, month model.Month, note string) (PublishResult, error) {
 	if err := leadershipOnly(actor, "发布结算"); err != nil {
 		return PublishResult{}, err
 	}
@@ -200,7 +207,7 @@ func (s *Service) Publish(ctx context.Context, actor model.Staff, msg model.Mess
 		if len(st.Lines) == 0 {
 			continue
 		}
-		req.Notices = append(req.Notices, StatementNotice(month, st))
+		req.Notices = append(req.Notices, statementNotice(month, st, note))
 		out.Statements++
 	}
 	req.Publication.People = out.Statements
@@ -209,6 +216,9 @@ func (s *Service) Publish(ctx context.Context, actor model.Staff, msg model.Mess
 		return PublishResult{}, err
 	}
 	summary := SummaryText(res, out.Statements)
+	if note != "" {
+		summary += "\n\n" + note
+	}
 	for _, p := range staff {
 		if p.Active && p.IsLeadership() {
 			req.Notices = append(req.Notices, model.Notice{
@@ -252,6 +262,11 @@ const maxMarkdown = 2048
 // StatementNotice 生成一个人的结算单私信（markdown）：逐条明细、红旗、合计、兑现时间和异议方式。
 // 明细太多时只列前面的，并说明如何查看全部。
 func StatementNotice(month model.Month, st settle.Statement) model.Notice {
+	return statementNotice(month, st, "")
+}
+
+// statementNotice 是 StatementNotice；note 非空时写在合计之后。
+func statementNotice(month model.Month, st settle.Statement, note string) model.Notice {
 	title := month.Label() + "考核结算单"
 	var head, tail strings.Builder
 	fmt.Fprintf(&head, "**%s**\n> %s（%s）\n", title, st.Staff.Name, st.Staff.Branch)
@@ -263,7 +278,11 @@ func StatementNotice(month model.Month, st settle.Statement) model.Notice {
 		color = "warning"
 	}
 	fmt.Fprintf(&tail, "> 合计：<font color=\"%s\">%s</font>\n", color, ledger.Yuan(st.Total))
-	fmt.Fprintf(&tail, "> 兑现：%s（%s）\n\n", PayDay, month.Add(1).Label()+"5日前")
+	fmt.Fprintf(&tail, "> 兑现：%s（%s）\n", PayDay, month.Add(1).Label()+"5日前")
+	if note != "" {
+		fmt.Fprintf(&tail, "> %s\n", note)
+	}
+	tail.WriteString("\n")
 	fmt.Fprintf(&tail, ObjectionHint, month.String())
 	budget := maxMarkdown - len(head.String()) - len(tail.String()) - 80
 	var lines strings.Builder

@@ -6,7 +6,6 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/rank"
 	"github.com/hongqi-dev/hongqi/sched"
-	"github.com/hongqi-dev/hongqi/settle"
 	"github.com/hongqi-dev/hongqi/settlement"
 )
 
@@ -30,11 +29,18 @@ func (m *Main) openFlags() error {
 	return nil
 }
 
-// openSettlement 装配月度结算：明星、结算、发布；已发布月份的撤销改记调整。
+// openSettlement 装配月度结算：明星、结算、发布；已发布月份的撤销改记调整；
+// 每月的草稿和到期自动发布加到定时任务里（应在 openFlags 之后调用）。
 func (m *Main) openSettlement() {
-	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: settle.DefaultConfig()}
+	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: m.Config.Settle.Config(), Outbox: m.DB}
 	m.Ledger.CloseWith(m.Settle.Closed)
 	handlers.RegisterSettlement(m.Bot, handlers.SettleDeps{Settle: m.Settle})
+	if m.Sched != nil {
+		// 配置在启动时已校验过，这里不会出错；万一出错只是没有结算定时任务，命令照常可用。
+		if err := m.Sched.AddSettlement(m.Config.Settle, m.Config.Location, m.Settle); err != nil {
+			m.Log.Error("结算定时任务没有启用", "err", err)
+		}
+	}
 }
 
 // newRanker 返回用数据库中的评选输入和花名册计算排行的 Ranker。
