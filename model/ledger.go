@@ -77,7 +77,7 @@ type Notice struct {
 	// ToUser 是接收人：userid（多人用 | 分隔）；"appchat:<chatid>" 表示应用群聊；
 	// "robot:<名称>" 表示配置中该名称的群机器人（webhook key 只在配置里，不进数据库）。
 	ToUser    string
-	Format    string // FormatMarkdown、FormatText 或 FormatTemplateCard
+	Format    string // FormatMarkdown、FormatText、FormatTemplateCard、FormatFile 或 FormatImage
 	Title     string
 	Body      string
 	Status    NoticeStatus
@@ -106,6 +106,11 @@ const (
 	// FormatTemplateCard 的 Body 是企业微信 template_card 对象的 JSON（按钮卡片）；
 	// Title 是收不到卡片时（写日志、群机器人）用的文字摘要。
 	FormatTemplateCard = "template_card"
+	// FormatFile 是文件消息：Body 是文件内容的 base64（标准编码），Title 是文件名（如“2026年11月考核结算.xlsx”）。
+	// 通知存在数据库里，文件应小（MySQL 的 text 列存得下的 base64 不到 64 KB）；发送时先上传为临时素材再发。
+	FormatFile = "file"
+	// FormatImage 是图片消息（PNG/JPG），Body、Title 同 FormatFile。
+	FormatImage = "image"
 )
 
 // RecordRequest 是一次写入：同一消息可以为多人各写一条记录，连同通知在一个事务里完成。

@@ -235,6 +235,8 @@ func (s *Sender) Send(ctx context.Context, n model.Notice) error {
 		return &SendError{Msg: "通知没有接收人", permanent: true}
 	}
 	switch {
+	case n.Format == model.FormatFile || n.Format == model.FormatImage:
+		return s.sendMedia(ctx, n)
 	case strings.HasPrefix(n.ToUser, robotPrefix):
 		return s.sendRobot(ctx, n)
 	case strings.HasPrefix(n.ToUser, appChatPrefix):

@@ -1,10 +1,11 @@
-// Package wecomtest 提供测试用的假企业微信：一个本地 HTTP 服务器（获取 token、发送应用消息和模板卡片、应用群聊建群和发送、群机器人 webhook、故障注入），
+// Package wecomtest 提供测试用的假企业微信：一个本地 HTTP 服务器（获取 token、发送应用消息、模板卡片和文件图片、上传临时素材、应用群聊建群和发送、群机器人 webhook、故障注入），
 // 以及与被测代码无关、只用标准库写成的回调请求加密和被动回复解密，用于端到端测试 /wecom/callback。
 package wecomtest
 
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -63,6 +64,19 @@ type Server struct {
 	robotCalls    int
 	robotFailNext int
 	robotFailCode int
+
+	uploads        []Upload
+	uploadFailNext int
+	uploadFailCode int
+}
+
+// Upload 是上传到假服务器的一个临时素材（/cgi-bin/media/upload）。
+type Upload struct {
+	MediaID string
+	Type    string // file、image、voice、video
+	Name    string // 文件名
+	Size    int
+	Data    []byte
 }
 
 // NewServer 启动假企业微信，测试结束时关闭。它接受 CorpID 和 Secret。
@@ -85,6 +99,7 @@ func NewServer(t testing.TB) *Server {
 	mux.HandleFunc("/cgi-bin/appchat/create", s.handleChatCreate)
 	mux.HandleFunc("/cgi-bin/appchat/send", s.handleChatSend)
 	mux.HandleFunc("/cgi-bin/webhook/send", s.handleRobot)
+	mux.HandleFunc("/cgi-bin/media/upload", s.handleUpload)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -254,6 +269,25 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		if req.Markdown != nil {
 			content = req.Markdown.Content
 		}
+	case "file", "image":
+		var media struct {
+			MediaID string `json:"media_id"`
+		}
+		var field json.RawMessage
+		var all map[string]json.RawMessage
+		if json.Unmarshal(raw, &all) == nil {
+			field = all[req.MsgType]
+		}
+		if len(field) == 0 || json.Unmarshal(field, &media) != nil || media.MediaID == "" {
+			writeErr(w, 41006, "media_id missing")
+			return
+		}
+		up, ok := s.upload(media.MediaID)
+		if !ok || up.Type != req.MsgType {
+			writeErr(w, 40007, "invalid media_id")
+			return
+		}
+		content = media.MediaID
 	case "template_card":
 		var card struct {
 			CardType string `json:"card_type"`
@@ -582,4 +616,73 @@ func (s *Server) handleRobot(w http.ResponseWriter, r *http.Request) {
 	s.robotSends[key] = append(recent, now)
 	s.robotMessages = append(s.robotMessages, RobotMessage{Key: key, MsgType: req.MsgType, Content: content, At: now})
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+// Uploads 返回已上传的临时素材。
+func (s *Server) Uploads() []Upload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Upload(nil), s.uploads...)
+}
+
+// FailUploadNext 让接下来 n 次上传返回 errcode。
+func (s *Server) FailUploadNext(n, errcode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.uploadFailNext, s.uploadFailCode = n, errcode
+}
+
+// upload 按 media_id 找已上传的素材。调用方持有 s.mu。
+func (s *Server) upload(id string) (Upload, bool) {
+	for _, u := range s.uploads {
+		if u.MediaID == id {
+			return u, true
+		}
+	}
+	return Upload{}, false
+}
+
+// MaxUploadBytes 是假服务器接受的素材大小上限（企业微信普通文件为 20 MB）。
+const MaxUploadBytes = 20 << 20
+
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.checkToken(w, r) {
+		return
+	}
+	if s.uploadFailNext > 0 {
+		s.uploadFailNext--
+		writeErr(w, s.uploadFailCode, fmt.Sprintf("injected failure %d", s.uploadFailCode))
+		return
+	}
+	typ := r.URL.Query().Get("type")
+	switch typ {
+	case "file", "image", "voice", "video":
+	default:
+		writeErr(w, 40004, "invalid media type")
+		return
+	}
+	if err := r.ParseMultipartForm(MaxUploadBytes); err != nil {
+		writeErr(w, 41005, "media data missing")
+		return
+	}
+	f, hdr, err := r.FormFile("media")
+	if err != nil {
+		writeErr(w, 41005, "media data missing")
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		writeErr(w, 41005, "media data missing")
+		return
+	}
+	if len(data) < 5 {
+		writeErr(w, 40005, "invalid file size")
+		return
+	}
+	up := Upload{MediaID: "media-" + strconv.Itoa(len(s.uploads)+1), Type: typ, Name: hdr.Filename, Size: len(data), Data: data}
+	s.uploads = append(s.uploads, up)
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "type": typ, "media_id": up.MediaID, "created_at": strconv.FormatInt(s.now().Unix(), 10)})
 }

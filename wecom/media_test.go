@@ -1,0 +1,135 @@
+package wecom_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/wecom"
+	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
+)
+
+// fileNotice 返回一条把 data 作为 name 发给 to 的文件或图片通知。
+func fileNotice(format, to, name string, data []byte) model.Notice {
+	return model.Notice{Key: "export:test", ToUser: to, Format: format, Title: name, Body: base64.StdEncoding.EncodeToString(data)}
+}
+
+// TestSenderMedia 经真实 SDK 上传临时素材再发文件或图片消息：假企业微信收到的字节、文件名、类型与通知一致。
+func TestSenderMedia(t *testing.T) {
+	xlsx := bytes.Repeat([]byte("PK\x03\x04结算"), 200)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 64)...)
+	cases := []struct {
+		name   string
+		format string
+		file   string
+		data   []byte
+	}{
+		{"文件", model.FormatFile, "2026年11月考核结算.xlsx", xlsx},
+		{"图片", model.FormatImage, "证书.png", png},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := wecomtest.NewServer(t)
+			s, _ := newSender(t, srv, wecomtest.Secret)
+			if err := s.Send(context.Background(), fileNotice(tc.format, "zhangsan", tc.file, tc.data)); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			ups := srv.Uploads()
+			if len(ups) != 1 {
+				t.Fatalf("上传了 %d 个素材，应为 1 个", len(ups))
+			}
+			up := ups[0]
+			if up.Type != tc.format || up.Name != tc.file || up.Size != len(tc.data) || !bytes.Equal(up.Data, tc.data) {
+				t.Errorf("上传的素材 类型=%s 名称=%q 大小=%d；应为 %s %q %d，内容一致", up.Type, up.Name, up.Size, tc.format, tc.file, len(tc.data))
+			}
+			msgs := srv.Messages()
+			if len(msgs) != 1 || msgs[0].MsgType != tc.format || msgs[0].Content != up.MediaID || msgs[0].ToUser != "zhangsan" {
+				t.Fatalf("送达的消息 %+v；应为一条 %s 消息，media_id %s", msgs, tc.format, up.MediaID)
+			}
+		})
+	}
+}
+
+// TestSenderMediaTokenRefresh：上传或发送时 token 失效（40014/42001），换一次 token 后送达。
+func TestSenderMediaTokenRefresh(t *testing.T) {
+	cases := []struct {
+		name    string
+		breakIt func(srv *wecomtest.Server)
+	}{
+		{"上传时token失效", func(srv *wecomtest.Server) { srv.ExpireToken() }},
+		{"上传时token过期", func(srv *wecomtest.Server) { srv.FailUploadNext(1, 42001) }},
+		{"发送时token过期", func(srv *wecomtest.Server) { srv.FailNext(1, 42001) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := wecomtest.NewServer(t)
+			s, logs := newSender(t, srv, wecomtest.Secret)
+			if err := s.Send(context.Background(), notice(1)); err != nil {
+				t.Fatal(err)
+			}
+			tc.breakIt(srv)
+			if err := s.Send(context.Background(), fileNotice(model.FormatFile, "zhangsan", "a.xlsx", []byte("hello world"))); err != nil {
+				t.Fatalf("token 失效后 Send: %v", err)
+			}
+			if n := srv.TokenFetches(); n != 2 {
+				t.Errorf("取了 %d 次 token，应为 2 次（换一次）", n)
+			}
+			msgs := srv.Messages()
+			if len(msgs) != 2 || msgs[1].MsgType != "file" || msgs[1].Token != "tok-2" {
+				t.Errorf("消息 %+v；第二条应为用 tok-2 发的文件", msgs)
+			}
+			if strings.Contains(logs.String(), "tok-") {
+				t.Errorf("日志里有 token：%s", logs)
+			}
+		})
+	}
+}
+
+// TestSenderMediaRejected：坏内容、群聊接收人、全部无效的接收人都不再重试；暂时的故障可重试。
+func TestSenderMediaRejected(t *testing.T) {
+	cases := []struct {
+		name      string
+		n         model.Notice
+		setup     func(srv *wecomtest.Server)
+		permanent bool
+		uploads   int
+	}{
+		{"不是base64", model.Notice{Key: "k", ToUser: "zhangsan", Format: model.FormatFile, Title: "a.xlsx", Body: "不是!!"}, nil, true, 0},
+		{"内容太短", fileNotice(model.FormatFile, "zhangsan", "a.xlsx", []byte("ab")), nil, true, 0},
+		{"发到群聊", fileNotice(model.FormatFile, "appchat:c1", "a.xlsx", []byte("hello world")), nil, true, 0},
+		{"接收人全部无效", fileNotice(model.FormatFile, "nobody", "a.xlsx", []byte("hello world")),
+			func(srv *wecomtest.Server) { srv.InvalidUsers("nobody") }, true, 1},
+		{"上传时系统繁忙", fileNotice(model.FormatImage, "zhangsan", "c.png", []byte("hello world")),
+			func(srv *wecomtest.Server) { srv.FailUploadNext(1, -1) }, false, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := wecomtest.NewServer(t)
+			s, _ := newSender(t, srv, wecomtest.Secret)
+			if tc.setup != nil {
+				tc.setup(srv)
+			}
+			err := s.Send(context.Background(), tc.n)
+			if err == nil {
+				t.Fatal("Send 应失败")
+			}
+			var se *wecom.SendError
+			if !errors.As(err, &se) {
+				t.Fatalf("错误类型 %T，应为 *wecom.SendError", err)
+			}
+			if model.IsPermanent(err) != tc.permanent {
+				t.Errorf("Permanent=%v，应为 %v：%v", model.IsPermanent(err), tc.permanent, err)
+			}
+			if n := len(srv.Uploads()); n != tc.uploads {
+				t.Errorf("上传了 %d 个素材，应为 %d 个", n, tc.uploads)
+			}
+			if len(srv.Messages()) != 0 {
+				t.Errorf("不应送达任何消息：%+v", srv.Messages())
+			}
+		})
+	}
+}
