@@ -43,6 +43,7 @@ func RegisterSettlement(b *bot.Bot, d SettleDeps) {
 			Run:     func(c *bot.Context) (string, error) { return publish(d, c) },
 		},
 	})
+	registerExport(b, d) // 导出（export.go）
 }
 
 // monthArg 解析可选的月份参数；没有写时为零值。
