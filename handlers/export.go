@@ -11,9 +11,9 @@ import (
 	"github.com/hongqi-dev/hongqi/report"
 )
 
-// MaxExportBody 是导出文件经 base64 编码后放进通知正文的上限（字节）：通知存在数据库里，
-// MySQL 的 text 列最多 65535 字节。更大的表格请在服务器上用 hongqi report 导出。
-const MaxExportBody = 65535
+// MaxExportBody 是导出文件经 base64 编码后放进通知正文的上限（字节，约 2 MB 的表格）：通知存在数据库里
+// （MySQL 的 mediumtext 列），企业微信的文件也有大小限制。更大的表格请在服务器上用 hongqi report 导出。
+const MaxExportBody = 3 << 20
 
 // registerExport 注册“导出”命令（中心领导）。结算服务的存储同时是发件箱时才注册（MySQL/SQLite 存储都是）。
 func registerExport(b *bot.Bot, d SettleDeps) {

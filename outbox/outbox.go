@@ -7,6 +7,7 @@ package outbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -314,8 +315,12 @@ func (l LogNotifier) Send(ctx context.Context, n model.Notice) error {
 	if log == nil {
 		log = slog.Default()
 	}
+	body := n.Body
+	if n.Format == model.FormatFile || n.Format == model.FormatImage {
+		body = fmt.Sprintf("（文件“%s”，base64 %d 字节，未写入日志）", n.Title, len(n.Body))
+	}
 	log.InfoContext(ctx, "通知（未配置企业微信，只写日志）",
-		"key", n.Key, "to", n.ToUser, "title", n.Title, "body", n.Body)
+		"key", n.Key, "to", n.ToUser, "title", n.Title, "body", body)
 	return nil
 }
 

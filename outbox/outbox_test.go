@@ -444,3 +444,15 @@ func TestRobotTargetLimitedTo18PerMinute(t *testing.T) {
 		}
 	}
 }
+
+func TestLogNotifierDoesNotDumpFiles(t *testing.T) {
+	var buf bytes.Buffer
+	n := LogNotifier{Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	body := strings.Repeat("QUJD", 5000)
+	if err := n.Send(context.Background(), model.Notice{Key: "export:1", ToUser: "gly", Format: model.FormatFile, Title: "结算.xlsx", Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "QUJDQUJD") || !strings.Contains(buf.String(), "20000 字节") {
+		t.Errorf("log line = %s", buf.String())
+	}
+}

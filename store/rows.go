@@ -95,7 +95,7 @@ type noticeRow struct {
 	ToUser     string     `gorm:"size:1000;not null"`
 	Format     string     `gorm:"size:16;not null"`
 	Title      string     `gorm:"size:200;not null"`
-	Body       string     `gorm:"type:text"`
+	Body       string     `gorm:"type:mediumtext"` // 文件通知的 base64 正文可达数 MB
 	Status     string     `gorm:"size:16;not null;index:idx_notices_status_next,priority:1"`
 	Attempts   int        `gorm:"not null"`
 	NextAt     time.Time  `gorm:"precision:6;not null;index:idx_notices_status_next,priority:2"`
