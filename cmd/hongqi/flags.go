@@ -29,12 +29,13 @@ func (m *Main) openFlags() error {
 	return nil
 }
 
-// openSettlement 装配月度结算：明星、结算、发布；已发布月份的撤销改记调整；
+// openSettlement 装配月度和年度结算：明星、结算、发布、年度、发布年度；已发布月份的撤销改记调整；
 // 每月的草稿和到期自动发布加到定时任务里（应在 openFlags 之后调用）。
 func (m *Main) openSettlement() {
 	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: m.Config.Settle.Config(), Outbox: m.DB}
 	m.Ledger.CloseWith(m.Settle.Closed)
 	handlers.RegisterSettlement(m.Bot, handlers.SettleDeps{Settle: m.Settle})
+	handlers.RegisterAnnual(m.Bot, handlers.SettleDeps{Settle: m.Settle})
 	if m.Sched != nil {
 		// 配置在启动时已校验过，这里不会出错；万一出错只是没有结算定时任务，命令照常可用。
 		if err := m.Sched.AddSettlement(m.Config.Settle, m.Config.Location, m.Settle); err != nil {

@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// RegisterAnnual 注册年度结算的命令（年度、发布年度），并在帮助里加上“年度结算”一节。
+// 应在 Register 之后调用。
+func RegisterAnnual(b *bot.Bot, d SettleDeps) {
+	Extend(b, "年度结算", []Command{
+		{
+			Names:   []string{"年度", "年度结算"},
+			Usage:   "年度 [年份]",
+			Summary: "看某年年度结算草稿：各档人数、年度服务明星证书、所长奖扣（不写年份为今年）",
+			Example: "年度 2026",
+			Roles:   leadership,
+			Run:     func(c *bot.Context) (string, error) { return yearDraft(d, c) },
+		},
+		{
+			Names:   []string{"发布年度"},
+			Usage:   "发布年度 <年份>",
+			Summary: "发布某年年度结算：奖惩记入当月台账、私信每人年度结算单；每年只发布一次",
+			Example: "发布年度 2026",
+			Roles:   leadership,
+			Run:     func(c *bot.Context) (string, error) { return publishYear(d, c) },
+		},
+	})
+}
+
+// yearArg 解析“2026”或“2026年”；没有写时为今年。
+func yearArg(d SettleDeps, c *bot.Context, args []string, example string) (int, error) {
+	switch len(args) {
+	case 0:
+		return c.Now.In(d.Settle.Loc()).Year(), nil
+	case 1:
+		y, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(args[0]), "年"))
+		if err != nil || y < 2000 || y > 2100 {
+			return 0, model.Errorf(model.EINVALID, "年份“%s”看不懂，请写成四位数，例如：%s", args[0], example)
+		}
+		return y, nil
+	}
+	return 0, model.Errorf(model.EINVALID, "只能写一个年份，例如：%s", example)
+}
+
+func yearDraft(d SettleDeps, c *bot.Context) (string, error) {
+	y, err := yearArg(d, c, c.Args, "年度 2026")
+	if err != nil {
+		return "", err
+	}
+	dr, err := d.Settle.YearDraftFor(c.Ctx, c.Actor, y)
+	if err != nil {
+		return "", err
+	}
+	s := "【草稿】" + d.Settle.YearText(dr.Result)
+	if p := dr.Published; p != nil {
+		return s + fmt.Sprintf("\n\n%d 年的年度结算已于 %s 由%s发布。", y, p.At.In(d.Settle.Loc()).Format("2006年1月2日 15:04"), p.ActorName), nil
+	}
+	return s + fmt.Sprintf("\n\n年度结束、核对无误后，发送“发布年度 %d”记入台账并私信每个人。", y), nil
+}
+
+func publishYear(d SettleDeps, c *bot.Context) (string, error) {
+	if len(c.Args) != 1 {
+		return "", model.Errorf(model.EINVALID, "请写明发布哪一年，例如：发布年度 2026")
+	}
+	y, err := yearArg(d, c, c.Args, "发布年度 2026")
+	if err != nil {
+		return "", err
+	}
+	r, err := d.Settle.PublishYear(c.Ctx, c.Actor, c.Msg, y)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("已发布 %d 年年度结算：%d 人的年度结算单正在私信发送，汇总已发给 %d 位中心领导；奖惩 %d 条已记入%s台账。合计 %s。",
+		y, r.Statements, r.Summaries, len(r.Written), d.Settle.Ledger.Month().Label(), ledger.Yuan(r.Publication.Total)), nil
+}
