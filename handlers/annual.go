@@ -76,6 +76,13 @@ func publishYear(d SettleDeps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已发布 %d 年年度结算：%d 人的年度结算单正在私信发送，汇总已发给 %d 位中心领导；奖惩 %d 条已记入%s台账。合计 %s。",
-		y, r.Statements, r.Summaries, len(r.Written), d.Settle.Ledger.Month().Label(), ledger.Yuan(r.Publication.Total)), nil
+	reply := fmt.Sprintf("已发布 %d 年年度结算：%d 人的年度结算单正在私信发送，汇总已发给 %d 位中心领导；奖惩 %d 条已记入%s台账。合计 %s。",
+		y, r.Statements, r.Summaries, len(r.Written), d.Settle.Ledger.Month().Label(), ledger.Yuan(r.Publication.Total))
+	if r.Certificates > 0 {
+		reply += fmt.Sprintf("\n%d 张年度服务明星证书已作为图片发给本人和中心领导。", r.Certificates)
+	}
+	for _, w := range r.Warnings {
+		reply += "\n" + w
+	}
+	return reply, nil
 }

@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,12 +109,25 @@ func TestAnnualDraftAndPublish(t *testing.T) {
 		keys[n.Key] = true
 	}
 	for _, k := range []string{"year-statement:2026:a0", "year-statement:2026:a1", "year-statement:2026:a4", "year-statement:2026:cgz",
-		"year-summary:2026:gly", "year-summary:2026:zr"} {
+		"year-summary:2026:gly", "year-summary:2026:zr", "certificate:2026:a4"} {
 		if !keys[k] {
 			t.Errorf("缺少通知 %s（全部：%v）", k, keys)
 		}
 	}
-	if len(ns) != 6 {
-		t.Errorf("共 %d 条通知，想要 6 条：%v", len(ns), keys)
+	if len(ns) != 7 {
+		t.Errorf("共 %d 条通知，想要 7 条：%v", len(ns), keys)
+	}
+	// 年度服务明星 a4 的证书：一张 PNG 图片，发给本人和中心领导。
+	for _, n := range ns {
+		if n.Key != "certificate:2026:a4" {
+			continue
+		}
+		png, err := base64.StdEncoding.DecodeString(n.Body)
+		if err != nil || n.Format != model.FormatImage || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+			t.Errorf("certificate notice: format %s, %d bytes, err %v", n.Format, len(png), err)
+		}
+		if !strings.HasPrefix(n.ToUser, "a4|") || !strings.Contains(n.ToUser, "gly") {
+			t.Errorf("certificate goes to %q, want the star and the leaders", n.ToUser)
+		}
 	}
 }

@@ -1,10 +1,14 @@
 package settlement
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/hongqi-dev/hongqi/cert"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/settle"
@@ -144,7 +148,20 @@ func (s *Service) PublishYear(ctx context.Context, actor model.Staff, msg model.
 	if err != nil {
 		return PublishResult{}, err
 	}
+	var leaders []string
+	for _, p := range staff {
+		if p.Active && p.IsLeadership() {
+			leaders = append(leaders, p.UserID)
+		}
+	}
+	certs, warnings := certificateNotices(year, res.Certificates, leaders)
+	req.Notices = append(req.Notices, certs...)
+	out.Certificates = len(certs)
+	out.Warnings = warnings
 	summary := s.YearText(res) + fmt.Sprintf("\n\n以上奖惩已记入%s台账，随当月结算兑现。", cur.Label())
+	for _, w := range warnings {
+		summary += "\n" + w
+	}
 	for _, p := range staff {
 		if p.Active && p.IsLeadership() {
 			req.Notices = append(req.Notices, model.Notice{
@@ -198,4 +215,27 @@ func YearStatementNotice(year int, booked model.Month, st settle.Statement) mode
 	}
 	return model.Notice{Key: fmt.Sprintf("year-statement:%d:%s", year, st.Staff.UserID), ToUser: st.Staff.UserID,
 		Format: model.FormatMarkdown, Title: title, Body: body}
+}
+
+// certificateNotices 为每位年度服务明星画好证书（PNG），作为图片私信发给本人和中心领导。
+// 个别证书画不出（姓名里有字体缺的字）时不阻止发布，返回的提醒写进领导的汇总。
+func certificateNotices(year int, certs []settle.Certificate, leaders []string) ([]model.Notice, []string) {
+	var out []model.Notice
+	var warnings []string
+	for _, c := range certs {
+		var buf bytes.Buffer
+		if err := cert.Render(c, &buf); err != nil {
+			warnings = append(warnings, "证书没有生成："+model.ErrorMessage(err))
+			continue
+		}
+		to := append([]string{c.UserID}, leaders...)
+		out = append(out, model.Notice{
+			Key:    fmt.Sprintf("certificate:%d:%s", year, c.UserID),
+			ToUser: strings.Join(slices.Compact(to), "|"),
+			Format: model.FormatImage,
+			Title:  fmt.Sprintf("%d年度服务明星证书-%s.png", year, c.Name),
+			Body:   base64.StdEncoding.EncodeToString(buf.Bytes()),
+		})
+	}
+	return out, warnings
 }

@@ -166,6 +166,9 @@ type PublishResult struct {
 	Written     []model.Entry // 写入台账的结算产生的记录
 	Statements  int           // 入队的结算单数
 	Summaries   int           // 入队的汇总数（每位中心领导一条）
+	// Certificates 是入队的年度服务明星证书（图片）数；Warnings 是没能生成证书等提醒。
+	Certificates int
+	Warnings     []string
 }
 
 // Publish 发布 month 的结算（中心领导）：只能发布已经结束的月份。在一个事务里登记发布、

@@ -117,7 +117,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openFlags(); err != nil {
 		return err
 	}
-	m.openSettlement()
+	if err := m.openSettlement(); err != nil {
+		return err
+	}
 
 	var notifier model.Notifier = outbox.LogNotifier{Log: m.Log}
 	if w := m.Config.WeCom; w.SendEnabled() {

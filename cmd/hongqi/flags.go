@@ -31,17 +31,12 @@ func (m *Main) openFlags() error {
 
 // openSettlement 装配月度和年度结算：明星、结算、发布、年度、发布年度；已发布月份的撤销改记调整；
 // 每月的草稿和到期自动发布加到定时任务里（应在 openFlags 之后调用）。
-func (m *Main) openSettlement() {
+func (m *Main) openSettlement() error {
 	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: m.Config.Settle.Config(), Outbox: m.DB}
 	m.Ledger.CloseWith(m.Settle.Closed)
 	handlers.RegisterSettlement(m.Bot, handlers.SettleDeps{Settle: m.Settle})
 	handlers.RegisterAnnual(m.Bot, handlers.SettleDeps{Settle: m.Settle})
-	if m.Sched != nil {
-		// 配置在启动时已校验过，这里不会出错；万一出错只是没有结算定时任务，命令照常可用。
-		if err := m.Sched.AddSettlement(m.Config.Settle, m.Config.Location, m.Settle); err != nil {
-			m.Log.Error("结算定时任务没有启用", "err", err)
-		}
-	}
+	return m.Sched.AddSettlement(m.Config.Settle, m.Config.Location, m.Settle)
 }
 
 // newRanker 返回用数据库中的评选输入和花名册计算排行的 Ranker。
