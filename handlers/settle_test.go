@@ -86,7 +86,7 @@ func TestSettlementMonth(t *testing.T) {
 	}
 	say("gly", "结算", draftWant, []string{"周九：当月政务服务明星"})
 
-	say("gly", "发布 10月", []string{"已发布2026年10月结算：3 人的结算单", "汇总已发给 2 位中心领导", "奖励 3 条已记入台账", "合计 +440 元"}, nil)
+	say("gly", "发布 10月", []string{"已发布2026年10月结算：5 人的结算单", "汇总已发给 2 位中心领导", "奖励 3 条已记入台账", "合计 +440 元"}, nil)
 	say("zr", "发布 2026-10", []string{"2026年10月的结算已于 11月5日 09:30 由管理员发布，这次没有重复发送"}, nil)
 
 	ns, err := db.Notices(ctx, "")
@@ -103,8 +103,18 @@ func TestSettlementMonth(t *testing.T) {
 			summaries++
 		}
 	}
-	if len(statements) != 3 || summaries != 2 {
-		t.Fatalf("结算单 %d 张、汇总 %d 条；应为 3 张、2 条", len(statements), summaries)
+	// 有记录的 3 人，加上没有记录的 2 名在册员工（各收到“合计 0 元”）；中心领导只收汇总。
+	if len(statements) != 5 || summaries != 2 {
+		t.Fatalf("结算单 %d 张、汇总 %d 条；应为 5 张、2 条", len(statements), summaries)
+	}
+	zero := 0
+	for _, st := range statements {
+		if strings.Contains(st.Body, "本月没有扣款和奖励记录") && strings.Contains(st.Body, "0 元") {
+			zero++
+		}
+	}
+	if zero != 2 {
+		t.Errorf("%d 张“合计 0 元”的结算单，应为 2 张", zero)
 	}
 	ls := statements["ls01"].Body
 	for _, w := range []string{"#1 到岗迟到或者早退 −10 元", "本月周服务红旗：3 次", "合计：<font color=\"info\">+290 元</font>", "下月5日前", "如有异议"} {

@@ -207,7 +207,9 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 			}
 			req.Entries = append(req.Entries, generatedEntry(st.Staff, l, actor, msg, month))
 		}
-		if len(st.Lines) == 0 {
+		// 每位在册的员工、主管、所长都收到结算单，没有记录的人也收到一份“合计 0 元”，知道本月已结算；
+		// 中心领导没有记录时只收汇总。
+		if len(st.Lines) == 0 && (!st.Staff.Active || st.Staff.IsLeadership()) {
 			continue
 		}
 		req.Notices = append(req.Notices, statementNotice(month, st, note))
@@ -289,6 +291,9 @@ func statementNotice(month model.Month, st settle.Statement, note string) model.
 	fmt.Fprintf(&tail, ObjectionHint, month.String())
 	budget := maxMarkdown - len(head.String()) - len(tail.String()) - 80
 	var lines strings.Builder
+	if len(st.Lines) == 0 {
+		lines.WriteString("> 本月没有扣款和奖励记录\n")
+	}
 	for i, l := range st.Lines {
 		var s string
 		if l.EntryID > 0 {

@@ -73,8 +73,9 @@ func TestConcurrentPublish(t *testing.T) {
 	for _, n := range ns {
 		per[n.ToUser]++
 	}
-	// 李四（周旗奖励）、周九（服务明星）各一张结算单；管理员、张主任各一条汇总。
-	want := map[string]int{"ls01": 1, "zj01": 1, "gly": 1, "zr": 1}
+	// 李四（周旗奖励）、周九（服务明星）各一张结算单；没有记录的员工、主管、所长（hk01、wzg、lsz）
+	// 也各收到一张“合计 0 元”的结算单；管理员、张主任各一条汇总。
+	want := map[string]int{"ls01": 1, "zj01": 1, "hk01": 1, "wzg": 1, "lsz": 1, "gly": 1, "zr": 1}
 	if len(per) != len(want) {
 		t.Errorf("通知接收人 %v；应为 %v", per, want)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
 )
 
-// 发布一个月：每人的明细经发件箱、真实 SDK 送到假企业微信；发送进程送到一半被杀、重启后接着送——
-// 每个有记录的人恰好收到一份明细，再发布一次什么也不发。
+// 发布一个月：每位在册员工（含没有记录的人）的明细经发件箱、真实 SDK 送到假企业微信；发送进程送到一半被杀、重启后接着送——
+// 每人恰好收到一份明细，再发布一次什么也不发。
 func TestPublishedStatementsReachEveryoneOnceAcrossRestart(t *testing.T) {
 	fake := wecomtest.NewServer(t)
 	env := map[string]string{
@@ -74,7 +74,7 @@ func TestPublishedStatementsReachEveryoneOnceAcrossRestart(t *testing.T) {
 			statements[msg.ToUser]++
 		}
 	}
-	for _, who := range []string{"cg01", "cg02", "dj01"} {
+	for _, who := range []string{"cg01", "cg02", "dj01", "cg_sup"} { // cg_sup 没有记录，也收到“合计 0 元”
 		if statements[who] != 1 {
 			t.Errorf("%s received %d statements, want exactly 1 (all: %v)", who, statements[who], statements)
 		}
