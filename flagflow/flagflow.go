@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/config"
+	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 )
 
@@ -29,10 +30,14 @@ type Service struct {
 	Outbox model.Outbox
 	Staff  model.StaffStore
 	Ranker model.Ranker
-	Cfg    config.Flags
-	Loc    *time.Location
-	Now    func() time.Time
-	Log    *slog.Logger
+	// Ledger 与 Catalog 用于撤销红旗时给所长记“提供虚假信息”的扣款（规则 flag_false_info）；
+	// 为空时不记（只撤销红旗）。
+	Ledger  model.LedgerStore
+	Catalog *model.Catalog
+	Cfg     config.Flags
+	Loc     *time.Location
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 // Decision 是一轮评选的结果：决定后的评选和授予的红旗。
@@ -703,6 +708,10 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 	}
 	f := match[0]
 	if f.Cancelled {
+		// 撤销过了；所长的扣款若因中途退出没记上，这里补记（按红旗编号只记一次）。
+		if _, err := s.penalizeHead(ctx, f, by, f.CancelNote); err != nil {
+			return f, err
+		}
 		return f, model.Errorf(model.ECONFLICT, "%s %s 的红旗已经撤销过了。", p, f.Name)
 	}
 	body := fmt.Sprintf("**流动红旗撤销｜%s %s**\n%s 的红旗已撤销，理由：%s。", p, f.Kind.Label(), f.Name, reason)
@@ -716,6 +725,47 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 	if err != nil {
 		return out, err
 	}
+	if _, err := s.penalizeHead(ctx, out, by, reason); err != nil {
+		return out, err
+	}
 	s.log().Info("红旗撤销", "flag", f.ID, "period", p, "by", by.UserID)
 	return out, nil
+}
+
+// penalizeHead 给因虚假信息被撤销的红旗所在网点的所长记一笔“提供虚假信息”的扣款（flag_false_info，
+// 记在撤销当月），并私信通知。以红旗编号作为来源消息，同一面红旗只记一次；没有所长或没有配置台账时不记。
+func (s *Service) penalizeHead(ctx context.Context, f model.Flag, by model.Staff, reason string) (bool, error) {
+	if s.Ledger == nil || s.Catalog == nil || f.HeadID == "" {
+		return false, nil
+	}
+	rule, ok := s.Catalog.Rule("flag_false_info")
+	if !ok {
+		return false, nil
+	}
+	head, err := s.Staff.Staff(ctx, f.HeadID)
+	if err != nil {
+		if model.ErrorCode(err) == model.ENOTFOUND {
+			return false, nil
+		}
+		return false, err
+	}
+	now := s.now()
+	key := fmt.Sprintf("flag-cancel:%d", f.ID)
+	e := model.Entry{
+		StaffID: head.UserID, StaffName: head.Name, Branch: head.Branch,
+		RuleCode: rule.Code, RuleName: rule.Name, Kind: rule.Kind, Amount: rule.Signed(),
+		Note:    fmt.Sprintf("%s %s 的红旗因虚假信息撤销：%s", f.Period, f.Name, reason),
+		ActorID: by.UserID, ActorName: by.Name, MsgKey: key, Month: model.MonthOf(now, s.loc()),
+		Ref: fmt.Sprintf("flag:%d:false-info", f.ID),
+	}
+	n := model.Notice{Key: "entry:{id}", ToUser: head.UserID, Format: model.FormatMarkdown, Title: "扣款通知",
+		Body: fmt.Sprintf("**扣款通知**\n> 事项：%s\n> 金额：%s\n> 原因：%s\n> 编号：#{id}\n\n如有异议，请联系中心领导。", rule.Name, ledger.Yuan(e.Amount), e.Note)}
+	_, err = s.Ledger.Record(ctx, model.RecordRequest{
+		Msg:     model.Message{Key: key, From: by.UserID, Text: "撤销红旗 " + f.Period + " " + f.Name, CreateTime: now},
+		Entries: []model.Entry{e}, Notices: []model.Notice{n},
+	})
+	if model.ErrorCode(err) == model.EDUPLICATE {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/config"
 	"github.com/hongqi-dev/hongqi/flagflow"
 	"github.com/hongqi-dev/hongqi/internal/testenv"
@@ -54,7 +55,7 @@ func setup(t *testing.T) *env {
 	cfg := config.DefaultFlags()
 	cfg.Group = []string{"judge1", "judge2"}
 	cfg.Announce = []config.AnnounceTarget{{Kind: "robot", Name: "all", Key: "k"}}
-	e.svc = &flagflow.Service{Store: db, Outbox: db, Staff: db, Ranker: fixed{}, Cfg: cfg, Loc: shanghai,
+	e.svc = &flagflow.Service{Store: db, Outbox: db, Staff: db, Ranker: fixed{}, Ledger: db, Catalog: catalog.Default(), Cfg: cfg, Loc: shanghai,
 		Now: func() time.Time { return e.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return e
 }
@@ -253,6 +254,18 @@ func TestCancelFlag(t *testing.T) {
 	}
 	if !toStaff || !toRobot {
 		t.Errorf("撤销应通知获旗人和公布群：staff=%v robot=%v", toStaff, toRobot)
+	}
+	// 所长因虚假信息被扣 200 元，记在撤销当月，只记一次（第二次撤销被拒绝时也不重复记）。
+	es, _ := e.db.Entries(ctx, model.EntryFilter{StaffID: "cg_head"})
+	if len(es) != 1 || es[0].Amount != -200 || es[0].RuleCode != "flag_false_info" || es[0].Month.String() != "2026-11" {
+		t.Fatalf("所长的扣款 = %+v，想要一条 flag_false_info −200 记在 2026-11", es)
+	}
+	penalty := false
+	for _, n := range ns {
+		penalty = penalty || (n.ToUser == "cg_head" && strings.Contains(n.Body, "−200 元"))
+	}
+	if !penalty {
+		t.Errorf("所长没有收到扣款通知")
 	}
 }
 
