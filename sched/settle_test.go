@@ -60,10 +60,10 @@ func TestSettlementJobsOnceAcrossReplicas(t *testing.T) {
 		byHand     bool   // 4 日由管理员发布
 		wantActor  string // 发布人
 		wantAuto   bool   // 结算单注明自动发布
-		wantNotice int    // 草稿 2 + 结算单 1 + 汇总 2
+		wantNotice int    // 草稿 2 + 结算单 5（李四有记录，其余 4 名在册员工、主管、所长各一张“合计 0 元”）+ 汇总 2
 	}{
-		{"nobody published: the system publishes on the 5th", false, "系统", true, 5},
-		{"published by hand on the 4th: nothing more on the 5th", true, "管理员", false, 5},
+		{"nobody published: the system publishes on the 5th", false, "系统", true, 9},
+		{"published by hand on the 4th: nothing more on the 5th", true, "管理员", false, 9},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
