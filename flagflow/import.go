@@ -2,10 +2,8 @@ package flagflow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -157,12 +155,9 @@ func ParseFlags(name string, r io.Reader, roster []model.Staff, loc *time.Locati
 
 // ImportFlagsFile 读 path 并导入历史红旗，返回新增数和已存在而跳过的数。
 func ImportFlagsFile(ctx context.Context, staff model.StaffStore, store model.FlagStore, path string, loc *time.Location) (added, skipped int, err error) {
-	f, err := os.Open(path)
+	f, err := sheet.Open(path, "红旗文件")
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return 0, 0, model.Wrap(model.ENOTFOUND, err, "找不到红旗文件 %s，请检查路径。", path)
-		}
-		return 0, 0, model.Wrap(model.EINVALID, err, "打不开红旗文件 %s。", path)
+		return 0, 0, err
 	}
 	defer f.Close()
 	roster, err := staff.ListStaff(ctx)

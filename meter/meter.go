@@ -16,7 +16,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -48,9 +47,9 @@ func (r Result) Summary() string {
 
 // ImportFile 导入 path 指向的导出文件（.xlsx 按 Excel 读，其余按 CSV 读）。
 func ImportFile(ctx context.Context, staff model.StaffStore, in model.FlagInputStore, path string, loc *time.Location) (Result, error) {
-	f, err := os.Open(path)
+	f, err := sheet.Open(path, "测评文件")
 	if err != nil {
-		return Result{}, model.Wrap(model.EINVALID, err, "打不开测评文件 %s，请检查路径。", path)
+		return Result{}, err
 	}
 	defer f.Close()
 	return Import(ctx, staff, in, filepath.Base(path), f, loc)

@@ -2,10 +2,8 @@ package post
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -183,12 +181,9 @@ func Check(ctx context.Context, staff model.StaffStore, rows []Row) ([]model.Pos
 // Import 读取 path 处的岗位表，核对花名册后在一个事务里替换文件中各窗口的 A/B 岗；
 // 文件有误时什么也不写。返回新增和更新的窗口数。供 `hongqi post import FILE` 使用。
 func Import(ctx context.Context, staff model.StaffStore, posts model.PostStore, path string) (added, updated int, err error) {
-	f, err := os.Open(path)
+	f, err := sheet.Open(path, "岗位表文件")
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return 0, 0, model.Wrap(model.ENOTFOUND, err, "找不到岗位表文件 %s，请检查路径。", path)
-		}
-		return 0, 0, model.Wrap(model.EINVALID, err, "打不开岗位表文件 %s。", path)
+		return 0, 0, err
 	}
 	defer f.Close()
 	rows, err := Parse(path, f)

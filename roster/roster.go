@@ -7,10 +7,8 @@ package roster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -67,12 +65,9 @@ func Parse(name string, r io.Reader) ([]model.Staff, error) {
 
 // Import 读取 path 处的花名册并按 userid 新增或更新人员；文件有误时什么也不写。
 func Import(ctx context.Context, s model.StaffStore, path string) (added, updated int, err error) {
-	f, err := os.Open(path)
+	f, err := sheet.Open(path, "花名册文件")
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return 0, 0, model.Wrap(model.ENOTFOUND, err, "找不到花名册文件 %s，请检查路径。", path)
-		}
-		return 0, 0, model.Wrap(model.EINVALID, err, "打不开花名册文件 %s。", path)
+		return 0, 0, err
 	}
 	defer f.Close()
 	staff, err := Parse(path, f)

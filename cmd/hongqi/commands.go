@@ -21,60 +21,47 @@ import (
 	"github.com/hongqi-dev/hongqi/roster"
 )
 
-func runStaffImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
+// runImport 只打开数据库，执行一次导入 do，把它返回的结果一句话打印出来。
+func runImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, do func(m *Main) (string, error)) error {
 	m, err := openStoreOnly(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	added, updated, err := roster.Import(ctx, m.DB, path)
+	msg, err := do(m)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "已导入花名册 %s：新增 %d 人，更新 %d 人。\n", path, added, updated)
+	fmt.Fprintln(stdout, msg)
 	return nil
+}
+
+func runStaffImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
+	return runImport(ctx, getenv, stdout, stderr, func(m *Main) (string, error) {
+		added, updated, err := roster.Import(ctx, m.DB, path)
+		return fmt.Sprintf("已导入花名册 %s：新增 %d 人，更新 %d 人。", path, added, updated), err
+	})
 }
 
 func runPostImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
-	m, err := openStoreOnly(ctx, getenv, stderr)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	added, updated, err := post.Import(ctx, m.DB, m.DB, path)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "已导入窗口岗位 %s：新增 %d 个窗口，更新 %d 个。\n", path, added, updated)
-	return nil
+	return runImport(ctx, getenv, stdout, stderr, func(m *Main) (string, error) {
+		added, updated, err := post.Import(ctx, m.DB, m.DB, path)
+		return fmt.Sprintf("已导入窗口岗位 %s：新增 %d 个窗口，更新 %d 个。", path, added, updated), err
+	})
 }
 
 func runMeterImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
-	m, err := openStoreOnly(ctx, getenv, stderr)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	res, err := meter.ImportFile(ctx, m.DB, m.DB, path, m.Config.Location)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, res.Summary())
-	return nil
+	return runImport(ctx, getenv, stdout, stderr, func(m *Main) (string, error) {
+		res, err := meter.ImportFile(ctx, m.DB, m.DB, path, m.Config.Location)
+		return res.Summary(), err
+	})
 }
 
 func runFlagsImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
-	m, err := openStoreOnly(ctx, getenv, stderr)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	added, skipped, err := flagflow.ImportFlagsFile(ctx, m.DB, m.DB, path, m.Config.Location)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "已导入红旗 %s：新增 %d 面，已有 %d 面未重复导入。\n", path, added, skipped)
-	return nil
+	return runImport(ctx, getenv, stdout, stderr, func(m *Main) (string, error) {
+		added, skipped, err := flagflow.ImportFlagsFile(ctx, m.DB, m.DB, path, m.Config.Location)
+		return fmt.Sprintf("已导入红旗 %s：新增 %d 面，已有 %d 面未重复导入。", path, added, skipped), err
+	})
 }
 
 // runReport 写出某月的结算表：与“结算”命令同一份草稿（已发布的月份不重复计结算记录）。

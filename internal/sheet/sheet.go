@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -128,4 +129,16 @@ func NormHeader(s string) string {
 		s = s[:i]
 	}
 	return model.NormalizeWord(s)
+}
+
+// Open 打开用户给出的导入文件；找不到时返回 ENOTFOUND，其他错误为 EINVALID，提示里用 what 称呼文件。
+func Open(path, what string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err == nil {
+		return f, nil
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, model.Wrap(model.ENOTFOUND, err, "找不到%s %s，请检查路径。", what, path)
+	}
+	return nil, model.Wrap(model.EINVALID, err, "打不开%s %s。", what, path)
 }
