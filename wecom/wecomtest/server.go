@@ -521,14 +521,8 @@ func (s *Server) handleChatSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req struct {
-		ChatID  string `json:"chatid"`
-		MsgType string `json:"msgtype"`
-		Text    *struct {
-			Content string `json:"content"`
-		} `json:"text"`
-		Markdown *struct {
-			Content string `json:"content"`
-		} `json:"markdown"`
+		ChatID string `json:"chatid"`
+		textOrMarkdown
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeErr(w, 47001, "data format error")
@@ -538,18 +532,8 @@ func (s *Server) handleChatSend(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, 86003, "chat not exist")
 		return
 	}
-	var content string
-	switch {
-	case req.MsgType == "text" && req.Text != nil:
-		content = req.Text.Content
-	case req.MsgType == "markdown" && req.Markdown != nil:
-		content = req.Markdown.Content
-	default:
-		writeErr(w, 40008, "invalid message type")
-		return
-	}
-	if content == "" {
-		writeErr(w, 44004, "empty content")
+	content, ok := req.content(w)
+	if !ok {
 		return
 	}
 	s.chatMessages = append(s.chatMessages, ChatMessage{ChatID: req.ChatID, MsgType: req.MsgType, Content: content})
@@ -586,31 +570,13 @@ func (s *Server) handleRobot(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, 45009, "api freq out of limit")
 		return
 	}
-	var req struct {
-		MsgType string `json:"msgtype"`
-		Text    *struct {
-			Content string `json:"content"`
-		} `json:"text"`
-		Markdown *struct {
-			Content string `json:"content"`
-		} `json:"markdown"`
-	}
+	var req textOrMarkdown
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeErr(w, 40035, "invalid parameter")
 		return
 	}
-	var content string
-	switch {
-	case req.MsgType == "text" && req.Text != nil:
-		content = req.Text.Content
-	case req.MsgType == "markdown" && req.Markdown != nil:
-		content = req.Markdown.Content
-	default:
-		writeErr(w, 40008, "invalid message type")
-		return
-	}
-	if content == "" {
-		writeErr(w, 44004, "empty content")
+	content, ok := req.content(w)
+	if !ok {
 		return
 	}
 	s.robotSends[key] = append(recent, now)
@@ -685,4 +651,34 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	up := Upload{MediaID: "media-" + strconv.Itoa(len(s.uploads)+1), Type: typ, Name: hdr.Filename, Size: len(data), Data: data}
 	s.uploads = append(s.uploads, up)
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "type": typ, "media_id": up.MediaID, "created_at": strconv.FormatInt(s.now().Unix(), 10)})
+}
+
+// textOrMarkdown 是群聊和群机器人消息共有的 text/markdown 正文。
+type textOrMarkdown struct {
+	MsgType string `json:"msgtype"`
+	Text    *struct {
+		Content string `json:"content"`
+	} `json:"text"`
+	Markdown *struct {
+		Content string `json:"content"`
+	} `json:"markdown"`
+}
+
+// content 取出正文；类型不对或为空时写出企业微信的错误码并返回 false。
+func (m textOrMarkdown) content(w http.ResponseWriter) (string, bool) {
+	var c string
+	switch {
+	case m.MsgType == "text" && m.Text != nil:
+		c = m.Text.Content
+	case m.MsgType == "markdown" && m.Markdown != nil:
+		c = m.Markdown.Content
+	default:
+		writeErr(w, 40008, "invalid message type")
+		return "", false
+	}
+	if c == "" {
+		writeErr(w, 44004, "empty content")
+		return "", false
+	}
+	return c, true
 }
