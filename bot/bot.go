@@ -41,7 +41,7 @@ type Options struct {
 	// DedupTTL 是去重记忆时长，默认 10 分钟（企业微信 3 次重试都在这之内）。
 	DedupTTL time.Duration
 	Log      *slog.Logger
-	Now      func() time.Time
+	Clock    *model.Clock // 全系统唯一的时钟（必填）
 	// Help 返回帮助文字，用于“帮助”、未知命令和 enter_agent 事件；可用 SetHelp 后设。
 	Help func() string
 }
@@ -49,7 +49,7 @@ type Options struct {
 // Bot 是命令路由。注册（Handle、Use、HandleEvent、OnError、SetHelp）应在开始 Process 之前完成。
 type Bot struct {
 	log      *slog.Logger
-	now      func() time.Time
+	clock    *model.Clock
 	global   []Middleware
 	commands map[string]HandlerFunc
 	events   []eventRoute
@@ -69,15 +69,12 @@ func New(o Options) *Bot {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	if o.DedupTTL <= 0 {
 		o.DedupTTL = 10 * time.Minute
 	}
 	b := &Bot{
 		log:      o.Log,
-		now:      o.Now,
+		clock:    o.Clock,
 		commands: map[string]HandlerFunc{},
 		help:     o.Help,
 	}
@@ -136,7 +133,7 @@ func (b *Bot) Help() string {
 // 只有基础设施故障（错误码 EUNAVAILABLE、EINTERNAL）返回非 nil 的 err，
 // 此时 reply 是给用户看的说明（终端对话可以显示），企业微信回调应回非 200，让企业微信重试。
 func (b *Bot) Process(ctx context.Context, m model.Message) (reply string, err error) {
-	c := &Context{Ctx: ctx, Msg: m, Now: b.now()}
+	c := &Context{Ctx: ctx, Msg: m, Now: b.clock.Now()}
 	if m.Event == "" {
 		c.Command, c.Args = Parse(m.Text)
 	}

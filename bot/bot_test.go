@@ -18,11 +18,14 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// testClock 是机器人测试的时钟，停在 2026-11-16 09:30（上海）。
+var testClock = model.PinClock(time.Date(2026, 11, 16, 9, 30, 0, 0, model.Shanghai), nil)
+
 // openStore 打开全新的真实 MariaDB 数据库并导入 testdata/roster.csv。
 func openStore(t *testing.T) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, testenv.MySQL(t), quiet)
+	db, err := store.Open(ctx, testenv.MySQL(t), testClock, quiet)
 	if err != nil {
 		t.Fatalf("打开数据库: %v", err)
 	}
@@ -47,7 +50,7 @@ func openRedis(t *testing.T) *kv.Redis {
 }
 
 func text(key, from, s string) model.Message {
-	return model.Message{Key: key, From: from, Text: s, CreateTime: time.Now()}
+	return model.Message{Key: key, From: from, Text: s, CreateTime: testClock.Now()}
 }
 
 // echo 回复命令、参数和操作人，便于断言路由结果。
@@ -57,7 +60,7 @@ func echo(c *Context) (string, error) {
 
 func TestRouting(t *testing.T) {
 	db := openStore(t)
-	b := New(Options{Staff: db, Log: quiet, Help: func() string { return "HELP" }})
+	b := New(Options{Clock: testClock, Staff: db, Log: quiet, Help: func() string { return "HELP" }})
 	b.Handle([]string{"扣", "扣款"}, echo)
 	b.HandleEvent("flag:", func(c *Context) (string, error) { return "flag " + c.Msg.EventKey, nil })
 	b.HandleEvent("flag:confirm:", func(c *Context) (string, error) { return "confirm " + c.Msg.EventKey, nil })
@@ -95,7 +98,7 @@ func TestRouting(t *testing.T) {
 
 func TestRequire(t *testing.T) {
 	db := openStore(t)
-	b := New(Options{Staff: db, Log: quiet})
+	b := New(Options{Clock: testClock, Staff: db, Log: quiet})
 	b.Handle([]string{"扣"}, echo, Require(model.RoleSupervisor, model.RoleHead, model.RoleAdmin))
 	tests := []struct {
 		from, want string
@@ -130,7 +133,7 @@ func TestErrorHook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := New(Options{Log: quiet})
+			b := New(Options{Clock: testClock, Log: quiet})
 			b.Handle([]string{"x"}, func(*Context) (string, error) { return "", tt.err })
 			got, err := b.Process(context.Background(), text("1", "u", "x"))
 			if (err != nil) != tt.wantErr {
@@ -141,7 +144,7 @@ func TestErrorHook(t *testing.T) {
 			}
 		})
 	}
-	b := New(Options{Log: quiet})
+	b := New(Options{Clock: testClock, Log: quiet})
 	b.Handle([]string{"x"}, func(*Context) (string, error) { return "", model.Errorf(model.EINVALID, "坏") })
 	b.OnError(func(c *Context, err error) string { return "自定义：" + c.Command + " " + model.ErrorMessage(err) })
 	if got, _ := b.Process(context.Background(), text("1", "u", "x")); got != "自定义：x 坏" {
@@ -152,7 +155,7 @@ func TestErrorHook(t *testing.T) {
 func TestRecover(t *testing.T) {
 	r := openRedis(t)
 	var calls atomic.Int32
-	b := New(Options{Deduper: r, Log: quiet})
+	b := New(Options{Clock: testClock, Deduper: r, Log: quiet})
 	b.Handle([]string{"炸"}, func(*Context) (string, error) {
 		calls.Add(1)
 		var m map[string]int
@@ -174,7 +177,7 @@ func TestDedup(t *testing.T) {
 	ctx := context.Background()
 	var calls atomic.Int32
 	fail := atomic.Bool{}
-	b := New(Options{Deduper: r, Log: quiet})
+	b := New(Options{Clock: testClock, Deduper: r, Log: quiet})
 	b.Handle([]string{"记"}, func(*Context) (string, error) {
 		calls.Add(1)
 		if fail.Load() {
@@ -216,7 +219,7 @@ func TestDedupRedisDown(t *testing.T) {
 	r := openRedis(t)
 	r.Close()
 	var calls atomic.Int32
-	b := New(Options{Deduper: r, Log: quiet})
+	b := New(Options{Clock: testClock, Deduper: r, Log: quiet})
 	b.Handle([]string{"记"}, func(*Context) (string, error) { calls.Add(1); return "已记录", nil })
 	for i := 0; i < 2; i++ {
 		if got, err := b.Process(context.Background(), text("msg:1", "u", "记")); err != nil || got != "已记录" {
@@ -232,7 +235,7 @@ func TestDedupRedisDown(t *testing.T) {
 func TestAuthStoreDown(t *testing.T) {
 	db := openStore(t)
 	r := openRedis(t)
-	b := New(Options{Staff: db, Deduper: r, Log: quiet})
+	b := New(Options{Clock: testClock, Staff: db, Deduper: r, Log: quiet})
 	b.Handle([]string{"查"}, echo)
 	db.Close()
 	got, err := b.Process(context.Background(), text("msg:9", "wzg", "查"))

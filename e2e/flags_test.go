@@ -69,22 +69,13 @@ func (s *scripted) Dekad(_ context.Context, d model.Dekad) (model.Ranking, error
 	return model.Ranking{Kind: model.FlagDekad, Period: d.String(), Label: d.Label()}, nil
 }
 
-// clock 是两个副本共用的可拨动时钟。
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 // replica 是一个装配好的 hongqi 副本：自己的数据库连接、Redis 连接、调度器、发件箱发送进程和回调服务。
 type replica struct {
 	db     *store.DB
 	sched  *sched.Scheduler
 	worker *outbox.Worker
 	srv    *httptest.Server
+	clk    *model.Clock
 }
 
 func flagConfig() config.Flags {
@@ -97,10 +88,10 @@ func flagConfig() config.Flags {
 	return cfg
 }
 
-func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtest.Server, ranker model.Ranker, clk *clock, notBefore time.Time) *replica {
+func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtest.Server, ranker model.Ranker, clk *model.Clock, notBefore time.Time) *replica {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn, quiet)
+	db, err := store.Open(ctx, dsn, clk, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +103,8 @@ func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtes
 	t.Cleanup(func() { rds.Close() })
 	cfg := flagConfig()
 
-	flow := &flagflow.Service{Store: db, Outbox: db, Staff: db, Ranker: ranker, Cfg: cfg, Loc: shanghai, Now: clk.Now, Log: quiet}
-	sc, err := sched.New(cfg, shanghai, flow, rds, db, clk.Now, quiet)
+	flow := &flagflow.Service{Store: db, Outbox: db, Staff: db, Ranker: ranker, Cfg: cfg, Clock: clk, Log: quiet}
+	sc, err := sched.New(cfg, clk, flow, rds, db, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,31 +121,31 @@ func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtes
 	}
 	sender, err := wecom.NewSender(wecom.SenderConfig{
 		CorpID: wecomtest.CorpID, AgentID: agentID, Secret: wecomtest.Secret, APIBase: api.URL(),
-		Cache: rds.TokenCache(), Log: quiet, Robots: robots, AppChats: chats,
+		Cache: rds.TokenCache(), Clock: clk, Log: quiet, Robots: robots, AppChats: chats,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	worker := &outbox.Worker{Store: db, Notifier: sender, Now: clk.Now, Log: quiet}
+	worker := &outbox.Worker{Store: db, Notifier: sender, Clock: clk, Log: quiet}
 
-	b := bot.New(bot.Options{Staff: db, Deduper: rds, Log: quiet, Now: clk.Now})
-	handlers.Register(b, handlers.Deps{Staff: db, Loc: shanghai, Now: clk.Now})
+	b := bot.New(bot.Options{Staff: db, Deduper: rds, Log: quiet, Clock: clk})
+	handlers.Register(b, handlers.Deps{Staff: db, Clock: clk})
 	handlers.RegisterFlags(b, handlers.FlagDeps{Flow: flow})
 	crypto, err := wecom.NewCrypto(cbToken, cbAESKey, cbCorpID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/wecom/callback", &wecom.Callback{Crypto: crypto, Processor: b, Log: quiet})
+	mux.Handle("/wecom/callback", &wecom.Callback{Crypto: crypto, Processor: b, Clock: clk, Log: quiet})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &replica{db: db, sched: sc, worker: worker, srv: srv}
+	return &replica{db: db, sched: sc, worker: worker, srv: srv, clk: clk}
 }
 
 // post 以企业微信的身份把一条回调消息签名加密后 POST 给副本，返回解密后的被动回复。
 func post(t *testing.T, r *replica, inner string) string {
 	t.Helper()
-	q, body := wecomtest.SignedRequest(cbToken, cbAESKey, cbCorpID, inner, time.Now(), "nonce"+strconv.Itoa(len(inner)))
+	q, body := wecomtest.SignedRequest(cbToken, cbAESKey, cbCorpID, inner, r.clk.Now(), "nonce"+strconv.Itoa(len(inner)))
 	resp, err := http.Post(r.srv.URL+"/wecom/callback?"+q.Encode(), "application/xml", strings.NewReader(string(body)))
 	if err != nil {
 		t.Fatalf("POST: %v", err)
@@ -228,7 +219,7 @@ func TestWeeklyFlagEndToEnd(t *testing.T) {
 	api.AddRobot(robotKey)
 	ranker := &scripted{weekly: map[string]model.Ranking{"2026-W45": weekRanking()}}
 	monday := time.Date(2026, 11, 9, 7, 59, 0, 0, shanghai)
-	clk := &clock{t: monday}
+	clk := model.PinClock(monday, nil)
 	api.SetNow(clk.Now)
 	rs := []*replica{
 		startReplica(t, dsn, redisURL, prefix, api, ranker, clk, monday.Add(-time.Hour)),
@@ -295,14 +286,14 @@ func TestWeeklyFlagEndToEnd(t *testing.T) {
 	button := c.Buttons[0].Key
 
 	// 不在评选小组的人点按钮：拒绝，不改变评选。
-	clk.Add(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	reply := post(t, rs[1], wecomtest.TemplateCardEvent(cbCorpID, "cg02", button, taskID, agentID, clk.Now()))
 	if !strings.Contains(reply, "只有评选小组成员") {
 		t.Errorf("非评选小组成员点按钮，回复 %q", reply)
 	}
 
 	// 评选小组成员点“确认红旗”：企业微信把同一事件重试到两个副本上，只确认一次。
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	ev := wecomtest.TemplateCardEvent(cbCorpID, "judge1", button, taskID, agentID, clk.Now())
 	var replies []string
 	var mu sync.Mutex
@@ -332,7 +323,7 @@ func TestWeeklyFlagEndToEnd(t *testing.T) {
 	}
 
 	// 另一位成员随后再确认：清楚地告诉他已经定了。
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	reply = post(t, rs[1], wecomtest.TextMessage(cbCorpID, "judge2", "确认红旗", 9001, agentID, clk.Now()))
 	if !strings.Contains(reply, "已由 孙评委 确认") || !strings.Contains(reply, "不能再改") {
 		t.Errorf("已决定后再确认，回复 %q", reply)
@@ -346,7 +337,7 @@ func TestWeeklyFlagEndToEnd(t *testing.T) {
 	clk.Set(monday.Add(72 * time.Hour))
 	tickAll(t, rs)
 	drain(t, rs)
-	clk.Add(2 * time.Minute)
+	clk.Advance(2 * time.Minute)
 	drain(t, rs)
 
 	robot := api.RobotMessages()

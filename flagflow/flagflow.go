@@ -23,8 +23,7 @@ import (
 // EventPrefix 是评选按钮的 EventKey 前缀；确认按钮为 "flag:confirm:<评选编号>"。
 const EventPrefix = "flag:"
 
-// Service 是评选流程。字段在开始使用前设好；Now 为空时用 time.Now，Loc 为空时用 Asia/Shanghai，
-// Log 为空时用 slog.Default()。可并发使用。
+// Service 是评选流程。字段在开始使用前设好；Log 为空时用 slog.Default()。可并发使用。
 type Service struct {
 	Store  model.FlagStore
 	Outbox model.Outbox
@@ -35,8 +34,7 @@ type Service struct {
 	Ledger  model.LedgerStore
 	Catalog *model.Catalog
 	Cfg     config.Flags
-	Loc     *time.Location
-	Now     func() time.Time
+	Clock   *model.Clock // 全系统唯一的时钟，也给出考核时区
 	Log     *slog.Logger
 }
 
@@ -46,19 +44,9 @@ type Decision struct {
 	Flags []model.Flag
 }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
+func (s *Service) now() time.Time { return s.Clock.Now() }
 
-func (s *Service) loc() *time.Location {
-	if s.Loc != nil {
-		return s.Loc
-	}
-	return model.Shanghai
-}
+func (s *Service) loc() *time.Location { return s.Clock.Location() }
 
 func (s *Service) log() *slog.Logger {
 	if s.Log != nil {

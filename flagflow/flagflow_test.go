@@ -38,12 +38,13 @@ func (fixed) Dekad(_ context.Context, d model.Dekad) (model.Ranking, error) {
 type env struct {
 	svc *flagflow.Service
 	db  *store.DB
-	now time.Time
+	clk *model.Clock
 }
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	db, err := store.Open(context.Background(), testenv.SQLite(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	clk := model.PinClock(time.Date(2026, 11, 9, 8, 0, 0, 0, shanghai), nil)
+	db, err := store.Open(context.Background(), testenv.SQLite(t), clk, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,12 +52,12 @@ func setup(t *testing.T) *env {
 	if _, _, err := db.UpsertRoster(context.Background(), testenv.Roster(t, "testdata/roster.csv")); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{db: db, now: time.Date(2026, 11, 9, 8, 0, 0, 0, shanghai)}
+	e := &env{db: db, clk: clk}
 	cfg := config.DefaultFlags()
 	cfg.Group = []string{"judge1", "judge2"}
 	cfg.Announce = []config.AnnounceTarget{{Kind: "robot", Name: "all", Key: "k"}}
-	e.svc = &flagflow.Service{Store: db, Outbox: db, Staff: db, Ranker: fixed{}, Ledger: db, Catalog: catalog.Default(), Cfg: cfg, Loc: shanghai,
-		Now: func() time.Time { return e.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e.svc = &flagflow.Service{Store: db, Outbox: db, Staff: db, Ranker: fixed{}, Ledger: db, Catalog: catalog.Default(), Cfg: cfg,
+		Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return e
 }
 
@@ -129,7 +130,7 @@ func TestDecisions(t *testing.T) {
 			wantCode: model.ENOTFOUND, wantMsg: "没有叫“城关所”的农村网点"},
 		{name: "confirm after the deadline: the proposal stood", kind: model.FlagWeekly, period: "2026-W45", by: "judge1",
 			act: func(e *env, by model.Staff, r model.Round) (flagflow.Decision, error) {
-				e.now = e.now.Add(49 * time.Hour)
+				e.clk.Advance(49 * time.Hour)
 				return e.svc.Confirm(context.Background(), by, r.ID)
 			},
 			wantCode: model.ECONFLICT, wantMsg: "确认期限（11月11日 08:00）已过，提名已自动生效",
@@ -189,7 +190,7 @@ func TestProposeTwiceAndAutoConfirm(t *testing.T) {
 	if n, err := e.svc.AutoConfirm(ctx); err != nil || n != 0 {
 		t.Fatalf("期限内 AutoConfirm = %d, %v；想要 0", n, err)
 	}
-	e.now = e.now.Add(48 * time.Hour)
+	e.clk.Advance(48 * time.Hour)
 	if n, err := e.svc.AutoConfirm(ctx); err != nil || n != 1 {
 		t.Fatalf("过期后 AutoConfirm = %d, %v；想要 1", n, err)
 	}
@@ -276,7 +277,7 @@ func TestCrashAfterCreateRoundStillNotifiesTheGroup(t *testing.T) {
 	r, err := e.db.CreateRound(ctx, model.Round{
 		Kind: model.FlagWeekly, Period: "2026-W45", Label: "2026年第45周", Status: model.RoundProposed,
 		Proposed:   []model.Ranked{{Rank: 1, Subject: "zs01", Name: "张三", Score: 9050, Eligible: true}},
-		ProposedAt: e.now, Deadline: e.now.Add(48 * time.Hour),
+		ProposedAt: e.clk.Now(), Deadline: e.clk.Now().Add(48 * time.Hour),
 	})
 	if err != nil {
 		t.Fatal(err)

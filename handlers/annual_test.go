@@ -25,7 +25,8 @@ import (
 //	合计：奖励 +800，扣款 −700，合计 +100；4 人有奖惩（赵零、钱一、周四、陈所长 0 元）
 func TestAnnualDraftAndPublish(t *testing.T) {
 	ctx := context.Background()
-	db := openStore(t, "testdata/annual-roster.csv")
+	clk := model.PinClock(time.Date(2026, 12, 20, 9, 30, 0, 0, shanghaiLoc), nil)
+	db := openStore(t, "testdata/annual-roster.csv", clk)
 	weeks := func(staff, name, branch, head string, n int, year int) []model.Flag {
 		var out []model.Flag
 		for i := range n {
@@ -53,14 +54,13 @@ func TestAnnualDraftAndPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	clk := &clock{t: time.Date(2026, 12, 20, 9, 30, 0, 0, shanghaiLoc)}
 	cat := catalog.Default()
-	led := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now}
+	led := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
 	cfg := settle.DefaultConfig()
 	cfg.YearThreshold = map[int]int{2026: 4}
 	svc := &settlement.Service{Ledger: led, Flags: db, Store: db, Cfg: cfg}
-	b := bot.New(bot.Options{Staff: db, Log: quietLog, Now: clk.Now})
-	Register(b, Deps{Ledger: led, Staff: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now})
+	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	Register(b, Deps{Ledger: led, Staff: db, Catalog: cat, Clock: clk})
 	RegisterSettlement(b, SettleDeps{Settle: svc})
 	RegisterAnnual(b, SettleDeps{Settle: svc})
 

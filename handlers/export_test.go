@@ -37,12 +37,12 @@ func TestExportMonth(t *testing.T) {
 	say("gly", "导出", []string{"已生成2026年10月考核结算（草稿，未发布）：", "合计 +440 元", "稍后以文件“2026年10月考核结算.xlsx”发给您"}, nil)
 
 	srv := wecomtest.NewServer(t)
-	sender, err := wecom.NewSender(wecom.SenderConfig{CorpID: wecomtest.CorpID, AgentID: "1000002", Secret: wecomtest.Secret,
+	sender, err := wecom.NewSender(wecom.SenderConfig{CorpID: wecomtest.CorpID, AgentID: "1000002", Secret: wecomtest.Secret, Clock: clk,
 		APIBase: srv.URL(), HTTPTimeout: 5 * time.Second, Log: quietLog})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &outbox.Worker{Store: db, Notifier: sender, Now: clk.Now, Log: quietLog, PerMinute: 1000}
+	w := &outbox.Worker{Store: db, Notifier: sender, Clock: clk, Log: quietLog, PerMinute: 1000}
 	for i := 0; i < 10; i++ {
 		if sent, err := w.RunOnce(ctx); err != nil {
 			t.Fatal(err)

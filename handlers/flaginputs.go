@@ -15,26 +15,19 @@ import (
 	"github.com/hongqi-dev/hongqi/rank"
 )
 
-// FlagInputDeps 是流动红旗评分依据和排行命令所需的依赖。Loc 为空时用 Asia/Shanghai，Now 为空时用 time.Now。
+// FlagInputDeps 是流动红旗评分依据和排行命令所需的依赖。
 type FlagInputDeps struct {
 	Inputs model.FlagInputStore
 	Staff  model.StaffStore
 	Ledger *ledger.Service // 用它的 Resolve 按姓名或工号找人
 	Ranker model.Ranker
 	Cfg    config.Flags
-	Loc    *time.Location
-	Now    func() time.Time
+	Clock  *model.Clock // 全系统唯一的时钟，也给出考核时区
 }
 
 // RegisterFlagInputs 注册评分依据的录入命令（测评、抽查、表扬、投诉、投诉无效、检查）和“排行”，
 // 并在帮助里加上“红旗评分”一节。应在 Register 之后调用。
 func RegisterFlagInputs(b *bot.Bot, d FlagInputDeps) {
-	if d.Loc == nil {
-		d.Loc = shanghaiZone()
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
 	run := func(f func(FlagInputDeps, *bot.Context) (string, error)) bot.HandlerFunc {
 		return func(c *bot.Context) (string, error) { return f(d, c) }
 	}
@@ -74,10 +67,6 @@ func RegisterFlagInputs(b *bot.Bot, d FlagInputDeps) {
 			Summary: "看流动红旗排行和每人各项得分，默认本周", Example: "排行 上周", Run: run(showRanking),
 		},
 	})
-}
-
-func shanghaiZone() *time.Location {
-	return model.Shanghai
 }
 
 func itemNames(items []config.InspectionItem) string {
@@ -153,7 +142,7 @@ func meterDay(d FlagInputDeps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	today := model.DateOf(c.Now, d.Loc)
+	today := model.DateOf(c.Now, d.Clock.Location())
 	md := model.MeterDay{StaffID: st.UserID, Day: today, Source: model.MeterTyped, ActorID: c.Actor.UserID}
 	counts := map[string]*int{"满意": &md.Satisfied, "基本满意": &md.Basic, "不满意": &md.Unsatisfied}
 	seen := false
@@ -329,7 +318,7 @@ func inspect(d FlagInputDeps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已记录 %s %s %d 分（编号 %d），计入%s。", branch, it.Name, got.Score, got.ID, model.DekadOf(c.Now, d.Loc).Label()), nil
+	return fmt.Sprintf("已记录 %s %s %d 分（编号 %d），计入%s。", branch, it.Name, got.Score, got.ID, model.DekadOf(c.Now, d.Clock.Location()).Label()), nil
 }
 
 func shortList(ss []string, n int) string {
@@ -350,7 +339,7 @@ func showRanking(d FlagInputDeps, c *bot.Context) (string, error) {
 	if len(c.Args) > 0 {
 		which = c.Args[0]
 	}
-	loc := d.Loc
+	loc := d.Clock.Location()
 	switch which {
 	case "本周", "这周", "周":
 		return weeklyText(d, c, model.WeekOf(c.Now, loc))
@@ -450,7 +439,7 @@ func dekadText(d FlagInputDeps, c *bot.Context, dk model.Dekad) (string, error) 
 
 // monthText 列出计入本月的各周（周四在本月、已经开始的周）的领先者。
 func monthText(d FlagInputDeps, c *bot.Context) (string, error) {
-	loc := d.Loc
+	loc := d.Clock.Location()
 	m := model.MonthOf(c.Now, loc)
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%d年%d月 %s\n", m.Year, int(m.Month), model.FlagWeekly.Label())

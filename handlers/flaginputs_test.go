@@ -17,17 +17,17 @@ import (
 
 // setupFlagInputs 在全新的 MariaDB 上组装带评分命令的机器人：花名册 testdata/flag-roster.csv，
 // 时钟在 2026-11-05（周四，第 45 周、11 月上旬）9:30。
-func setupFlagInputs(t *testing.T) (*bot.Bot, *store.DB, *clock) {
+func setupFlagInputs(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	t.Helper()
-	db := openStore(t, "testdata/flag-roster.csv")
-	clk := &clock{t: at(5)}
+	clk := model.PinClock(at(5), nil)
+	db := openStore(t, "testdata/flag-roster.csv", clk)
 	cat := catalog.Default()
-	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now}
-	b := bot.New(bot.Options{Staff: db, Log: quietLog, Now: clk.Now})
-	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now})
+	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
+	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})
 	cfg := config.DefaultFlags()
 	RegisterFlagInputs(b, FlagInputDeps{
-		Inputs: db, Staff: db, Ledger: svc, Cfg: cfg, Loc: shanghaiLoc, Now: clk.Now,
+		Inputs: db, Staff: db, Ledger: svc, Cfg: cfg, Clock: clk,
 		Ranker: &rank.Service{Inputs: db, Staff: db, Cfg: cfg, Loc: shanghaiLoc},
 	})
 	return b, db, clk

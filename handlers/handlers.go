@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/ledger"
@@ -20,8 +19,7 @@ type Deps struct {
 	Ledger  *ledger.Service
 	Staff   model.StaffStore
 	Catalog *model.Catalog
-	Loc     *time.Location
-	Now     func() time.Time
+	Clock   *model.Clock // 全系统唯一的时钟，也给出考核时区
 }
 
 // recorders 是可以记扣款、奖励和撤销的角色。
@@ -94,12 +92,6 @@ func init() {
 
 // Register 把命令表注册到机器人上，并让机器人的帮助文字（未知命令、enter_agent 事件）来自命令表。
 func Register(b *bot.Bot, d Deps) {
-	if d.Loc == nil {
-		d.Loc = time.Local
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
 	if d.Catalog == nil && d.Ledger != nil {
 		d.Catalog = d.Ledger.Catalog
 	}
@@ -287,7 +279,7 @@ func query(d Deps, c *bot.Context) (string, error) {
 			if !month.IsZero() {
 				return "", model.Errorf(model.EINVALID, "只能写一个月份，例如：查 张三 上月")
 			}
-			m, err := model.ParseMonth(a, d.Now(), d.Loc)
+			m, err := model.ParseMonth(a, d.Clock.Now(), d.Clock.Location())
 			if err != nil {
 				return "", err
 			}
@@ -300,7 +292,7 @@ func query(d Deps, c *bot.Context) (string, error) {
 		who = a
 	}
 	if month.IsZero() {
-		month = model.MonthOf(d.Now(), d.Loc)
+		month = model.MonthOf(d.Clock.Now(), d.Clock.Location())
 	}
 	st, err := d.Ledger.Query(c.Ctx, c.Actor, who, month)
 	if err != nil {
@@ -321,7 +313,7 @@ func formatStatement(d Deps, st ledger.Statement) string {
 	var sb strings.Builder
 	sb.WriteString(head + "：")
 	for _, e := range st.Entries {
-		fmt.Fprintf(&sb, "\n#%d %s %s %s", e.ID, e.CreatedAt.In(d.Loc).Format("1-2"), shortWord(d.Catalog, e), ledger.Yuan(e.Amount))
+		fmt.Fprintf(&sb, "\n#%d %s %s %s", e.ID, e.CreatedAt.In(d.Clock.Location()).Format("1-2"), shortWord(d.Catalog, e), ledger.Yuan(e.Amount))
 		if e.Note != "" {
 			fmt.Fprintf(&sb, "（%s）", e.Note)
 		}
@@ -348,7 +340,7 @@ func shortWord(c *model.Catalog, e model.Entry) string {
 }
 
 func monthWord(d Deps, m model.Month) string {
-	if m == model.MonthOf(d.Now(), d.Loc) {
+	if m == model.MonthOf(d.Clock.Now(), d.Clock.Location()) {
 		return "本月"
 	}
 	return m.Label()

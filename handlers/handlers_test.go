@@ -14,20 +14,32 @@ import (
 	"github.com/hongqi-dev/hongqi/store"
 )
 
-// setup 在全新的真实 MariaDB 数据库上组装机器人：花名册来自 testdata/roster.csv，时间固定在 2026-11-16。
+// conversationDates 是对话测试所停的日期：月中、年末最后一分钟、新年第一分钟、闰日。
+// 同一段对话在每个日期都要得到同样的结果（回复里的月份、日期随之变化）。
+var conversationDates = []time.Time{
+	time.Date(2026, 11, 16, 9, 30, 0, 0, model.Shanghai),
+	time.Date(2026, 12, 31, 23, 59, 0, 0, model.Shanghai),
+	time.Date(2027, 1, 1, 0, 1, 0, 0, model.Shanghai),
+	time.Date(2028, 2, 29, 10, 0, 0, 0, model.Shanghai),
+}
+
+// setup 在全新的真实 MariaDB 数据库上组装机器人：花名册来自 testdata/roster.csv，时钟停在 2026-11-16 09:30。
 func setup(t *testing.T, deduper model.Deduper) (*bot.Bot, *store.DB) {
 	t.Helper()
-	db := openStore(t, "testdata/roster.csv")
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := func() time.Time { return time.Date(2026, 11, 16, 9, 30, 0, 0, loc) }
-	cat := catalog.Default()
-	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: loc, Now: now}
-	b := bot.New(bot.Options{Staff: db, Deduper: deduper, Log: quietLog, Now: now})
-	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: loc, Now: now})
+	b, db, _ := setupAt(t, deduper, conversationDates[0])
 	return b, db
+}
+
+// setupAt 与 setup 相同，时钟停在 at；机器人、台账服务和存储共用这一个时钟。
+func setupAt(t *testing.T, deduper model.Deduper, at time.Time) (*bot.Bot, *store.DB, *model.Clock) {
+	t.Helper()
+	clk := model.PinClock(at, nil)
+	db := openStore(t, "testdata/roster.csv", clk)
+	cat := catalog.Default()
+	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
+	b := bot.New(bot.Options{Staff: db, Deduper: deduper, Log: quietLog, Clock: clk})
+	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})
+	return b, db, clk
 }
 
 // step 是对话中的一步：谁发了什么，回复应含哪些片段、不应含哪些，之后台账是什么样。
@@ -40,10 +52,20 @@ type step struct {
 	totals  map[string]int64 // 之后这些人本月的合计
 }
 
-// TestConversation 按顺序走一遍主管和员工的对话（upspin 风格的命令表测试）。
-// 数据库是新建的，记录编号从 1 开始。
+// TestConversation 按顺序走一遍主管和员工的对话（upspin 风格的命令表测试），在 conversationDates
+// 的每个日期各走一遍。数据库是新建的，记录编号从 1 开始。步骤里的 {月}、{上月}、{ISO}、{几月}、{月日}
+// 换成当天所在的月（2026年11月）、上个月、2026-11、11月和 11-16。
 func TestConversation(t *testing.T) {
-	b, db := setup(t, nil)
+	for _, at := range conversationDates {
+		t.Run(at.Format("2006-01-02T15:04"), func(t *testing.T) { conversation(t, at) })
+	}
+}
+
+func conversation(t *testing.T, at time.Time) {
+	b, db, clk := setupAt(t, nil, at)
+	month := model.MonthOf(at, model.Shanghai)
+	dates := strings.NewReplacer("{月}", month.Label(), "{上月}", month.Add(-1).Label(), "{ISO}", month.String(),
+		"{几月}", fmt.Sprintf("%d月", int(month.Month)), "{月日}", at.Format("1-2"))
 	steps := []step{
 		{as: "wzg", text: "帮助", want: []string{"扣 <人>… <事项> [备注]", "撤销 [编号] [理由]", "查 [人] [月份]", "规则"}},
 		{as: "wzg", text: "罚 张三", want: []string{"没有“罚”这个命令。", "扣 <人>… <事项> [备注]"}},
@@ -78,19 +100,22 @@ func TestConversation(t *testing.T) {
 		{as: "wzg", text: "撤销 7", want: []string{"张三（河口所）", "不在您的管理范围内"}, entries: 7, totals: map[string]int64{"zs03": -10}},
 		{as: "ls01", text: "撤销 4", want: []string{"只有主管、所长和中心领导可以使用“撤销”。"}, entries: 7, totals: map[string]int64{"ls01": 30}},
 		{as: "wzg", text: "撤销 99", want: []string{"没有编号为 #99 的记录"}, entries: 7},
-		{as: "ls01", text: "查", want: []string{"李四（城关所）2026年11月：", "#1 11-", "已撤销", "#5", "信息采纳 +50 元", "合计 +30 元（已撤销的 2 条不计）"}},
+		{as: "ls01", text: "查", want: []string{"李四（城关所）{月}：", "#1 {月日} 迟到", "已撤销", "#5", "信息采纳 +50 元", "合计 +30 元（已撤销的 2 条不计）"}},
 		{as: "ls01", text: "查 张三", want: []string{"员工只能查看自己的记录"}},
-		{as: "wzg", text: "查 李四 上月", want: []string{"李四（城关所）2026年10月没有记录，合计 0 元。"}},
-		{as: "wzg", text: "查 李四 2026-11", want: []string{"合计 +30 元"}},
-		{as: "wzg", text: "查 ls01 11月", want: []string{"合计 +30 元"}},
+		{as: "wzg", text: "查 李四 上月", want: []string{"李四（城关所）{上月}没有记录，合计 0 元。"}},
+		{as: "wzg", text: "查 李四 {ISO}", want: []string{"合计 +30 元"}},
+		{as: "wzg", text: "查 ls01 {几月}", want: []string{"合计 +30 元"}},
 		{as: "wzg", text: "查 上月 李四 10月", want: []string{"只能写一个月份"}},
 		{as: "wzg", text: "查 李四 13月", want: []string{"月份“13月”不存在"}},
 		{as: "wzg", text: "查 张三", want: []string{"有 2 位“张三”"}},
-		{as: "gly", text: "查 张三(zs03)", want: []string{"张三（河口所）2026年11月：", "态度 −10 元", "合计 −10 元。"}},
+		{as: "gly", text: "查 张三(zs03)", want: []string{"张三（河口所）{月}：", "态度 −10 元", "合计 −10 元。"}},
 	}
 	ctx := context.Background()
 	for i, s := range steps {
-		msg := model.Message{Key: fmt.Sprintf("msg:%d", i), From: s.as, Text: s.text, CreateTime: time.Now()}
+		for j := range s.want {
+			s.want[j] = dates.Replace(s.want[j])
+		}
+		msg := model.Message{Key: fmt.Sprintf("msg:%d", i), From: s.as, Text: dates.Replace(s.text), CreateTime: clk.Now()}
 		sayStep(t, b, i, msg, s.want, s.notWant)
 		if s.entries > 0 {
 			all, err := db.Entries(ctx, model.EntryFilter{IncludeRevoked: true})
@@ -102,7 +127,7 @@ func TestConversation(t *testing.T) {
 			}
 		}
 		for id, want := range s.totals {
-			got, err := db.MonthTotals(ctx, model.Month{Year: 2026, Month: 11}, []string{id})
+			got, err := db.MonthTotals(ctx, month, []string{id})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +142,7 @@ func TestConversation(t *testing.T) {
 func TestSameMessageTwice(t *testing.T) {
 	b, db := setup(t, nil)
 	ctx := context.Background()
-	msg := model.Message{Key: "msg:42", From: "gly", Text: "扣 钱七 通报", CreateTime: time.Now()}
+	msg := model.Message{Key: "msg:42", From: "gly", Text: "扣 钱七 通报", CreateTime: conversationDates[0]}
 	first, err := b.Process(ctx, msg)
 	if err != nil || !strings.Contains(first, "已记录 #1") {
 		t.Fatalf("第一次：%q, %v", first, err)

@@ -25,12 +25,12 @@ const (
 // TestLeaveButtonsThroughSignedCallback 审批人点卡片上的按钮：企业微信以 template_card_event 回调，
 // 经验签、解密、机器人、岗位与请假命令，请假单被批准或驳回，回复加密返回。
 func TestLeaveButtonsThroughSignedCallback(t *testing.T) {
-	b, db, _ := setupPosts(t)
+	b, db, clk := setupPosts(t)
 	c, err := wecom.NewCrypto(cbToken, cbAESKey, cbCorpID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(&wecom.Callback{Crypto: c, Processor: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewServer(&wecom.Callback{Crypto: c, Processor: b, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(srv.Close)
 
 	ctx := context.Background()
@@ -40,11 +40,11 @@ func TestLeaveButtonsThroughSignedCallback(t *testing.T) {
 		}
 	}
 
-	base := time.Now()
+	base := clk.Now()
 	click := func(i int, from, key string) (int, string) {
 		t.Helper()
 		inner := wecomtest.EventMessage(cbCorpID, from, "template_card_event", key, "1000002", base.Add(time.Duration(i)*time.Second))
-		q, body := wecomtest.SignedRequest(cbToken, cbAESKey, cbCorpID, inner, time.Now(), "nonce42")
+		q, body := wecomtest.SignedRequest(cbToken, cbAESKey, cbCorpID, inner, clk.Now(), "nonce42")
 		resp, err := http.Post(srv.URL+"?"+q.Encode(), "application/xml", strings.NewReader(string(body)))
 		if err != nil {
 			t.Fatal(err)

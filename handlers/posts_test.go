@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,15 +15,6 @@ import (
 	"github.com/hongqi-dev/hongqi/post"
 	"github.com/hongqi-dev/hongqi/store"
 )
-
-// clock 是测试里可以拨动的时钟。
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 var shanghaiLoc = func() *time.Location {
 	loc, err := time.LoadLocation("Asia/Shanghai")
@@ -39,19 +29,19 @@ func at(day int) time.Time { return time.Date(2026, 11, day, 9, 30, 0, 0, shangh
 
 // setupPosts 在全新的真实 MariaDB 上组装带岗位与请假命令的机器人：花名册 testdata/posts-roster.csv
 // （含中心主任、副主任、分管领导），岗位表 testdata/posts.csv，时钟从 2026-11-16（周一）开始。
-func setupPosts(t *testing.T) (*bot.Bot, *store.DB, *clock) {
+func setupPosts(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	t.Helper()
 	ctx := context.Background()
-	db := openStore(t, "testdata/posts-roster.csv")
+	clk := model.PinClock(at(16), nil)
+	db := openStore(t, "testdata/posts-roster.csv", clk)
 	if _, _, err := post.Import(ctx, db, db, "testdata/posts.csv"); err != nil {
 		t.Fatalf("导入岗位表: %v", err)
 	}
-	clk := &clock{t: at(16)}
 	cat := catalog.Default()
-	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now}
-	b := bot.New(bot.Options{Staff: db, Log: quietLog, Now: clk.Now})
-	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now})
-	ps := &post.Service{Staff: db, Posts: db, Leaves: db, Ledger: svc, Loc: shanghaiLoc, Now: clk.Now}
+	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
+	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})
+	ps := &post.Service{Staff: db, Posts: db, Leaves: db, Ledger: svc, Clock: clk}
 	RegisterPosts(b, PostDeps{Posts: ps})
 	return b, db, clk
 }
@@ -67,7 +57,7 @@ type postStep struct {
 	leaves  int // 非零时：之后的请假单数
 }
 
-func runPostSteps(t *testing.T, b *bot.Bot, db *store.DB, clk *clock, steps []postStep) {
+func runPostSteps(t *testing.T, b *bot.Bot, db *store.DB, clk *model.Clock, steps []postStep) {
 	t.Helper()
 	ctx := context.Background()
 	for i, s := range steps {

@@ -21,10 +21,11 @@ var oct = model.Month{Year: 2026, Month: time.October}
 // setupSettle 在全新的 MariaDB 上组装带结算命令的机器人（花名册 testdata/settle-roster.csv），
 // 并导入 2026 年 10 月的红旗：李四第 40、41、42 周三面周旗，河口所 10 月上中下旬三面旬旗。
 // 时钟在 2026-10-20 9:30。
-func setupSettle(t *testing.T) (*bot.Bot, *store.DB, *clock) {
+func setupSettle(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	t.Helper()
 	ctx := context.Background()
-	db := openStore(t, "testdata/settle-roster.csv")
+	clk := model.PinClock(time.Date(2026, 10, 20, 9, 30, 0, 0, shanghaiLoc), nil)
+	db := openStore(t, "testdata/settle-roster.csv", clk)
 	var flags []model.Flag
 	for _, w := range []string{"2026-W40", "2026-W41", "2026-W42"} {
 		flags = append(flags, model.Flag{Kind: model.FlagWeekly, Period: w, Month: oct, StaffID: "ls01", Name: "李四", Branch: "城关所"})
@@ -35,13 +36,12 @@ func setupSettle(t *testing.T) (*bot.Bot, *store.DB, *clock) {
 	if _, err := db.ImportFlags(ctx, flags); err != nil {
 		t.Fatalf("导入红旗: %v", err)
 	}
-	clk := &clock{t: time.Date(2026, 10, 20, 9, 30, 0, 0, shanghaiLoc)}
 	cat := catalog.Default()
-	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now}
+	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
 	settleSvc := &settlement.Service{Ledger: svc, Flags: db, Store: db, Cfg: settle.DefaultConfig()}
 	svc.CloseWith(settleSvc.Closed)
-	b := bot.New(bot.Options{Staff: db, Log: quietLog, Now: clk.Now})
-	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Loc: shanghaiLoc, Now: clk.Now})
+	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})
 	RegisterSettlement(b, SettleDeps{Settle: settleSvc})
 	return b, db, clk
 }

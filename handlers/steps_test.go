@@ -36,11 +36,11 @@ func sayStep(t *testing.T, b *bot.Bot, i int, msg model.Message, want, notWant [
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// openStore 在全新的真实 MariaDB 数据库上打开存储，并导入花名册夹具 roster。
-func openStore(t *testing.T, roster string) *store.DB {
+// openStore 在全新的真实 MariaDB 数据库上打开存储（时间戳取自 clk），并导入花名册夹具 roster。
+func openStore(t *testing.T, roster string, clk *model.Clock) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, testenv.MySQL(t), quietLog)
+	db, err := store.Open(ctx, testenv.MySQL(t), clk, quietLog)
 	if err != nil {
 		t.Fatalf("打开数据库: %v", err)
 	}

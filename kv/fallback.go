@@ -26,12 +26,12 @@ type Fallback struct {
 // fallbackCooldown 是 Redis 出错后跳过它的时长。
 const fallbackCooldown = 5 * time.Second
 
-// WithFallback 返回在 d 出错时放行的去重器。log 为 nil 时用 slog.Default()。
-func WithFallback(d model.Deduper, log *slog.Logger) model.Deduper {
+// WithFallback 返回在 d 出错时放行的去重器。冷却时间按 clock 计；log 为 nil 时用 slog.Default()。
+func WithFallback(d model.Deduper, clock *model.Clock, log *slog.Logger) model.Deduper {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Fallback{d: d, log: log, now: time.Now}
+	return &Fallback{d: d, log: log, now: clock.Now}
 }
 
 // Claim 调用被包装的去重器；它出错时返回 (true, nil)。

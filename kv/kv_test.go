@@ -16,6 +16,9 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
+// testClock 走真实时间：这里的测试只看过期时长（睡 150 毫秒后键应已过期），与日期无关。
+var testClock = model.SystemClock(nil)
+
 // store 是两种实现共有的能力。
 type store interface {
 	model.Deduper
@@ -32,7 +35,7 @@ type backend struct {
 func backends() []backend {
 	return []backend{
 		{"memory", func(t *testing.T) (store, store) {
-			m := NewMemory()
+			m := NewMemory(testClock)
 			return m, m
 		}},
 		{"redis", func(t *testing.T) (store, store) {
@@ -332,7 +335,7 @@ func TestFallback(t *testing.T) {
 		url, prefix := testenv.Redis(t)
 		sw := &switchable{up: openRedis(t, url, prefix), down: down, isDown: true}
 		var buf bytes.Buffer
-		d := WithFallback(sw, slog.New(slog.NewTextHandler(&buf, nil)))
+		d := WithFallback(sw, testClock, slog.New(slog.NewTextHandler(&buf, nil)))
 		now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 		d.(*Fallback).now = func() time.Time { return now }
 		lines := func() int { return strings.Count(buf.String(), "\n") }
@@ -368,7 +371,7 @@ func TestFallback(t *testing.T) {
 	t.Run("redis up: duplicates are still refused", func(t *testing.T) {
 		url, prefix := testenv.Redis(t)
 		var buf bytes.Buffer
-		d := WithFallback(openRedis(t, url, prefix), slog.New(slog.NewTextHandler(&buf, nil)))
+		d := WithFallback(openRedis(t, url, prefix), testClock, slog.New(slog.NewTextHandler(&buf, nil)))
 		mustClaim(t, d, "msg:1", time.Minute, true)
 		mustClaim(t, d, "msg:1", time.Minute, false)
 		if buf.Len() != 0 {
@@ -381,7 +384,7 @@ func TestFallback(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer r.Close()
-		d := WithFallback(r, slog.New(slog.DiscardHandler))
+		d := WithFallback(r, testClock, slog.New(slog.DiscardHandler))
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		ok, err := d.Claim(ctx, "msg:1", time.Minute)

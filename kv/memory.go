@@ -2,6 +2,7 @@ package kv
 
 import (
 	"context"
+	"github.com/hongqi-dev/hongqi/model"
 	"sync"
 	"time"
 )
@@ -21,9 +22,9 @@ type memItem struct {
 	exp time.Time // 零值表示不过期
 }
 
-// NewMemory 创建一个空的进程内存储。
-func NewMemory() *Memory {
-	m := &Memory{items: map[string]memItem{}, sweepAt: 1024, now: time.Now}
+// NewMemory 创建一个空的进程内存储；过期按 clock 计。
+func NewMemory(clock *model.Clock) *Memory {
+	m := &Memory{items: map[string]memItem{}, sweepAt: 1024, now: clock.Now}
 	m.tokenView = &memoryTokens{m: m}
 	return m
 }

@@ -20,7 +20,7 @@ type env struct {
 	svc   *Service
 	db    *store.DB
 	staff map[string]model.Staff
-	now   time.Time
+	clock *model.Clock
 	seq   int
 }
 
@@ -28,7 +28,8 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, testenv.MySQL(t), log)
+	clock := model.PinClock(time.Date(2026, 11, 16, 9, 30, 0, 0, model.Shanghai), nil)
+	db, err := store.Open(ctx, testenv.MySQL(t), clock, log)
 	if err != nil {
 		t.Fatalf("打开数据库: %v", err)
 	}
@@ -37,13 +38,11 @@ func newEnv(t *testing.T) *env {
 	if _, _, err := db.UpsertRoster(ctx, roster); err != nil {
 		t.Fatalf("导入花名册: %v", err)
 	}
-	e := &env{t: t, db: db, staff: map[string]model.Staff{}}
+	e := &env{t: t, db: db, clock: clock, staff: map[string]model.Staff{}}
 	for _, s := range roster {
 		e.staff[s.UserID] = s
 	}
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	e.now = time.Date(2026, 11, 16, 9, 30, 0, 0, loc)
-	e.svc = &Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Loc: loc, Now: func() time.Time { return e.now }}
+	e.svc = &Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Clock: clock}
 	return e
 }
 
@@ -60,7 +59,7 @@ func (e *env) actor(id string) model.Staff {
 // msg 生成一条新消息（每次 Key 不同）。
 func (e *env) msg(from string) model.Message {
 	e.seq++
-	return model.Message{Key: "test:" + from + ":" + time.Duration(e.seq).String(), From: from, CreateTime: e.now}
+	return model.Message{Key: "test:" + from + ":" + time.Duration(e.seq).String(), From: from, CreateTime: e.clock.Now()}
 }
 
 // record 以 actor 身份记一笔，失败时测试失败。

@@ -17,8 +17,7 @@ type Service struct {
 	Staff   model.StaffStore
 	Ledger  model.LedgerStore
 	Catalog *model.Catalog
-	Loc     *time.Location   // 考核月所用时区，nil 表示 Asia/Shanghai
-	Now     func() time.Time // nil 表示 time.Now
+	Clock   *model.Clock // 全系统唯一的时钟，也给出考核时区
 
 	links  map[string]LinkFunc // 按规则编码关联别的记录，见 Link
 	notes  []NoteFunc          // 月度台账的附加说明，见 AddNote
@@ -77,19 +76,9 @@ type Statement struct {
 // ObjectionHint 是每条通知结尾的异议说明。
 const ObjectionHint = "如有异议，请在 3 日内联系记录人或回复“查”核对。"
 
-func (s *Service) loc() *time.Location {
-	if s.Loc != nil {
-		return s.Loc
-	}
-	return model.Shanghai
-}
+func (s *Service) loc() *time.Location { return s.Clock.Location() }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
+func (s *Service) now() time.Time { return s.Clock.Now() }
 
 // Month 返回当前的考核月。
 func (s *Service) Month() model.Month { return model.MonthOf(s.now(), s.loc()) }

@@ -257,10 +257,10 @@ func TestQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 上个月的一笔。
-	now := e.now
-	e.now = now.AddDate(0, -1, 0)
+	now := e.clock.Now()
+	e.clock.Set(now.AddDate(0, -1, 0))
 	e.record("wzg", model.Deduction, []string{"李四"}, "通报")
-	e.now = now
+	e.clock.Set(now)
 
 	tests := []struct {
 		name    string

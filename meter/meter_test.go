@@ -13,13 +13,16 @@ import (
 	"github.com/hongqi-dev/hongqi/store"
 )
 
+// testClock 是本包测试的时钟，停在 2026-11-16 09:30（上海）；存储的时间戳取自它。
+var testClock = model.PinClock(time.Date(2026, 11, 16, 9, 30, 0, 0, model.Shanghai), nil)
+
 var shanghaiLoc = shanghai()
 
 // openStore 在全新的 MariaDB 库上装好 testdata/roster.csv（含两位“王五”）。
 func openStore(t *testing.T) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, testenv.MySQL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db, err := store.Open(ctx, testenv.MySQL(t), testClock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,13 +29,13 @@ const (
 	maxErrorText = 500
 )
 
-// Worker 是发送进程。零值字段取默认值：Now 为 time.Now，Log 为 slog.Default()，
+// Worker 是发送进程。Clock 必填；其余零值字段取默认值：Log 为 slog.Default()，
 // Batch 20，Lease 2 分钟，MaxAttempts 20，Backoff 从 5 秒起翻倍、最长 10 分钟，PerMinute 25。
 // 一个 Worker 可以反复调用 RunOnce，但不要复制。
 type Worker struct {
 	Store    model.Outbox
 	Notifier model.Notifier
-	Now      func() time.Time
+	Clock    *model.Clock // 全系统唯一的时钟
 	Log      *slog.Logger
 	// Batch 是每次领取的条数。
 	Batch int
@@ -68,12 +68,7 @@ func DefaultBackoff(attempt int) time.Duration {
 	return min(first<<(attempt-1), limit)
 }
 
-func (w *Worker) now() time.Time {
-	if w.Now != nil {
-		return w.Now()
-	}
-	return time.Now()
-}
+func (w *Worker) now() time.Time { return w.Clock.Now() }
 
 func (w *Worker) log() *slog.Logger {
 	if w.Log != nil {

@@ -20,6 +20,8 @@ import (
 var (
 	t0    = time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)
 	quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+	// testClock 是存储的时钟（通知的入队时间）；发送进程的时钟由各测试自己拨。
+	testClock = model.PinClock(t0, nil)
 )
 
 // openOutbox 在一个全新的 MariaDB 库上打开发件箱。
@@ -27,7 +29,7 @@ func openOutbox(t *testing.T) model.Outbox {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := store.Open(ctx, testenv.MySQL(t), quiet)
+	db, err := store.Open(ctx, testenv.MySQL(t), testClock, quiet)
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}
@@ -55,24 +57,6 @@ func byKey(t *testing.T, ob model.Outbox) map[string]model.Notice {
 		out[n.Key] = n
 	}
 	return out
-}
-
-// clock 是可拨动的时钟。
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
 }
 
 type permanentErr struct{ msg string }
@@ -191,8 +175,8 @@ func TestRunOnceOutcomes(t *testing.T) {
 			ob := openOutbox(t)
 			enqueue(t, ob, "entry:1", "zhangsan", t0)
 			nf := newScripted(map[string][]error{"entry:1": tt.plan})
-			clk := &clock{}
-			w := &Worker{Store: ob, Notifier: nf, Now: clk.Now, Log: quiet, MaxAttempts: tt.maxAttempts}
+			clk := model.PinClock(time.Time{}, nil)
+			w := &Worker{Store: ob, Notifier: nf, Clock: clk, Log: quiet, MaxAttempts: tt.maxAttempts}
 			for _, r := range tt.rounds {
 				clk.Set(t0.Add(r.at))
 				runOnce(t, w, r.sent)
@@ -242,10 +226,10 @@ func TestTwoWorkersSendEachNoticeOnce(t *testing.T) {
 		enqueue(t, ob, fmt.Sprintf("entry:%d", i), fmt.Sprintf("u%d", i), t0)
 	}
 	nf := newScripted(nil)
-	clk := &clock{t: t0.Add(time.Second)}
+	clk := model.PinClock(t0.Add(time.Second), nil)
 	var wg sync.WaitGroup
 	for range 2 {
-		w := &Worker{Store: ob, Notifier: nf, Now: clk.Now, Log: quiet, Batch: 4}
+		w := &Worker{Store: ob, Notifier: nf, Clock: clk, Log: quiet, Batch: 4}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -283,13 +267,13 @@ func TestCrashMidBatchNothingLostOrDoubled(t *testing.T) {
 	for _, k := range []string{"entry:1", "entry:2", "entry:3"} {
 		enqueue(t, ob, k, "zhangsan", t0)
 	}
-	clk := &clock{t: t0}
+	clk := model.PinClock(t0, nil)
 	lease := time.Minute
 
 	// 第一个发送进程领了一批，送第一条时被停掉。
 	crashed := newScripted(nil)
 	crashed.block, crashed.started = true, make(chan string, 1)
-	w1 := &Worker{Store: ob, Notifier: crashed, Now: clk.Now, Log: quiet, Lease: lease}
+	w1 := &Worker{Store: ob, Notifier: crashed, Clock: clk, Log: quiet, Lease: lease}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -307,7 +291,7 @@ func TestCrashMidBatchNothingLostOrDoubled(t *testing.T) {
 
 	// 新的发送进程：没碰过的两条马上能送，正在送的那条等租约过期。
 	nf := newScripted(nil)
-	w2 := &Worker{Store: ob, Notifier: nf, Now: clk.Now, Log: quiet, Lease: lease}
+	w2 := &Worker{Store: ob, Notifier: nf, Clock: clk, Log: quiet, Lease: lease}
 	runOnce(t, w2, 2)
 	if nf.okCount(inflight) != 0 {
 		t.Fatalf("租约未过期就重发了 %s", inflight)
@@ -334,8 +318,8 @@ func TestPerRecipientRateLimitDefers(t *testing.T) {
 	enqueue(t, ob, "zs:3", "zhangsan", t0)
 	enqueue(t, ob, "ls:0", "lisi", t0) // 李四不受张三影响
 	nf := newScripted(nil)
-	clk := &clock{t: t0}
-	w := &Worker{Store: ob, Notifier: nf, Now: clk.Now, Log: quiet, PerMinute: 3}
+	clk := model.PinClock(t0, nil)
+	w := &Worker{Store: ob, Notifier: nf, Clock: clk, Log: quiet, PerMinute: 3}
 
 	runOnce(t, w, 4)
 	got := byKey(t, ob)
@@ -360,10 +344,10 @@ func TestRunDrainsFullBatchesWithoutWaiting(t *testing.T) {
 	t.Parallel()
 	ob := openOutbox(t)
 	for i := range 5 {
-		enqueue(t, ob, fmt.Sprintf("entry:%d", i), fmt.Sprintf("u%d", i), time.Now().Add(-time.Second))
+		enqueue(t, ob, fmt.Sprintf("entry:%d", i), fmt.Sprintf("u%d", i), t0.Add(-time.Second))
 	}
 	nf := newScripted(nil)
-	w := &Worker{Store: ob, Notifier: nf, Log: quiet, Batch: 2}
+	w := &Worker{Store: ob, Notifier: nf, Clock: model.PinClock(t0, nil), Log: quiet, Batch: 2}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() {
@@ -397,7 +381,7 @@ func TestLogNotifier(t *testing.T) {
 	ob := openOutbox(t)
 	enqueue(t, ob, "entry:7", "zhangsan", t0)
 	var buf bytes.Buffer
-	w := &Worker{Store: ob, Notifier: LogNotifier{Log: slog.New(slog.NewTextHandler(&buf, nil))}, Now: func() time.Time { return t0 }, Log: quiet}
+	w := &Worker{Store: ob, Notifier: LogNotifier{Log: slog.New(slog.NewTextHandler(&buf, nil))}, Clock: model.PinClock(t0, nil), Log: quiet}
 	runOnce(t, w, 1)
 	if n := byKey(t, ob)["entry:7"]; n.Status != model.NoticeLogged {
 		t.Errorf("状态 %s，应为 logged", n.Status)
@@ -423,8 +407,8 @@ func TestRobotTargetLimitedTo18PerMinute(t *testing.T) {
 		enqueue(t, ob, fmt.Sprintf("chat:%02d", i), "appchat:hongqi-all", t0) // 群聊按成员的限额，不受机器人影响
 	}
 	nf := newScripted(nil)
-	clk := &clock{t: t0}
-	w := &Worker{Store: ob, Notifier: nf, Now: clk.Now, Log: quiet, Batch: 50}
+	clk := model.PinClock(t0, nil)
+	w := &Worker{Store: ob, Notifier: nf, Clock: clk, Log: quiet, Batch: 50}
 
 	runOnce(t, w, 38)
 	got := byKey(t, ob)

@@ -29,27 +29,16 @@ type Service struct {
 	Posts  model.PostStore
 	Leaves model.LeaveStore
 	Ledger *ledger.Service // 缺岗扣款经它写入
-	Loc    *time.Location  // nil 表示 Asia/Shanghai
-	Now    func() time.Time
+	Clock  *model.Clock    // 全系统唯一的时钟，也给出考核时区
 	// MaxBackDays 是请假开始日期最多早于今天的天数，0 表示 DefaultMaxBackDays。
 	MaxBackDays int
 	// MaxDays 是一张请假单最多的天数，0 表示 DefaultMaxDays。
 	MaxDays int
 }
 
-func (s *Service) loc() *time.Location {
-	if s.Loc != nil {
-		return s.Loc
-	}
-	return model.Shanghai
-}
+func (s *Service) loc() *time.Location { return s.Clock.Location() }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
+func (s *Service) now() time.Time { return s.Clock.Now() }
 
 // Today 返回考核时区的今天。
 func (s *Service) Today() model.Date { return model.DateOf(s.now(), s.loc()) }

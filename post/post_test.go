@@ -7,12 +7,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/roster"
 	"github.com/hongqi-dev/hongqi/store"
 )
+
+// testClock 是本包测试的时钟，停在 2026-11-16 09:30（上海）；存储的时间戳取自它。
+var testClock = model.PinClock(time.Date(2026, 11, 16, 9, 30, 0, 0, model.Shanghai), nil)
 
 func TestParseSpan(t *testing.T) {
 	today := model.MakeDate(2026, 11, 16)
@@ -81,7 +85,7 @@ func TestMonthHalfDays(t *testing.T) {
 // TestImport 导入示例岗位表（与示例花名册配套）；有误的文件按行报错、什么也不写；再导入替换窗口的人。
 func TestImport(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, testenv.MySQL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db, err := store.Open(ctx, testenv.MySQL(t), testClock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,9 @@ import (
 	"github.com/hongqi-dev/hongqi/store"
 )
 
+// testClock 是本包测试的时钟，停在 2026-11-16 09:30（上海）；存储的时间戳取自它。
+var testClock = model.PinClock(time.Date(2026, 11, 16, 9, 30, 0, 0, model.Shanghai), nil)
+
 // BenchmarkRanking 在真实 MariaDB 上计时排行：
 //
 //	weekly：2,000 名县城网点员工，本周 200,000 次测评（每人每天一行计数，共 14,000 行，合计 200,000 次），
@@ -28,7 +31,7 @@ import (
 func BenchmarkRanking(b *testing.B) {
 	ctx := context.Background()
 	loc := time.FixedZone("CST", 8*3600)
-	db, err := store.Open(ctx, testenv.MySQL(b), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db, err := store.Open(ctx, testenv.MySQL(b), testClock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}

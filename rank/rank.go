@@ -233,7 +233,7 @@ func Dekad(cfg config.DekadRanking, branches []string, inputs []model.BranchItem
 	return entries, top(entries, cfg.Winners)
 }
 
-// Service 按存储中的评分依据和花名册计算排行，实现 model.Ranker。Loc 为空时用 Asia/Shanghai。
+// Service 按存储中的评分依据和花名册计算排行，实现 model.Ranker。Loc 为空时用 model.Shanghai。
 type Service struct {
 	Inputs model.FlagInputStore
 	Staff  model.StaffStore

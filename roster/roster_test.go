@@ -21,6 +21,9 @@ import (
 	"github.com/hongqi-dev/hongqi/store"
 )
 
+// testClock 是本包测试的时钟，停在 2026-11-16 09:30（上海）；存储的时间戳取自它。
+var testClock = model.PinClock(time.Date(2026, 11, 16, 9, 30, 0, 0, model.Shanghai), nil)
+
 // brief 把人员写成一行，便于比较：工号|姓名|网点|类型|角色|范围。
 func brief(ss []model.Staff) []string {
 	out := make([]string, len(ss))
@@ -273,7 +276,7 @@ func TestImport(t *testing.T) {
 	ctx := context.Background()
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	db, err := store.Open(openCtx, testenv.MySQL(t), quiet)
+	db, err := store.Open(openCtx, testenv.MySQL(t), testClock, quiet)
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}

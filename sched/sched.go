@@ -44,7 +44,7 @@ type Scheduler struct {
 	Jobs    []Job
 	Locker  model.Locker
 	Store   model.JobStore
-	Now     func() time.Time
+	Clock   *model.Clock // 全系统唯一的时钟，也给出计算到点时刻的时区
 	Log     *slog.Logger
 	LockTTL time.Duration
 	// NotBefore 非零时，到点时间早于它的期别不补做（首次上线时不补提名很久以前的期）。
@@ -54,8 +54,8 @@ type Scheduler struct {
 }
 
 // New 按红旗配置创建调度器：周提名（flags.propose_weekly，提名上一周）、旬提名（每月 1、11、21 日
-// flags.propose_dekad，提名上一旬）和过期自动生效。loc 是计算时刻所用的时区。
-func New(cfg config.Flags, loc *time.Location, flow Flow, locker model.Locker, store model.JobStore, now func() time.Time, log *slog.Logger) (*Scheduler, error) {
+// flags.propose_dekad，提名上一旬）和过期自动生效。到点时刻按 clock 的时区计算。
+func New(cfg config.Flags, clock *model.Clock, flow Flow, locker model.Locker, store model.JobStore, log *slog.Logger) (*Scheduler, error) {
 	wd, wh, wm, err := cfg.WeeklyAt()
 	if err != nil {
 		return nil, model.Errorf(model.EINVALID, "flags.propose_weekly：%v", err)
@@ -64,19 +64,14 @@ func New(cfg config.Flags, loc *time.Location, flow Flow, locker model.Locker, s
 	if err != nil {
 		return nil, model.Errorf(model.EINVALID, "flags.propose_dekad：%v", err)
 	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	if now == nil {
-		now = time.Now
-	}
+	loc := clock.Location()
 	if log == nil {
 		log = slog.Default()
 	}
 	weekly := WeeklySchedule{Weekday: wd, Hour: wh, Min: wm, Loc: loc}
 	dekad := DekadSchedule{Hour: dh, Min: dm, Loc: loc}
 	s := &Scheduler{
-		Locker: locker, Store: store, Now: now, Log: log, LockTTL: DefaultLockTTL,
+		Locker: locker, Store: store, Clock: clock, Log: log, LockTTL: DefaultLockTTL,
 		Jobs: []Job{
 			{Name: JobWeekly, Due: func(t time.Time) (string, bool) { return weekly.Due(t).String(), true },
 				Run: func(ctx context.Context, p string) error {
@@ -168,7 +163,7 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 }
 
 func (s *Scheduler) runJob(ctx context.Context, j Job) error {
-	now := s.Now()
+	now := s.Clock.Now()
 	period, keyed := j.Due(now)
 	if keyed && !s.NotBefore.IsZero() {
 		if at := s.dueAt[j.Name]; at != nil && at(period).Before(s.NotBefore) {

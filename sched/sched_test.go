@@ -115,18 +115,9 @@ func (r *recorder) got() []string {
 	return append([]string(nil), r.proposed...)
 }
 
-// clock 是可拨动的时钟。
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
-func openStore(t *testing.T, dsn string) *store.DB {
+func openStore(t *testing.T, dsn string, clk *model.Clock) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), dsn, quiet)
+	db, err := store.Open(context.Background(), dsn, clk, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,9 +125,9 @@ func openStore(t *testing.T, dsn string) *store.DB {
 	return db
 }
 
-func newSched(t *testing.T, flow Flow, locker model.Locker, js model.JobStore, clk *clock) *Scheduler {
+func newSched(t *testing.T, flow Flow, locker model.Locker, js model.JobStore, clk *model.Clock) *Scheduler {
 	t.Helper()
-	s, err := New(config.DefaultFlags(), shanghai, flow, locker, js, clk.Now, quiet)
+	s, err := New(config.DefaultFlags(), clk, flow, locker, js, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,10 +147,10 @@ func equal(a, b []string) bool {
 }
 
 func TestTickAcrossBoundaries(t *testing.T) {
-	db := openStore(t, testenv.SQLite(t))
+	clk := model.PinClock(at(2026, 11, 9, 7, 0), nil) // 周一 07:00
+	db := openStore(t, testenv.SQLite(t), clk)
 	rec := &recorder{}
-	clk := &clock{t: at(2026, 11, 9, 7, 0)} // 周一 07:00
-	s := newSched(t, rec, kv.NewMemory(), db, clk)
+	s := newSched(t, rec, kv.NewMemory(clk), db, clk)
 	s.NotBefore = at(2026, 11, 1, 0, 0)
 	ctx := context.Background()
 	steps := []struct {
@@ -189,18 +180,18 @@ func TestTickAcrossBoundaries(t *testing.T) {
 }
 
 func TestMissedWhileDownRunsOnce(t *testing.T) {
-	db := openStore(t, testenv.SQLite(t))
+	clk := model.PinClock(at(2026, 11, 6, 12, 0), nil)
+	db := openStore(t, testenv.SQLite(t), clk)
 	ctx := context.Background()
 	rec := &recorder{}
-	clk := &clock{t: at(2026, 11, 6, 12, 0)}
-	s := newSched(t, rec, kv.NewMemory(), db, clk)
+	s := newSched(t, rec, kv.NewMemory(clk), db, clk)
 	if err := s.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
 	before := len(rec.got())
 	// 停机：周一 08:00（W45）和 11 日 08:00（11 月上旬）都在停机期间到点；周三恢复。
 	clk.Set(at(2026, 11, 11, 15, 0))
-	s2 := newSched(t, rec, kv.NewMemory(), db, clk) // 重启后的新进程
+	s2 := newSched(t, rec, kv.NewMemory(clk), db, clk) // 重启后的新进程
 	for range 3 {
 		if err := s2.Tick(ctx); err != nil {
 			t.Fatal(err)
@@ -213,11 +204,11 @@ func TestMissedWhileDownRunsOnce(t *testing.T) {
 }
 
 func TestFailedJobIsRetried(t *testing.T) {
-	db := openStore(t, testenv.SQLite(t))
+	clk := model.PinClock(at(2026, 11, 9, 8, 0), nil)
+	db := openStore(t, testenv.SQLite(t), clk)
 	ctx := context.Background()
 	rec := &recorder{fail: model.Errorf(model.EUNAVAILABLE, "数据库暂时不可用")}
-	clk := &clock{t: at(2026, 11, 9, 8, 0)}
-	s := newSched(t, rec, kv.NewMemory(), db, clk)
+	s := newSched(t, rec, kv.NewMemory(clk), db, clk)
 	if err := s.Tick(ctx); err == nil {
 		t.Fatal("提名失败时 Tick 应返回错误")
 	}
@@ -263,10 +254,10 @@ func TestTwoReplicasEachJobOnce(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dsn := testenv.MySQL(t)
-			dbA, dbB := openStore(t, dsn), openStore(t, dsn)
+			clk := model.PinClock(at(2026, 11, 9, 7, 59), nil)
+			dbA, dbB := openStore(t, dsn, clk), openStore(t, dsn, clk)
 			la, lb := c.locker(t)
 			rec := &recorder{}
-			clk := &clock{t: at(2026, 11, 9, 7, 59)}
 			a := newSched(t, rec, la, dbA, clk)
 			b := newSched(t, rec, lb, dbB, clk)
 			ctx := context.Background()

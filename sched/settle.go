@@ -43,14 +43,12 @@ func (ms MonthlySchedule) Due(now time.Time) model.Month {
 
 // AddSettlement 给调度器加上结算任务：每月 settle.draft_at 把上月草稿发给中心领导，
 // 每月 settle.publish_by 日同一时刻上月仍未发布就由系统自动发布。每月各执行一次，不论几个副本。
-func (s *Scheduler) AddSettlement(cfg config.Settle, loc *time.Location, flow SettleFlow) error {
+func (s *Scheduler) AddSettlement(cfg config.Settle, flow SettleFlow) error {
 	day, h, m, err := cfg.DraftDay()
 	if err != nil {
 		return model.Errorf(model.EINVALID, "settle.draft_at：%v", err)
 	}
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := s.Clock.Location()
 	draft := MonthlySchedule{Day: day, Hour: h, Min: m, Loc: loc}
 	pub := MonthlySchedule{Day: cfg.PublishBy, Hour: h, Min: m, Loc: loc}
 	monthDue := func(ms MonthlySchedule) func(time.Time) (string, bool) {

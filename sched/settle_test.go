@@ -38,14 +38,14 @@ func TestMonthlyDue(t *testing.T) {
 }
 
 // replica 是一个副本：自己的数据库连接、结算服务和调度器，共用一个时钟。
-func replica(t *testing.T, dsn string, clk *clock) (*Scheduler, *store.DB, *settlement.Service) {
+func replica(t *testing.T, dsn string, clk *model.Clock) (*Scheduler, *store.DB, *settlement.Service) {
 	t.Helper()
-	db := openStore(t, dsn)
-	led := &ledger.Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Loc: shanghai, Now: clk.Now}
+	db := openStore(t, dsn, clk)
+	led := &ledger.Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Clock: clk}
 	cfg := config.DefaultSettle()
 	svc := &settlement.Service{Ledger: led, Flags: db, Store: db, Cfg: cfg.Config(), Outbox: db}
 	s := newSched(t, &recorder{}, failingLocker{}, db, clk)
-	if err := s.AddSettlement(cfg, shanghai, svc); err != nil {
+	if err := s.AddSettlement(cfg, svc); err != nil {
 		t.Fatal(err)
 	}
 	s.NotBefore = at(2026, 11, 1, 0, 0)
@@ -69,7 +69,7 @@ func TestSettlementJobsOnceAcrossReplicas(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
 			dsn := testenv.MySQL(t)
-			clk := &clock{t: at(2026, 11, 1, 8, 59)}
+			clk := model.PinClock(at(2026, 11, 1, 8, 59), nil)
 			a, db, svc := replica(t, dsn, clk)
 			b, _, _ := replica(t, dsn, clk)
 			if _, _, err := db.UpsertRoster(ctx, testenv.Roster(t, "testdata/roster.csv")); err != nil {

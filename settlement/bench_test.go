@@ -32,7 +32,8 @@ import (
 func BenchmarkMonthlySettlement(b *testing.B) {
 	ctx := context.Background()
 	dsn := testenv.MySQL(b)
-	db, err := store.Open(ctx, dsn, nil)
+	clk := model.PinClock(time.Date(2026, 12, 2, 9, 0, 0, 0, model.Shanghai), nil)
+	db, err := store.Open(ctx, dsn, clk, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -108,8 +109,7 @@ func BenchmarkMonthlySettlement(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	now := time.Date(2026, 12, 2, 9, 0, 0, 0, loc)
-	led := &ledger.Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Loc: loc, Now: func() time.Time { return now }}
+	led := &ledger.Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Clock: clk}
 	svc := &settlement.Service{Ledger: led, Flags: db, Store: db, Cfg: settle.DefaultConfig()}
 	month := model.Month{Year: 2026, Month: 11}
 

@@ -37,20 +37,10 @@ const PayDay = "下月5日前"
 // ObjectionHint 是结算单结尾的异议说明。
 const ObjectionHint = "如有异议，请在 3 日内联系所在网点主管或中心管理员；回复“查 %s”可以核对明细。"
 
-func (s *Service) now() time.Time {
-	if s.Ledger.Now != nil {
-		return s.Ledger.Now()
-	}
-	return time.Now()
-}
+func (s *Service) now() time.Time { return s.Ledger.Clock.Now() }
 
-// Loc 返回考核所用时区（台账服务的时区，默认 Asia/Shanghai）。
-func (s *Service) Loc() *time.Location {
-	if s.Ledger.Loc != nil {
-		return s.Ledger.Loc
-	}
-	return model.Shanghai
-}
+// Loc 返回考核所用时区（时钟的时区）。
+func (s *Service) Loc() *time.Location { return s.Ledger.Clock.Location() }
 
 func leadershipOnly(actor model.Staff, what string) error {
 	if !actor.IsLeadership() {

@@ -22,7 +22,8 @@ var oct = model.Month{Year: 2026, Month: time.October}
 // TestConcurrentPublish 两个副本同时发布 10 月：只有一次发布，每人一张结算单，结算记录只写一次。
 func TestConcurrentPublish(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, testenv.MySQL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	clk := model.PinClock(time.Date(2026, 11, 2, 9, 0, 0, 0, model.Shanghai), nil)
+	db, err := store.Open(ctx, testenv.MySQL(t), clk, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +38,7 @@ func TestConcurrentPublish(t *testing.T) {
 	if _, err := db.ImportFlags(ctx, flags); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 2, 9, 0, 0, 0, model.Shanghai)
-	led := &ledger.Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Now: func() time.Time { return now }}
+	led := &ledger.Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Clock: clk}
 	svc := &Service{Ledger: led, Flags: db, Store: db, Cfg: settle.DefaultConfig()}
 	admin, err := db.Staff(ctx, "gly")
 	if err != nil {

@@ -122,7 +122,7 @@ func (db *DB) RecordMeterDay(ctx context.Context, msg model.Message, d model.Met
 	}
 	var out meterDayRow
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		at := now()
+		at := db.now()
 		if err := insertMessage(tx, msg, at); err != nil {
 			return err
 		}
@@ -187,7 +187,7 @@ func (db *DB) ImportMeter(ctx context.Context, source string, days []model.Meter
 	var res model.MeterImport
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		res = model.MeterImport{}
-		at := now()
+		at := db.now()
 		list := make([]string, 0, len(dayset))
 		for d := range dayset {
 			list = append(list, d)
@@ -281,7 +281,7 @@ func (db *DB) RecordSpotCheck(ctx context.Context, msg model.Message, c model.Sp
 func (db *DB) insertWithMsg(ctx context.Context, msg model.Message, row any, createdAt *time.Time) error {
 	when := *createdAt
 	return db.tx(ctx, func(tx *gorm.DB) error {
-		at := now()
+		at := db.now()
 		if err := insertMessage(tx, msg, at); err != nil {
 			return err
 		}
@@ -360,7 +360,7 @@ func (db *DB) InvalidateComplaint(ctx context.Context, msg model.Message, id int
 	}
 	var out feedbackRow
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		at := now()
+		at := db.now()
 		if err := insertMessage(tx, msg, at); err != nil {
 			return err
 		}

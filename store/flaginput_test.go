@@ -9,7 +9,7 @@ import (
 )
 
 func inputMsg(key string) model.Message {
-	return model.Message{Key: key, From: "sup1", Text: "测评", CreateTime: time.Now()}
+	return model.Message{Key: key, From: "sup1", Text: "测评", CreateTime: testClock.Now()}
 }
 
 // weekOf2026W45 返回 2026 年第 45 周（11月2日–11月8日，上海）的起止。
@@ -136,7 +136,7 @@ func TestFeedbackAndComplaintInvalid(t *testing.T) {
 		if dup.ID != c.ID {
 			t.Errorf("重复投递返回 #%d，想要 #%d", dup.ID, c.ID)
 		}
-		now := time.Now()
+		now := testClock.Now()
 		win := func() model.StaffInputs { return inputsOf(t, db, now.Add(-time.Hour), now.Add(time.Hour))["zhangsan"] }
 		if w := win(); w.Complaints != 2 || w.Praise != 1 {
 			t.Fatalf("汇总 = %+v，想要投诉 2、表扬 1", w)
@@ -211,7 +211,7 @@ func TestSpotChecksDeductionsAndInspections(t *testing.T) {
 			}
 		}
 
-		now := time.Now()
+		now := testClock.Now()
 		got := inputsOf(t, db, now.Add(-time.Hour), now.Add(time.Hour))
 		if z := got["zhangsan"]; z.SpotSum != 175 || z.SpotCount != 2 || z.Deductions != 1 {
 			t.Errorf("张三 = %+v，想要抽查 175/2 次、扣款 1 条", z)

@@ -410,7 +410,7 @@ func (db *DB) ImportFlags(ctx context.Context, flags []model.Flag) (int, error) 
 	added := 0
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		added = 0
-		at := now()
+		at := db.now()
 		for _, f := range flags {
 			if f.Source == "" {
 				f.Source = "import"

@@ -86,7 +86,7 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 	var out []model.Entry
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		out = out[:0]
-		at := now()
+		at := db.now()
 		if err := insertMessage(tx, req.Msg, at); err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 	}
 	var out model.Entry
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		at := now()
+		at := db.now()
 		if err := insertMessage(tx, req.Msg, at); err != nil {
 			return err
 		}
@@ -229,7 +229,7 @@ func (db *DB) revokedErr(e model.Entry) error {
 	if who == "" {
 		who = r.ActorID
 	}
-	return model.Errorf(model.ECONFLICT, "记录 %d 已于 %s 被 %s 撤销。", e.ID, r.CreatedAt.In(db.loc).Format("2006-01-02 15:04"), who)
+	return model.Errorf(model.ECONFLICT, "记录 %d 已于 %s 被 %s 撤销。", e.ID, r.CreatedAt.In(db.clock.Location()).Format("2006-01-02 15:04"), who)
 }
 
 // entryJoin 是 entries 左连接 revocations 的一行。

@@ -62,7 +62,7 @@ func TestRecordAndDuplicate(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		db := openDB(t, dsn)
 		ctx := context.Background()
-		start := time.Now().UTC().Add(-time.Second)
+		start := testClock.Now().UTC().Add(-time.Second)
 		req := model.RecordRequest{
 			Msg:     msg("msg:1001"),
 			Entries: []model.Entry{entry("zhangsan", "late", -20), entry("lisi", "late", -20)},

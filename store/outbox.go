@@ -34,7 +34,7 @@ func (db *DB) Enqueue(ctx context.Context, n model.Notice) error {
 	if err := checkNotice(n); err != nil {
 		return err
 	}
-	if err := enqueue(db.g.WithContext(ctx), n, now()); err != nil {
+	if err := enqueue(db.g.WithContext(ctx), n, db.now()); err != nil {
 		return db.fail(err, "通知没有入队")
 	}
 	return nil

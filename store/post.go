@@ -79,7 +79,7 @@ func (db *DB) ReplacePosts(ctx context.Context, posts []model.Post) (added, upda
 	if len(posts) == 0 {
 		return 0, 0, model.Errorf(model.EINVALID, "岗位表里没有窗口，什么也没有写入。")
 	}
-	ts := now()
+	ts := db.now()
 	var rows []postHolderRow
 	windows := make([]string, 0, len(posts))
 	seen := map[string]bool{}
@@ -231,7 +231,7 @@ func (db *DB) CreateLeave(ctx context.Context, msg model.Message, l model.Leave,
 	}
 	var out model.Leave
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		at := now()
+		at := db.now()
 		if err := insertMessage(tx, msg, at); err != nil {
 			return err
 		}
@@ -333,7 +333,7 @@ func (db *DB) DecideLeave(ctx context.Context, d model.LeaveDecision) (model.Lea
 	var out model.Leave
 	errState := errors.New("store: leave not in expected state")
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		at := now()
+		at := db.now()
 		if err := insertMessage(tx, d.Msg, at); err != nil {
 			return err
 		}

@@ -80,7 +80,7 @@ func (db *DB) SetStar(ctx context.Context, s model.Star) (*model.Star, error) {
 			return err
 		}
 		row := starRow{Month: month, StaffID: s.StaffID, Name: truncate(s.Name, sizeName), Branch: truncate(s.Branch, sizeName),
-			ActorID: truncate(s.ActorID, sizeID), ActorName: truncate(s.ActorName, sizeName), MsgKey: truncate(s.MsgKey, sizeKey), At: now()}
+			ActorID: truncate(s.ActorID, sizeID), ActorName: truncate(s.ActorName, sizeName), MsgKey: truncate(s.MsgKey, sizeKey), At: db.now()}
 		if !s.At.IsZero() {
 			row.At = utc(s.At)
 		}
@@ -156,7 +156,7 @@ func (db *DB) Publish(ctx context.Context, req model.PublishRequest) (model.Publ
 	var pub model.Publication
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		out = out[:0]
-		at := now()
+		at := db.now()
 		row := publicationRow{Month: p.Month.String(), ActorID: truncate(p.ActorID, sizeID), ActorName: truncate(p.ActorName, sizeName),
 			MsgKey: truncate(p.MsgKey, sizeKey), At: at, People: p.People, Total: p.Total}
 		if !p.At.IsZero() {
@@ -208,7 +208,7 @@ func (db *DB) Publish(ctx context.Context, req model.PublishRequest) (model.Publ
 			who = prev.ActorID
 		}
 		return prev, nil, model.Errorf(model.ECONFLICT, "%s的结算已于 %s 由%s发布，这次没有重复发送。",
-			p.Month.Label(), prev.At.In(db.loc).Format("1月2日 15:04"), who)
+			p.Month.Label(), prev.At.In(db.clock.Location()).Format("1月2日 15:04"), who)
 	}
 	if err != nil {
 		return model.Publication{}, nil, db.fail(err, "结算没有发布")

@@ -24,7 +24,7 @@ func (db *DB) UpsertRoster(ctx context.Context, staff []model.Staff) (added, upd
 	seen := make(map[string]int, len(staff))
 	kinds := map[string]model.BranchKind{}
 	var branchOrder []string
-	ts := now()
+	ts := db.now()
 	for i, s := range staff {
 		s.UserID = strings.TrimSpace(s.UserID)
 		s.Name = strings.TrimSpace(s.Name)

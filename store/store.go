@@ -39,7 +39,7 @@ type DB struct {
 	sql     *sql.DB
 	dialect string
 	log     *slog.Logger
-	loc     *time.Location
+	clock   *model.Clock // 行上的时间戳都取自它（与机器人、定时任务同一个时钟）
 }
 
 var (
@@ -49,18 +49,23 @@ var (
 )
 
 // Open 按 dsn 打开数据库并迁移表结构。dsn 为 sqlite:路径（也可 sqlite::memory:）或
-// mysql://user:pass@tcp(host:3306)/db?params。dsn 写错返回 EINVALID，连不上返回 EUNAVAILABLE。
-func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+// mysql://user:pass@tcp(host:3306)/db?params。clock 是全系统的时钟：写入的时间戳都取自它，
+// 提示语中的时间按它的时区显示。dsn 写错返回 EINVALID，连不上返回 EUNAVAILABLE。
+func Open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
+	}
+	if clock == nil {
+		return nil, model.Errorf(model.EINTERNAL, "store.Open 缺少时钟。")
 	}
 	dialect, dialector, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
+	db := &DB{dialect: dialect, log: log, clock: clock}
 	g, err := gorm.Open(dialector, &gorm.Config{
-		Logger:                                   &gormLogger{log: log, slow: SlowQuery},
-		NowFunc:                                  now,
+		Logger:                                   &gormLogger{log: log, slow: SlowQuery, clock: clock},
+		NowFunc:                                  db.now,
 		SkipDefaultTransaction:                   true,
 		DisableForeignKeyConstraintWhenMigrating: true,
 	})
@@ -71,7 +76,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, model.Wrap(model.EINTERNAL, err, "打开数据库（HONGQI_DB）失败。")
 	}
-	db := &DB{g: g, sql: sqlDB, dialect: dialect, log: log, loc: defaultLocation()}
+	db.g, db.sql = g, sqlDB
 	switch dialect {
 	case DialectSQLite:
 		// 单个写连接：事务以 BEGIN IMMEDIATE 开始，互相排队而不是 SQLITE_BUSY。
@@ -164,17 +169,6 @@ func hasParam(dsn, name string) bool {
 	return false
 }
 
-func defaultLocation() *time.Location {
-	return model.Shanghai
-}
-
-// SetLocation 设置提示语中显示时间所用的时区（默认 Asia/Shanghai）。应在开始使用前调用。
-func (db *DB) SetLocation(loc *time.Location) {
-	if loc != nil {
-		db.loc = loc
-	}
-}
-
 // Close 关闭数据库连接。
 func (db *DB) Close() error { return db.sql.Close() }
 
@@ -189,8 +183,11 @@ func (db *DB) Ping(ctx context.Context) error {
 // Dialect 返回 "sqlite" 或 "mysql"。
 func (db *DB) Dialect() string { return db.dialect }
 
-// now 返回当前 UTC 时间，截到微秒（MySQL DATETIME(6) 的精度）。
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// now 返回时钟的当前时间（UTC），截到微秒（MySQL DATETIME(6) 的精度）。
+func (db *DB) now() time.Time { return db.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// Clock 返回存储所用的时钟。
+func (db *DB) Clock() *model.Clock { return db.clock }
 
 // utc 把调用方给的时间规范成存储用的形式。
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
@@ -302,8 +299,9 @@ func (db *DB) fail(err error, what string) error {
 
 // gormLogger 让 gorm 只通过 slog 报告慢查询；错误由调用方处理，不在这里记录。
 type gormLogger struct {
-	log  *slog.Logger
-	slow time.Duration
+	log   *slog.Logger
+	slow  time.Duration
+	clock *model.Clock
 }
 
 func (l *gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
@@ -315,7 +313,7 @@ func (l *gormLogger) Error(ctx context.Context, msg string, args ...any) {
 	l.log.ErrorContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
 }
 func (l *gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
-	if d := time.Since(begin); d > l.slow {
+	if d := l.clock.Since(begin); d > l.slow {
 		q, rows := fc()
 		if len(q) > 300 {
 			q = q[:300] + "…"

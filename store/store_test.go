@@ -36,12 +36,15 @@ func eachBackend(t *testing.T, fn func(t *testing.T, dsn string)) {
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// testClock 是存储测试的时钟：停在 2026-11-16 10:00（上海），行上的时间戳都取自它。
+var testClock = model.PinClock(time.Date(2026, 11, 16, 10, 0, 0, 0, model.Shanghai), nil)
+
 // openDB 打开 dsn，测试结束时关闭。
 func openDB(t testing.TB, dsn string) *DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := Open(ctx, dsn, quiet)
+	db, err := Open(ctx, dsn, testClock, quiet)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", dsn, err)
 	}
@@ -83,7 +86,7 @@ func TestOpenBadDSN(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			db, err := Open(context.Background(), c.dsn, quiet)
+			db, err := Open(context.Background(), c.dsn, testClock, quiet)
 			if db != nil {
 				db.Close()
 			}
@@ -98,7 +101,7 @@ func TestOpenBadDSN(t *testing.T) {
 func TestOpenUnreachable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	db, err := Open(ctx, "mysql://root:secretpw@tcp(127.0.0.1:1)/hongqi", quiet)
+	db, err := Open(ctx, "mysql://root:secretpw@tcp(127.0.0.1:1)/hongqi", testClock, quiet)
 	if db != nil {
 		db.Close()
 	}
@@ -121,7 +124,7 @@ func TestClosedIsUnavailable(t *testing.T) {
 		_, err = db.Entries(ctx, model.EntryFilter{})
 		wantCode(t, err, model.EUNAVAILABLE)
 		wantCode(t, db.Ping(ctx), model.EUNAVAILABLE)
-		_, err = db.Claim(ctx, time.Now(), time.Now().Add(time.Minute), 10)
+		_, err = db.Claim(ctx, testClock.Now(), testClock.Now().Add(time.Minute), 10)
 		wantCode(t, err, model.EUNAVAILABLE)
 	})
 }

@@ -1,6 +1,7 @@
 package wecom
 
 import (
+	"github.com/hongqi-dev/hongqi/model"
 	"sync"
 	"time"
 )
@@ -27,9 +28,9 @@ type memoryItem struct {
 	expires time.Time // 零值表示不过期
 }
 
-// NewMemoryCache 创建一个空的进程内缓存。
-func NewMemoryCache() *MemoryCache {
-	return &MemoryCache{now: time.Now, m: map[string]memoryItem{}}
+// NewMemoryCache 创建一个空的进程内缓存；过期按 clock 计。
+func NewMemoryCache(clock *model.Clock) *MemoryCache {
+	return &MemoryCache{now: clock.Now, m: map[string]memoryItem{}}
 }
 
 // Get 返回未过期的值；没有或已过期时返回 nil。

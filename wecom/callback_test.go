@@ -54,7 +54,7 @@ func newCallback(t testing.TB, p wecom.Processor) (*wecom.Callback, *logBuffer) 
 	return &wecom.Callback{
 		Crypto:    newCrypto(t),
 		Processor: p,
-		Now:       func() time.Time { return fixedNow },
+		Clock:     model.PinClock(fixedNow, nil),
 		Log:       log,
 	}, buf
 }
@@ -74,7 +74,7 @@ func TestCallbackURLVerificationOfficialVector(t *testing.T) {
 	}
 	sec, _ := strconv.ParseInt(v.Timestamp, 10, 64)
 	p := &recorder{}
-	h := &wecom.Callback{Crypto: c, Processor: p, Now: func() time.Time { return time.Unix(sec+30, 0) }}
+	h := &wecom.Callback{Crypto: c, Processor: p, Clock: model.PinClock(time.Unix(sec+30, 0), nil)}
 	q := url.Values{"msg_signature": {v.MsgSignature}, "timestamp": {v.Timestamp}, "nonce": {v.Nonce}, "echostr": {v.Echostr}}
 	// q.Encode() 把 + / = 写成 %2B %2F %3D，正如企业微信发来的那样。
 	if enc := q.Encode(); !strings.Contains(enc, "%2B") || !strings.Contains(enc, "%2F") {
@@ -96,7 +96,7 @@ func TestCallbackURLVerificationOfficialVector(t *testing.T) {
 	}
 
 	// 同一请求在真实时钟下已过期，必须拒绝：重放窗口只能靠注入时钟绕过。
-	h.Now = nil
+	h.Clock = model.SystemClock(nil)
 	w = httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/wecom/callback?"+q.Encode(), nil))
 	if w.Code != http.StatusForbidden {
@@ -113,7 +113,7 @@ func TestCallbackOfficialMessageVectors(t *testing.T) {
 			}
 			sec, _ := strconv.ParseInt(v.Timestamp, 10, 64)
 			p := &recorder{}
-			h := &wecom.Callback{Crypto: c, Processor: p, Now: func() time.Time { return time.Unix(sec-60, 0) }}
+			h := &wecom.Callback{Crypto: c, Processor: p, Clock: model.PinClock(time.Unix(sec-60, 0), nil)}
 			q := url.Values{"msg_signature": {v.MsgSignature}, "timestamp": {v.Timestamp}, "nonce": {v.Nonce}}
 			w := post(h, q, []byte(v.Body))
 			if w.Code != http.StatusOK || w.Body.Len() != 0 {

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/wecom"
@@ -37,8 +36,8 @@ func FuzzDecrypt(f *testing.F) {
 		Processor: wecom.ProcessorFunc(func(_ context.Context, m model.Message) (string, error) {
 			return "好 " + m.Text, nil
 		}),
-		Now: func() time.Time { return fixedNow },
-		Log: discard,
+		Clock: model.PinClock(fixedNow, nil),
+		Log:   discard,
 	}
 	check := func(t *testing.T, m model.Message, err error) {
 		t.Helper()
@@ -91,8 +90,8 @@ func BenchmarkCallbackCryptoOnly(b *testing.B) {
 		Processor: wecom.ProcessorFunc(func(context.Context, model.Message) (string, error) {
 			return "已记录：张三 迟到 −10 元（第 12 号）。本月合计 −10 元。", nil
 		}),
-		Now: func() time.Time { return fixedNow },
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clock: model.PinClock(fixedNow, nil),
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	req := tSigned(b, tCorpID, tInnerText("lisi", "扣 张三 迟到", 1, fixedNow), fixedNow, "42")
 	target := "/wecom/callback?" + req.query.Encode()

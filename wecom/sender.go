@@ -98,8 +98,10 @@ type SenderConfig struct {
 	// APIBase 是企业微信 API 的地址，默认 https://qyapi.weixin.qq.com；可指向私有网关或测试服务器。
 	// 注意：SDK 的地址改写是进程级的，一个进程内只应使用一个 APIBase，后创建的 Sender 生效。
 	APIBase string
-	// Cache 保存 access_token；为空时用 NewMemoryCache()。多副本时请传入 Redis 实现。
+	// Cache 保存 access_token；为空时用按 Clock 过期的进程内缓存。多副本时请传入 Redis 实现。
 	Cache TokenCache
+	// Clock 是全系统唯一的时钟（进程内 token 缓存的过期）。
+	Clock *model.Clock
 	// HTTPTimeout 是每次 HTTP 调用的超时，默认 10 秒；进程级，以第一个 Sender 的设置为准。
 	HTTPTimeout time.Duration
 	Log         *slog.Logger
@@ -176,7 +178,10 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 		cfg.HTTPTimeout = DefaultHTTPTimeout
 	}
 	if cfg.Cache == nil {
-		cfg.Cache = NewMemoryCache()
+		if cfg.Clock == nil {
+			return nil, model.Errorf(model.EINTERNAL, "wecom.NewSender 缺少时钟。")
+		}
+		cfg.Cache = NewMemoryCache(cfg.Clock)
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()

@@ -19,12 +19,12 @@ import (
 func newSender(t testing.TB, srv *wecomtest.Server, secret string) (*wecom.Sender, *logBuffer) {
 	t.Helper()
 	log, buf := newLogger()
-	s, err := wecom.NewSender(wecom.SenderConfig{
+	s, err := wecom.NewSender(wecom.SenderConfig{Clock: model.SystemClock(nil),
 		CorpID:      wecomtest.CorpID,
 		AgentID:     "1000002",
 		Secret:      secret,
 		APIBase:     srv.URL(),
-		Cache:       wecom.NewMemoryCache(),
+		Cache:       wecom.NewMemoryCache(model.SystemClock(nil)),
 		HTTPTimeout: 5 * time.Second,
 		Log:         log,
 	})
@@ -351,7 +351,7 @@ func TestNewSenderValidates(t *testing.T) {
 }
 
 func TestMemoryCache(t *testing.T) {
-	c := wecom.NewMemoryCache()
+	c := wecom.NewMemoryCache(model.SystemClock(nil))
 	if v := c.Get("k"); v != nil {
 		t.Fatalf("Get on empty cache = %#v, want untyped nil", v)
 	}
@@ -389,7 +389,7 @@ func TestMemoryCache(t *testing.T) {
 
 func TestSenderNetworkFailureIsTemporaryAndRedacted(t *testing.T) {
 	const secret = "net-secret-0123456789abcdef"
-	s, err := wecom.NewSender(wecom.SenderConfig{
+	s, err := wecom.NewSender(wecom.SenderConfig{Clock: model.SystemClock(nil),
 		CorpID: wecomtest.CorpID, AgentID: "1000002", Secret: secret,
 		APIBase: "http://127.0.0.1:1", // 无人监听
 	})

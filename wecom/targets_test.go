@@ -17,9 +17,9 @@ const robotKey = "robot-key-SECRET-0001"
 func newTargetSender(t *testing.T, srv *wecomtest.Server) (*wecom.Sender, *logBuffer) {
 	t.Helper()
 	log, buf := newLogger()
-	s, err := wecom.NewSender(wecom.SenderConfig{
+	s, err := wecom.NewSender(wecom.SenderConfig{Clock: model.SystemClock(nil),
 		CorpID: wecomtest.CorpID, AgentID: "1000002", Secret: wecomtest.Secret,
-		APIBase: srv.URL(), Cache: wecom.NewMemoryCache(), HTTPTimeout: 5 * time.Second, Log: log,
+		APIBase: srv.URL(), Cache: wecom.NewMemoryCache(model.SystemClock(nil)), HTTPTimeout: 5 * time.Second, Log: log,
 		Robots: map[string]string{"all": robotKey, "gone": "removed-key-SECRET"},
 		AppChats: map[string]wecom.AppChat{
 			"hongqi-all": {Name: "红旗公布群", Owner: "boss", Members: []string{"boss", "zhangsan", "lisi"}},

@@ -33,6 +33,9 @@ import (
 	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
 )
 
+// wall 是压测工具计时用的时钟（真实时间）。
+var wall = model.SystemClock(nil)
+
 // 默认用企业微信官方样例 B 的 Token、EncodingAESKey 和企业 ID。
 const (
 	defToken  = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
@@ -110,9 +113,9 @@ func main() {
 	fmt.Printf("%-8s %5s %8s %9s %9s %9s %7s %10s %10s %9s %9s\n", "label", "conc", "requests", "req/s", "p50(ms)", "p99(ms)", "errors", "rss(MiB)", "hwm(MiB)", "srv-cpu%", "db-cpu%")
 	dbPID := pidOf("mariadbd")
 	for _, c := range o.levels {
-		srv0, db0, t0 := procCPU(o.pid), procCPU(dbPID), time.Now()
+		srv0, db0, t0 := procCPU(o.pid), procCPU(dbPID), wall.Now()
 		r := runLevel(ctx, o, c)
-		wall := time.Since(t0).Seconds()
+		wall := wall.Since(t0).Seconds()
 		rss, hwm := procMem(o.pid)
 		fmt.Printf("%-8s %5d %8d %9.1f %9.2f %9.2f %7d %10s %10s %9s %9s\n", o.label, c, r.n, r.rps, ms(r.p50), ms(r.p99), r.errors, rss, hwm,
 			cpuPct(srv0, procCPU(o.pid), wall), cpuPct(db0, procCPU(dbPID), wall))
@@ -126,7 +129,7 @@ func main() {
 // 检查回答是否正是明文 echostr。
 func checkURL(o options) error {
 	echo := strconv.FormatUint(msgSeq.Add(1), 10)
-	q := wecomtest.SignedURLVerification(o.token, o.aesKey, o.corpID, echo, time.Now(), "263014780")
+	q := wecomtest.SignedURLVerification(o.token, o.aesKey, o.corpID, echo, wall.Now(), "263014780")
 	resp, err := http.Get(o.url + "?" + q.Encode())
 	if err != nil {
 		return err
@@ -177,14 +180,14 @@ func runLevel(ctx context.Context, o options, conc int) result {
 		Timeout:   10 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc},
 	}
-	deadline := time.Now().Add(o.duration)
+	deadline := wall.Now().Add(o.duration)
 	var issued atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
 	var errs int
 	var firstErr string
 	var wg sync.WaitGroup
-	start := time.Now()
+	start := wall.Now()
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func() {
@@ -192,7 +195,7 @@ func runLevel(ctx context.Context, o options, conc int) result {
 			local := make([]time.Duration, 0, 1024)
 			localErr := 0
 			var le string
-			for ctx.Err() == nil && time.Now().Before(deadline) && issued.Add(1) <= int64(o.maxRequests) {
+			for ctx.Err() == nil && wall.Now().Before(deadline) && issued.Add(1) <= int64(o.maxRequests) {
 				d, err := oneRequest(client, o)
 				if err != nil {
 					localErr++
@@ -213,7 +216,7 @@ func runLevel(ctx context.Context, o options, conc int) result {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed := wall.Since(start)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	r := result{n: len(lat) + errs, errors: errs, firstErr: firstErr}
 	r.rps = float64(len(lat)) / elapsed.Seconds()
@@ -223,19 +226,19 @@ func runLevel(ctx context.Context, o options, conc int) result {
 
 func oneRequest(client *http.Client, o options) (time.Duration, error) {
 	id := msgSeq.Add(1)
-	now := time.Now()
+	now := wall.Now()
 	inner := fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName>`+
 		`<CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content>`+
 		`<MsgId>%d</MsgId><AgentID>1000002</AgentID></xml>`, o.corpID, o.from, now.Unix(), textFor(o, id), id)
 	q, body := wecomtest.SignedRequest(o.token, o.aesKey, o.corpID, inner, now, strconv.FormatUint(id%1e9, 10))
-	start := time.Now()
+	start := wall.Now()
 	resp, err := client.Post(o.url+"?"+q.Encode(), "application/xml", strings.NewReader(string(body)))
 	if err != nil {
 		return 0, err
 	}
 	raw, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	d := time.Since(start)
+	d := wall.Since(start)
 	if err != nil {
 		return 0, err
 	}
@@ -356,6 +359,7 @@ func runEcho(ctx context.Context, addr string, o options) error {
 	}
 	h := &wecom.Callback{
 		Crypto: c,
+		Clock:  wall,
 		Processor: wecom.ProcessorFunc(func(ctx context.Context, m model.Message) (string, error) {
 			return "已记录 #1：张三（城关所）迟到 −10 元。张三本月合计 −10 元。", nil
 		}),

@@ -31,7 +31,8 @@ import (
 type Main struct {
 	Config config.Config
 	Log    *slog.Logger
-	Now    func() time.Time
+	// Clock 是全系统唯一的时钟：在这里创建，交给存储、机器人、服务、定时任务和发送进程。
+	Clock *model.Clock
 	// RedisPrefix 是本实例所有 Redis 键的前缀，默认 "hongqi:"（测试时每个测试各用一个）。
 	RedisPrefix string
 
@@ -59,16 +60,15 @@ func NewMain(getenv func(string) string, logOut io.Writer) (*Main, error) {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
-	return &Main{Config: cfg, Log: log, Now: time.Now, RedisPrefix: "hongqi:"}, nil
+	return &Main{Config: cfg, Log: log, Clock: model.SystemClock(cfg.Location), RedisPrefix: "hongqi:"}, nil
 }
 
 // OpenStore 只打开数据库（花名册导入等命令用）。
 func (m *Main) OpenStore(ctx context.Context) error {
-	db, err := store.Open(ctx, m.Config.DB, m.Log)
+	db, err := store.Open(ctx, m.Config.DB, m.Clock, m.Log)
 	if err != nil {
 		return err
 	}
-	db.SetLocation(m.Config.Location)
 	m.DB = db
 	m.closers = append(m.closers, db.Close)
 	return nil
@@ -94,25 +94,25 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 		m.closers = append(m.closers, r.Close)
-		m.Dedup = kv.WithFallback(r, m.Log)
+		m.Dedup = kv.WithFallback(r, m.Clock, m.Log)
 		m.Locker = r
 		tokenCache = r.TokenCache()
 	} else {
-		mem := kv.NewMemory()
+		mem := kv.NewMemory(m.Clock)
 		m.Dedup, m.Locker = mem, mem
 		tokenCache = mem.TokenCache()
 	}
 
-	m.Ledger = &ledger.Service{Staff: m.DB, Ledger: m.DB, Catalog: cat, Loc: m.Config.Location, Now: m.Now}
+	m.Ledger = &ledger.Service{Staff: m.DB, Ledger: m.DB, Catalog: cat, Clock: m.Clock}
 	m.Bot = bot.New(bot.Options{
 		Staff:    m.DB,
 		Deduper:  m.Dedup,
 		DedupTTL: 24 * time.Hour,
 		Log:      m.Log,
-		Now:      m.Now,
+		Clock:    m.Clock,
 	})
-	handlers.Register(m.Bot, handlers.Deps{Ledger: m.Ledger, Staff: m.DB, Catalog: cat, Loc: m.Config.Location, Now: m.Now})
-	m.Posts = &post.Service{Staff: m.DB, Posts: m.DB, Leaves: m.DB, Ledger: m.Ledger, Loc: m.Config.Location, Now: m.Now}
+	handlers.Register(m.Bot, handlers.Deps{Ledger: m.Ledger, Staff: m.DB, Catalog: cat, Clock: m.Clock})
+	m.Posts = &post.Service{Staff: m.DB, Posts: m.DB, Leaves: m.DB, Ledger: m.Ledger, Clock: m.Clock}
 	handlers.RegisterPosts(m.Bot, handlers.PostDeps{Posts: m.Posts})
 	if err := m.openFlags(); err != nil {
 		return err
@@ -126,7 +126,7 @@ func (m *Main) Open(ctx context.Context) error {
 		robots, chats := announceTargets(m.Config.Flags.Announce)
 		s, err := wecom.NewSender(wecom.SenderConfig{
 			CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, APIBase: w.APIBase,
-			Cache: tokenCache, HTTPTimeout: 10 * time.Second, Log: m.Log,
+			Cache: tokenCache, Clock: m.Clock, HTTPTimeout: 10 * time.Second, Log: m.Log,
 			Robots: robots, AppChats: chats,
 		})
 		if err != nil {
@@ -136,7 +136,7 @@ func (m *Main) Open(ctx context.Context) error {
 	} else {
 		m.Log.Info("未配置企业微信发消息（HONGQI_WECOM_CORP_ID/AGENT_ID/SECRET），通知只写入日志")
 	}
-	m.Sender = &outbox.Worker{Store: m.DB, Notifier: notifier, Now: m.Now, Log: m.Log}
+	m.Sender = &outbox.Worker{Store: m.DB, Notifier: notifier, Clock: m.Clock, Log: m.Log}
 	return nil
 }
 
@@ -174,7 +174,7 @@ func (m *Main) Handler() (http.Handler, error) {
 			return nil, err
 		}
 		mux.Handle("/wecom/callback", &wecom.Callback{
-			Crypto: c, Processor: m.Bot, Now: m.Now, ReplayWindow: m.Config.ReplayWindow,
+			Crypto: c, Processor: m.Bot, Clock: m.Clock, ReplayWindow: m.Config.ReplayWindow,
 			MaxBody: 64 << 10, Log: m.Log,
 		})
 	} else {

@@ -74,7 +74,7 @@ func runReport(ctx context.Context, getenv func(string) string, stdout, stderr i
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
-	month, err := model.ParseMonth(monthText, m.Now(), m.Config.Location)
+	month, err := model.ParseMonth(monthText, m.Clock.Now(), m.Clock.Location())
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func runChat(ctx context.Context, getenv func(string) string, stdin io.Reader, s
 		if line == "" {
 			continue
 		}
-		msg := model.Message{Key: "chat:" + randomHex(8), From: as, Text: line, CreateTime: m.Now()}
+		msg := model.Message{Key: "chat:" + randomHex(8), From: as, Text: line, CreateTime: m.Clock.Now()}
 		reply, err := m.Bot.Process(ctx, msg)
 		if err != nil {
 			reply = model.ErrorMessage(err)

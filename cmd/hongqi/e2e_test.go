@@ -26,6 +26,9 @@ const (
 	testCorpID = "ww1436e0e65a779aee"
 )
 
+// e2eClock 是这些端到端测试的时钟，停在 2026-11-16 09:30（上海）；请求按它签名。
+var e2eClock = model.PinClock(time.Date(2026, 11, 16, 9, 30, 0, 0, model.Shanghai), nil)
+
 // instance 是一个完整装配的 hongqi 实例及其 HTTP 服务。
 type instance struct {
 	m   *Main
@@ -39,6 +42,7 @@ func startInstance(t *testing.T, env map[string]string, redisPrefix string) *ins
 		t.Fatalf("NewMain: %v", err)
 	}
 	m.RedisPrefix = redisPrefix
+	m.Clock = e2eClock
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -78,7 +82,7 @@ func textXML(from, content string, msgID int64, at time.Time) string {
 // deliver 以企业微信的方式（独立实现的加密和签名）把一条消息 POST 给回调，返回状态和解密后的回复。
 func deliver(t *testing.T, url, inner string) (int, string) {
 	t.Helper()
-	q, body := wecomtest.SignedRequest(testToken, testAESKey, testCorpID, inner, time.Now(), "1597212914")
+	q, body := wecomtest.SignedRequest(testToken, testAESKey, testCorpID, inner, e2eClock.Now(), "1597212914")
 	resp, err := http.Post(url+"/wecom/callback?"+q.Encode(), "application/xml", strings.NewReader(string(body)))
 	if err != nil {
 		t.Errorf("POST: %v", err)
@@ -160,7 +164,7 @@ func TestOneMsgIDThreeTimesTwoReplicasOneEntry(t *testing.T) {
 	b := startInstance(t, baseEnv(db, redisURL), prefix)
 	importRoster(t, a.m)
 
-	inner := textXML("cg_sup", "扣 张三(cg01) 迟到", 4561255354251345929, time.Now())
+	inner := textXML("cg_sup", "扣 张三(cg01) 迟到", 4561255354251345929, e2eClock.Now())
 	statuses, replies := deliverConcurrently(t, []*instance{a, b}, inner, 3)
 	assertOneEntry(t, a.m, statuses, replies)
 }
@@ -173,7 +177,7 @@ func TestOneMsgIDThreeTimesTwoReplicasRedisStopped(t *testing.T) {
 	importRoster(t, a.m)
 	stop() // Redis 停了：去重只剩数据库唯一键
 
-	inner := textXML("cg_sup", "扣 张三(cg01) 迟到", 4561255354251345929, time.Now())
+	inner := textXML("cg_sup", "扣 张三(cg01) 迟到", 4561255354251345929, e2eClock.Now())
 	statuses, replies := deliverConcurrently(t, []*instance{a, b}, inner, 3)
 	assertOneEntry(t, a.m, statuses, replies)
 }
@@ -216,7 +220,7 @@ func privateRedis(t *testing.T) (url string, stop func()) {
 
 func TestServerAnswersURLVerification(t *testing.T) {
 	in := startInstance(t, baseEnv(testenv.SQLite(t), ""), "")
-	q := wecomtest.SignedURLVerification(testToken, testAESKey, testCorpID, "1616140317555161061", time.Now(), "263014780")
+	q := wecomtest.SignedURLVerification(testToken, testAESKey, testCorpID, "1616140317555161061", e2eClock.Now(), "263014780")
 	resp, err := http.Get(in.srv.URL + "/wecom/callback?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +240,7 @@ func TestDatabaseDownAnswersNot200ThenRetrySucceedsOnce(t *testing.T) {
 	importRoster(t, up.m)
 	down.m.DB.Close() // 这个副本的数据库连接断了
 
-	inner := textXML("cg_sup", "扣 张三(cg01) 迟到", 4561255354251345929, time.Now())
+	inner := textXML("cg_sup", "扣 张三(cg01) 迟到", 4561255354251345929, e2eClock.Now())
 	if st, _ := deliver(t, down.srv.URL, inner); st == http.StatusOK {
 		t.Fatalf("status = 200 with the database down; WeCom would not retry")
 	}

@@ -13,14 +13,14 @@ import (
 func (m *Main) openFlags() error {
 	m.Flow = &flagflow.Service{
 		Store: m.DB, Outbox: m.DB, Staff: m.DB, Ranker: m.newRanker(), Ledger: m.DB, Catalog: m.Catalog,
-		Cfg: m.Config.Flags, Loc: m.Config.Location, Now: m.Now, Log: m.Log,
+		Cfg: m.Config.Flags, Clock: m.Clock, Log: m.Log,
 	}
 	handlers.RegisterFlags(m.Bot, handlers.FlagDeps{Flow: m.Flow})
 	handlers.RegisterFlagInputs(m.Bot, handlers.FlagInputDeps{
 		Inputs: m.DB, Staff: m.DB, Ledger: m.Ledger, Ranker: m.Flow.Ranker,
-		Cfg: m.Config.Flags, Loc: m.Config.Location, Now: m.Now,
+		Cfg: m.Config.Flags, Clock: m.Clock,
 	})
-	sc, err := sched.New(m.Config.Flags, m.Config.Location, m.Flow, m.Locker, m.DB, m.Now, m.Log)
+	sc, err := sched.New(m.Config.Flags, m.Clock, m.Flow, m.Locker, m.DB, m.Log)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (m *Main) openSettlement() error {
 	m.Ledger.CloseWith(m.Settle.Closed)
 	handlers.RegisterSettlement(m.Bot, handlers.SettleDeps{Settle: m.Settle})
 	handlers.RegisterAnnual(m.Bot, handlers.SettleDeps{Settle: m.Settle})
-	return m.Sched.AddSettlement(m.Config.Settle, m.Config.Location, m.Settle)
+	return m.Sched.AddSettlement(m.Config.Settle, m.Settle)
 }
 
 // newRanker 返回用数据库中的评选输入和花名册计算排行的 Ranker。

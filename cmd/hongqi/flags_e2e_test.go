@@ -47,13 +47,13 @@ func flagEnv(t *testing.T, fake *wecomtest.Server) map[string]string {
 	}
 }
 
-func startReplica(t *testing.T, env map[string]string, prefix string, clk *clock) *replica {
+func startReplica(t *testing.T, env map[string]string, prefix string, clk *model.Clock) *replica {
 	t.Helper()
 	m, err := NewMain(func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatalf("NewMain: %v", err)
 	}
-	m.Now = clk.Now
+	m.Clock = clk
 	m.RedisPrefix = prefix
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatalf("Open: %v", err)
@@ -96,7 +96,7 @@ func (r *replica) post(t *testing.T, inner string, at time.Time) string {
 	return reply
 }
 
-func (r *replica) say(t *testing.T, clk *clock, from, text string) string {
+func (r *replica) say(t *testing.T, clk *model.Clock, from, text string) string {
 	t.Helper()
 	msgSeq.Lock()
 	msgSeq.n++
@@ -123,7 +123,7 @@ func TestWeeklyFlagFullStack(t *testing.T) {
 	fake := wecomtest.NewServer(t)
 	env := flagEnv(t, fake)
 	_, prefix := testenv.Redis(t)
-	clk := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, shanghaiLoc(t))} // W45 的周一
+	clk := model.PinClock(time.Date(2026, 11, 2, 9, 0, 0, 0, shanghaiLoc(t)), nil) // W45 的周一
 	a := startReplica(t, env, prefix, clk)
 	b := startReplica(t, env, prefix, clk)
 	importRoster(t, a.m)
@@ -139,7 +139,7 @@ func TestWeeklyFlagFullStack(t *testing.T) {
 				t.Fatalf("%s → %q", text, reply)
 			}
 		}
-		clk.Add(24 * time.Hour)
+		clk.Advance(24 * time.Hour)
 	}
 	a.say(t, clk, "cg_sup", "抽查 张三(cg01) 95")
 	b.say(t, clk, "cg_sup", "抽查 李四 80")
@@ -215,8 +215,6 @@ func TestWeeklyFlagFullStack(t *testing.T) {
 		}
 	}
 }
-
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 func shanghaiLoc(t *testing.T) *time.Location {
 	t.Helper()

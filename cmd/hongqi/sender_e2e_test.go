@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,26 +13,13 @@ import (
 	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
 )
 
-// clock 是测试里可以拨动的时钟。
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func openWithClock(t *testing.T, env map[string]string, clk *clock) *Main {
+func openWithClock(t *testing.T, env map[string]string, clk *model.Clock) *Main {
 	t.Helper()
 	m, err := NewMain(func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatalf("NewMain: %v", err)
 	}
-	m.Now = clk.Now
+	m.Clock = clk
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -44,7 +30,7 @@ func openWithClock(t *testing.T, env map[string]string, clk *clock) *Main {
 func say(t *testing.T, m *Main, from, text string) string {
 	t.Helper()
 	reply, err := m.Bot.Process(context.Background(), model.Message{
-		Key: fmt.Sprintf("chat:%s:%d", from, time.Now().UnixNano()), From: from, Text: text, CreateTime: m.Now(),
+		Key: fmt.Sprintf("chat:%s:%d", from, time.Now().UnixNano()), From: from, Text: text, CreateTime: m.Clock.Now(),
 	})
 	if err != nil {
 		t.Fatalf("%s: %v", text, err)
@@ -63,7 +49,7 @@ func TestNoticesSurviveOutageTokenExpiryAndRestart(t *testing.T) {
 		"HONGQI_WECOM_SECRET":   wecomtest.Secret,
 		"HONGQI_WECOM_API_BASE": fake.URL(),
 	}
-	clk := &clock{t: time.Now()}
+	clk := model.PinClock(time.Now(), nil)
 	m1 := openWithClock(t, env, clk)
 	importRoster(t, m1)
 
@@ -88,7 +74,7 @@ func TestNoticesSurviveOutageTokenExpiryAndRestart(t *testing.T) {
 
 	// 2. 恢复，但 token 被提前作废（40014）：丢弃缓存的 token，重取，送出一批。
 	fake.Outage(false)
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	m1.Sender.Batch = 4
 	if _, err := m1.Sender.RunOnce(ctx); err != nil {
 		t.Fatalf("RunOnce: %v", err)
@@ -109,7 +95,7 @@ func TestNoticesSurviveOutageTokenExpiryAndRestart(t *testing.T) {
 	m1.Close()
 
 	// 4. 重启：新进程在租约过期后接手，全部送完。
-	clk.Add(3 * time.Minute)
+	clk.Advance(3 * time.Minute)
 	m2 := openWithClock(t, env, clk)
 	for i := 0; i < 5; i++ {
 		if _, err := m2.Sender.RunOnce(ctx); err != nil {

@@ -23,7 +23,7 @@ func TestPublishedStatementsReachEveryoneOnceAcrossRestart(t *testing.T) {
 		"HONGQI_WECOM_API_BASE": fake.URL(),
 	}
 	loc := shanghaiLoc(t)
-	clk := &clock{t: time.Date(2026, 10, 12, 9, 0, 0, 0, loc)}
+	clk := model.PinClock(time.Date(2026, 10, 12, 9, 0, 0, 0, loc), nil)
 	m1 := openWithClock(t, env, clk)
 	importRoster(t, m1)
 	for _, text := range []string{"扣 cg01 迟到", "扣 cg02 卫生", "奖 dj01 信息采纳", "明星 cg02 10月"} {
@@ -52,7 +52,7 @@ func TestPublishedStatementsReachEveryoneOnceAcrossRestart(t *testing.T) {
 	}
 	m1.Close()
 
-	clk.Add(3 * time.Minute)
+	clk.Advance(3 * time.Minute)
 	m2 := openWithClock(t, env, clk)
 	for i := 0; i < 5; i++ {
 		if _, err := m2.Sender.RunOnce(ctx); err != nil {

@@ -5,6 +5,7 @@ package wecomtest
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/hongqi-dev/hongqi/model"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -84,7 +85,7 @@ func NewServer(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
 		t:            t,
-		now:          time.Now,
+		now:          model.SystemClock(nil).Now,
 		valid:        map[string]bool{},
 		invalidUsers: map[string]bool{},
 		dedup:        map[string]time.Time{},

@@ -62,7 +62,7 @@ func TestDrivesCallbackEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &memProcessor{}
-	srv := httptest.NewServer(&wecom.Callback{Crypto: c, Processor: p})
+	srv := httptest.NewServer(&wecom.Callback{Crypto: c, Processor: p, Clock: model.SystemClock(nil)})
 	defer srv.Close()
 	now := time.Now()
 
