@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/internal/testenv"
-	"github.com/hongqi-dev/hongqi/kv"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/redis"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
@@ -38,10 +38,10 @@ func openStore(t *testing.T) *store.DB {
 }
 
 // openRedis 连接真实 Redis，使用本测试独占的键前缀。
-func openRedis(t *testing.T) *kv.Redis {
+func openRedis(t *testing.T) *redis.Redis {
 	t.Helper()
 	url, prefix := testenv.Redis(t)
-	r, err := kv.NewRedis(context.Background(), url, prefix)
+	r, err := redis.NewRedis(context.Background(), url, prefix)
 	if err != nil {
 		t.Fatalf("连接 Redis: %v", err)
 	}

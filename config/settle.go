@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
 )
 
 // Settle 是考核结算的配置：门槛（金额在规则目录里）、每月把上月草稿发给中心领导的时间和
@@ -26,7 +26,7 @@ type Settle struct {
 
 // DefaultSettle 返回内置默认的结算配置。
 func DefaultSettle() Settle {
-	d := settle.DefaultConfig()
+	d := calc.DefaultConfig()
 	return Settle{
 		WeeklyPerMonth: d.WeeklyPerMonth, DekadPerMonth: d.DekadPerMonth, YearThreshold: d.YearThreshold,
 		DefaultYearThreshold: d.DefaultYearThreshold, FewBelow: d.FewBelow, NoneHeadPerPerson: d.NoneHeadPerPerson,
@@ -35,8 +35,8 @@ func DefaultSettle() Settle {
 }
 
 // Config 返回结算计算用的门槛设置。
-func (s Settle) Config() settle.Config {
-	return settle.Config{
+func (s Settle) Config() calc.Config {
+	return calc.Config{
 		WeeklyPerMonth: s.WeeklyPerMonth, DekadPerMonth: s.DekadPerMonth, YearThreshold: s.YearThreshold,
 		DefaultYearThreshold: s.DefaultYearThreshold, FewBelow: s.FewBelow, NoneHeadPerPerson: s.NoneHeadPerPerson,
 	}

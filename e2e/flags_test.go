@@ -17,12 +17,12 @@ import (
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/config"
-	"github.com/hongqi-dev/hongqi/flagflow"
 	"github.com/hongqi-dev/hongqi/handlers"
 	"github.com/hongqi-dev/hongqi/internal/testenv"
-	"github.com/hongqi-dev/hongqi/kv"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/outbox"
+	"github.com/hongqi-dev/hongqi/redflag"
+	"github.com/hongqi-dev/hongqi/redis"
 	"github.com/hongqi-dev/hongqi/sched"
 	"github.com/hongqi-dev/hongqi/store"
 	"github.com/hongqi-dev/hongqi/wecom"
@@ -96,14 +96,14 @@ func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtes
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rds, err := kv.NewRedis(ctx, redisURL, redisPrefix)
+	rds, err := redis.NewRedis(ctx, redisURL, redisPrefix)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rds.Close() })
 	cfg := flagConfig()
 
-	flow := &flagflow.Service{Store: db, Outbox: db, Staff: db, Ranker: ranker, Cfg: cfg, Clock: clk, Log: quiet}
+	flow := &redflag.Service{Store: db, Outbox: db, Staff: db, Ranker: ranker, Cfg: cfg, Clock: clk, Log: quiet}
 	sc, err := sched.New(cfg, clk, flow, rds, db, quiet)
 	if err != nil {
 		t.Fatal(err)

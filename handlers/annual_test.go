@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/settlement"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
 )
 
 // TestAnnualDraftAndPublish 用 2026 年门槛 4 次（配置）算年度结算，各档手算：
@@ -54,9 +54,9 @@ func TestAnnualDraftAndPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cat := catalog.Default()
+	cat := rules.Default()
 	led := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
-	cfg := settle.DefaultConfig()
+	cfg := calc.DefaultConfig()
 	cfg.YearThreshold = map[int]int{2026: 4}
 	svc := &settlement.Service{Ledger: led, Flags: db, Store: db, Cfg: cfg}
 	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})

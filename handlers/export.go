@@ -8,7 +8,7 @@ import (
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/report"
+	"github.com/hongqi-dev/hongqi/settlement/xlsx"
 )
 
 // MaxExportBody 是导出文件经 base64 编码后放进通知正文的上限（字节，约 2 MB 的表格）：通知存在数据库里
@@ -37,7 +37,7 @@ func ExportKey(m model.Month, userID, msgKey string) string {
 }
 
 // ExportFileName 返回导出文件的文件名，如“2026年11月考核结算.xlsx”。
-func ExportFileName(m model.Month) string { return report.Title(m) + ".xlsx" }
+func ExportFileName(m model.Month) string { return xlsx.Title(m) + ".xlsx" }
 
 func export(d SettleDeps, ob model.Outbox, c *bot.Context) (string, error) {
 	if len(c.Args) > 1 {
@@ -63,7 +63,7 @@ func export(d SettleDeps, ob model.Outbox, c *bot.Context) (string, error) {
 		return "", err
 	}
 	var buf bytes.Buffer
-	if err := report.MonthWorkbook(dr.Result, flags, &buf); err != nil {
+	if err := xlsx.MonthWorkbook(dr.Result, flags, &buf); err != nil {
 		return "", err
 	}
 	body := base64.StdEncoding.EncodeToString(buf.Bytes())
@@ -87,5 +87,5 @@ func export(d SettleDeps, ob model.Outbox, c *bot.Context) (string, error) {
 		state = "已发布"
 	}
 	return fmt.Sprintf("已生成%s（%s）：%d 人，合计 %s。稍后以文件“%s”发给您。",
-		report.Title(m), state, dr.Result.Summary.People, ledger.Yuan(dr.Result.Summary.Total), name), nil
+		xlsx.Title(m), state, dr.Result.Summary.People, ledger.Yuan(dr.Result.Summary.Total), name), nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/hongqi-dev/hongqi/config"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/rank"
+	"github.com/hongqi-dev/hongqi/redflag/rank"
 )
 
 // FlagInputDeps 是流动红旗评分依据和排行命令所需的依赖。

@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/config"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/rank"
+	"github.com/hongqi-dev/hongqi/redflag/rank"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
@@ -21,7 +21,7 @@ func setupFlagInputs(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	t.Helper()
 	clk := model.PinClock(at(5), nil)
 	db := openStore(t, "testdata/flag-roster.csv", clk)
-	cat := catalog.Default()
+	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
 	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})

@@ -5,13 +5,13 @@ import (
 	"strings"
 
 	"github.com/hongqi-dev/hongqi/bot"
-	"github.com/hongqi-dev/hongqi/flagflow"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/redflag"
 )
 
 // FlagDeps 是流动红旗评选命令所需的依赖。
 type FlagDeps struct {
-	Flow *flagflow.Service
+	Flow *redflag.Service
 }
 
 // leadership 是中心领导角色。
@@ -44,13 +44,13 @@ func RegisterFlags(b *bot.Bot, d FlagDeps) {
 			Run:     func(c *bot.Context) (string, error) { return cancelFlag(d, c) },
 		},
 	})
-	b.HandleEvent(flagflow.EventPrefix, func(c *bot.Context) (string, error) { return flagButton(d, c) })
+	b.HandleEvent(redflag.EventPrefix, func(c *bot.Context) (string, error) { return flagButton(d, c) })
 }
 
 // periodArg 在 args[0] 像期别时取出它。
 func periodArg(args []string) (string, []string) {
 	if len(args) > 0 {
-		if _, _, err := flagflow.ParsePeriod(args[0]); err == nil {
+		if _, _, err := redflag.ParsePeriod(args[0]); err == nil {
 			return args[0], args[1:]
 		}
 	}
@@ -92,7 +92,7 @@ func overrideFlag(d FlagDeps, c *bot.Context) (string, error) {
 	return decidedReply("已改选", dec), nil
 }
 
-func decidedReply(how string, dec flagflow.Decision) string {
+func decidedReply(how string, dec redflag.Decision) string {
 	var names []string
 	for _, f := range dec.Flags {
 		names = append(names, f.Name)
@@ -113,7 +113,7 @@ func cancelFlag(d FlagDeps, c *bot.Context) (string, error) {
 
 // flagButton 处理提名卡片上的按钮："flag:confirm:<评选编号>"。
 func flagButton(d FlagDeps, c *bot.Context) (string, error) {
-	rest := strings.TrimPrefix(c.Msg.EventKey, flagflow.EventPrefix)
+	rest := strings.TrimPrefix(c.Msg.EventKey, redflag.EventPrefix)
 	action, idText, _ := strings.Cut(rest, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if action != "confirm" || err != nil {

@@ -72,7 +72,7 @@ var commands = []command{
 		names:   []string{"规则", "事项", "细则"},
 		usage:   "规则",
 		summary: "列出扣款和奖励事项及金额",
-		run:     rules,
+		run:     listRules,
 	},
 	{
 		names:   []string{"帮助", "help", "?", "菜单"},
@@ -346,8 +346,8 @@ func monthWord(d Deps, m model.Month) string {
 	return m.Label()
 }
 
-// rules 列出目录：按扣款、奖励分组，每项写短词和金额；不能手工记录的项只点明由谁写入。
-func rules(d Deps, _ *bot.Context) (string, error) {
+// listRules 列出目录：按扣款、奖励分组，每项写短词和金额；不能手工记录的项只点明由谁写入。
+func listRules(d Deps, _ *bot.Context) (string, error) {
 	var sb strings.Builder
 	for i, kind := range []model.RuleKind{model.Deduction, model.Reward} {
 		if i > 0 {

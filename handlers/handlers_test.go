@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
@@ -35,7 +35,7 @@ func setupAt(t *testing.T, deduper model.Deduper, at time.Time) (*bot.Bot, *stor
 	t.Helper()
 	clk := model.PinClock(at, nil)
 	db := openStore(t, "testdata/roster.csv", clk)
-	cat := catalog.Default()
+	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
 	b := bot.New(bot.Options{Staff: db, Deduper: deduper, Log: quietLog, Clock: clk})
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})

@@ -7,14 +7,14 @@ import (
 	"strings"
 
 	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/leave"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/post"
 )
 
 // PostDeps 是岗位与请假命令所需的依赖。Posts.Ledger 应与 Deps.Ledger 是同一个台账服务。
 type PostDeps struct {
-	Posts *post.Service
+	Posts *leave.Service
 }
 
 // approverRoles 是可以审批请假的角色（具体哪一级由请假时长决定）。
@@ -254,7 +254,7 @@ func positionLabel(p string) string {
 	return "B岗（协办）"
 }
 
-func holderText(h post.Holder) string {
+func holderText(h leave.Holder) string {
 	s := h.Staff.Name
 	if h.Leave != nil {
 		s += fmt.Sprintf("（请假中 %s，#%d）", h.Leave.Span(), h.Leave.ID)
@@ -263,7 +263,7 @@ func holderText(h post.Holder) string {
 }
 
 // actingLine 说明当天谁在岗：A 在岗；A 请假由 B 顶岗；都请假时窗口无人。
-func actingLine(du post.Duty) string {
+func actingLine(du leave.Duty) string {
 	acting := du.Acting()
 	switch {
 	case len(acting) == 0:
@@ -278,7 +278,7 @@ func actingLine(du post.Duty) string {
 	return fmt.Sprintf("A岗 %s 请假，由 B岗 %s 顶岗", du.Holders[0].Staff.Name, strings.Join(names, "、"))
 }
 
-func formatDuty(du post.Duty) string {
+func formatDuty(du leave.Duty) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s（今天 %s）", du.Post.Window, du.Day.Label())
 	var bs []string
@@ -294,7 +294,7 @@ func formatDuty(du post.Duty) string {
 	return sb.String()
 }
 
-func formatDuties(name, userID string, duties []post.Duty) string {
+func formatDuties(name, userID string, duties []leave.Duty) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s的岗位（今天 %s）：", name, duties[0].Day.Label())
 	for _, du := range duties {

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
-	"github.com/hongqi-dev/hongqi/catalog"
+	"github.com/hongqi-dev/hongqi/leave"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/post"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
@@ -34,14 +34,14 @@ func setupPosts(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	ctx := context.Background()
 	clk := model.PinClock(at(16), nil)
 	db := openStore(t, "testdata/posts-roster.csv", clk)
-	if _, _, err := post.Import(ctx, db, db, "testdata/posts.csv"); err != nil {
+	if _, _, err := leave.Import(ctx, db, db, "testdata/posts.csv"); err != nil {
 		t.Fatalf("导入岗位表: %v", err)
 	}
-	cat := catalog.Default()
+	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
 	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})
-	ps := &post.Service{Staff: db, Posts: db, Leaves: db, Ledger: svc, Clock: clk}
+	ps := &leave.Service{Staff: db, Posts: db, Leaves: db, Ledger: svc, Clock: clk}
 	RegisterPosts(b, PostDeps{Posts: ps})
 	return b, db, clk
 }

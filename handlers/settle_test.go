@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/settlement"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
@@ -36,9 +36,9 @@ func setupSettle(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	if _, err := db.ImportFlags(ctx, flags); err != nil {
 		t.Fatalf("导入红旗: %v", err)
 	}
-	cat := catalog.Default()
+	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
-	settleSvc := &settlement.Service{Ledger: svc, Flags: db, Store: db, Cfg: settle.DefaultConfig()}
+	settleSvc := &settlement.Service{Ledger: svc, Flags: db, Store: db, Cfg: calc.DefaultConfig()}
 	svc.CloseWith(settleSvc.Closed)
 	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})

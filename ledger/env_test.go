@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
@@ -42,7 +42,7 @@ func newEnv(t *testing.T) *env {
 	for _, s := range roster {
 		e.staff[s.UserID] = s
 	}
-	e.svc = &Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Clock: clock}
+	e.svc = &Service{Staff: db, Ledger: db, Catalog: rules.Default(), Clock: clock}
 	return e
 }
 

@@ -25,7 +25,7 @@ const (
 // DefaultLockTTL 是任务锁的时长：应长于一次任务的执行时间。
 const DefaultLockTTL = 5 * time.Minute
 
-// Flow 是定时任务调用的评选流程（*flagflow.Service 实现它）。
+// Flow 是定时任务调用的评选流程（*redflag.Service 实现它）。
 type Flow interface {
 	Propose(ctx context.Context, kind model.FlagKind, period string) (model.Round, error)
 	AutoConfirm(ctx context.Context) (int, error)

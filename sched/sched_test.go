@@ -11,8 +11,8 @@ import (
 
 	"github.com/hongqi-dev/hongqi/config"
 	"github.com/hongqi-dev/hongqi/internal/testenv"
-	"github.com/hongqi-dev/hongqi/kv"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/redis"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
@@ -150,7 +150,7 @@ func TestTickAcrossBoundaries(t *testing.T) {
 	clk := model.PinClock(at(2026, 11, 9, 7, 0), nil) // 周一 07:00
 	db := openStore(t, testenv.SQLite(t), clk)
 	rec := &recorder{}
-	s := newSched(t, rec, kv.NewMemory(clk), db, clk)
+	s := newSched(t, rec, redis.NewMemory(clk), db, clk)
 	s.NotBefore = at(2026, 11, 1, 0, 0)
 	ctx := context.Background()
 	steps := []struct {
@@ -184,14 +184,14 @@ func TestMissedWhileDownRunsOnce(t *testing.T) {
 	db := openStore(t, testenv.SQLite(t), clk)
 	ctx := context.Background()
 	rec := &recorder{}
-	s := newSched(t, rec, kv.NewMemory(clk), db, clk)
+	s := newSched(t, rec, redis.NewMemory(clk), db, clk)
 	if err := s.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
 	before := len(rec.got())
 	// 停机：周一 08:00（W45）和 11 日 08:00（11 月上旬）都在停机期间到点；周三恢复。
 	clk.Set(at(2026, 11, 11, 15, 0))
-	s2 := newSched(t, rec, kv.NewMemory(clk), db, clk) // 重启后的新进程
+	s2 := newSched(t, rec, redis.NewMemory(clk), db, clk) // 重启后的新进程
 	for range 3 {
 		if err := s2.Tick(ctx); err != nil {
 			t.Fatal(err)
@@ -208,7 +208,7 @@ func TestFailedJobIsRetried(t *testing.T) {
 	db := openStore(t, testenv.SQLite(t), clk)
 	ctx := context.Background()
 	rec := &recorder{fail: model.Errorf(model.EUNAVAILABLE, "数据库暂时不可用")}
-	s := newSched(t, rec, kv.NewMemory(clk), db, clk)
+	s := newSched(t, rec, redis.NewMemory(clk), db, clk)
 	if err := s.Tick(ctx); err == nil {
 		t.Fatal("提名失败时 Tick 应返回错误")
 	}
@@ -238,7 +238,7 @@ func TestTwoReplicasEachJobOnce(t *testing.T) {
 		{"redis", func(t *testing.T) (model.Locker, model.Locker) {
 			url, prefix := testenv.Redis(t)
 			open := func() model.Locker {
-				r, err := kv.NewRedis(context.Background(), url, prefix)
+				r, err := redis.NewRedis(context.Background(), url, prefix)
 				if err != nil {
 					t.Fatal(err)
 				}

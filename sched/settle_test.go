@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/config"
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/settlement"
 	"github.com/hongqi-dev/hongqi/store"
 )
@@ -41,7 +41,7 @@ func TestMonthlyDue(t *testing.T) {
 func replica(t *testing.T, dsn string, clk *model.Clock) (*Scheduler, *store.DB, *settlement.Service) {
 	t.Helper()
 	db := openStore(t, dsn, clk)
-	led := &ledger.Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Clock: clk}
+	led := &ledger.Service{Staff: db, Ledger: db, Catalog: rules.Default(), Clock: clk}
 	cfg := config.DefaultSettle()
 	svc := &settlement.Service{Ledger: led, Flags: db, Store: db, Cfg: cfg.Config(), Outbox: db}
 	s := newSched(t, &recorder{}, failingLocker{}, db, clk)

@@ -8,10 +8,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hongqi-dev/hongqi/cert"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
+	"github.com/hongqi-dev/hongqi/settlement/cert"
 )
 
 // YearKey 是年度结算在发布记录里用的“月份”：该年的第 0 月（存为 "2026-00"），与各月的发布记录
@@ -20,7 +20,7 @@ func YearKey(year int) model.Month { return model.Month{Year: year} }
 
 // YearDraft 是一年的年度结算草稿。
 type YearDraft struct {
-	Result settle.YearResult
+	Result calc.YearResult
 	// Published 非空表示该年已发布。
 	Published *model.Publication
 }
@@ -44,7 +44,7 @@ func (s *Service) YearDraft(ctx context.Context, year int) (YearDraft, error) {
 	if err != nil {
 		return YearDraft{}, err
 	}
-	d.Result, err = settle.Annual(settle.YearInput{Year: year, Staff: staff, Flags: flags}, s.Ledger.Catalog, s.Cfg)
+	d.Result, err = calc.Annual(calc.YearInput{Year: year, Staff: staff, Flags: flags}, s.Ledger.Catalog, s.Cfg)
 	if err != nil {
 		return YearDraft{}, err
 	}
@@ -60,13 +60,13 @@ func (s *Service) YearDraftFor(ctx context.Context, actor model.Staff, year int)
 }
 
 // tierLabel 是年度档次的说明。
-func tierLabel(tier string, r settle.YearResult, few int) string {
+func tierLabel(tier string, r calc.YearResult, few int) string {
 	switch tier {
-	case settle.TierStar:
+	case calc.TierStar:
 		return fmt.Sprintf("年度服务明星（≥%d 次）", r.Threshold)
-	case settle.TierNormal:
+	case calc.TierNormal:
 		return fmt.Sprintf("不奖不扣（%d–%d 次）", few, r.Threshold-1)
-	case settle.TierFew:
+	case calc.TierFew:
 		return fmt.Sprintf("少于 %d 次", few)
 	default:
 		return "0 次"
@@ -74,14 +74,14 @@ func tierLabel(tier string, r settle.YearResult, few int) string {
 }
 
 // YearText 是年度结算的文字（草稿和给中心领导的汇总）：各档人数、证书、所长奖扣和合计。
-func (s *Service) YearText(r settle.YearResult) string {
+func (s *Service) YearText(r calc.YearResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d 年年度结算：参加考核 %d 人，年度服务明星门槛 %d 次\n", r.Year, len(r.Counts), r.Threshold)
 	count := map[string]int{}
 	for _, c := range r.Counts {
 		count[c.Tier]++
 	}
-	for _, tier := range []string{settle.TierStar, settle.TierNormal, settle.TierFew, settle.TierNone} {
+	for _, tier := range []string{calc.TierStar, calc.TierNormal, calc.TierFew, calc.TierNone} {
 		fmt.Fprintf(&b, "%s：%d 人\n", tierLabel(tier, r, s.Cfg.FewBelow), count[tier])
 	}
 	if len(r.Certificates) > 0 {
@@ -93,7 +93,7 @@ func (s *Service) YearText(r settle.YearResult) string {
 	var heads []string
 	for _, st := range r.Statements {
 		for _, l := range st.Lines {
-			if l.Kind == settle.LineYearStarHead || l.Kind == settle.LineYearNoneHead {
+			if l.Kind == calc.LineYearStarHead || l.Kind == calc.LineYearNoneHead {
 				heads = append(heads, fmt.Sprintf("%s：%s %s", st.Staff.Name, l.Text, ledger.Yuan(l.Amount)))
 			}
 		}
@@ -189,7 +189,7 @@ func (s *Service) yearPublished(year int, p model.Publication) error {
 
 // YearStatementNotice 生成一个人的年度结算单私信（markdown）：全年周旗次数、各项奖惩、合计、
 // 记入哪个月的台账和异议方式。
-func YearStatementNotice(year int, booked model.Month, st settle.Statement) model.Notice {
+func YearStatementNotice(year int, booked model.Month, st calc.Statement) model.Notice {
 	title := fmt.Sprintf("%d 年年度考核结算单", year)
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s**\n> %s（%s）\n", title, st.Staff.Name, st.Staff.Branch)
@@ -219,7 +219,7 @@ func YearStatementNotice(year int, booked model.Month, st settle.Statement) mode
 
 // certificateNotices 为每位年度服务明星画好证书（PNG），作为图片私信发给本人和中心领导。
 // 个别证书画不出（姓名里有字体缺的字）时不阻止发布，返回的提醒写进领导的汇总。
-func certificateNotices(year int, certs []settle.Certificate, leaders []string) ([]model.Notice, []string) {
+func certificateNotices(year int, certs []calc.Certificate, leaders []string) ([]model.Notice, []string) {
 	var out []model.Notice
 	var warnings []string
 	for _, c := range certs {

@@ -12,18 +12,18 @@ import (
 
 	_ "github.com/go-sql-driver/mysql"
 
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/settlement"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
 // BenchmarkMonthlySettlement 是县级规模之上的压力：20,000 名员工（200 个网点）、一年 2,000,000 条台账记录
 // （每月约 167,000 条）、全年的周旗和旬旗，在 MariaDB 上：
-//   - draft：算出 2026 年 11 月的结算（读花名册、当月全部记录和红旗，调用 settle.Monthly）；
+//   - draft：算出 2026 年 11 月的结算（读花名册、当月全部记录和红旗，调用 calc.Monthly）；
 //   - publish：发布该月——一个事务写入发布记录、生成的奖励记录，并为每个有记录的人入队一份明细。
 //
 // 用 MariaDB 的 SEQUENCE 引擎在库内生成记录，准备约半分钟。运行：
@@ -109,8 +109,8 @@ func BenchmarkMonthlySettlement(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	led := &ledger.Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Clock: clk}
-	svc := &settlement.Service{Ledger: led, Flags: db, Store: db, Cfg: settle.DefaultConfig()}
+	led := &ledger.Service{Staff: db, Ledger: db, Catalog: rules.Default(), Clock: clk}
+	svc := &settlement.Service{Ledger: led, Flags: db, Store: db, Cfg: calc.DefaultConfig()}
 	month := model.Month{Year: 2026, Month: 11}
 
 	var peak atomic.Uint64

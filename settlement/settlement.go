@@ -1,4 +1,4 @@
-// Package settlement 是月度结算的服务：评定服务明星、从存储取数据算草稿（settle.Monthly）、
+// Package settlement 是月度结算的服务：评定服务明星、从存储取数据算草稿（calc.Monthly）、
 // 发布（结账）：写入结算产生的记录、经发件箱私信每人的结算单并把汇总发给中心领导。
 package settlement
 
@@ -12,7 +12,7 @@ import (
 
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
 )
 
 // FlagLister 是结算需要的红旗查询（model.FlagStore 的一部分）。
@@ -26,7 +26,7 @@ type Service struct {
 	Ledger *ledger.Service
 	Flags  FlagLister
 	Store  model.SettlementStore
-	Cfg    settle.Config
+	Cfg    calc.Config
 	// Outbox 用于定时发送草稿（SendDraft）；只用命令时可以为空。
 	Outbox model.Outbox
 }
@@ -87,7 +87,7 @@ func (s *Service) SetStar(ctx context.Context, actor model.Staff, msg model.Mess
 
 // Draft 是一个月的结算草稿。
 type Draft struct {
-	Result settle.MonthResult
+	Result calc.MonthResult
 	// Published 非空表示该月已发布（此时草稿不含发布时写入台账的结算记录，以免重复）。
 	Published *model.Publication
 }
@@ -125,7 +125,7 @@ func (s *Service) Draft(ctx context.Context, month model.Month) (Draft, error) {
 	if err != nil {
 		return Draft{}, err
 	}
-	in := settle.MonthInput{Month: month, Staff: staff, Entries: entries, Flags: flags}
+	in := calc.MonthInput{Month: month, Staff: staff, Entries: entries, Flags: flags}
 	star, err := s.Store.Star(ctx, month)
 	switch model.ErrorCode(err) {
 	case "":
@@ -134,7 +134,7 @@ func (s *Service) Draft(ctx context.Context, month model.Month) (Draft, error) {
 	default:
 		return Draft{}, err
 	}
-	d.Result, err = settle.Monthly(in, s.Ledger.Catalog, s.Cfg)
+	d.Result, err = calc.Monthly(in, s.Ledger.Catalog, s.Cfg)
 	if err != nil {
 		return Draft{}, err
 	}
@@ -152,7 +152,7 @@ func (s *Service) DraftFor(ctx context.Context, actor model.Staff, month model.M
 // PublishResult 是一次发布的结果。
 type PublishResult struct {
 	Publication model.Publication
-	Result      settle.MonthResult
+	Result      calc.MonthResult
 	Written     []model.Entry // 写入台账的结算产生的记录
 	Statements  int           // 入队的结算单数
 	Summaries   int           // 入队的汇总数（每位中心领导一条）
@@ -192,7 +192,7 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 	out := PublishResult{Result: res}
 	for _, st := range res.Statements {
 		for _, l := range st.Lines {
-			if l.Kind == settle.LineEntry {
+			if l.Kind == calc.LineEntry {
 				continue
 			}
 			req.Entries = append(req.Entries, generatedEntry(st.Staff, l, actor, msg, month))
@@ -232,7 +232,7 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 }
 
 // generatedEntry 把结算产生的一行变成台账记录。
-func generatedEntry(who model.Staff, l settle.Line, actor model.Staff, msg model.Message, month model.Month) model.Entry {
+func generatedEntry(who model.Staff, l calc.Line, actor model.Staff, msg model.Message, month model.Month) model.Entry {
 	kind := model.Reward
 	if l.Amount < 0 {
 		kind = model.Deduction
@@ -256,12 +256,12 @@ const maxMarkdown = 2048
 
 // StatementNotice 生成一个人的结算单私信（markdown）：逐条明细、红旗、合计、兑现时间和异议方式。
 // 明细太多时只列前面的，并说明如何查看全部。
-func StatementNotice(month model.Month, st settle.Statement) model.Notice {
+func StatementNotice(month model.Month, st calc.Statement) model.Notice {
 	return statementNotice(month, st, "")
 }
 
 // statementNotice 是 StatementNotice；note 非空时写在合计之后。
-func statementNotice(month model.Month, st settle.Statement, note string) model.Notice {
+func statementNotice(month model.Month, st calc.Statement, note string) model.Notice {
 	title := month.Label() + "考核结算单"
 	var head, tail strings.Builder
 	fmt.Fprintf(&head, "**%s**\n> %s（%s）\n", title, st.Staff.Name, st.Staff.Branch)
@@ -308,7 +308,7 @@ func statementNotice(month model.Month, st settle.Statement, note string) model.
 
 // SummaryText 是给中心领导的汇总（也是“结算”草稿的主体）：人数、奖扣合计、分网点合计、
 // 结算产生的奖励和需要处理的问题。
-func SummaryText(res settle.MonthResult, statements int) string {
+func SummaryText(res calc.MonthResult, statements int) string {
 	var b strings.Builder
 	sum := res.Summary
 	fmt.Fprintf(&b, "%s结算：%d 人有明细（花名册共 %d 张结算单）\n", res.Month.Label(), statements, sum.People)
@@ -323,7 +323,7 @@ func SummaryText(res settle.MonthResult, statements int) string {
 	var gen []string
 	for _, st := range res.Statements {
 		for _, l := range st.Lines {
-			if l.Kind != settle.LineEntry {
+			if l.Kind != calc.LineEntry {
 				gen = append(gen, fmt.Sprintf("%s：%s %s", st.Staff.Name, l.Text, ledger.Yuan(l.Amount)))
 			}
 		}
@@ -346,14 +346,14 @@ func SummaryText(res settle.MonthResult, statements int) string {
 }
 
 // topPeople 返回合计绝对值最大的 n 人（合计为 0 的不列）。
-func topPeople(sts []settle.Statement, n int) []settle.Statement {
-	var out []settle.Statement
+func topPeople(sts []calc.Statement, n int) []calc.Statement {
+	var out []calc.Statement
 	for _, st := range sts {
 		if st.Total != 0 {
 			out = append(out, st)
 		}
 	}
-	slices.SortStableFunc(out, func(x, y settle.Statement) int {
+	slices.SortStableFunc(out, func(x, y calc.Statement) int {
 		return cmp.Compare(abs(y.Total), abs(x.Total))
 	})
 	if len(out) > n {

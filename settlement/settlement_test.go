@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/rules"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
@@ -38,8 +38,8 @@ func TestConcurrentPublish(t *testing.T) {
 	if _, err := db.ImportFlags(ctx, flags); err != nil {
 		t.Fatal(err)
 	}
-	led := &ledger.Service{Staff: db, Ledger: db, Catalog: catalog.Default(), Clock: clk}
-	svc := &Service{Ledger: led, Flags: db, Store: db, Cfg: settle.DefaultConfig()}
+	led := &ledger.Service{Staff: db, Ledger: db, Catalog: rules.Default(), Clock: clk}
+	svc := &Service{Ledger: led, Flags: db, Store: db, Cfg: calc.DefaultConfig()}
 	admin, err := db.Staff(ctx, "gly")
 	if err != nil {
 		t.Fatal(err)
@@ -101,9 +101,9 @@ func TestConcurrentPublish(t *testing.T) {
 }
 
 func TestStatementNoticeFitsMarkdownLimit(t *testing.T) {
-	st := settle.Statement{Staff: model.Staff{UserID: "ls01", Name: "李四", Branch: "城关所"}, Total: -2000}
+	st := calc.Statement{Staff: model.Staff{UserID: "ls01", Name: "李四", Branch: "城关所"}, Total: -2000}
 	for i := range 200 {
-		st.Lines = append(st.Lines, settle.Line{Kind: settle.LineEntry, EntryID: int64(i + 1), Text: "到岗迟到或者早退（9:20 到）", Amount: -10})
+		st.Lines = append(st.Lines, calc.Line{Kind: calc.LineEntry, EntryID: int64(i + 1), Text: "到岗迟到或者早退（9:20 到）", Amount: -10})
 	}
 	n := StatementNotice(oct, st)
 	if len(n.Body) > maxMarkdown {

@@ -11,15 +11,15 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/config"
-	"github.com/hongqi-dev/hongqi/flagflow"
 	"github.com/hongqi-dev/hongqi/handlers"
-	"github.com/hongqi-dev/hongqi/kv"
+	"github.com/hongqi-dev/hongqi/leave"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/outbox"
-	"github.com/hongqi-dev/hongqi/post"
+	"github.com/hongqi-dev/hongqi/redflag"
+	"github.com/hongqi-dev/hongqi/redis"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/sched"
 	"github.com/hongqi-dev/hongqi/settlement"
 	"github.com/hongqi-dev/hongqi/store"
@@ -41,8 +41,8 @@ type Main struct {
 	Locker  model.Locker
 	Catalog *model.Catalog
 	Ledger  *ledger.Service
-	Posts   *post.Service
-	Flow    *flagflow.Service
+	Posts   *leave.Service
+	Flow    *redflag.Service
 	Sched   *sched.Scheduler
 	Settle  *settlement.Service
 	Bot     *bot.Bot
@@ -89,16 +89,16 @@ func (m *Main) Open(ctx context.Context) error {
 
 	var tokenCache wecom.TokenCache
 	if m.Config.Redis != "" {
-		r, err := kv.NewRedis(ctx, m.Config.Redis, m.RedisPrefix)
+		r, err := redis.NewRedis(ctx, m.Config.Redis, m.RedisPrefix)
 		if err != nil {
 			return err
 		}
 		m.closers = append(m.closers, r.Close)
-		m.Dedup = kv.WithFallback(r, m.Clock, m.Log)
+		m.Dedup = redis.WithFallback(r, m.Clock, m.Log)
 		m.Locker = r
 		tokenCache = r.TokenCache()
 	} else {
-		mem := kv.NewMemory(m.Clock)
+		mem := redis.NewMemory(m.Clock)
 		m.Dedup, m.Locker = mem, mem
 		tokenCache = mem.TokenCache()
 	}
@@ -112,7 +112,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Clock:    m.Clock,
 	})
 	handlers.Register(m.Bot, handlers.Deps{Ledger: m.Ledger, Staff: m.DB, Catalog: cat, Clock: m.Clock})
-	m.Posts = &post.Service{Staff: m.DB, Posts: m.DB, Leaves: m.DB, Ledger: m.Ledger, Clock: m.Clock}
+	m.Posts = &leave.Service{Staff: m.DB, Posts: m.DB, Leaves: m.DB, Ledger: m.Ledger, Clock: m.Clock}
 	handlers.RegisterPosts(m.Bot, handlers.PostDeps{Posts: m.Posts})
 	if err := m.openFlags(); err != nil {
 		return err
@@ -156,9 +156,9 @@ func announceTargets(ts []config.AnnounceTarget) (map[string]string, map[string]
 
 func (m *Main) loadCatalog() (*model.Catalog, error) {
 	if m.Config.Rules == "" {
-		return catalog.Default(), nil
+		return rules.Default(), nil
 	}
-	c, err := catalog.Load(m.Config.Rules)
+	c, err := rules.Load(m.Config.Rules)
 	if err != nil {
 		return nil, err
 	}

@@ -11,14 +11,14 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/hongqi-dev/hongqi/catalog"
-	"github.com/hongqi-dev/hongqi/flagflow"
+	"github.com/hongqi-dev/hongqi/leave"
 	"github.com/hongqi-dev/hongqi/ledger"
-	"github.com/hongqi-dev/hongqi/meter"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/post"
-	"github.com/hongqi-dev/hongqi/report"
+	"github.com/hongqi-dev/hongqi/redflag"
+	"github.com/hongqi-dev/hongqi/redflag/meter"
 	"github.com/hongqi-dev/hongqi/roster"
+	"github.com/hongqi-dev/hongqi/rules"
+	"github.com/hongqi-dev/hongqi/settlement/xlsx"
 )
 
 // runImport 只打开数据库，执行一次导入 do，把它返回的结果一句话打印出来。
@@ -45,7 +45,7 @@ func runStaffImport(ctx context.Context, getenv func(string) string, stdout, std
 
 func runPostImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
 	return runImport(ctx, getenv, stdout, stderr, func(m *Main) (string, error) {
-		added, updated, err := post.Import(ctx, m.DB, m.DB, path)
+		added, updated, err := leave.Import(ctx, m.DB, m.DB, path)
 		return fmt.Sprintf("已导入窗口岗位 %s：新增 %d 个窗口，更新 %d 个。", path, added, updated), err
 	})
 }
@@ -59,7 +59,7 @@ func runMeterImport(ctx context.Context, getenv func(string) string, stdout, std
 
 func runFlagsImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
 	return runImport(ctx, getenv, stdout, stderr, func(m *Main) (string, error) {
-		added, skipped, err := flagflow.ImportFlagsFile(ctx, m.DB, m.DB, path, m.Config.Location)
+		added, skipped, err := redflag.ImportFlagsFile(ctx, m.DB, m.DB, path, m.Config.Location)
 		return fmt.Sprintf("已导入红旗 %s：新增 %d 面，已有 %d 面未重复导入。", path, added, skipped), err
 	})
 }
@@ -90,7 +90,7 @@ func runReport(ctx context.Context, getenv func(string) string, stdout, stderr i
 	if err != nil {
 		return model.Wrap(model.EINVALID, err, "写不了文件 %s。", out)
 	}
-	if err := report.MonthWorkbook(d.Result, flags, f); err != nil {
+	if err := xlsx.MonthWorkbook(d.Result, flags, f); err != nil {
 		f.Close()
 		os.Remove(out)
 		return err
@@ -98,7 +98,7 @@ func runReport(ctx context.Context, getenv func(string) string, stdout, stderr i
 	if err := f.Close(); err != nil {
 		return model.Wrap(model.EINVALID, err, "写不了文件 %s。", out)
 	}
-	fmt.Fprintf(stdout, "已写出 %s：%s，%d 人，合计 %s。\n", out, report.Title(month), d.Result.Summary.People, ledger.Yuan(d.Result.Summary.Total))
+	fmt.Fprintf(stdout, "已写出 %s：%s，%d 人，合计 %s。\n", out, xlsx.Title(month), d.Result.Summary.People, ledger.Yuan(d.Result.Summary.Total))
 	return nil
 }
 
@@ -149,9 +149,9 @@ func runRules(getenv func(string) string, stdout io.Writer, path string) error {
 	if path == "" {
 		path = strings.TrimSpace(getenv("HONGQI_RULES"))
 	}
-	cat := catalog.Default()
+	cat := rules.Default()
 	if path != "" {
-		c, err := catalog.Load(path)
+		c, err := rules.Load(path)
 		if err != nil {
 			return err
 		}

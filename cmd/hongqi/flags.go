@@ -1,17 +1,17 @@
 package main
 
 import (
-	"github.com/hongqi-dev/hongqi/flagflow"
 	"github.com/hongqi-dev/hongqi/handlers"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/rank"
+	"github.com/hongqi-dev/hongqi/redflag"
+	"github.com/hongqi-dev/hongqi/redflag/rank"
 	"github.com/hongqi-dev/hongqi/sched"
 	"github.com/hongqi-dev/hongqi/settlement"
 )
 
 // openFlags 装配流动红旗：排行、评选流程、命令和定时任务。
 func (m *Main) openFlags() error {
-	m.Flow = &flagflow.Service{
+	m.Flow = &redflag.Service{
 		Store: m.DB, Outbox: m.DB, Staff: m.DB, Ranker: m.newRanker(), Ledger: m.DB, Catalog: m.Catalog,
 		Cfg: m.Config.Flags, Clock: m.Clock, Log: m.Log,
 	}

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/hongqi-dev/hongqi/model"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -21,6 +22,9 @@ import (
 	"testing"
 	"time"
 )
+
+// wall 是等待和日志所用的时钟（真实时间；这些进程的启停与被测程序的时钟无关）。
+var wall = model.SystemClock(nil)
 
 // FreePort 返回 127.0.0.1 上一个当前空闲的 TCP 端口。优先从系统临时端口范围之外随机挑，
 // 免得 Restart 之前被别的出站连接占去；挑不到再让内核分配。
@@ -121,7 +125,7 @@ func (p *proc) start() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f, "==== fault: %s 启动 %s ====\n", time.Now().Format(time.RFC3339Nano), p.name)
+	fmt.Fprintf(f, "==== fault: %s 启动 %s ====\n", wall.Now().Format(time.RFC3339Nano), p.name)
 	cmd := exec.Command(p.path, p.args...)
 	cmd.Stdout = f
 	cmd.Stderr = f
@@ -197,12 +201,12 @@ func (p *proc) stop() {
 	if err := p.signal(syscall.SIGSTOP); err != nil {
 		p.t.Fatalf("fault: 暂停 %s 失败: %v", p.name, err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := wall.Now().Add(5 * time.Second)
 	for !allStopped(pid) {
 		if !p.running() {
 			p.t.Fatalf("fault: %s 在暂停时退出了", p.name)
 		}
-		if time.Now().After(deadline) {
+		if wall.Now().After(deadline) {
 			p.t.Fatalf("fault: %s（pid %d）收到 SIGSTOP 5 秒后仍有线程在运行", p.name, pid)
 		}
 		time.Sleep(time.Millisecond)
@@ -272,7 +276,7 @@ func (p *proc) dumpLog() {
 // waitReady 反复调用 probe 直到成功；进程中途退出或超时则让测试失败（日志由 newProc 登记的 Cleanup 打出）。
 func (p *proc) waitReady(timeout time.Duration, probe func() error) {
 	p.t.Helper()
-	deadline := time.Now().Add(timeout)
+	deadline := wall.Now().Add(timeout)
 	exited := p.exited()
 	var last error
 	for {
@@ -282,7 +286,7 @@ func (p *proc) waitReady(timeout time.Duration, probe func() error) {
 		if isDone(exited) {
 			p.t.Fatalf("fault: %s 启动后退出了（最后一次探测: %v）", p.name, last)
 		}
-		if time.Now().After(deadline) {
+		if wall.Now().After(deadline) {
 			p.t.Fatalf("fault: %s %v 内没有就绪: %v", p.name, timeout, last)
 		}
 		select {

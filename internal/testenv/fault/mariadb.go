@@ -64,11 +64,11 @@ func StartMariaDB(t testing.TB) *MariaDB {
 	install = append(install, mariadbSmall...)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	began := time.Now()
+	began := wall.Now()
 	if out, err := exec.CommandContext(ctx, installDBPath, install...).CombinedOutput(); err != nil {
 		t.Fatalf("fault: mariadb-install-db 初始化 %s 失败: %v\n%s", m.datadir, err, out)
 	}
-	installed := time.Now()
+	installed := wall.Now()
 
 	args := append([]string{"--no-defaults"}, asRoot...)
 	args = append(args,
@@ -88,7 +88,7 @@ func StartMariaDB(t testing.TB) *MariaDB {
 	m.p = newProc(t, "mariadbd", mariadbdPath, filepath.Join(dir, "mariadbd.log"), args)
 	m.start()
 	t.Logf("fault: mariadbd 在 %s 就绪（pid %d）：初始化 %v，启动 %v", m.Addr(), m.PID(),
-		installed.Sub(began).Round(time.Millisecond), time.Since(installed).Round(time.Millisecond))
+		installed.Sub(began).Round(time.Millisecond), wall.Since(installed).Round(time.Millisecond))
 	return m
 }
 

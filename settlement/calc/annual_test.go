@@ -1,4 +1,4 @@
-package settle
+package calc
 
 import (
 	"maps"
@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/rules"
 )
 
 // weeks 给 s 在 year 年第 1 到 n 周各一面周旗，旗上的所长为 head。
@@ -155,7 +155,7 @@ func TestAnnualCases(t *testing.T) {
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
-			res, err := Annual(YearInput{Year: tt.year, Staff: tt.staff, Flags: tt.flags}, catalog.Default(), cfg)
+			res, err := Annual(YearInput{Year: tt.year, Staff: tt.staff, Flags: tt.flags}, rules.Default(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +197,7 @@ func TestAnnualCases(t *testing.T) {
 func TestAnnualLinesCopyTheCatalog(t *testing.T) {
 	s1, s30 := county("s1", "一旗"), county("s30", "三十旗")
 	res, err := Annual(YearInput{Year: 2026, Staff: []model.Staff{s1, s30, cgHead}, Flags: slices.Concat(weeks(s1, 2026, 1, "cghead"), weeks(s30, 2026, 30, "cghead"))},
-		catalog.Default(), DefaultConfig())
+		rules.Default(), DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,13 +236,13 @@ func TestAnnualLinesCopyTheCatalog(t *testing.T) {
 }
 
 func TestAnnualRefusesBadInput(t *testing.T) {
-	var rules []model.Rule
-	for _, r := range catalog.Default().Rules() {
+	var kept []model.Rule
+	for _, r := range rules.Default().Rules() {
 		if r.Code != RuleYearNoneHead {
-			rules = append(rules, r)
+			kept = append(kept, r)
 		}
 	}
-	partial, err := model.NewCatalog(rules)
+	partial, err := model.NewCatalog(kept)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,10 +253,10 @@ func TestAnnualRefusesBadInput(t *testing.T) {
 		cfg     func(*Config)
 		wantMsg string
 	}{
-		{"no year", 0, catalog.Default(), nil, "没有指定结算年份"},
+		{"no year", 0, rules.Default(), nil, "没有指定结算年份"},
 		{"catalog without the head penalty", 2026, partial, nil, "flag_year_none_head"},
-		{"zero threshold for a year", 2026, catalog.Default(), func(c *Config) { c.YearThreshold = map[int]int{2011: 0} }, "2011 年"},
-		{"zero few-below", 2026, catalog.Default(), func(c *Config) { c.FewBelow = 0 }, "少于几次"},
+		{"zero threshold for a year", 2026, rules.Default(), func(c *Config) { c.YearThreshold = map[int]int{2011: 0} }, "2011 年"},
+		{"zero few-below", 2026, rules.Default(), func(c *Config) { c.FewBelow = 0 }, "少于几次"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

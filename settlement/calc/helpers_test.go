@@ -1,12 +1,12 @@
-package settle
+package calc
 
 import (
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/rules"
 )
 
 // cst 是 Asia/Shanghai 的固定时区（不依赖系统的时区数据库）。
@@ -46,7 +46,7 @@ func cancelled(f model.Flag) model.Flag {
 // entry 是 s 在 2026 年 11 月按规则 code 记的一条记录，名称和金额取自默认目录。
 func entry(t *testing.T, id int64, s model.Staff, code string) model.Entry {
 	t.Helper()
-	r, ok := catalog.Default().Rule(code)
+	r, ok := rules.Default().Rule(code)
 	if !ok {
 		t.Fatalf("default catalog has no rule %s", code)
 	}

@@ -1,4 +1,4 @@
-package report
+package xlsx
 
 import (
 	"archive/zip"
@@ -15,9 +15,9 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/rules"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
 )
 
 var nov2026 = model.Month{Year: 2026, Month: time.November}
@@ -38,7 +38,7 @@ var (
 // entry 是 s 在 2026 年 11 月按规则 code 记的一条记录，名称和金额取自默认目录。
 func entry(t *testing.T, id int64, s model.Staff, code string) model.Entry {
 	t.Helper()
-	r, ok := catalog.Default().Rule(code)
+	r, ok := rules.Default().Rule(code)
 	if !ok {
 		t.Fatalf("default catalog has no rule %s", code)
 	}
@@ -61,7 +61,7 @@ func dekadFlag(id int64, branch string, n int, head string) model.Flag {
 // november 是 rules-from-seed.md 的 2026 年 11 月算例，另加一面已撤销的周旗和一面计入 10 月的周旗。
 // 手算：甲 +100（三面周旗），乙 −10−10+200 = +180，丙 −100，丁 +50，戊 0（记录已撤销），
 // 河口所长 +100（三面旬旗）；合计 +330，扣款 −120，奖励 +450。
-func november(t *testing.T) (settle.MonthResult, []model.Flag) {
+func november(t *testing.T) (calc.MonthResult, []model.Flag) {
 	t.Helper()
 	revoked := entry(t, 5, wu, "hygiene")
 	revoked.Revocation = &model.Revocation{EntryID: 5, ActorID: "sup", ActorName: "赵主管", MsgKey: "msg:rev"}
@@ -74,7 +74,7 @@ func november(t *testing.T) (settle.MonthResult, []model.Flag) {
 		weekFlag(5, yi, 46), cancelled,
 		dekadFlag(7, "河口所", 1, "hkhead"), dekadFlag(8, "河口所", 2, "hkhead"), dekadFlag(9, "河口所", 3, "hkhead"),
 	}
-	in := settle.MonthInput{
+	in := calc.MonthInput{
 		Month: nov2026,
 		Staff: []model.Staff{jia, yi, bing, ding, wu, hkHead},
 		Entries: []model.Entry{entry(t, 1, yi, "late"), entry(t, 2, yi, "late"), entry(t, 3, bing, "circular"),
@@ -82,7 +82,7 @@ func november(t *testing.T) (settle.MonthResult, []model.Flag) {
 		Flags: flags,
 		Star:  yi.UserID,
 	}
-	res, err := settle.Monthly(in, catalog.Default(), settle.DefaultConfig())
+	res, err := calc.Monthly(in, rules.Default(), calc.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func november(t *testing.T) (settle.MonthResult, []model.Flag) {
 }
 
 // open 写出工作簿并用 excelize 重新打开。
-func open(t *testing.T, res settle.MonthResult, flags []model.Flag) *excelize.File {
+func open(t *testing.T, res calc.MonthResult, flags []model.Flag) *excelize.File {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := MonthWorkbook(res, flags, &buf); err != nil {
@@ -356,7 +356,7 @@ func TestMonthWorkbookFlags(t *testing.T) {
 
 func TestMonthWorkbookEmptyAndInvalid(t *testing.T) {
 	t.Run("a month with nobody and no flags is still a workbook", func(t *testing.T) {
-		res, err := settle.Monthly(settle.MonthInput{Month: nov2026}, catalog.Default(), settle.DefaultConfig())
+		res, err := calc.Monthly(calc.MonthInput{Month: nov2026}, rules.Default(), calc.DefaultConfig())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -372,9 +372,9 @@ func TestMonthWorkbookEmptyAndInvalid(t *testing.T) {
 		}
 	})
 	t.Run("warnings are listed for the admin", func(t *testing.T) {
-		in := settle.MonthInput{Month: nov2026, Flags: []model.Flag{
+		in := calc.MonthInput{Month: nov2026, Flags: []model.Flag{
 			dekadFlag(1, "石桥所", 1, ""), dekadFlag(2, "石桥所", 2, ""), dekadFlag(3, "石桥所", 3, "")}}
-		res, err := settle.Monthly(in, catalog.Default(), settle.DefaultConfig())
+		res, err := calc.Monthly(in, rules.Default(), calc.DefaultConfig())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +390,7 @@ func TestMonthWorkbookEmptyAndInvalid(t *testing.T) {
 	})
 	t.Run("no month", func(t *testing.T) {
 		var buf bytes.Buffer
-		err := MonthWorkbook(settle.MonthResult{}, nil, &buf)
+		err := MonthWorkbook(calc.MonthResult{}, nil, &buf)
 		if model.ErrorCode(err) != model.EINVALID || buf.Len() != 0 {
 			t.Errorf("err = %v, %d bytes written; want %s and nothing", err, buf.Len(), model.EINVALID)
 		}

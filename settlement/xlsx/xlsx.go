@@ -1,4 +1,4 @@
-// Package report 把月度结算结果（settle.MonthResult）写成 Excel 表（XLSX），供管理员下载、
+// Package xlsx 把月度结算结果（calc.MonthResult）写成 Excel 表（XLSX），供管理员下载、
 // 财务兑现。
 //
 // 工作簿有三张表，每张第 1 行是标题（如“2026年11月考核结算”），第 2 行是加粗并冻结的表头：
@@ -11,7 +11,7 @@
 //
 // 金额一律写成整数（单元格是数字，不是文字），扣款为负数、显示为红色。表用 excelize 的流式写入，
 // 两万人、十几万行明细也不会占用大量内存。
-package report
+package xlsx
 
 import (
 	"cmp"
@@ -23,7 +23,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
 )
 
 // 三张表的名称。
@@ -69,7 +69,7 @@ func newStyles(f *excelize.File) (styles, error) {
 
 // MonthWorkbook 把 res 写成 XLSX 写入 w；flags 是计入该月的红旗（含已撤销的；Month 不是
 // res.Month 的不列）。
-func MonthWorkbook(res settle.MonthResult, flags []model.Flag, w io.Writer) error {
+func MonthWorkbook(res calc.MonthResult, flags []model.Flag, w io.Writer) error {
 	if res.Month.IsZero() {
 		return model.Errorf(model.EINVALID, "结算结果没有月份，无法导出")
 	}
@@ -216,7 +216,7 @@ func money(st styles, n int64) excelize.Cell  { return excelize.Cell{StyleID: st
 func bmoney(st styles, n int64) excelize.Cell { return excelize.Cell{StyleID: st.boldMoney, Value: n} }
 
 // split 返回结算单的扣款合计（≤0）和奖励合计（≥0），与 settle 的汇总同一口径（0 元计入奖励）。
-func split(s settle.Statement) (deducted, rewarded int64) {
+func split(s calc.Statement) (deducted, rewarded int64) {
 	for _, l := range s.Lines {
 		if l.Amount < 0 {
 			deducted += l.Amount
@@ -228,7 +228,7 @@ func split(s settle.Statement) (deducted, rewarded int64) {
 }
 
 // summaryTable 是“汇总”表：每人一行、合计行、分网点汇总和需要处理的问题。
-func summaryTable(res settle.MonthResult, st styles) *table {
+func summaryTable(res calc.MonthResult, st styles) *table {
 	t := &table{header: []string{"工号", "姓名", "网点", "扣款合计", "奖励合计", "本月合计"}}
 	var deducted, rewarded, total int64
 	for _, s := range res.Statements {
@@ -265,18 +265,18 @@ func summaryTable(res settle.MonthResult, st styles) *table {
 
 // kindLabels 是明细种类的中文名。
 var kindLabels = map[string]string{
-	settle.LineEntry:        "台账记录",
-	settle.LineFlagReward:   "周服务红旗奖励",
-	settle.LineDekadHead:    "旬服务红旗奖励（所长）",
-	settle.LineStar:         "服务明星",
-	settle.LineYearStar:     "年度服务明星",
-	settle.LineYearStarHead: "年度服务明星（所长）",
-	settle.LineYearFew:      "年度周旗不足",
-	settle.LineYearNone:     "年度未获周旗",
-	settle.LineYearNoneHead: "年度未获周旗（所长）",
+	calc.LineEntry:        "台账记录",
+	calc.LineFlagReward:   "周服务红旗奖励",
+	calc.LineDekadHead:    "旬服务红旗奖励（所长）",
+	calc.LineStar:         "服务明星",
+	calc.LineYearStar:     "年度服务明星",
+	calc.LineYearStarHead: "年度服务明星（所长）",
+	calc.LineYearFew:      "年度周旗不足",
+	calc.LineYearNone:     "年度未获周旗",
+	calc.LineYearNoneHead: "年度未获周旗（所长）",
 }
 
-// KindLabel 返回明细种类（settle.Line.Kind）的中文名。
+// KindLabel 返回明细种类（calc.Line.Kind）的中文名。
 func KindLabel(kind string) string {
 	if s, ok := kindLabels[kind]; ok {
 		return s
@@ -285,7 +285,7 @@ func KindLabel(kind string) string {
 }
 
 // linesTable 是“明细”表：每张结算单的每一行。
-func linesTable(res settle.MonthResult, st styles) *table {
+func linesTable(res calc.MonthResult, st styles) *table {
 	t := &table{header: []string{"工号", "姓名", "网点", "类别", "事项", "金额", "记录编号", "关联"},
 		maxWidth: map[int]float64{4: 60}}
 	for _, s := range res.Statements {

@@ -1,10 +1,10 @@
-// Package kv 提供消息去重（model.Deduper）、跨副本互斥锁（model.Locker）和访问令牌缓存，
+// Package redis 提供消息去重（model.Deduper）、跨副本互斥锁（model.Locker）和访问令牌缓存，
 // 有两种实现：进程内的 Memory（单机默认）和 Redis（多副本部署）。
 // 这是唯一引入 go-redis 的包。
 //
 // 键按用途分区：去重键为 prefix+"dedup:"+key，锁为 prefix+"lock:"+key，
 // 令牌缓存为 prefix+"token:"+key，互不冲突。
-package kv
+package redis
 
 import (
 	"crypto/rand"

@@ -8,16 +8,16 @@ import (
 	"testing"
 
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
 )
 
 // noSystem 不让测试用到本机装的字体：结果只取决于内置字体和 testdata。
 var noSystem = Renderer{Fallback: []string{"testdata/no-such-font.ttc"}}
 
-var star = settle.Certificate{UserID: "s31", Name: "张三丰", Branch: "城关所", Year: 2026, Count: 31}
+var star = calc.Certificate{UserID: "s31", Name: "张三丰", Branch: "城关所", Year: 2026, Count: 31}
 
 // render 画证书并解码成图片。
-func render(t *testing.T, r Renderer, c settle.Certificate) (image.Image, []byte) {
+func render(t *testing.T, r Renderer, c calc.Certificate) (image.Image, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := r.Render(c, &buf); err != nil {
@@ -96,13 +96,13 @@ func TestRenderDependsOnTheCertificate(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		change func(*settle.Certificate)
+		change func(*calc.Certificate)
 		area   image.Rectangle
 	}{
-		{"name", func(c *settle.Certificate) { c.Name = "李四" }, nameRow},
-		{"branch", func(c *settle.Certificate) { c.Branch = "城东所" }, row(branchBaseline, branchSize)},
-		{"count", func(c *settle.Certificate) { c.Count = 45 }, row(bodyBaseline, bodySize)},
-		{"year", func(c *settle.Certificate) { c.Year = 2010 }, row(bodyBaseline, bodySize)},
+		{"name", func(c *calc.Certificate) { c.Name = "李四" }, nameRow},
+		{"branch", func(c *calc.Certificate) { c.Branch = "城东所" }, row(branchBaseline, branchSize)},
+		{"count", func(c *calc.Certificate) { c.Count = 45 }, row(bodyBaseline, bodySize)},
+		{"year", func(c *calc.Certificate) { c.Year = 2010 }, row(bodyBaseline, bodySize)},
 	}
 	baseImg, _ := png.Decode(bytes.NewReader(base))
 	for _, tt := range tests {
@@ -183,14 +183,14 @@ func TestRenderRareCharacters(t *testing.T) {
 func TestRenderRejectsIncompleteCertificates(t *testing.T) {
 	tests := []struct {
 		name   string
-		change func(*settle.Certificate)
+		change func(*calc.Certificate)
 		want   string
 	}{
-		{"no name", func(c *settle.Certificate) { c.Name = "  " }, "没有姓名"},
-		{"no year", func(c *settle.Certificate) { c.Year = 0 }, "没有年份"},
-		{"no flags", func(c *settle.Certificate) { c.Count = 0 }, "次数为 0"},
-		{"control character in the name", func(c *settle.Certificate) { c.Name = "张\x00三" }, "无法显示的字符"},
-		{"invalid UTF-8 in the branch", func(c *settle.Certificate) { c.Branch = "城\xff关所" }, "无法显示的字符"},
+		{"no name", func(c *calc.Certificate) { c.Name = "  " }, "没有姓名"},
+		{"no year", func(c *calc.Certificate) { c.Year = 0 }, "没有年份"},
+		{"no flags", func(c *calc.Certificate) { c.Count = 0 }, "次数为 0"},
+		{"control character in the name", func(c *calc.Certificate) { c.Name = "张\x00三" }, "无法显示的字符"},
+		{"invalid UTF-8 in the branch", func(c *calc.Certificate) { c.Branch = "城\xff关所" }, "无法显示的字符"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package flagflow_test
+package redflag_test
 
 import (
 	"context"
@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/config"
-	"github.com/hongqi-dev/hongqi/flagflow"
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/redflag"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
@@ -36,7 +36,7 @@ func (fixed) Dekad(_ context.Context, d model.Dekad) (model.Ranking, error) {
 }
 
 type env struct {
-	svc *flagflow.Service
+	svc *redflag.Service
 	db  *store.DB
 	clk *model.Clock
 }
@@ -56,7 +56,7 @@ func setup(t *testing.T) *env {
 	cfg := config.DefaultFlags()
 	cfg.Group = []string{"judge1", "judge2"}
 	cfg.Announce = []config.AnnounceTarget{{Kind: "robot", Name: "all", Key: "k"}}
-	e.svc = &flagflow.Service{Store: db, Outbox: db, Staff: db, Ranker: fixed{}, Ledger: db, Catalog: catalog.Default(), Cfg: cfg,
+	e.svc = &redflag.Service{Store: db, Outbox: db, Staff: db, Ranker: fixed{}, Ledger: db, Catalog: rules.Default(), Cfg: cfg,
 		Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return e
 }
@@ -87,49 +87,49 @@ func TestDecisions(t *testing.T) {
 		kind       model.FlagKind
 		period     string
 		by         string
-		act        func(e *env, by model.Staff, r model.Round) (flagflow.Decision, error)
+		act        func(e *env, by model.Staff, r model.Round) (redflag.Decision, error)
 		wantCode   string
 		wantMsg    string
 		wantFlags  []string
 		wantAnnoun []string
 	}{
 		{name: "member confirms", kind: model.FlagWeekly, period: "2026-W45", by: "judge1",
-			act: func(e *env, by model.Staff, r model.Round) (flagflow.Decision, error) {
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Confirm(context.Background(), by, r.ID)
 			},
 			wantFlags: []string{"张三", "王五"}, wantAnnoun: []string{"张三（城关所） 92.50 分", "评选小组已确认"}},
 		{name: "non-member cannot confirm", kind: model.FlagWeekly, period: "2026-W45", by: "cg02",
-			act: func(e *env, by model.Staff, r model.Round) (flagflow.Decision, error) {
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Confirm(context.Background(), by, r.ID)
 			},
 			wantCode: model.EFORBIDDEN, wantMsg: "只有评选小组成员"},
 		{name: "member overrides with a reason", kind: model.FlagWeekly, period: "2026-W45", by: "judge2",
-			act: func(e *env, by model.Staff, r model.Round) (flagflow.Decision, error) {
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"李四", "张三", "王五", "本周有投诉"})
 			},
 			wantFlags: []string{"李四", "张三"}, wantAnnoun: []string{"评选小组改选（原提名：张三、王五）", "理由：王五 本周有投诉"}},
 		{name: "override to a head is refused", kind: model.FlagWeekly, period: "2026-W45", by: "judge2",
-			act: func(e *env, by model.Staff, r model.Round) (flagflow.Decision, error) {
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"陈所长"})
 			},
 			wantCode: model.EINVALID, wantMsg: "周红旗只评县城网点的窗口员工"},
 		{name: "override to an unknown person", kind: model.FlagWeekly, period: "2026-W45", by: "judge2",
-			act: func(e *env, by model.Staff, r model.Round) (flagflow.Decision, error) {
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"钱七"})
 			},
 			wantCode: model.ENOTFOUND, wantMsg: "花名册里没有“钱七”"},
 		{name: "dekad override by branch", kind: model.FlagDekad, period: "2026-10-3", by: "judge1",
-			act: func(e *env, by model.Staff, r model.Round) (flagflow.Decision, error) {
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"河西所", "晨会最好"})
 			},
 			wantFlags: []string{"河西所"}, wantAnnoun: []string{"获旗：河西所", "理由：晨会最好"}},
 		{name: "dekad override to a county branch is refused", kind: model.FlagDekad, period: "2026-10-3", by: "judge1",
-			act: func(e *env, by model.Staff, r model.Round) (flagflow.Decision, error) {
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"城关所"})
 			},
 			wantCode: model.ENOTFOUND, wantMsg: "没有叫“城关所”的农村网点"},
 		{name: "confirm after the deadline: the proposal stood", kind: model.FlagWeekly, period: "2026-W45", by: "judge1",
-			act: func(e *env, by model.Staff, r model.Round) (flagflow.Decision, error) {
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				e.clk.Advance(49 * time.Hour)
 				return e.svc.Confirm(context.Background(), by, r.ID)
 			},

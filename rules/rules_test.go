@@ -1,4 +1,4 @@
-package catalog
+package rules
 
 import (
 	"path/filepath"

@@ -1,4 +1,4 @@
-package kv
+package redis
 
 import (
 	"context"
@@ -6,14 +6,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/hongqi-dev/hongqi/model"
 )
 
 // Redis 是基于 Redis 的去重、锁和令牌缓存，供多副本共用。所有键都带 prefix 前缀。
 type Redis struct {
-	c      *redis.Client
+	c      *goredis.Client
 	prefix string
 	tokens *redisTokens
 }
@@ -22,7 +22,7 @@ type Redis struct {
 const tokenOpTimeout = 3 * time.Second
 
 // unlockScript 只在值仍是自己的令牌时删除锁。
-var unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+var unlockScript = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
 
 // NewRedis 连接 url（如 redis://host:6379/0）指向的 Redis 并检查可用。
 // 地址写错返回 EINVALID，连不上返回 EUNAVAILABLE，两者都点名 HONGQI_REDIS。
@@ -47,7 +47,7 @@ func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
 
 // newRedis 只解析地址、建客户端，不检查连通。
 func newRedis(url, prefix string) (*Redis, error) {
-	opt, err := redis.ParseURL(url)
+	opt, err := goredis.ParseURL(url)
 	if err != nil {
 		// 不把地址原样写进消息：其中可能有密码。
 		return nil, model.Wrap(model.EINVALID, err,
@@ -70,7 +70,7 @@ func newRedis(url, prefix string) (*Redis, error) {
 	if opt.DialerRetries == 0 {
 		opt.DialerRetries = 1
 	}
-	r := &Redis{c: redis.NewClient(opt), prefix: prefix}
+	r := &Redis{c: goredis.NewClient(opt), prefix: prefix}
 	r.tokens = &redisTokens{r: r}
 	return r, nil
 }
@@ -161,7 +161,7 @@ func (t *redisTokens) IsExist(key string) bool {
 func (t *redisTokens) Delete(key string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenOpTimeout)
 	defer cancel()
-	if err := t.r.c.Del(ctx, t.key(key)).Err(); err != nil && !errors.Is(err, redis.Nil) {
+	if err := t.r.c.Del(ctx, t.key(key)).Err(); err != nil && !errors.Is(err, goredis.Nil) {
 		return unavailable(err)
 	}
 	return nil

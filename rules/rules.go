@@ -1,6 +1,6 @@
-// Package catalog 读取考核规则目录：内嵌的默认目录（default.yaml，来自考核细则原文），
+// Package rules 读取考核规则目录：内嵌的默认目录（default.yaml，来自考核细则原文），
 // 或用户用 HONGQI_RULES 指定的 YAML 文件。文件有误时给出文件名、行号和问题。
-package catalog
+package rules
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ const DefaultSource = "default.yaml（内嵌）"
 func Default() *model.Catalog {
 	c, err := Parse(defaultYAML, DefaultSource)
 	if err != nil {
-		panic("catalog: 内嵌默认目录有误: " + err.Error())
+		panic("rules: 内嵌默认目录有误: " + err.Error())
 	}
 	return c
 }

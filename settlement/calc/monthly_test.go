@@ -1,4 +1,4 @@
-package settle
+package calc
 
 import (
 	"maps"
@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hongqi-dev/hongqi/catalog"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/rules"
 )
 
 var (
@@ -66,7 +66,7 @@ func november2026(t *testing.T) MonthInput {
 }
 
 func TestMonthlyWorkedExampleNovember2026(t *testing.T) {
-	res, err := Monthly(november2026(t), catalog.Default(), DefaultConfig())
+	res, err := Monthly(november2026(t), rules.Default(), DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestMonthlyWorkedExampleNovember2026(t *testing.T) {
 	slices.Reverse(in.Entries)
 	slices.Reverse(in.Flags)
 	slices.Reverse(in.Staff)
-	again, err := Monthly(in, catalog.Default(), DefaultConfig())
+	again, err := Monthly(in, rules.Default(), DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func TestMonthlyCases(t *testing.T) {
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
-			res, err := Monthly(in, catalog.Default(), cfg)
+			res, err := Monthly(in, rules.Default(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -347,7 +347,7 @@ func TestMonthlyCases(t *testing.T) {
 }
 
 func TestMonthlyNoStatementForInactiveWithoutEntries(t *testing.T) {
-	res, err := Monthly(MonthInput{Month: nov2026, Staff: roster()}, catalog.Default(), DefaultConfig())
+	res, err := Monthly(MonthInput{Month: nov2026, Staff: roster()}, rules.Default(), DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,16 +360,16 @@ func TestMonthlyNoStatementForInactiveWithoutEntries(t *testing.T) {
 }
 
 func TestMonthlyAmountsComeFromTheCatalog(t *testing.T) {
-	rules := catalog.Default().Rules()
-	for i := range rules {
-		switch rules[i].Code {
+	list := rules.Default().Rules()
+	for i := range list {
+		switch list[i].Code {
 		case RuleWeekMonth:
-			rules[i].Amount, rules[i].Name = 150, "周旗月度奖"
+			list[i].Amount, list[i].Name = 150, "周旗月度奖"
 		case RuleStar:
-			rules[i].Amount = 300
+			list[i].Amount = 300
 		}
 	}
-	cat, err := model.NewCatalog(rules)
+	cat, err := model.NewCatalog(list)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +389,7 @@ func TestMonthlyAmountsComeFromTheCatalog(t *testing.T) {
 
 func TestMonthlyRefusesBadInput(t *testing.T) {
 	var noFlagRules []model.Rule
-	for _, r := range catalog.Default().Rules() {
+	for _, r := range rules.Default().Rules() {
 		if r.Code != RuleDekadMonth {
 			noFlagRules = append(noFlagRules, r)
 		}
@@ -405,11 +405,11 @@ func TestMonthlyRefusesBadInput(t *testing.T) {
 		cfg     func(*Config)
 		wantMsg string
 	}{
-		{"no month", MonthInput{Staff: roster()}, catalog.Default(), nil, "没有指定结算月份"},
+		{"no month", MonthInput{Staff: roster()}, rules.Default(), nil, "没有指定结算月份"},
 		{"catalog without the dekad rule", MonthInput{Month: nov2026}, partial, nil, "flag_dekad_month"},
 		{"no catalog", MonthInput{Month: nov2026}, nil, nil, "没有规则目录"},
-		{"zero weekly threshold", MonthInput{Month: nov2026}, catalog.Default(), func(c *Config) { c.WeeklyPerMonth = 0 }, "每月周旗次数"},
-		{"star not in the roster", MonthInput{Month: nov2026, Staff: roster(), Star: "nobody"}, catalog.Default(), nil, "不在花名册中"},
+		{"zero weekly threshold", MonthInput{Month: nov2026}, rules.Default(), func(c *Config) { c.WeeklyPerMonth = 0 }, "每月周旗次数"},
+		{"star not in the roster", MonthInput{Month: nov2026, Staff: roster(), Star: "nobody"}, rules.Default(), nil, "不在花名册中"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

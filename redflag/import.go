@@ -1,4 +1,4 @@
-package flagflow
+package redflag
 
 import (
 	"context"

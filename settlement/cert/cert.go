@@ -18,7 +18,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settle"
+	"github.com/hongqi-dev/hongqi/settlement/calc"
 )
 
 // 证书图片的尺寸（横向 A4 比例）。
@@ -61,13 +61,13 @@ type Renderer struct {
 }
 
 // Render 用零值 Renderer 把证书画成 PNG 写入 w。
-func Render(c settle.Certificate, w io.Writer) error {
+func Render(c calc.Certificate, w io.Writer) error {
 	return Renderer{}.Render(c, w)
 }
 
 // Render 把证书画成 Width×Height 的 PNG 写入 w。证书内容不全时返回 model.EINVALID；
 // 姓名、网点或落款中有找不到字体的字时返回 model.EUNAVAILABLE，说明缺哪个字、要装什么字体。
-func (r Renderer) Render(c settle.Certificate, w io.Writer) error {
+func (r Renderer) Render(c calc.Certificate, w io.Writer) error {
 	img, err := r.draw(c)
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ type line struct {
 	maxWidth int
 }
 
-func (r Renderer) draw(c settle.Certificate) (*image.RGBA, error) {
+func (r Renderer) draw(c calc.Certificate) (*image.RGBA, error) {
 	name := strings.TrimSpace(c.Name)
 	branch := strings.TrimSpace(c.Branch)
 	issuer := strings.TrimSpace(r.Issuer)

@@ -1,8 +1,8 @@
-// Package post 是 A/B 岗与请假：窗口的 A 岗（主办）和 B 岗（协办）、请假的提交与按时长分级审批、
+// Package leave 是 A/B 岗与请假：窗口的 A 岗（主办）和 B 岗（协办）、请假的提交与按时长分级审批、
 // A 请假时 B 顶岗、销假，以及检查发现窗口无人时的缺岗扣款。
 //
 // 它只依赖 model 中的接口；缺岗扣款经 ledger.Service.Record 写入，记录、通知、去重与普通扣款一样。
-package post
+package leave
 
 import (
 	"context"
