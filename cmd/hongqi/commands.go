@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/hongqi-dev/hongqi/app"
 	"io"
 	"os"
 	"strings"
@@ -22,7 +23,7 @@ import (
 )
 
 // runImport 只打开数据库，执行一次导入 do，把它返回的结果一句话打印出来。
-func runImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, do func(m *Main) (string, error)) error {
+func runImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, do func(m *app.Main) (string, error)) error {
 	m, err := openStoreOnly(ctx, getenv, stderr)
 	if err != nil {
 		return err
@@ -37,28 +38,28 @@ func runImport(ctx context.Context, getenv func(string) string, stdout, stderr i
 }
 
 func runStaffImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
-	return runImport(ctx, getenv, stdout, stderr, func(m *Main) (string, error) {
+	return runImport(ctx, getenv, stdout, stderr, func(m *app.Main) (string, error) {
 		added, updated, err := roster.Import(ctx, m.DB, path)
 		return fmt.Sprintf("已导入花名册 %s：新增 %d 人，更新 %d 人。", path, added, updated), err
 	})
 }
 
 func runPostImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
-	return runImport(ctx, getenv, stdout, stderr, func(m *Main) (string, error) {
+	return runImport(ctx, getenv, stdout, stderr, func(m *app.Main) (string, error) {
 		added, updated, err := leave.Import(ctx, m.DB, m.DB, path)
 		return fmt.Sprintf("已导入窗口岗位 %s：新增 %d 个窗口，更新 %d 个。", path, added, updated), err
 	})
 }
 
 func runMeterImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
-	return runImport(ctx, getenv, stdout, stderr, func(m *Main) (string, error) {
+	return runImport(ctx, getenv, stdout, stderr, func(m *app.Main) (string, error) {
 		res, err := meter.ImportFile(ctx, m.DB, m.DB, path, m.Config.Location)
 		return res.Summary(), err
 	})
 }
 
 func runFlagsImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
-	return runImport(ctx, getenv, stdout, stderr, func(m *Main) (string, error) {
+	return runImport(ctx, getenv, stdout, stderr, func(m *app.Main) (string, error) {
 		added, skipped, err := redflag.ImportFlagsFile(ctx, m.DB, m.DB, path, m.Config.Location)
 		return fmt.Sprintf("已导入红旗 %s：新增 %d 面，已有 %d 面未重复导入。", path, added, skipped), err
 	})
@@ -66,7 +67,7 @@ func runFlagsImport(ctx context.Context, getenv func(string) string, stdout, std
 
 // runReport 写出某月的结算表：与“结算”命令同一份草稿（已发布的月份不重复计结算记录）。
 func runReport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, monthText, out string) error {
-	m, err := NewMain(getenv, stderr)
+	m, err := app.NewMain(getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -133,8 +134,8 @@ func runStaffList(ctx context.Context, getenv func(string) string, stdout, stder
 }
 
 // openStoreOnly 读配置并只打开数据库（花名册命令不需要机器人、Redis 和企业微信）。
-func openStoreOnly(ctx context.Context, getenv func(string) string, logOut io.Writer) (*Main, error) {
-	m, err := NewMain(getenv, logOut)
+func openStoreOnly(ctx context.Context, getenv func(string) string, logOut io.Writer) (*app.Main, error) {
+	m, err := app.NewMain(getenv, logOut)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +172,7 @@ func runRules(getenv func(string) string, stdout io.Writer, path string) error {
 // runChat 是终端对话：每行一条消息，交给与企业微信回调相同的机器人处理，回复打印出来；
 // 每条消息之后发送发件箱中的通知（未配置企业微信时写入日志）。
 func runChat(ctx context.Context, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, as string) error {
-	m, err := NewMain(getenv, stderr)
+	m, err := app.NewMain(getenv, stderr)
 	if err != nil {
 		return err
 	}

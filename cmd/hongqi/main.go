@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hongqi-dev/hongqi/app"
 	"io"
 	"os"
 	"os/signal"
@@ -60,7 +61,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	switch cmd {
 	case "serve":
-		return runServe(ctx, getenv, stderr)
+		return app.Serve(ctx, getenv, stderr)
 	case "staff":
 		if len(args) == 0 {
 			return model.Errorf(model.EINVALID, "请写 hongqi staff import FILE 或 hongqi staff list")

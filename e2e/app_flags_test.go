@@ -1,8 +1,9 @@
-package main
+package e2e
 
 import (
 	"context"
 	"fmt"
+	"github.com/hongqi-dev/hongqi/app"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,9 +19,9 @@ import (
 	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
 )
 
-// replica 是一个完整装配的 hongqi（与 hongqi serve 相同的 Main），带 HTTP 回调。
-type replica struct {
-	m   *Main
+// appReplica 是一个完整装配的 hongqi（与 hongqi serve 相同的 Main），带 HTTP 回调。
+type appReplica struct {
+	m   *app.Main
 	url string
 }
 
@@ -47,9 +48,9 @@ func flagEnv(t *testing.T, fake *wecomtest.Server) map[string]string {
 	}
 }
 
-func startReplica(t *testing.T, env map[string]string, prefix string, clk *model.Clock) *replica {
+func startAppReplica(t *testing.T, env map[string]string, prefix string, clk *model.Clock) *appReplica {
 	t.Helper()
-	m, err := NewMain(func(k string) string { return env[k] }, io.Discard)
+	m, err := app.NewMain(func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatalf("NewMain: %v", err)
 	}
@@ -65,7 +66,7 @@ func startReplica(t *testing.T, env map[string]string, prefix string, clk *model
 		t.Fatal(err)
 	}
 	srv := newServer(t, h)
-	return &replica{m: m, url: srv}
+	return &appReplica{m: m, url: srv}
 }
 
 var msgSeq struct {
@@ -74,7 +75,7 @@ var msgSeq struct {
 }
 
 // post 把一条文本消息或事件按企业微信的方式签名加密后 POST 给副本，返回解密后的回复。
-func (r *replica) post(t *testing.T, inner string, at time.Time) string {
+func (r *appReplica) post(t *testing.T, inner string, at time.Time) string {
 	t.Helper()
 	q, body := wecomtest.SignedRequest(testToken, testAESKey, wecomtest.CorpID, inner, at, "1597212914")
 	resp, err := http.Post(r.url+"/wecom/callback?"+q.Encode(), "application/xml", strings.NewReader(string(body)))
@@ -96,7 +97,7 @@ func (r *replica) post(t *testing.T, inner string, at time.Time) string {
 	return reply
 }
 
-func (r *replica) say(t *testing.T, clk *model.Clock, from, text string) string {
+func (r *appReplica) say(t *testing.T, clk *model.Clock, from, text string) string {
 	t.Helper()
 	msgSeq.Lock()
 	msgSeq.n++
@@ -105,7 +106,7 @@ func (r *replica) say(t *testing.T, clk *model.Clock, from, text string) string 
 	return r.post(t, wecomtest.TextMessage(wecomtest.CorpID, from, text, 9000000+id, "1000002", clk.Now()), clk.Now())
 }
 
-func drain(t *testing.T, rs ...*replica) {
+func drainApp(t *testing.T, rs ...*appReplica) {
 	t.Helper()
 	for i := 0; i < 4; i++ {
 		for _, r := range rs {
@@ -124,13 +125,13 @@ func TestWeeklyFlagFullStack(t *testing.T) {
 	env := flagEnv(t, fake)
 	_, prefix := testenv.Redis(t)
 	clk := model.PinClock(time.Date(2026, 11, 2, 9, 0, 0, 0, shanghaiLoc(t)), nil) // W45 的周一
-	a := startReplica(t, env, prefix, clk)
-	b := startReplica(t, env, prefix, clk)
+	a := startAppReplica(t, env, prefix, clk)
+	b := startAppReplica(t, env, prefix, clk)
 	importRoster(t, a.m)
 
 	// 一周的输入（周一到周五），交替送到两个副本。
 	for day := 0; day < 5; day++ {
-		r := []*replica{a, b}[day%2]
+		r := []*appReplica{a, b}[day%2]
 		for _, text := range []string{
 			"测评 张三(cg01) 满意 9 基本满意 1 不满意 0",
 			"测评 李四 满意 6 基本满意 2 不满意 2",
@@ -156,9 +157,9 @@ func TestWeeklyFlagFullStack(t *testing.T) {
 	// 周一 08:01：两个副本的定时任务同时到点。
 	clk.Set(time.Date(2026, 11, 9, 8, 1, 0, 0, shanghaiLoc(t)))
 	var wg sync.WaitGroup
-	for _, r := range []*replica{a, b} {
+	for _, r := range []*appReplica{a, b} {
 		wg.Add(1)
-		go func(r *replica) {
+		go func(r *appReplica) {
 			defer wg.Done()
 			if err := r.m.Sched.Tick(context.Background()); err != nil {
 				t.Errorf("Tick: %v", err)
@@ -166,12 +167,12 @@ func TestWeeklyFlagFullStack(t *testing.T) {
 		}(r)
 	}
 	wg.Wait()
-	for _, r := range []*replica{a, b} { // 再到点一次也不重复
+	for _, r := range []*appReplica{a, b} { // 再到点一次也不重复
 		if err := r.m.Sched.Tick(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	drain(t, a, b)
+	drainApp(t, a, b)
 
 	round, err := a.m.DB.Round(context.Background(), model.FlagWeekly, "2026-W45")
 	if err != nil {
@@ -196,7 +197,7 @@ func TestWeeklyFlagFullStack(t *testing.T) {
 	// 评选小组成员点“确认”按钮：template_card_event 经签名回调送到另一个副本。
 	key := fmt.Sprintf("flag:confirm:%d", round.ID)
 	b.post(t, wecomtest.TemplateCardEvent(wecomtest.CorpID, "admin", key, fmt.Sprintf("flag-%d", round.ID), "1000002", clk.Now()), clk.Now())
-	drain(t, a, b)
+	drainApp(t, a, b)
 
 	ann := fake.RobotMessages()
 	if len(ann) != 1 {

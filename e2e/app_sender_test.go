@@ -1,8 +1,9 @@
-package main
+package e2e
 
 import (
 	"context"
 	"fmt"
+	"github.com/hongqi-dev/hongqi/app"
 	"io"
 	"regexp"
 	"testing"
@@ -13,9 +14,9 @@ import (
 	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
 )
 
-func openWithClock(t *testing.T, env map[string]string, clk *model.Clock) *Main {
+func openWithClock(t *testing.T, env map[string]string, clk *model.Clock) *app.Main {
 	t.Helper()
-	m, err := NewMain(func(k string) string { return env[k] }, io.Discard)
+	m, err := app.NewMain(func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatalf("NewMain: %v", err)
 	}
@@ -27,7 +28,7 @@ func openWithClock(t *testing.T, env map[string]string, clk *model.Clock) *Main 
 	return m
 }
 
-func say(t *testing.T, m *Main, from, text string) string {
+func say(t *testing.T, m *app.Main, from, text string) string {
 	t.Helper()
 	reply, err := m.Bot.Process(context.Background(), model.Message{
 		Key: fmt.Sprintf("chat:%s:%d", from, time.Now().UnixNano()), From: from, Text: text, CreateTime: m.Clock.Now(),

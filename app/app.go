@@ -1,4 +1,7 @@
-package main
+// Package app 是 hongqi 的装配层（benbjohnson/wtf 的 Main）：在这里创建全系统唯一的时钟，打开存储、
+// Redis 和企业微信，把各功能的服务、命令和定时任务接在一起。cmd/hongqi 的子命令和 e2e 的整机测试
+// 都经由它，所以生产装配只写一次。
+package app
 
 import (
 	"context"
@@ -205,7 +208,8 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-func runServe(ctx context.Context, getenv func(string) string, logOut io.Writer) error {
+// Serve 读配置、装配全部部件，启动 HTTP 服务、通知发送和定时任务，直到 ctx 结束。
+func Serve(ctx context.Context, getenv func(string) string, logOut io.Writer) error {
 	m, err := NewMain(getenv, logOut)
 	if err != nil {
 		return err

@@ -1,8 +1,9 @@
-package main
+package e2e
 
 import (
 	"context"
 	"fmt"
+	"github.com/hongqi-dev/hongqi/app"
 	"io"
 	"net"
 	"net/http"
@@ -31,13 +32,13 @@ var e2eClock = model.PinClock(time.Date(2026, 11, 16, 9, 30, 0, 0, model.Shangha
 
 // instance 是一个完整装配的 hongqi 实例及其 HTTP 服务。
 type instance struct {
-	m   *Main
+	m   *app.Main
 	srv *httptest.Server
 }
 
 func startInstance(t *testing.T, env map[string]string, redisPrefix string) *instance {
 	t.Helper()
-	m, err := NewMain(func(k string) string { return env[k] }, io.Discard)
+	m, err := app.NewMain(func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatalf("NewMain: %v", err)
 	}
@@ -66,9 +67,9 @@ func baseEnv(db, redis string) map[string]string {
 	}
 }
 
-func importRoster(t *testing.T, m *Main) {
+func importRoster(t *testing.T, m *app.Main) {
 	t.Helper()
-	if _, _, err := roster.Import(context.Background(), m.DB, "testdata/roster.csv"); err != nil {
+	if _, _, err := roster.Import(context.Background(), m.DB, "testdata/app-roster.csv"); err != nil {
 		t.Fatalf("import roster: %v", err)
 	}
 }
@@ -122,7 +123,7 @@ func deliverConcurrently(t *testing.T, insts []*instance, inner string, times in
 	return statuses, replies
 }
 
-func assertOneEntry(t *testing.T, m *Main, statuses []int, replies []string) {
+func assertOneEntry(t *testing.T, m *app.Main, statuses []int, replies []string) {
 	t.Helper()
 	for _, st := range statuses {
 		if st != http.StatusOK {
@@ -252,7 +253,7 @@ func TestDatabaseDownAnswersNot200ThenRetrySucceedsOnce(t *testing.T) {
 	assertOneEntry(t, up.m, statuses, replies)
 }
 
-func countEntries(t *testing.T, m *Main) int {
+func countEntries(t *testing.T, m *app.Main) int {
 	t.Helper()
 	es, err := m.DB.Entries(context.Background(), model.EntryFilter{IncludeRevoked: true})
 	if err != nil {
