@@ -124,7 +124,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 
-	var notifier model.Notifier = outbox.LogNotifier{Log: m.Log}
+	var notifier model.Notifier = wecom.LogNotifier{Log: m.Log}
 	if w := m.Config.WeCom; w.SendEnabled() {
 		robots, chats := announceTargets(m.Config.Flags.Announce)
 		s, err := wecom.NewSender(wecom.SenderConfig{

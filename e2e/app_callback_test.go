@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -153,7 +154,7 @@ func assertOneEntry(t *testing.T, m *app.Main, statuses []int, replies []string)
 	if err != nil {
 		t.Fatalf("Notices: %v", err)
 	}
-	if len(notices) != 1 || notices[0].ToUser != "cg01" {
+	if len(notices) != 1 || !slices.Equal(notices[0].To.Users, []string{"cg01"}) {
 		t.Errorf("outbox has %d notices (%+v), want one for cg01", len(notices), notices)
 	}
 }

@@ -237,7 +237,7 @@ func TestWeeklyFlagEndToEnd(t *testing.T) {
 		t.Fatalf("没到点就发了 %d 条消息", n)
 	}
 
-	// 08:00：两个副本同时到点，只提名一次，评选小组收到一张卡片和一条文字。
+	// 08:00：两个副本同时到点，只提名一次，评选小组收到一张卡片（文字都在卡片上，不另发）。
 	clk.Set(monday.Add(time.Minute))
 	tickAll(t, rs)
 	drain(t, rs)
@@ -249,24 +249,16 @@ func TestWeeklyFlagEndToEnd(t *testing.T) {
 		t.Fatalf("没有提名 2026-W45：%v", err)
 	}
 	msgs := api.Messages()
-	if len(msgs) != 2 {
-		t.Fatalf("评选小组收到 %d 条消息，想要卡片和文字各 1 条：%+v", len(msgs), msgs)
+	if len(msgs) != 1 || msgs[0].MsgType != "template_card" {
+		t.Fatalf("评选小组收到 %d 条消息，想要只有 1 张卡片：%+v", len(msgs), msgs)
 	}
-	var card, text wecomtest.SentMessage
-	for _, m := range msgs {
-		if m.ToUser != "judge1|judge2" {
-			t.Errorf("提名发给了 %q，想要评选小组 judge1|judge2", m.ToUser)
-		}
-		switch m.MsgType {
-		case "template_card":
-			card = m
-		case "markdown":
-			text = m
-		}
+	card := msgs[0]
+	if card.ToUser != "judge1|judge2" {
+		t.Errorf("提名发给了 %q，想要评选小组 judge1|judge2", card.ToUser)
 	}
 	for _, want := range []string{"张三", "92.50 分", "满意率 97.5%", "王五", "确认红旗", "改选"} {
-		if !strings.Contains(text.Content, want) {
-			t.Errorf("提名文字缺少“%s”：\n%s", want, text.Content)
+		if !strings.Contains(card.Content, want) {
+			t.Errorf("提名卡片缺少“%s”：\n%s", want, card.Content)
 		}
 	}
 	var c struct {
@@ -374,7 +366,7 @@ func TestWeeklyFlagEndToEnd(t *testing.T) {
 		t.Errorf("评选状态 %s、由 %q 决定，想要 confirmed、judge1", got.Status, got.DecidedBy)
 	}
 	// 之后的应用消息只有 11 月上旬的旬评选（排行里没有合格网点）：通知评选小组不评，不建评选。
-	later := api.Messages()[2:]
+	later := api.Messages()[1:]
 	if len(later) != 1 || !strings.Contains(later[0].Content, "2026年11月上旬") || !strings.Contains(later[0].Content, "没有符合条件") {
 		t.Errorf("提名之后的应用消息 = %+v，想要只有 11 月上旬无人合格的通知", later)
 	}

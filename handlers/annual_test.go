@@ -3,9 +3,8 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strings"
+	"slices"
 	"testing"
 	"time"
 
@@ -122,12 +121,11 @@ func TestAnnualDraftAndPublish(t *testing.T) {
 		if n.Key != "certificate:2026:a4" {
 			continue
 		}
-		png, err := base64.StdEncoding.DecodeString(n.Body)
-		if err != nil || n.Format != model.FormatImage || !bytes.HasPrefix(png, []byte("\x89PNG")) {
-			t.Errorf("certificate notice: format %s, %d bytes, err %v", n.Format, len(png), err)
+		if f := n.File; f == nil || f.Kind != model.FileImage || !bytes.HasPrefix(f.Data, []byte("\x89PNG")) {
+			t.Errorf("certificate notice: file %+v, want a PNG image", f)
 		}
-		if !strings.HasPrefix(n.ToUser, "a4|") || !strings.Contains(n.ToUser, "gly") {
-			t.Errorf("certificate goes to %q, want the star and the leaders", n.ToUser)
+		if to := n.To.Users; len(to) < 2 || to[0] != "a4" || !slices.Contains(to, "gly") {
+			t.Errorf("certificate goes to %q, want the star and the leaders", to)
 		}
 	}
 }

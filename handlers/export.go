@@ -66,18 +66,15 @@ func export(d SettleDeps, ob model.Outbox, c *bot.Context) (string, error) {
 	if err := xlsx.MonthWorkbook(dr.Result, flags, &buf); err != nil {
 		return "", err
 	}
-	body := base64.StdEncoding.EncodeToString(buf.Bytes())
-	if len(body) > MaxExportBody {
+	if base64.StdEncoding.EncodedLen(buf.Len()) > MaxExportBody {
 		return "", model.Errorf(model.EINVALID, "%s的表格有 %d KB，太大，机器人发不了。请管理员在服务器上运行“hongqi report --month %s -o 结算.xlsx”导出。",
 			m.Label(), buf.Len()/1024, m)
 	}
 	name := ExportFileName(m)
 	n := model.Notice{
-		Key:    ExportKey(m, c.Actor.UserID, c.Msg.Key),
-		ToUser: c.Actor.UserID,
-		Format: model.FormatFile,
-		Title:  name,
-		Body:   body,
+		Key:  ExportKey(m, c.Actor.UserID, c.Msg.Key),
+		To:   model.ToUsers(c.Actor.UserID),
+		File: &model.File{Name: name, Kind: model.FileDocument, Data: buf.Bytes()},
 	}
 	if err := ob.Enqueue(c.Ctx, n); err != nil {
 		return "", err

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,7 +157,7 @@ func TestSameMessageTwice(t *testing.T) {
 		t.Errorf("同一消息两次后有 %d 条记录，应为 1", len(all))
 	}
 	notices, _ := db.Notices(ctx, "")
-	if len(notices) != 1 || notices[0].ToUser != "qq01" {
+	if len(notices) != 1 || !slices.Equal(notices[0].To.Users, []string{"qq01"}) {
 		t.Errorf("应只有一条发给钱七的通知：%+v", notices)
 	}
 }

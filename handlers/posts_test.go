@@ -2,8 +2,8 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,7 +110,7 @@ func TestLeaveRouting(t *testing.T) {
 		{as: "fzr", text: "批准 6", want: []string{"已批准请假 #6：周主任"}},
 	})
 
-	// 审批通知：文字一条、按钮卡片一条，发给该路线的审批人。
+	// 审批通知：一张按钮卡片（文字都在卡片上），发给该路线的审批人。
 	ctx := context.Background()
 	notices, err := db.Notices(ctx, "")
 	if err != nil {
@@ -121,37 +121,28 @@ func TestLeaveRouting(t *testing.T) {
 		byKey[n.Key] = n
 	}
 	ask := byKey["leave:1:ask"]
-	if !strings.Contains(ask.ToUser, "zr") || !strings.Contains(ask.ToUser, "fzr") || strings.Contains(ask.ToUser, "fg") || !strings.Contains(ask.Body, "批准 1") || !strings.Contains(ask.Body, "驳回 1 理由") {
-		t.Errorf("#1 的文字审批通知 = %+v", ask)
+	if to := ask.To.Users; !slices.Contains(to, "zr") || !slices.Contains(to, "fzr") || slices.Contains(to, "fg") || ask.Card == nil ||
+		!strings.Contains(ask.Card.Description, "批准 1") || !strings.Contains(ask.Card.Description, "驳回 1 理由") {
+		t.Errorf("#1 的审批卡片 = %+v", ask)
 	}
-	if n := byKey["leave:2:card"]; n.ToUser != "fg" || n.Format != model.FormatTemplateCard {
+	if n := byKey["leave:2:ask"]; !slices.Equal(n.To.Users, []string{"fg"}) || n.Card == nil {
 		t.Errorf("#2 的卡片应只发给分管领导：%+v", n)
 	}
-	if n := byKey["leave:6:ask"]; n.ToUser != "fzr" {
-		t.Errorf("主任自己的请假只发给副主任，实际发给 %q", n.ToUser)
+	if n := byKey["leave:6:ask"]; !slices.Equal(n.To.Users, []string{"fzr"}) {
+		t.Errorf("主任自己的请假只发给副主任，实际发给 %q", n.To.Users)
 	}
-	var card struct {
-		CardType string `json:"card_type"`
-		TaskID   string `json:"task_id"`
-		Buttons  []struct {
-			Text string `json:"text"`
-			Key  string `json:"key"`
-		} `json:"button_list"`
-	}
-	if err := json.Unmarshal([]byte(byKey["leave:1:card"].Body), &card); err != nil {
-		t.Fatalf("卡片不是 JSON: %v", err)
-	}
-	if card.CardType != "button_interaction" || card.TaskID != "leave-1" || len(card.Buttons) != 2 ||
+	card := byKey["leave:1:ask"].Card
+	if card == nil || card.TaskID != "leave-1" || len(card.Buttons) != 2 ||
 		card.Buttons[0].Key != "leave:approve:1" || card.Buttons[1].Key != "leave:reject:1" {
 		t.Errorf("卡片 = %+v", card)
 	}
-	if n := byKey["leave:1:result"]; n.ToUser != "a1" || !strings.Contains(n.Body, "已批准") {
+	if n := byKey["leave:1:result"]; !slices.Equal(n.To.Users, []string{"a1"}) || !strings.Contains(n.Title+"\n"+n.Body, "已批准") {
 		t.Errorf("请假人的结果通知 = %+v", n)
 	}
-	if n := byKey["leave:1:standin"]; n.ToUser != "b1|b2" || !strings.Contains(n.Body, "顶岗") {
+	if n := byKey["leave:1:standin"]; !slices.Equal(n.To.Users, []string{"b1", "b2"}) || !strings.Contains(n.Body, "顶岗") {
 		t.Errorf("B 岗的顶岗通知 = %+v", n)
 	}
-	if n := byKey["leave:4:result"]; n.ToUser != "b2" || !strings.Contains(n.Body, "月底人手紧") {
+	if n := byKey["leave:4:result"]; !slices.Equal(n.To.Users, []string{"b2"}) || !strings.Contains(n.Body, "月底人手紧") {
 		t.Errorf("驳回的结果通知 = %+v", n)
 	}
 }
@@ -176,8 +167,8 @@ func TestLeaveBadInput(t *testing.T) {
 		{as: "zr", text: "批准", want: []string{"请写请假编号"}},
 	})
 	notices, _ := db.Notices(context.Background(), "")
-	if len(notices) != 6 {
-		t.Errorf("通知 %d 条，应为 6（3 张请假单各文字、卡片一条；被拒的请求没有通知）", len(notices))
+	if len(notices) != 3 {
+		t.Errorf("通知 %d 条，应为 3（3 张请假单各一张卡片；被拒的请求没有通知）", len(notices))
 	}
 }
 
@@ -234,7 +225,7 @@ func TestStandInAndAbsence(t *testing.T) {
 			end = &notices[i]
 		}
 	}
-	if end == nil || end.ToUser != "b1|b2|fg" || !strings.Contains(end.Body, "实际休到 11月16日") {
+	if end == nil || !slices.Equal(end.To.Users, []string{"b1", "b2", "fg"}) || !strings.Contains(end.Body, "实际休到 11月16日") {
 		t.Errorf("销假通知 = %+v，应发给 B 岗和审批人", end)
 	}
 }

@@ -98,7 +98,7 @@ func TestSettlementMonth(t *testing.T) {
 	for _, nt := range ns {
 		switch {
 		case strings.HasPrefix(nt.Key, "statement:2026-10:"):
-			statements[nt.ToUser] = nt
+			statements[nt.To.String()] = nt
 		case strings.HasPrefix(nt.Key, "summary:2026-10:"):
 			summaries++
 		}

@@ -6,7 +6,6 @@ package leave
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -164,7 +163,7 @@ func (s *Service) DutiesOf(ctx context.Context, userID string, day model.Date) (
 }
 
 // Request 提交一张请假单：args 是“<天数 或 日期范围> <事由>”。按时长交给审批人（1 天以内：中心主任
-// 或副主任；超过 1 天：分管领导），以文字和按钮卡片两种通知送达。同一条消息重复到达时返回原请假单，
+// 或副主任；超过 1 天：分管领导），以一张带“批准”“驳回”按钮的卡片送达。同一条消息重复到达时返回原请假单，
 // dup 为 true。
 func (s *Service) Request(ctx context.Context, actor model.Staff, msg model.Message, args []string) (l model.Leave, dup bool, err error) {
 	today := s.Today()
@@ -195,8 +194,7 @@ func (s *Service) Request(ctx context.Context, actor model.Staff, msg model.Mess
 	for i, a := range approvers {
 		ids[i] = a.UserID
 	}
-	to := strings.Join(ids, "|")
-	notices := []model.Notice{askNotice(l, to), cardNotice(l, to)}
+	notices := []model.Notice{askNotice(l, model.ToUsers(ids...))}
 	out, err := s.Leaves.CreateLeave(ctx, msg, l, notices)
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return out, true, nil
@@ -365,7 +363,7 @@ func (s *Service) End(ctx context.Context, actor model.Staff, msg model.Message)
 		to = append(to, l.DecidedBy)
 	}
 	if len(to) > 0 {
-		d.Notices = []model.Notice{endNotice(l, after, strings.Join(to, "|"))}
+		d.Notices = []model.Notice{endNotice(l, after, model.ToUsers(to...))}
 	}
 	out, err := s.Leaves.DecideLeave(ctx, d)
 	switch model.ErrorCode(err) {
@@ -477,55 +475,44 @@ func MonthHalfDays(l model.Leave, m model.Month) int {
 	return 2 * (start.DaysUntil(end) + 1)
 }
 
-// askNotice 是给审批人的文字通知。
-func askNotice(l model.Leave, to string) model.Notice {
-	var b strings.Builder
-	b.WriteString("**请假审批 #{id}**\n")
-	fmt.Fprintf(&b, "> 请假人：%s（%s）\n", l.StaffName, l.Branch)
-	fmt.Fprintf(&b, "> 时间：%s（%s）\n", l.Span(), model.DaysLabel(l.HalfDays))
-	fmt.Fprintf(&b, "> 事由：%s\n\n", l.Reason)
-	b.WriteString("回复“批准 {id}”同意，或“驳回 {id} 理由”。")
-	return model.Notice{Key: "leave:{id}:ask", ToUser: to, Format: model.FormatMarkdown, Title: "请假审批 #{id}", Body: b.String()}
-}
-
-// cardNotice 是给审批人的按钮卡片（企业微信 template_card，button_interaction）。
-func cardNotice(l model.Leave, to string) model.Notice {
-	card := map[string]any{
-		"card_type":  "button_interaction",
-		"source":     map[string]any{"desc": "红旗考核 · 请假审批"},
-		"main_title": map[string]any{"title": "请假审批 #{id}", "desc": l.StaffName + "（" + l.Branch + "）"},
-		"horizontal_content_list": []map[string]any{
-			{"keyname": "时间", "value": l.Span()},
-			{"keyname": "时长", "value": model.DaysLabel(l.HalfDays)},
-			{"keyname": "事由", "value": l.Reason},
-		},
-		"task_id": "leave-{id}",
-		"button_list": []map[string]any{
-			{"text": "批准", "style": 1, "key": "leave:approve:{id}"},
-			{"text": "驳回", "style": 2, "key": "leave:reject:{id}"},
-		},
-	}
-	body, _ := json.Marshal(card)
+// askNotice 是给审批人的按钮卡片：请假人、时间、时长、事由和怎样审批都在卡片上，不另发文字。
+// 收不到卡片的地方（只写日志时）得到卡片文字。
+func askNotice(l model.Leave, to model.Recipient) model.Notice {
 	return model.Notice{
-		Key: "leave:{id}:card", ToUser: to, Format: model.FormatTemplateCard,
-		Title: fmt.Sprintf("请假审批 #{id}：%s %s（%s）%s", l.StaffName, l.Span(), model.DaysLabel(l.HalfDays), l.Reason),
-		Body:  string(body),
+		Key: "leave:{id}:ask", To: to, Title: "请假审批 #{id}",
+		Card: &model.Card{
+			Source:      "红旗考核 · 请假审批",
+			Subtitle:    l.StaffName + "（" + l.Branch + "）",
+			Description: "点“批准”或“驳回”；也可以回复“批准 {id}”同意，或“驳回 {id} 理由”。",
+			Lines: []model.CardLine{
+				{Key: "时间", Value: l.Span()},
+				{Key: "时长", Value: model.DaysLabel(l.HalfDays)},
+				{Key: "事由", Value: l.Reason},
+			},
+			Buttons: []model.Button{
+				{Text: "批准", Key: "leave:approve:{id}", Style: model.ButtonPrimary},
+				{Text: "驳回", Key: "leave:reject:{id}", Style: model.ButtonSecondary},
+			},
+			TaskID: "leave-{id}",
+		},
 	}
 }
 
 // resultNotice 告诉请假人审批结果。
 func resultNotice(l model.Leave) model.Notice {
 	var b strings.Builder
+	title := "请假已批准"
 	if l.Status == model.LeaveApproved {
-		fmt.Fprintf(&b, "**请假已批准**\n> #{id} %s（%s）%s\n> 审批人：%s\n\n提前回岗请发“销假”。", l.Span(), model.DaysLabel(l.HalfDays), l.Reason, l.DeciderName)
+		fmt.Fprintf(&b, "> #{id} %s（%s）%s\n> 审批人：%s\n\n提前回岗请发“销假”。", l.Span(), model.DaysLabel(l.HalfDays), l.Reason, l.DeciderName)
 	} else {
-		fmt.Fprintf(&b, "**请假未获批准**\n> #{id} %s（%s）%s\n> 审批人：%s\n", l.Span(), model.DaysLabel(l.HalfDays), l.Reason, l.DeciderName)
+		title = "请假未获批准"
+		fmt.Fprintf(&b, "> #{id} %s（%s）%s\n> 审批人：%s\n", l.Span(), model.DaysLabel(l.HalfDays), l.Reason, l.DeciderName)
 		if l.DecideNote != "" {
 			fmt.Fprintf(&b, "> 理由：%s\n", l.DecideNote)
 		}
 		b.WriteString("\n请按时到岗；如有疑问请联系审批人。")
 	}
-	return model.Notice{Key: "leave:{id}:result", ToUser: l.StaffID, Format: model.FormatMarkdown, Title: "请假审批结果", Body: b.String()}
+	return model.Notice{Key: "leave:{id}:result", To: model.ToUsers(l.StaffID), Title: title, Body: b.String()}
 }
 
 // standInNotice 告诉 B 岗：A 的请假批准了要顶岗，或没批准不用顶岗。
@@ -534,20 +521,20 @@ func standInNotice(l model.Leave, standIns []model.Staff) model.Notice {
 	for i, st := range standIns {
 		ids[i] = st.UserID
 	}
-	body := fmt.Sprintf("**顶岗通知**\n> %s %s 请假已批准（#{id}）。\n\n请在此期间顶岗，保证窗口不空岗。", l.StaffName, l.Span())
+	body := fmt.Sprintf("> %s %s 请假已批准（#{id}）。\n\n请在此期间顶岗，保证窗口不空岗。", l.StaffName, l.Span())
 	if l.Status != model.LeaveApproved {
-		body = fmt.Sprintf("**顶岗通知**\n> %s %s 的请假未获批准（#{id}），不用顶岗。", l.StaffName, l.Span())
+		body = fmt.Sprintf("> %s %s 的请假未获批准（#{id}），不用顶岗。", l.StaffName, l.Span())
 	}
-	return model.Notice{Key: "leave:{id}:standin", ToUser: strings.Join(ids, "|"), Format: model.FormatMarkdown, Title: "顶岗通知", Body: body}
+	return model.Notice{Key: "leave:{id}:standin", To: model.ToUsers(ids...), Title: "顶岗通知", Body: body}
 }
 
 // endNotice 告诉 B 岗和审批人：请假人销假了。
-func endNotice(before, after model.Leave, to string) model.Notice {
-	body := fmt.Sprintf("**销假通知**\n> %s 已销假，原请假 #{id} %s（%s）。", before.StaffName, before.Span(), before.Reason)
+func endNotice(before, after model.Leave, to model.Recipient) model.Notice {
+	body := fmt.Sprintf("> %s 已销假，原请假 #{id} %s（%s）。", before.StaffName, before.Span(), before.Reason)
 	if after.Status == model.LeaveApproved {
 		body += fmt.Sprintf("\n> 实际休到 %s，今天起回岗。", after.End.Label())
 	} else {
 		body += "\n> 这张请假单已撤回。"
 	}
-	return model.Notice{Key: "leave:{id}:end", ToUser: to, Format: model.FormatMarkdown, Title: "销假通知", Body: body}
+	return model.Notice{Key: "leave:{id}:end", To: to, Title: "销假通知", Body: body}
 }

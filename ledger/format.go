@@ -22,7 +22,6 @@ func Yuan(n int64) string {
 func entryNotice(e model.Entry, r model.Rule, monthTotal int64) model.Notice {
 	title := e.Kind.Label() + "通知"
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s**\n", title)
 	fmt.Fprintf(&b, "> 事项：%s\n", e.RuleName)
 	color := "warning"
 	if e.Amount > 0 {
@@ -39,20 +38,13 @@ func entryNotice(e model.Entry, r model.Rule, monthTotal int64) model.Notice {
 	fmt.Fprintf(&b, "> 编号：#{id}\n")
 	fmt.Fprintf(&b, "> %s合计：%s\n\n", e.Month.Label(), Yuan(monthTotal))
 	b.WriteString(ObjectionHint)
-	return model.Notice{
-		Key:    "entry:{id}",
-		ToUser: e.StaffID,
-		Format: model.FormatMarkdown,
-		Title:  title,
-		Body:   b.String(),
-	}
+	return model.Notice{Key: "entry:{id}", To: model.ToUsers(e.StaffID), Title: title, Body: b.String()}
 }
 
 // revokeNotice 生成撤销的私信通知。
 func revokeNotice(e model.Entry, rev model.Revocation, m model.Month, monthTotal int64) model.Notice {
 	title := "撤销通知"
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s**\n", title)
 	fmt.Fprintf(&b, "> 已撤销记录 #{id}：%s %s\n", e.RuleName, Yuan(e.Amount))
 	fmt.Fprintf(&b, "> 撤销人：%s\n", rev.ActorName)
 	if rev.Reason != "" {
@@ -60,24 +52,17 @@ func revokeNotice(e model.Entry, rev model.Revocation, m model.Month, monthTotal
 	}
 	fmt.Fprintf(&b, "> %s合计：%s\n\n", m.Label(), Yuan(monthTotal))
 	b.WriteString("原记录仍可查到，标为已撤销。回复“查”核对。")
-	return model.Notice{
-		Key:    "revoke:{id}",
-		ToUser: e.StaffID,
-		Format: model.FormatMarkdown,
-		Title:  title,
-		Body:   b.String(),
-	}
+	return model.Notice{Key: "revoke:{id}", To: model.ToUsers(e.StaffID), Title: title, Body: b.String()}
 }
 
 // adjustNotice 是结账后更正的通知：原记录所在月份已结账，本月记一笔金额相反的调整。
 func adjustNotice(orig, adj model.Entry, monthTotal int64) model.Notice {
 	title := "调整通知"
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s**\n", title)
 	fmt.Fprintf(&b, "> %s的记录 #%d（%s %s）有误，该月已结账，原记录不改。\n", orig.Month.Label(), orig.ID, orig.RuleName, Yuan(orig.Amount))
 	fmt.Fprintf(&b, "> 本月调整：%s（编号 #{id}）\n", Yuan(adj.Amount))
 	fmt.Fprintf(&b, "> 调整人：%s\n", adj.ActorName)
 	fmt.Fprintf(&b, "> %s合计：%s\n\n", adj.Month.Label(), Yuan(monthTotal))
 	b.WriteString(ObjectionHint)
-	return model.Notice{Key: "entry:{id}", ToUser: adj.StaffID, Format: model.FormatMarkdown, Title: title, Body: b.String()}
+	return model.Notice{Key: "entry:{id}", To: model.ToUsers(adj.StaffID), Title: title, Body: b.String()}
 }

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -136,7 +137,7 @@ func TestRecordWritesEntriesNoticesAndTotals(t *testing.T) {
 			n = x
 		}
 	}
-	if n.ToUser != "ls01" {
+	if !slices.Equal(n.To.Users, []string{"ls01"}) {
 		t.Fatalf("没有找到发给李四的 entry:%d 通知：%+v", id, notices)
 	}
 	for _, want := range []string{"当班人员不打扫卫生", "−20 元", "王主管", "门口没扫", fmt.Sprintf("#%d", id), "2026年11月合计：−30 元", ObjectionHint} {
@@ -238,7 +239,7 @@ func TestRevoke(t *testing.T) {
 			n = x
 		}
 	}
-	if n.ToUser != "ww01" || !strings.Contains(n.Body, "复核不成立") || !strings.Contains(n.Body, "合计：0 元") {
+	if !slices.Equal(n.To.Users, []string{"ww01"}) || !strings.Contains(n.Body, "复核不成立") || !strings.Contains(n.Body, "合计：0 元") {
 		t.Errorf("撤销通知 = %+v", n)
 	}
 	// 原记录仍在，标为已撤销。

@@ -69,50 +69,6 @@ type EntryFilter struct {
 	Desc bool
 }
 
-// Notice 是一条待推送的通知，经数据库发件箱（outbox）由发送进程投递。
-// Key 唯一，同一 Key 的通知只会入队一次、送达一次。
-type Notice struct {
-	ID  int64
-	Key string // 如 "entry:123"、"revoke:123"
-	// ToUser 是接收人：userid（多人用 | 分隔）；"appchat:<chatid>" 表示应用群聊；
-	// "robot:<名称>" 表示配置中该名称的群机器人（webhook key 只在配置里，不进数据库）。
-	ToUser    string
-	Format    string // FormatMarkdown、FormatText、FormatTemplateCard、FormatFile 或 FormatImage
-	Title     string
-	Body      string
-	Status    NoticeStatus
-	Attempts  int
-	NextAt    time.Time // 下次尝试时间
-	LastError string    // 最近一次失败原因（已脱敏）
-	CreatedAt time.Time
-	SentAt    *time.Time
-}
-
-// NoticeStatus 是通知的投递状态。
-type NoticeStatus string
-
-const (
-	NoticePending NoticeStatus = "pending" // 待发送
-	NoticeSending NoticeStatus = "sending" // 已被某个发送进程领取
-	NoticeSent    NoticeStatus = "sent"    // 已送达企业微信
-	NoticeLogged  NoticeStatus = "logged"  // 未配置企业微信，已写入日志
-	NoticeFailed  NoticeStatus = "failed"  // 多次失败后放弃（需人工处理）
-)
-
-// Notice 格式。
-const (
-	FormatMarkdown = "markdown"
-	FormatText     = "text"
-	// FormatTemplateCard 的 Body 是企业微信 template_card 对象的 JSON（按钮卡片）；
-	// Title 是收不到卡片时（写日志、群机器人）用的文字摘要。
-	FormatTemplateCard = "template_card"
-	// FormatFile 是文件消息：Body 是文件内容的 base64（标准编码），Title 是文件名（如“2026年11月考核结算.xlsx”）。
-	// 通知存在数据库里，文件应小（MySQL 的 text 列存得下的 base64 不到 64 KB）；发送时先上传为临时素材再发。
-	FormatFile = "file"
-	// FormatImage 是图片消息（PNG/JPG），Body、Title 同 FormatFile。
-	FormatImage = "image"
-)
-
 // RecordRequest 是一次写入：同一消息可以为多人各写一条记录，连同通知在一个事务里完成。
 type RecordRequest struct {
 	Msg     Message

@@ -7,7 +7,6 @@ package outbox
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -48,11 +47,11 @@ type Worker struct {
 	Backoff func(attempt int) time.Duration
 	// PerMinute 是每个接收人（成员或应用群聊）每分钟最多送出的条数；超出的顺延，不丢弃。只在本进程内计数。
 	PerMinute int
-	// RobotPerMinute 是每个群机器人（ToUser 为 "robot:<名称>"）每分钟最多送出的条数，默认 18。
+	// RobotPerMinute 是每个群机器人（To.Robot）每分钟最多送出的条数，默认 18。
 	RobotPerMinute int
 
 	mu        sync.Mutex
-	sends     map[string][]time.Time // 接收人 → 最近一分钟内的送出时间（升序）
+	sends     map[target][]time.Time // 发送目标 → 最近一分钟内的送出时间（升序）
 	lastPrune time.Time
 }
 
@@ -142,7 +141,7 @@ func (w *Worker) runOnce(ctx context.Context) (sent, claimed int, err error) {
 func (w *Worker) deliver(ctx context.Context, n model.Notice) (ok bool, err error) {
 	log := w.log().With("notice", n.ID, "key", n.Key)
 	now := w.now()
-	if until, limited := w.reserve(n.ToUser, now); limited {
+	if until, limited := w.reserve(n.To, now); limited {
 		log.Info("接收人本分钟通知已达上限，顺延", "until", until)
 		return false, w.retry(n, until, "接收人每分钟通知已达上限，顺延到下一分钟")
 	}
@@ -204,13 +203,39 @@ func errText(err error) string {
 	return s
 }
 
-// reserve 检查 toUser 中每个发送目标（成员、"appchat:<chatid>" 或 "robot:<名称>"）最近一分钟的送出数；都有余量时记下这次送出并返回 false，
+// target 是限速的单位：一个成员、一个应用群聊或一个群机器人。
+type target struct {
+	kind string // "user"、"chat" 或 "robot"
+	id   string
+}
+
+// targets 返回通知去处中的每个发送目标（成员 userid 不区分大小写）。
+func targets(to model.Recipient) []target {
+	switch {
+	case to.Robot != "":
+		return []target{{"robot", to.Robot}}
+	case to.Chat != "":
+		return []target{{"chat", to.Chat}}
+	}
+	out := make([]target, 0, len(to.Users))
+	seen := map[string]bool{}
+	for _, u := range to.Users {
+		u = strings.ToLower(strings.TrimSpace(u))
+		if u != "" && !seen[u] {
+			seen[u] = true
+			out = append(out, target{"user", u})
+		}
+	}
+	return out
+}
+
+// reserve 检查去处中每个发送目标最近一分钟的送出数；都有余量时记下这次送出并返回 false，
 // 否则返回最早可以再送的时间和 true（什么也不记）。
-func (w *Worker) reserve(toUser string, now time.Time) (until time.Time, limited bool) {
+func (w *Worker) reserve(to model.Recipient, now time.Time) (until time.Time, limited bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.sends == nil {
-		w.sends = map[string][]time.Time{}
+		w.sends = map[target][]time.Time{}
 	}
 	windowStart := now.Add(-time.Minute)
 	if now.Sub(w.lastPrune) > time.Minute {
@@ -221,19 +246,19 @@ func (w *Worker) reserve(toUser string, now time.Time) (until time.Time, limited
 		}
 		w.lastPrune = now
 	}
-	users := recipients(toUser)
-	for _, u := range users {
-		ts := w.sends[u]
+	ts := targets(to)
+	for _, u := range ts {
+		sent := w.sends[u]
 		i := 0
-		for i < len(ts) && !ts[i].After(windowStart) {
+		for i < len(sent) && !sent[i].After(windowStart) {
 			i++
 		}
-		ts = ts[i:]
-		w.sends[u] = ts
+		sent = sent[i:]
+		w.sends[u] = sent
 		limit := w.limitFor(u)
-		if len(ts) >= limit {
+		if len(sent) >= limit {
 			// 窗口里第 len-limit+1 条过了一分钟，就又有一个空位。
-			if t := ts[len(ts)-limit].Add(time.Minute); t.After(until) {
+			if t := sent[len(sent)-limit].Add(time.Minute); t.After(until) {
 				until = t
 			}
 			limited = true
@@ -242,32 +267,18 @@ func (w *Worker) reserve(toUser string, now time.Time) (until time.Time, limited
 	if limited {
 		return until, true
 	}
-	for _, u := range users {
+	for _, u := range ts {
 		w.sends[u] = append(w.sends[u], now)
 	}
 	return time.Time{}, false
 }
 
-// limitFor 返回发送目标 u 每分钟的限额：群机器人 RobotPerMinute，成员和应用群聊 PerMinute。
-func (w *Worker) limitFor(u string) int {
-	if strings.HasPrefix(u, "robot:") {
+// limitFor 返回发送目标每分钟的限额：群机器人 RobotPerMinute，成员和应用群聊 PerMinute。
+func (w *Worker) limitFor(t target) int {
+	if t.kind == "robot" {
 		return orDefault(w.RobotPerMinute, DefaultRobotPerMinute)
 	}
 	return orDefault(w.PerMinute, DefaultPerMinute)
-}
-
-// recipients 拆分 "a|b" 形式的接收人。
-func recipients(toUser string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, u := range strings.Split(toUser, "|") {
-		u = strings.TrimSpace(u)
-		if u != "" && !seen[u] {
-			seen[u] = true
-			out = append(out, u)
-		}
-	}
-	return out
 }
 
 // Run 每隔 every 运行一次 RunOnce，直到 ctx 结束；领满一批时不等待，接着领下一批。
@@ -300,24 +311,3 @@ func (w *Worker) Run(ctx context.Context, every time.Duration) {
 		}
 	}
 }
-
-// LogNotifier 把通知写进日志而不发出，用于未配置企业微信时试用。
-type LogNotifier struct{ Log *slog.Logger }
-
-// Send 把通知（接收人、标题、正文）写成一行日志。
-func (l LogNotifier) Send(ctx context.Context, n model.Notice) error {
-	log := l.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	body := n.Body
-	if n.Format == model.FormatFile || n.Format == model.FormatImage {
-		body = fmt.Sprintf("（文件“%s”，base64 %d 字节，未写入日志）", n.Title, len(n.Body))
-	}
-	log.InfoContext(ctx, "通知（未配置企业微信，只写日志）",
-		"key", n.Key, "to", n.ToUser, "title", n.Title, "body", body)
-	return nil
-}
-
-// Status 返回 model.NoticeLogged。
-func (LogNotifier) Status() model.NoticeStatus { return model.NoticeLogged }

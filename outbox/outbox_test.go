@@ -15,6 +15,7 @@ import (
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/store"
+	"github.com/hongqi-dev/hongqi/wecom"
 )
 
 var (
@@ -37,9 +38,9 @@ func openOutbox(t *testing.T) model.Outbox {
 	return db
 }
 
-func enqueue(t *testing.T, ob model.Outbox, key, to string, next time.Time) {
+func enqueue(t *testing.T, ob model.Outbox, key string, to model.Recipient, next time.Time) {
 	t.Helper()
-	n := model.Notice{Key: key, ToUser: to, Format: model.FormatText, Title: "扣款通知", Body: "正文 " + key, NextAt: next}
+	n := model.Notice{Key: key, To: to, Plain: true, Title: "扣款通知", Body: "正文 " + key, NextAt: next}
 	if err := ob.Enqueue(context.Background(), n); err != nil {
 		t.Fatalf("Enqueue(%s): %v", key, err)
 	}
@@ -173,7 +174,7 @@ func TestRunOnceOutcomes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ob := openOutbox(t)
-			enqueue(t, ob, "entry:1", "zhangsan", t0)
+			enqueue(t, ob, "entry:1", model.ToUsers("zhangsan"), t0)
 			nf := newScripted(map[string][]error{"entry:1": tt.plan})
 			clk := model.PinClock(time.Time{}, nil)
 			w := &Worker{Store: ob, Notifier: nf, Clock: clk, Log: quiet, MaxAttempts: tt.maxAttempts}
@@ -223,7 +224,7 @@ func TestTwoWorkersSendEachNoticeOnce(t *testing.T) {
 	ob := openOutbox(t)
 	const total = 60
 	for i := range total {
-		enqueue(t, ob, fmt.Sprintf("entry:%d", i), fmt.Sprintf("u%d", i), t0)
+		enqueue(t, ob, fmt.Sprintf("entry:%d", i), model.ToUsers(fmt.Sprintf("u%d", i)), t0)
 	}
 	nf := newScripted(nil)
 	clk := model.PinClock(t0.Add(time.Second), nil)
@@ -265,7 +266,7 @@ func TestCrashMidBatchNothingLostOrDoubled(t *testing.T) {
 	t.Parallel()
 	ob := openOutbox(t)
 	for _, k := range []string{"entry:1", "entry:2", "entry:3"} {
-		enqueue(t, ob, k, "zhangsan", t0)
+		enqueue(t, ob, k, model.ToUsers("zhangsan"), t0)
 	}
 	clk := model.PinClock(t0, nil)
 	lease := time.Minute
@@ -312,11 +313,11 @@ func TestPerRecipientRateLimitDefers(t *testing.T) {
 	t.Parallel()
 	ob := openOutbox(t)
 	for i := range 3 {
-		enqueue(t, ob, fmt.Sprintf("zs:%d", i), "zhangsan", t0)
+		enqueue(t, ob, fmt.Sprintf("zs:%d", i), model.ToUsers("zhangsan"), t0)
 	}
-	enqueue(t, ob, "both", "lisi|zhangsan", t0) // 张三已满，整条顺延
-	enqueue(t, ob, "zs:3", "zhangsan", t0)
-	enqueue(t, ob, "ls:0", "lisi", t0) // 李四不受张三影响
+	enqueue(t, ob, "both", model.ToUsers("lisi", "zhangsan"), t0) // 张三已满，整条顺延
+	enqueue(t, ob, "zs:3", model.ToUsers("zhangsan"), t0)
+	enqueue(t, ob, "ls:0", model.ToUsers("lisi"), t0) // 李四不受张三影响
 	nf := newScripted(nil)
 	clk := model.PinClock(t0, nil)
 	w := &Worker{Store: ob, Notifier: nf, Clock: clk, Log: quiet, PerMinute: 3}
@@ -344,7 +345,7 @@ func TestRunDrainsFullBatchesWithoutWaiting(t *testing.T) {
 	t.Parallel()
 	ob := openOutbox(t)
 	for i := range 5 {
-		enqueue(t, ob, fmt.Sprintf("entry:%d", i), fmt.Sprintf("u%d", i), t0.Add(-time.Second))
+		enqueue(t, ob, fmt.Sprintf("entry:%d", i), model.ToUsers(fmt.Sprintf("u%d", i)), t0.Add(-time.Second))
 	}
 	nf := newScripted(nil)
 	w := &Worker{Store: ob, Notifier: nf, Clock: model.PinClock(t0, nil), Log: quiet, Batch: 2}
@@ -379,9 +380,9 @@ func TestRunDrainsFullBatchesWithoutWaiting(t *testing.T) {
 func TestLogNotifier(t *testing.T) {
 	t.Parallel()
 	ob := openOutbox(t)
-	enqueue(t, ob, "entry:7", "zhangsan", t0)
+	enqueue(t, ob, "entry:7", model.ToUsers("zhangsan"), t0)
 	var buf bytes.Buffer
-	w := &Worker{Store: ob, Notifier: LogNotifier{Log: slog.New(slog.NewTextHandler(&buf, nil))}, Clock: model.PinClock(t0, nil), Log: quiet}
+	w := &Worker{Store: ob, Notifier: wecom.LogNotifier{Log: slog.New(slog.NewTextHandler(&buf, nil))}, Clock: model.PinClock(t0, nil), Log: quiet}
 	runOnce(t, w, 1)
 	if n := byKey(t, ob)["entry:7"]; n.Status != model.NoticeLogged {
 		t.Errorf("状态 %s，应为 logged", n.Status)
@@ -401,10 +402,10 @@ func TestRobotTargetLimitedTo18PerMinute(t *testing.T) {
 	t.Parallel()
 	ob := openOutbox(t)
 	for i := range 20 {
-		enqueue(t, ob, fmt.Sprintf("robot:%02d", i), "robot:all", t0)
+		enqueue(t, ob, fmt.Sprintf("robot:%02d", i), model.ToRobot("all"), t0)
 	}
 	for i := range 20 {
-		enqueue(t, ob, fmt.Sprintf("chat:%02d", i), "appchat:hongqi-all", t0) // 群聊按成员的限额，不受机器人影响
+		enqueue(t, ob, fmt.Sprintf("chat:%02d", i), model.ToChat("hongqi-all"), t0) // 群聊按成员的限额，不受机器人影响
 	}
 	nf := newScripted(nil)
 	clk := model.PinClock(t0, nil)
@@ -431,9 +432,9 @@ func TestRobotTargetLimitedTo18PerMinute(t *testing.T) {
 
 func TestLogNotifierDoesNotDumpFiles(t *testing.T) {
 	var buf bytes.Buffer
-	n := LogNotifier{Log: slog.New(slog.NewTextHandler(&buf, nil))}
-	body := strings.Repeat("QUJD", 5000)
-	if err := n.Send(context.Background(), model.Notice{Key: "export:1", ToUser: "gly", Format: model.FormatFile, Title: "结算.xlsx", Body: body}); err != nil {
+	n := wecom.LogNotifier{Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	data := []byte(strings.Repeat("QUJD", 5000))
+	if err := n.Send(context.Background(), model.Notice{Key: "export:1", To: model.ToUsers("gly"), File: &model.File{Name: "结算.xlsx", Kind: model.FileDocument, Data: data}}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), "QUJDQUJD") || !strings.Contains(buf.String(), "20000 字节") {

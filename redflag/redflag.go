@@ -1,4 +1,4 @@
-// Package redflag 是流动红旗的评选流程：提名（按排行把建议人选连同分数发给评选小组，文字和模板卡片各一份）、
+// Package redflag 是流动红旗的评选流程：提名（按排行把建议人选连同分数以一张按钮卡片发给评选小组）、
 // 评选小组确认或改选、过期自动生效、在公布群里公布，以及撤销（虚假信息）。
 //
 // 每一步都落在数据库里：提名是一轮 model.Round（每期只有一轮），决定在一个事务里写入红旗并把公布通知
@@ -7,7 +7,6 @@ package redflag
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -71,7 +70,7 @@ func ParsePeriod(p string) (model.FlagKind, string, error) {
 func (s *Service) IsMember(userID string) bool { return slices.Contains(s.Cfg.Group, userID) }
 
 // Propose 为某一期（周 "2026-W45" 或旬 "2026-11-1"）提名：按排行取建议人选，新建一轮评选，
-// 并把提名（markdown 文字和带“确认红旗”按钮的模板卡片）发给评选小组。
+// 并把提名（带“确认红旗”按钮的卡片）发给评选小组。
 // 这一期已经提名过时不重新排行，只补发尚未入队的提名通知（按通知 Key 去重），返回已有的那一轮。
 // 本期没有合格人选时不建评选，只通知评选小组，返回零值的 Round。
 func (s *Service) Propose(ctx context.Context, kind model.FlagKind, period string) (model.Round, error) {
@@ -110,8 +109,8 @@ func (s *Service) Propose(ctx context.Context, kind model.FlagKind, period strin
 	}
 	if len(rk.Winners) == 0 {
 		s.log().Warn("本期没有合格的红旗人选", "kind", kind, "period", period)
-		body := fmt.Sprintf("**%s %s**\n本期没有符合条件的人选，不评红旗。可发送“排行”查看各项得分。", rk.Label, kind.Label())
-		return model.Round{}, s.enqueueGroup(ctx, "flag:"+string(kind)+":"+period+":none", model.FormatMarkdown, body)
+		return model.Round{}, s.enqueueGroup(ctx, model.Notice{Key: "flag:" + string(kind) + ":" + period + ":none",
+			Title: rk.Label + " " + kind.Label(), Body: "本期没有符合条件的人选，不评红旗。可发送“排行”查看各项得分。"})
 	}
 	if len(s.Cfg.Group) == 0 {
 		s.log().Warn("没有配置评选小组（flags.group），提名将在期限后自动生效", "kind", kind, "period", period)
@@ -128,27 +127,21 @@ func (s *Service) Propose(ctx context.Context, kind model.FlagKind, period strin
 	return r, s.sendProposal(ctx, r)
 }
 
-func (s *Service) enqueueGroup(ctx context.Context, key, format, body string) error {
+// enqueueGroup 把通知 n 发给评选小组（没有配置评选小组时不发）。
+func (s *Service) enqueueGroup(ctx context.Context, n model.Notice) error {
 	if len(s.Cfg.Group) == 0 {
 		return nil
 	}
-	return s.Outbox.Enqueue(ctx, model.Notice{Key: key, ToUser: strings.Join(s.Cfg.Group, "|"), Format: format, Body: body, NextAt: s.now()})
+	n.To, n.NextAt = model.ToUsers(s.Cfg.Group...), s.now()
+	return s.Outbox.Enqueue(ctx, n)
 }
 
-// sendProposal 把提名放进发件箱（Key 固定，重复调用不重复发送）。已决定的评选不再发。
+// sendProposal 把提名卡片放进发件箱（Key 固定，重复调用不重复发送）。已决定的评选不再发。
 func (s *Service) sendProposal(ctx context.Context, r model.Round) error {
 	if r.Status != model.RoundProposed || len(s.Cfg.Group) == 0 {
 		return nil
 	}
-	id := strconv.FormatInt(r.ID, 10)
-	if err := s.enqueueGroup(ctx, "flag:"+id+":propose:text", model.FormatMarkdown, s.proposalText(r)); err != nil {
-		return err
-	}
-	card, err := s.proposalCard(r)
-	if err != nil {
-		return model.Wrap(model.EINTERNAL, err, "提名卡片生成失败。")
-	}
-	return s.enqueueGroup(ctx, "flag:"+id+":propose:card", model.FormatTemplateCard, card)
+	return s.enqueueGroup(ctx, s.proposal(r))
 }
 
 // score 把百分之一分写成“92.50 分”。
@@ -172,79 +165,39 @@ func overrideUsage(kind model.FlagKind) string {
 	return "改选 <人>… [理由]"
 }
 
-func (s *Service) proposalText(r model.Round) string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "**红旗提名：%s %s**\n", r.Label, r.Kind.Label())
-	for _, w := range r.Proposed {
-		fmt.Fprintf(&sb, "%d. %s", w.Rank, w.Name)
-		if w.Branch != "" && w.Branch != w.Name {
-			fmt.Fprintf(&sb, "（%s）", w.Branch)
-		}
-		sb.WriteString(" " + score(w.Score))
-		var parts []string
-		for _, p := range w.Parts {
-			parts = append(parts, p.Name+" "+p.Value)
-		}
-		if len(parts) > 0 {
-			sb.WriteString("：" + strings.Join(parts, "，"))
-		}
-		sb.WriteString("\n")
-	}
-	fmt.Fprintf(&sb, "请在 %s 前回复“确认红旗”，或回复“%s”改选；到期无人处理，提名自动生效。", s.when(r.Deadline), overrideUsage(r.Kind))
-	return sb.String()
-}
-
-// templateCard 是企业微信 button_interaction 模板卡片（只用到的字段）。
-type templateCard struct {
-	CardType string `json:"card_type"`
-	Source   struct {
-		Desc string `json:"desc"`
-	} `json:"source"`
-	MainTitle struct {
-		Title string `json:"title"`
-		Desc  string `json:"desc"`
-	} `json:"main_title"`
-	SubTitle   string       `json:"sub_title_text"`
-	Horizontal []cardKV     `json:"horizontal_content_list"`
-	TaskID     string       `json:"task_id"`
-	Buttons    []cardButton `json:"button_list"`
-}
-
-type cardKV struct {
-	KeyName string `json:"keyname"`
-	Value   string `json:"value"`
-}
-
-type cardButton struct {
-	Text  string `json:"text"`
-	Style int    `json:"style"`
-	Key   string `json:"key"`
-}
-
 // ConfirmKey 返回评选 id 的确认按钮 key。
 func ConfirmKey(roundID int64) string {
 	return EventPrefix + "confirm:" + strconv.FormatInt(roundID, 10)
 }
 
-// proposalCard 返回提名的模板卡片 JSON（template_card 字段的内容）。
-func (s *Service) proposalCard(r model.Round) (string, error) {
-	var c templateCard
-	c.CardType = "button_interaction"
-	c.Source.Desc = "流动红旗评选"
-	c.MainTitle.Title = r.Kind.Label() + "提名"
-	c.MainTitle.Desc = r.Label
-	c.SubTitle = fmt.Sprintf("%s 前可确认；改选请回复“%s”。", s.when(r.Deadline), overrideUsage(r.Kind))
-	for _, w := range r.Proposed {
-		v := w.Name
-		if w.Branch != "" && w.Branch != w.Name {
-			v += " " + w.Branch
-		}
-		c.Horizontal = append(c.Horizontal, cardKV{KeyName: fmt.Sprintf("第%d名", w.Rank), Value: v + " " + score(w.Score)})
+// proposal 是发给评选小组的提名：一张带“确认红旗”按钮的卡片，上面有建议人选的名次、分数和各项得分、
+// 期限和改选的写法；不另发文字。
+func (s *Service) proposal(r model.Round) model.Notice {
+	c := &model.Card{
+		Source:   "流动红旗评选",
+		Subtitle: r.Label,
+		Description: fmt.Sprintf("请在 %s 前点“确认红旗”（或回复“确认红旗”）；改选请回复“%s”。到期无人处理，提名自动生效。",
+			s.when(r.Deadline), overrideUsage(r.Kind)),
+		TaskID:  "flag-" + strconv.FormatInt(r.ID, 10),
+		Buttons: []model.Button{{Text: "确认红旗", Key: ConfirmKey(r.ID), Style: model.ButtonPrimary}},
 	}
-	c.TaskID = "flag-" + strconv.FormatInt(r.ID, 10)
-	c.Buttons = []cardButton{{Text: "确认红旗", Style: 1, Key: ConfirmKey(r.ID)}}
-	b, err := json.Marshal(c)
-	return string(b), err
+	var quote []string
+	for _, w := range r.Proposed {
+		name := w.Name
+		if w.Branch != "" && w.Branch != w.Name {
+			name += " " + w.Branch
+		}
+		c.Lines = append(c.Lines, model.CardLine{Key: fmt.Sprintf("第%d名", w.Rank), Value: name + " " + score(w.Score)})
+		var parts []string
+		for _, p := range w.Parts {
+			parts = append(parts, p.Name+" "+p.Value)
+		}
+		if len(parts) > 0 {
+			quote = append(quote, w.Name+"："+strings.Join(parts, "，"))
+		}
+	}
+	c.Quote = strings.Join(quote, "\n")
+	return model.Notice{Key: "flag:" + strconv.FormatInt(r.ID, 10) + ":propose", Title: r.Kind.Label() + "提名", Card: c}
 }
 
 // OpenRound 找到要处理的评选：period 为空时取唯一一轮待确认的；否则取这一期的。
@@ -564,7 +517,6 @@ func (s *Service) decide(ctx context.Context, r model.Round, status model.RoundS
 // announcement 返回公布结果的通知：每个公布去处一条 markdown。
 func (s *Service) announcement(r model.Round, status model.RoundStatus, reason string, flags []model.Flag) []model.Notice {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "**流动红旗｜%s %s**\n", r.Label, r.Kind.Label())
 	for _, f := range flags {
 		sb.WriteString("获旗：" + f.Name)
 		if f.Branch != "" && f.Branch != f.Name {
@@ -593,7 +545,7 @@ func (s *Service) announcement(r model.Round, status model.RoundStatus, reason s
 	case model.RoundAuto:
 		fmt.Fprintf(&sb, "评选小组在期限（%s）前未处理，提名自动生效。", s.when(r.Deadline))
 	}
-	return s.toTargets("flag:"+strconv.FormatInt(r.ID, 10)+":announce:", sb.String())
+	return s.toTargets("flag:"+strconv.FormatInt(r.ID, 10)+":announce:", "流动红旗｜"+r.Label+" "+r.Kind.Label(), sb.String())
 }
 
 func flagSubject(f model.Flag) string {
@@ -603,15 +555,15 @@ func flagSubject(f model.Flag) string {
 	return f.Branch
 }
 
-// toTargets 给每个公布去处生成一条 markdown 通知，Key 为 keyPrefix 加去处名。
-func (s *Service) toTargets(keyPrefix, body string) []model.Notice {
+// toTargets 给每个公布去处（群机器人或应用群聊）生成一条 markdown 通知，Key 为 keyPrefix 加去处名。
+func (s *Service) toTargets(keyPrefix, title, body string) []model.Notice {
 	var out []model.Notice
 	for _, t := range s.Cfg.Announce {
-		to, name := "robot:"+t.Name, t.Name
+		to, name := model.ToRobot(t.Name), t.Name
 		if t.Kind == "appchat" {
-			to, name = "appchat:"+t.ChatID, t.ChatID
+			to, name = model.ToChat(t.ChatID), t.ChatID
 		}
-		out = append(out, model.Notice{Key: keyPrefix + t.Kind + ":" + name, ToUser: to, Format: model.FormatMarkdown, Body: body})
+		out = append(out, model.Notice{Key: keyPrefix + t.Kind + ":" + name, To: to, Title: title, Body: body})
 	}
 	if len(out) == 0 {
 		s.log().Warn("没有配置公布去处（flags.announce），结果不公布", "key", keyPrefix)
@@ -702,11 +654,10 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 		}
 		return f, model.Errorf(model.ECONFLICT, "%s %s 的红旗已经撤销过了。", p, f.Name)
 	}
-	body := fmt.Sprintf("**流动红旗撤销｜%s %s**\n%s 的红旗已撤销，理由：%s。", p, f.Kind.Label(), f.Name, reason)
 	id := strconv.FormatInt(f.ID, 10)
-	notices := s.toTargets("flag:"+id+":cancel:", body)
+	notices := s.toTargets("flag:"+id+":cancel:", "流动红旗撤销｜"+p+" "+f.Kind.Label(), fmt.Sprintf("%s 的红旗已撤销，理由：%s。", f.Name, reason))
 	if f.StaffID != "" {
-		notices = append(notices, model.Notice{Key: "flag:" + id + ":cancel:staff", ToUser: f.StaffID, Format: model.FormatText,
+		notices = append(notices, model.Notice{Key: "flag:" + id + ":cancel:staff", To: model.ToUsers(f.StaffID), Plain: true,
 			Body: fmt.Sprintf("你 %s 的流动红旗已被 %s 撤销，理由：%s。如有异议请找中心领导。", p, by.Name, reason)})
 	}
 	out, err := s.Store.CancelFlag(ctx, f.ID, by.UserID, reason, s.now(), notices)
@@ -746,8 +697,8 @@ func (s *Service) penalizeHead(ctx context.Context, f model.Flag, by model.Staff
 		ActorID: by.UserID, ActorName: by.Name, MsgKey: key, Month: model.MonthOf(now, s.loc()),
 		Ref: fmt.Sprintf("flag:%d:false-info", f.ID),
 	}
-	n := model.Notice{Key: "entry:{id}", ToUser: head.UserID, Format: model.FormatMarkdown, Title: "扣款通知",
-		Body: fmt.Sprintf("**扣款通知**\n> 事项：%s\n> 金额：%s\n> 原因：%s\n> 编号：#{id}\n\n如有异议，请联系中心领导。", rule.Name, ledger.Yuan(e.Amount), e.Note)}
+	n := model.Notice{Key: "entry:{id}", To: model.ToUsers(head.UserID), Title: "扣款通知",
+		Body: fmt.Sprintf("> 事项：%s\n> 金额：%s\n> 原因：%s\n> 编号：#{id}\n\n如有异议，请联系中心领导。", rule.Name, ledger.Yuan(e.Amount), e.Note)}
 	_, err = s.Ledger.Record(ctx, model.RecordRequest{
 		Msg:     model.Message{Key: key, From: by.UserID, Text: "撤销红旗 " + f.Period + " " + f.Name, CreateTime: now},
 		Entries: []model.Entry{e}, Notices: []model.Notice{n},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -184,8 +185,8 @@ func TestProposeTwiceAndAutoConfirm(t *testing.T) {
 		t.Fatalf("再次提名应返回同一轮：%d vs %d（%v）", r2.ID, r1.ID, err)
 	}
 	ns, _ := e.db.Notices(ctx, "")
-	if len(ns) != 2 {
-		t.Errorf("提名通知 %d 条，想要文字和卡片各 1 条（不重复）", len(ns))
+	if len(ns) != 1 || ns[0].Card == nil {
+		t.Errorf("提名通知 %d 条，想要 1 张卡片（不重复，不另发文字）", len(ns))
 	}
 	if n, err := e.svc.AutoConfirm(ctx); err != nil || n != 0 {
 		t.Fatalf("期限内 AutoConfirm = %d, %v；想要 0", n, err)
@@ -249,8 +250,8 @@ func TestCancelFlag(t *testing.T) {
 	var toStaff, toRobot bool
 	for _, n := range ns {
 		if strings.Contains(n.Key, ":cancel:") {
-			toStaff = toStaff || n.ToUser == "cg01"
-			toRobot = toRobot || n.ToUser == "robot:all"
+			toStaff = toStaff || slices.Equal(n.To.Users, []string{"cg01"})
+			toRobot = toRobot || n.To.Robot == "all"
 		}
 	}
 	if !toStaff || !toRobot {
@@ -263,7 +264,7 @@ func TestCancelFlag(t *testing.T) {
 	}
 	penalty := false
 	for _, n := range ns {
-		penalty = penalty || (n.ToUser == "cg_head" && strings.Contains(n.Body, "−200 元"))
+		penalty = penalty || (slices.Equal(n.To.Users, []string{"cg_head"}) && strings.Contains(n.Body, "−200 元"))
 	}
 	if !penalty {
 		t.Errorf("所长没有收到扣款通知")
@@ -291,8 +292,8 @@ func TestCrashAfterCreateRoundStillNotifiesTheGroup(t *testing.T) {
 		}
 	}
 	ns, _ := e.db.Notices(ctx, "")
-	if len(ns) != 2 {
-		t.Fatalf("after the repair %d notices, want the text and the card once each", len(ns))
+	if len(ns) != 1 || ns[0].Card == nil {
+		t.Fatalf("after the repair %d notices, want the card once (no separate text)", len(ns))
 	}
 	if got, _ := e.db.RoundByID(ctx, r.ID); got.Status != model.RoundProposed {
 		t.Errorf("round status %s, want still proposed", got.Status)

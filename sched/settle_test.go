@@ -2,6 +2,7 @@ package sched
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -118,7 +119,7 @@ func TestSettlementJobsOnceAcrossReplicas(t *testing.T) {
 			}
 			for _, who := range []string{"gly", "zr"} {
 				d, ok := n["draft:2026-10:"+who]
-				if !ok || d.ToUser != who || !strings.Contains(d.Body, "【草稿】2026年10月结算") || !strings.Contains(d.Body, "11月5日 09:00前没有发布的，系统将自动发布") {
+				if !ok || !slices.Equal(d.To.Users, []string{who}) || !strings.Contains(d.Body, "【草稿】2026年10月结算") || !strings.Contains(d.Body, "11月5日 09:00前没有发布的，系统将自动发布") {
 					t.Errorf("%s 的草稿 = %+v", who, d)
 				}
 			}

@@ -3,9 +3,7 @@ package settlement
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/hongqi-dev/hongqi/ledger"
@@ -165,7 +163,7 @@ func (s *Service) PublishYear(ctx context.Context, actor model.Staff, msg model.
 	for _, p := range staff {
 		if p.Active && p.IsLeadership() {
 			req.Notices = append(req.Notices, model.Notice{
-				Key: fmt.Sprintf("year-summary:%d:%s", year, p.UserID), ToUser: p.UserID, Format: model.FormatText,
+				Key: fmt.Sprintf("year-summary:%d:%s", year, p.UserID), To: model.ToUsers(p.UserID), Plain: true,
 				Title: fmt.Sprintf("%d 年年度结算汇总", year), Body: summary,
 			})
 			out.Summaries++
@@ -192,7 +190,7 @@ func (s *Service) yearPublished(year int, p model.Publication) error {
 func YearStatementNotice(year int, booked model.Month, st calc.Statement) model.Notice {
 	title := fmt.Sprintf("%d 年年度考核结算单", year)
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s**\n> %s（%s）\n", title, st.Staff.Name, st.Staff.Branch)
+	fmt.Fprintf(&b, "> %s（%s）\n", st.Staff.Name, st.Staff.Branch)
 	if len(st.WeeklyFlags) > 0 {
 		fmt.Fprintf(&b, "> 全年周服务红旗：%d 次\n", len(st.WeeklyFlags))
 	}
@@ -207,14 +205,14 @@ func YearStatementNotice(year int, booked model.Month, st calc.Statement) model.
 	fmt.Fprintf(&b, "> 已记入%s台账，随当月结算兑现（%s5日前）\n\n", booked.Label(), booked.Add(1).Label())
 	fmt.Fprintf(&b, ObjectionHint, booked.String())
 	body := b.String()
-	if len(body) > maxMarkdown {
-		body = body[:maxMarkdown] // 所长名下人很多时才会超长：截到上限，再退回到最后一个完整的行
+	if limit := maxMarkdown - titleBytes(title); len(body) > limit {
+		body = body[:limit] // 所长名下人很多时才会超长：截到上限，再退回到最后一个完整的行
 		if i := strings.LastIndex(body, "\n"); i > 0 {
 			body = body[:i]
 		}
 	}
-	return model.Notice{Key: fmt.Sprintf("year-statement:%d:%s", year, st.Staff.UserID), ToUser: st.Staff.UserID,
-		Format: model.FormatMarkdown, Title: title, Body: body}
+	return model.Notice{Key: fmt.Sprintf("year-statement:%d:%s", year, st.Staff.UserID), To: model.ToUsers(st.Staff.UserID),
+		Title: title, Body: body}
 }
 
 // certificateNotices 为每位年度服务明星画好证书（PNG），作为图片私信发给本人和中心领导。
@@ -228,13 +226,10 @@ func certificateNotices(year int, certs []calc.Certificate, leaders []string) ([
 			warnings = append(warnings, "证书没有生成："+model.ErrorMessage(err))
 			continue
 		}
-		to := append([]string{c.UserID}, leaders...)
 		out = append(out, model.Notice{
-			Key:    fmt.Sprintf("certificate:%d:%s", year, c.UserID),
-			ToUser: strings.Join(slices.Compact(to), "|"),
-			Format: model.FormatImage,
-			Title:  fmt.Sprintf("%d年度服务明星证书-%s.png", year, c.Name),
-			Body:   base64.StdEncoding.EncodeToString(buf.Bytes()),
+			Key:  fmt.Sprintf("certificate:%d:%s", year, c.UserID),
+			To:   model.ToUsers(append([]string{c.UserID}, leaders...)...),
+			File: &model.File{Name: fmt.Sprintf("%d年度服务明星证书-%s.png", year, c.Name), Kind: model.FileImage, Data: buf.Bytes()},
 		})
 	}
 	return out, warnings

@@ -51,7 +51,7 @@ func (s *Service) SendDraft(ctx context.Context, month model.Month, publishBy ti
 			continue
 		}
 		err := s.Outbox.Enqueue(ctx, model.Notice{
-			Key: "draft:" + month.String() + ":" + p.UserID, ToUser: p.UserID, Format: model.FormatText,
+			Key: "draft:" + month.String() + ":" + p.UserID, To: model.ToUsers(p.UserID), Plain: true,
 			Title: month.Label() + "结算草稿", Body: body,
 		})
 		if err != nil {

@@ -217,7 +217,7 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 	for _, p := range staff {
 		if p.Active && p.IsLeadership() {
 			req.Notices = append(req.Notices, model.Notice{
-				Key: "summary:" + month.String() + ":" + p.UserID, ToUser: p.UserID, Format: model.FormatMarkdown,
+				Key: "summary:" + month.String() + ":" + p.UserID, To: model.ToUsers(p.UserID),
 				Title: month.Label() + "结算汇总", Body: summary,
 			})
 			out.Summaries++
@@ -264,7 +264,7 @@ func StatementNotice(month model.Month, st calc.Statement) model.Notice {
 func statementNotice(month model.Month, st calc.Statement, note string) model.Notice {
 	title := month.Label() + "考核结算单"
 	var head, tail strings.Builder
-	fmt.Fprintf(&head, "**%s**\n> %s（%s）\n", title, st.Staff.Name, st.Staff.Branch)
+	fmt.Fprintf(&head, "> %s（%s）\n", st.Staff.Name, st.Staff.Branch)
 	if len(st.WeeklyFlags) > 0 {
 		fmt.Fprintf(&tail, "> 本月周服务红旗：%d 次（%s）\n", len(st.WeeklyFlags), strings.Join(st.WeeklyFlags, "、"))
 	}
@@ -279,7 +279,7 @@ func statementNotice(month model.Month, st calc.Statement, note string) model.No
 	}
 	tail.WriteString("\n")
 	fmt.Fprintf(&tail, ObjectionHint, month.String())
-	budget := maxMarkdown - len(head.String()) - len(tail.String()) - 80
+	budget := maxMarkdown - titleBytes(title) - len(head.String()) - len(tail.String()) - 80
 	var lines strings.Builder
 	if len(st.Lines) == 0 {
 		lines.WriteString("> 本月没有扣款和奖励记录\n")
@@ -298,13 +298,15 @@ func statementNotice(month model.Month, st calc.Statement, note string) model.No
 		lines.WriteString(s)
 	}
 	return model.Notice{
-		Key:    "statement:" + month.String() + ":" + st.Staff.UserID,
-		ToUser: st.Staff.UserID,
-		Format: model.FormatMarkdown,
-		Title:  title,
-		Body:   head.String() + lines.String() + tail.String(),
+		Key:   "statement:" + month.String() + ":" + st.Staff.UserID,
+		To:    model.ToUsers(st.Staff.UserID),
+		Title: title,
+		Body:  head.String() + lines.String() + tail.String(),
 	}
 }
+
+// titleBytes 是发送时标题在 markdown 内容里占的字节数（“**标题**”和换行）。
+func titleBytes(title string) int { return len("**" + title + "**\n") }
 
 // SummaryText 是给中心领导的汇总（也是“结算”草稿的主体）：人数、奖扣合计、分网点合计、
 // 结算产生的奖励和需要处理的问题。

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -71,7 +72,7 @@ func TestConcurrentPublish(t *testing.T) {
 	}
 	per := map[string]int{}
 	for _, n := range ns {
-		per[n.ToUser]++
+		per[n.To.String()]++
 	}
 	// 李四（周旗奖励）、周九（服务明星）各一张结算单；没有记录的员工、主管、所长（hk01、wzg、lsz）
 	// 也各收到一张“合计 0 元”的结算单；管理员、张主任各一条汇总。
@@ -106,15 +107,15 @@ func TestStatementNoticeFitsMarkdownLimit(t *testing.T) {
 		st.Lines = append(st.Lines, calc.Line{Kind: calc.LineEntry, EntryID: int64(i + 1), Text: "到岗迟到或者早退（9:20 到）", Amount: -10})
 	}
 	n := StatementNotice(oct, st)
-	if len(n.Body) > maxMarkdown {
-		t.Errorf("结算单 %d 字节，超过企业微信 markdown 上限 %d", len(n.Body), maxMarkdown)
+	if size := titleBytes(n.Title) + len(n.Body); size > maxMarkdown {
+		t.Errorf("结算单（连标题）%d 字节，超过企业微信 markdown 上限 %d", size, maxMarkdown)
 	}
 	for _, w := range []string{"#1 到岗迟到", "……另有", "回复“查 2026-10”查看全部", "−2000 元", "下月5日前"} {
 		if !strings.Contains(n.Body, w) {
 			t.Errorf("结算单缺少 %q：\n%s", w, n.Body)
 		}
 	}
-	if n.Key != "statement:2026-10:ls01" || n.ToUser != "ls01" || n.Format != model.FormatMarkdown {
+	if n.Key != "statement:2026-10:ls01" || !slices.Equal(n.To.Users, []string{"ls01"}) || n.Plain || n.Card != nil {
 		t.Errorf("通知 = %+v", n)
 	}
 }

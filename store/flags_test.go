@@ -94,7 +94,7 @@ func TestDecideRoundOnceConcurrently(t *testing.T) {
 				}
 				got, err := db.DecideRound(ctx, r.ID, status, by, "", ft0.Add(time.Hour),
 					[]model.Flag{weeklyFlag("2026-W45", "zhangsan")},
-					[]model.Notice{{Key: "flag:announce:test", ToUser: "robot:all", Format: model.FormatMarkdown, Body: "公布"}})
+					[]model.Notice{{Key: "flag:announce:test", To: model.ToRobot("all"), Body: "公布"}})
 				results <- result{got, err}
 			}()
 		}
@@ -249,7 +249,7 @@ func TestCancelFlagOnce(t *testing.T) {
 				if i%2 == 1 {
 					db = b
 				}
-				f, err := db.CancelFlag(ctx, id, "boss", "测评数据造假", ft0, []model.Notice{{Key: "flag:cancel:1", ToUser: "robot:all", Body: "撤销"}})
+				f, err := db.CancelFlag(ctx, id, "boss", "测评数据造假", ft0, []model.Notice{{Key: "flag:cancel:1", To: model.ToRobot("all"), Body: "撤销"}})
 				if err == nil && (!f.Cancelled || f.CancelNote != "测评数据造假" || f.CancelledAt == nil) {
 					t.Errorf("撤销后的红旗 = %+v", f)
 				}

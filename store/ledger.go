@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -64,8 +63,8 @@ func checkEntry(e model.Entry) error {
 }
 
 // Record 在一个事务里登记消息、写入记录和通知。消息 Key 已登记过时返回 EDUPLICATE，
-// 连同该消息先前写入的记录，什么也不新写。Notices[i] 属于 Entries[i]，其 Key、Title、Body
-// 中的 "{id}" 换成记录编号。数据库不可用时返回 EUNAVAILABLE，什么也没写。
+// 连同该消息先前写入的记录，什么也不新写。Notices[i] 属于 Entries[i]，其中的 "{id}"
+// 换成记录编号。数据库不可用时返回 EUNAVAILABLE，什么也没写。
 func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entry, error) {
 	if err := checkMsg(req.Msg); err != nil {
 		return nil, err
@@ -123,14 +122,8 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 	return out, nil
 }
 
-// withID 把通知 Key、Title、Body 中的 "{id}" 换成记录编号。
-func withID(n model.Notice, id int64) model.Notice {
-	s := strconv.FormatInt(id, 10)
-	n.Key = strings.ReplaceAll(n.Key, "{id}", s)
-	n.Title = strings.ReplaceAll(n.Title, "{id}", s)
-	n.Body = strings.ReplaceAll(n.Body, "{id}", s)
-	return n
-}
+// withID 把通知 Key、标题、正文、卡片中的 "{id}" 换成记录编号。
+func withID(n model.Notice, id int64) model.Notice { return n.WithID(id) }
 
 // Revoke 在一个事务里登记消息、写入撤销记录和通知，返回撤销后的记录。记录不存在返回
 // ENOTFOUND；已撤销返回 ECONFLICT（连同记录）；消息重复返回 EDUPLICATE（连同记录当前状态）。

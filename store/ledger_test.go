@@ -29,7 +29,7 @@ func entry(staff, rule string, amount int64) model.Entry {
 }
 
 func notice(to string) model.Notice {
-	return model.Notice{Key: "entry:{id}", ToUser: to, Format: model.FormatMarkdown, Title: "记录 {id}", Body: "编号 {id}，扣 20 元"}
+	return model.Notice{Key: "entry:{id}", To: model.ToUsers(to), Title: "记录 {id}", Body: "编号 {id}，扣 20 元"}
 }
 
 // record 写入并断言成功。
@@ -46,7 +46,7 @@ func revoke(db *DB, key string, id int64, actor string) (model.Entry, error) {
 	return db.Revoke(context.Background(), model.RevokeRequest{
 		Msg:        msg(key),
 		Revocation: model.Revocation{EntryID: id, ActorID: actor, ActorName: actor + "名", Reason: "记错了"},
-		Notice:     model.Notice{Key: "revoke:{id}", ToUser: "zhangsan", Format: model.FormatText, Body: "记录 {id} 已撤销"},
+		Notice:     model.Notice{Key: "revoke:{id}", To: model.ToUsers("zhangsan"), Plain: true, Body: "记录 {id} 已撤销"},
 	})
 }
 

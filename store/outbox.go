@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -12,19 +11,12 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
-func checkNotice(n model.Notice) error {
-	switch {
-	case n.Key == "" || utf8.RuneCountInString(n.Key) > sizeKey:
-		return model.Errorf(model.EINVALID, "通知缺少标识或标识太长，没有入队。")
-	case n.ToUser == "" || utf8.RuneCountInString(n.ToUser) > sizeToUser:
-		return model.Errorf(model.EINVALID, "通知缺少接收人或接收人太多，没有入队。")
-	}
-	return nil
-}
-
 // enqueue 在 tx 中插入通知；Key 已存在时什么也不做。
 func enqueue(tx *gorm.DB, n model.Notice, at time.Time) error {
-	row := noticeToRow(n, at)
+	row, err := noticeToRow(n, at)
+	if err != nil {
+		return err
+	}
 	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
 }
 

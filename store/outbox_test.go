@@ -13,7 +13,7 @@ import (
 var t0 = time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)
 
 func plain(key string, next time.Time) model.Notice {
-	return model.Notice{Key: key, ToUser: "zhangsan", Format: model.FormatText, Body: "正文 " + key, NextAt: next}
+	return model.Notice{Key: key, To: model.ToUsers("zhangsan"), Plain: true, Body: "正文 " + key, NextAt: next}
 }
 
 func keys(ns []model.Notice) []string {

@@ -108,7 +108,7 @@ func TestLeaveLifecycle(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		db := openDB(t, dsn)
 		ctx := context.Background()
-		ask := model.Notice{Key: "leave:{id}:ask", ToUser: "leader", Format: model.FormatText, Body: "批准 {id}"}
+		ask := model.Notice{Key: "leave:{id}:ask", To: model.ToUsers("leader"), Plain: true, Body: "批准 {id}"}
 		l, err := db.CreateLeave(ctx, msg("msg:1"), leave("zhangsan", "2026-11-28", "2026-11-30"), []model.Notice{ask})
 		if err != nil {
 			t.Fatal(err)
@@ -142,7 +142,7 @@ func TestLeaveLifecycle(t *testing.T) {
 		// 批准：只有待审批时才能批准；第二次批准得到 ECONFLICT 和现状。
 		at := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
 		approve := model.LeaveDecision{Msg: msg("msg:4"), LeaveID: l.ID, From: model.LeavePending, Status: model.LeaveApproved, By: "leader", ByName: "分管领导", At: at,
-			Notices: []model.Notice{{Key: "leave:{id}:result", ToUser: "zhangsan|lisi", Format: model.FormatText, Body: "已批准"}}}
+			Notices: []model.Notice{{Key: "leave:{id}:result", To: model.ToUsers("zhangsan", "lisi"), Plain: true, Body: "已批准"}}}
 		got, err := db.DecideLeave(ctx, approve)
 		if err != nil || got.Status != model.LeaveApproved || got.DecidedBy != "leader" || got.DecidedAt == nil || !got.DecidedAt.Equal(at) {
 			t.Fatalf("DecideLeave = %+v, %v", got, err)
@@ -193,7 +193,7 @@ func TestLeaveConcurrentApprove(t *testing.T) {
 			go func(i int) {
 				defer wg.Done()
 				_, err := db.DecideLeave(ctx, model.LeaveDecision{Msg: msg("msg:c" + itoa(int64(i))), LeaveID: l.ID, From: model.LeavePending, Status: model.LeaveApproved, By: "d" + itoa(int64(i)),
-					Notices: []model.Notice{{Key: "leave:{id}:result", ToUser: "zhangsan", Body: "x"}}})
+					Notices: []model.Notice{{Key: "leave:{id}:result", To: model.ToUsers("zhangsan"), Body: "x"}}})
 				codes[i] = model.ErrorCode(err)
 			}(i)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -11,14 +12,13 @@ import (
 
 // 列宽。超长的自由文本（备注、错误说明）在写入前截断；身份类字段超长则报错。
 const (
-	sizeID     = 64
-	sizeName   = 64
-	sizeKey    = 191
-	sizeNote   = 500
-	sizeTitle  = 200
-	sizeError  = 1000
-	sizeScope  = 1000
-	sizeToUser = 1000
+	sizeID    = 64
+	sizeName  = 64
+	sizeKey   = 191
+	sizeNote  = 500
+	sizeTitle = 200
+	sizeError = 1000
+	sizeScope = 1000
 )
 
 // staffRow 是 staff 表的一行。
@@ -88,14 +88,12 @@ type revocationRow struct {
 
 func (revocationRow) TableName() string { return "revocations" }
 
-// noticeRow 是发件箱 notices 表的一行。
+// noticeRow 是发件箱 notices 表的一行：投递用的状态是列，要发的内容（去处、标题、正文、卡片、文件）
+// 是 message 一列 JSON（见 noticeMessage）。
 type noticeRow struct {
 	ID         int64      `gorm:"primaryKey;autoIncrement"`
 	Key        string     `gorm:"column:key;size:191;not null;uniqueIndex"`
-	ToUser     string     `gorm:"size:1000;not null"`
-	Format     string     `gorm:"size:16;not null"`
-	Title      string     `gorm:"size:200;not null"`
-	Body       string     `gorm:"type:mediumtext"` // 文件通知的 base64 正文可达数 MB
+	Message    string     `gorm:"type:mediumtext"` // 文件通知的 JSON 可达数 MB
 	Status     string     `gorm:"size:16;not null;index:idx_notices_status_next,priority:1"`
 	Attempts   int        `gorm:"not null"`
 	NextAt     time.Time  `gorm:"precision:6;not null;index:idx_notices_status_next,priority:2"`
@@ -122,7 +120,10 @@ func (db *DB) migrate(ctx context.Context) error {
 		time.Sleep(200 * time.Millisecond)
 		err = g.AutoMigrate(models...)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return migrateLegacyNotices(db.g.WithContext(ctx))
 }
 
 // truncate 把 s 截到至多 n 个字符（按 rune）。
@@ -215,7 +216,7 @@ func revocationFromRow(r revocationRow) *model.Revocation {
 // dueNow 是“立即可发”的通知的 next_at。
 var dueNow = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func noticeToRow(n model.Notice, created time.Time) noticeRow {
+func noticeToRow(n model.Notice, created time.Time) (noticeRow, error) {
 	status := n.Status
 	if status == "" {
 		status = model.NoticePending
@@ -226,16 +227,13 @@ func noticeToRow(n model.Notice, created time.Time) noticeRow {
 	if !n.NextAt.IsZero() {
 		next = utc(n.NextAt)
 	}
-	format := n.Format
-	if format == "" {
-		format = model.FormatText
+	msg, err := json.Marshal(messageOf(n))
+	if err != nil {
+		return noticeRow{}, err
 	}
 	r := noticeRow{
 		Key:       n.Key,
-		ToUser:    n.ToUser,
-		Format:    format,
-		Title:     truncate(n.Title, sizeTitle),
-		Body:      n.Body,
+		Message:   string(msg),
 		Status:    string(status),
 		Attempts:  n.Attempts,
 		NextAt:    next,
@@ -246,23 +244,25 @@ func noticeToRow(n model.Notice, created time.Time) noticeRow {
 		t := utc(*n.SentAt)
 		r.SentAt = &t
 	}
-	return r
+	return r, nil
 }
 
 func noticeFromRow(r noticeRow) model.Notice {
 	n := model.Notice{
 		ID:        r.ID,
 		Key:       r.Key,
-		ToUser:    r.ToUser,
-		Format:    r.Format,
-		Title:     r.Title,
-		Body:      r.Body,
 		Status:    model.NoticeStatus(r.Status),
 		Attempts:  r.Attempts,
 		NextAt:    r.NextAt.UTC(),
 		LastError: r.LastError,
 		CreatedAt: r.CreatedAt.UTC(),
 	}
+	var m noticeMessage
+	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
+		// 读不出内容的通知照样返回（没有去处）：发送时因缺少接收人被放弃，错误说明可查。
+		n.LastError = "通知内容无法解析：" + err.Error()
+	}
+	m.apply(&n)
 	if r.SentAt != nil {
 		t := r.SentAt.UTC()
 		n.SentAt = &t

@@ -53,8 +53,8 @@ func TestPublishOnce(t *testing.T) {
 			Publication: model.Publication{Month: nov, ActorID: "gly", ActorName: "管理员", People: 2, Total: 300},
 			Entries:     []model.Entry{star, flag},
 			Notices: []model.Notice{
-				{Key: "statement:2026-11:lisi", ToUser: "lisi", Format: model.FormatMarkdown, Body: "结算单"},
-				{Key: "statement:2026-11:zhangsan", ToUser: "zhangsan", Format: model.FormatMarkdown, Body: "结算单"},
+				{Key: "statement:2026-11:lisi", To: model.ToUsers("lisi"), Body: "结算单"},
+				{Key: "statement:2026-11:zhangsan", To: model.ToUsers("zhangsan"), Body: "结算单"},
 			},
 		}
 		var wg sync.WaitGroup

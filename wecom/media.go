@@ -3,7 +3,6 @@ package wecom
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"strings"
 
 	"github.com/hongqi-dev/hongqi/model"
@@ -26,31 +25,31 @@ type mediaRequest struct {
 	Image *mediaField `json:"image,omitempty"`
 }
 
-// sendMedia 把 Format 为 file 或 image 的通知发给成员：Body 的 base64 解码后以 Title 为文件名
-// 上传为临时素材（/cgi-bin/media/upload），再用得到的 media_id 发文件或图片消息。
-// 上传和发送各自在 token 失效时换新 token 重试一次；内容不是合法 base64、太短或接收人不是成员时不再重试。
+// sendMedia 把带 File 的通知发给成员：以文件名上传为临时素材（/cgi-bin/media/upload），
+// 再用得到的 media_id 发文件或图片消息。上传和发送各自在 token 失效时换新 token 重试一次；
+// 内容太短、种类不对或接收人不是成员时不再重试。
 func (s *Sender) sendMedia(ctx context.Context, n model.Notice) error {
-	if strings.HasPrefix(n.ToUser, robotPrefix) || strings.HasPrefix(n.ToUser, appChatPrefix) {
-		return &SendError{Msg: "文件和图片只能私信发给成员，不能发到群聊或群机器人", permanent: true}
+	if len(n.To.Users) == 0 {
+		return refuse(0, "文件和图片只能私信发给成员，不能发到群聊或群机器人")
 	}
-	data, err := base64.StdEncoding.DecodeString(n.Body)
-	if err != nil {
-		return &SendError{Msg: "文件内容不是合法的 base64，不再重试", permanent: true}
+	f := n.File
+	mediaType := string(f.Kind) // "file" 或 "image"，与企业微信的素材类型和消息类型同名
+	if f.Kind != model.FileDocument && f.Kind != model.FileImage {
+		return refuse(codeBadMsgType, "文件种类“"+mediaType+"”不对，应为 file 或 image，不再重试")
 	}
-	if len(data) < MinMediaBytes {
-		return &SendError{Code: codeEmptyContent, Msg: "文件内容为空或太短，不再重试", permanent: true}
+	if len(f.Data) < MinMediaBytes {
+		return refuse(codeEmptyContent, "文件内容为空或太短，不再重试")
 	}
-	mediaType := n.Format // "file" 或 "image"，与企业微信的素材类型和消息类型同名
-	name := strings.TrimSpace(n.Title)
+	name := strings.TrimSpace(f.Name)
 	if name == "" {
 		name = "文件"
-		if mediaType == model.FormatImage {
+		if f.Kind == model.FileImage {
 			name = "图片.png"
 		}
 	}
 	var mediaID string
-	err = s.call(ctx, func() error {
-		resp, err := s.wk.GetMaterial().UploadTempFileFromReader(name, mediaType, bytes.NewReader(data))
+	err := s.call(ctx, func() error {
+		resp, err := s.wk.GetMaterial().UploadTempFileFromReader(name, mediaType, bytes.NewReader(f.Data))
 		if err != nil {
 			return err
 		}
@@ -63,23 +62,14 @@ func (s *Sender) sendMedia(ctx context.Context, n model.Notice) error {
 	if err != nil {
 		return err
 	}
-	req := mediaRequest{SendRequestCommon: &message.SendRequestCommon{
-		ToUser:                 n.ToUser,
-		MsgType:                mediaType,
-		AgentID:                s.cfg.AgentID,
-		EnableDuplicateCheck:   1,
-		DuplicateCheckInterval: DuplicateCheckInterval,
-	}}
-	if mediaType == model.FormatImage {
+	req := mediaRequest{SendRequestCommon: s.common(n, mediaType)}
+	if f.Kind == model.FileImage {
 		req.Image = &mediaField{MediaID: mediaID}
 	} else {
 		req.File = &mediaField{MediaID: mediaID}
 	}
 	return s.call(ctx, func() error {
 		resp, err := s.msg.Send("MessageSendMedia", req)
-		if err == nil && resp != nil && resp.ErrCode != 0 {
-			err = util.NewCommonError("MessageSendMedia", resp.ErrCode, resp.ErrMsg)
-		}
-		return err
+		return s.checkSent(n, "MessageSendMedia", resp, err)
 	})
 }

@@ -3,7 +3,6 @@ package wecom_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -14,8 +13,8 @@ import (
 )
 
 // fileNotice 返回一条把 data 作为 name 发给 to 的文件或图片通知。
-func fileNotice(format, to, name string, data []byte) model.Notice {
-	return model.Notice{Key: "export:test", ToUser: to, Format: format, Title: name, Body: base64.StdEncoding.EncodeToString(data)}
+func fileNotice(kind model.FileKind, to model.Recipient, name string, data []byte) model.Notice {
+	return model.Notice{Key: "export:test", To: to, File: &model.File{Name: name, Kind: kind, Data: data}}
 }
 
 // TestSenderMedia 经真实 SDK 上传临时素材再发文件或图片消息：假企业微信收到的字节、文件名、类型与通知一致。
@@ -23,19 +22,19 @@ func TestSenderMedia(t *testing.T) {
 	xlsx := bytes.Repeat([]byte("PK\x03\x04结算"), 200)
 	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 64)...)
 	cases := []struct {
-		name   string
-		format string
-		file   string
-		data   []byte
+		name string
+		kind model.FileKind
+		file string
+		data []byte
 	}{
-		{"文件", model.FormatFile, "2026年11月考核结算.xlsx", xlsx},
-		{"图片", model.FormatImage, "证书.png", png},
+		{"文件", model.FileDocument, "2026年11月考核结算.xlsx", xlsx},
+		{"图片", model.FileImage, "证书.png", png},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := wecomtest.NewServer(t)
 			s, _ := newSender(t, srv, wecomtest.Secret)
-			if err := s.Send(context.Background(), fileNotice(tc.format, "zhangsan", tc.file, tc.data)); err != nil {
+			if err := s.Send(context.Background(), fileNotice(tc.kind, model.ToUsers("zhangsan"), tc.file, tc.data)); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
 			ups := srv.Uploads()
@@ -43,12 +42,12 @@ func TestSenderMedia(t *testing.T) {
 				t.Fatalf("上传了 %d 个素材，应为 1 个", len(ups))
 			}
 			up := ups[0]
-			if up.Type != tc.format || up.Name != tc.file || up.Size != len(tc.data) || !bytes.Equal(up.Data, tc.data) {
-				t.Errorf("上传的素材 类型=%s 名称=%q 大小=%d；应为 %s %q %d，内容一致", up.Type, up.Name, up.Size, tc.format, tc.file, len(tc.data))
+			if up.Type != string(tc.kind) || up.Name != tc.file || up.Size != len(tc.data) || !bytes.Equal(up.Data, tc.data) {
+				t.Errorf("上传的素材 类型=%s 名称=%q 大小=%d；应为 %s %q %d，内容一致", up.Type, up.Name, up.Size, tc.kind, tc.file, len(tc.data))
 			}
 			msgs := srv.Messages()
-			if len(msgs) != 1 || msgs[0].MsgType != tc.format || msgs[0].Content != up.MediaID || msgs[0].ToUser != "zhangsan" {
-				t.Fatalf("送达的消息 %+v；应为一条 %s 消息，media_id %s", msgs, tc.format, up.MediaID)
+			if len(msgs) != 1 || msgs[0].MsgType != string(tc.kind) || msgs[0].Content != up.MediaID || msgs[0].ToUser != "zhangsan" {
+				t.Fatalf("送达的消息 %+v；应为一条 %s 消息，media_id %s", msgs, tc.kind, up.MediaID)
 			}
 		})
 	}
@@ -72,7 +71,7 @@ func TestSenderMediaTokenRefresh(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.breakIt(srv)
-			if err := s.Send(context.Background(), fileNotice(model.FormatFile, "zhangsan", "a.xlsx", []byte("hello world"))); err != nil {
+			if err := s.Send(context.Background(), fileNotice(model.FileDocument, model.ToUsers("zhangsan"), "a.xlsx", []byte("hello world"))); err != nil {
 				t.Fatalf("token 失效后 Send: %v", err)
 			}
 			if n := srv.TokenFetches(); n != 2 {
@@ -98,12 +97,13 @@ func TestSenderMediaRejected(t *testing.T) {
 		permanent bool
 		uploads   int
 	}{
-		{"不是base64", model.Notice{Key: "k", ToUser: "zhangsan", Format: model.FormatFile, Title: "a.xlsx", Body: "不是!!"}, nil, true, 0},
-		{"内容太短", fileNotice(model.FormatFile, "zhangsan", "a.xlsx", []byte("ab")), nil, true, 0},
-		{"发到群聊", fileNotice(model.FormatFile, "appchat:c1", "a.xlsx", []byte("hello world")), nil, true, 0},
-		{"接收人全部无效", fileNotice(model.FormatFile, "nobody", "a.xlsx", []byte("hello world")),
+		{"种类不对", fileNotice("voice", model.ToUsers("zhangsan"), "a.amr", []byte("hello world")), nil, true, 0},
+		{"内容太短", fileNotice(model.FileDocument, model.ToUsers("zhangsan"), "a.xlsx", []byte("ab")), nil, true, 0},
+		{"发到群聊", fileNotice(model.FileDocument, model.ToChat("c1"), "a.xlsx", []byte("hello world")), nil, true, 0},
+		{"发给群机器人", fileNotice(model.FileDocument, model.ToRobot("all"), "a.xlsx", []byte("hello world")), nil, true, 0},
+		{"接收人全部无效", fileNotice(model.FileDocument, model.ToUsers("nobody"), "a.xlsx", []byte("hello world")),
 			func(srv *wecomtest.Server) { srv.InvalidUsers("nobody") }, true, 1},
-		{"上传时系统繁忙", fileNotice(model.FormatImage, "zhangsan", "c.png", []byte("hello world")),
+		{"上传时系统繁忙", fileNotice(model.FileImage, model.ToUsers("zhangsan"), "c.png", []byte("hello world")),
 			func(srv *wecomtest.Server) { srv.FailUploadNext(1, -1) }, false, 0},
 	}
 	for _, tc := range cases {

@@ -2,18 +2,14 @@ package wecom
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/silenceper/wechat/v2/credential"
@@ -34,62 +30,6 @@ const (
 	MaxContentBytes = 2048
 )
 
-// 企业微信错误码（文档 90313）。
-const (
-	codeBusy             = -1
-	codeInvalidSecret    = 40001
-	codeInvalidCorpID    = 40013
-	codeInvalidToken     = 40014
-	codeInvalidAgentID   = 40056
-	codeTokenExpired     = 42001
-	codeEmptyContent     = 44004
-	codeFreqLimit        = 45009
-	codeConcurrencyLimit = 45033
-	codeAPIForbidden     = 48002
-	codeNoPrivilege      = 60011
-	codeIPNotTrusted     = 60020
-	codeAllInvalid       = 81013
-)
-
-// permanentCodes 是重试也无法解决的错误码及给运维看的说明。
-var permanentCodes = map[int64]string{
-	codeInvalidSecret:  "应用 Secret 不对，请核对 HONGQI_WECOM_SECRET",
-	codeInvalidCorpID:  "企业 ID 不对，请核对 HONGQI_WECOM_CORP_ID",
-	codeInvalidAgentID: "应用 AgentId 不对，请核对 HONGQI_WECOM_AGENT_ID",
-	codeEmptyContent:   "消息内容为空",
-	codeAPIForbidden:   "应用无权调用此接口",
-	codeNoPrivilege:    "接收人不在应用的可见范围内",
-	codeIPNotTrusted:   "服务器 IP 不在应用的可信 IP 列表中",
-	codeAllInvalid:     "接收人全部无效（userid 不存在或不在可见范围）",
-}
-
-// tempCodes 是稍后重试可望成功的错误码的说明。
-var tempCodes = map[int64]string{
-	codeBusy:             "企业微信系统繁忙",
-	codeInvalidToken:     "access_token 无效",
-	codeTokenExpired:     "access_token 已过期",
-	codeFreqLimit:        "接口调用超过频率限制",
-	codeConcurrencyLimit: "接口并发调用超过限制",
-}
-
-// SendError 是发送失败的原因，文字已脱敏（不含 corpsecret 和 access_token）。
-// Permanent 为真时发件箱不再重试。
-type SendError struct {
-	Code       int64 // 企业微信 errcode；非业务错误为 0
-	HTTPStatus int   // 非 200 的 HTTP 状态；没有为 0
-	Msg        string
-	permanent  bool
-}
-
-// Error 返回脱敏后的错误说明。
-func (e *SendError) Error() string { return e.Msg }
-
-// Permanent 表示重试也无法解决（见 model.IsPermanent）。
-func (e *SendError) Permanent() bool { return e.permanent }
-
-// Temporary 表示稍后重试可能成功。
-func (e *SendError) Temporary() bool { return !e.permanent }
-
 // SenderConfig 是 Sender 的配置。
 type SenderConfig struct {
 	CorpID  string
@@ -105,10 +45,10 @@ type SenderConfig struct {
 	// HTTPTimeout 是每次 HTTP 调用的超时，默认 10 秒；进程级，以第一个 Sender 的设置为准。
 	HTTPTimeout time.Duration
 	Log         *slog.Logger
-	// Robots 是群机器人：名称 → webhook key。通知的 ToUser 为 "robot:<名称>" 时发给它。
+	// Robots 是群机器人：名称 → webhook key。通知的 To.Robot 为该名称时发给它。
 	// key 是密钥：不写日志，错误文字里也会抹掉。
 	Robots map[string]string
-	// AppChats 是应用群聊的建群信息：chatid → 群名、群主、成员。ToUser 为 "appchat:<chatid>" 的通知
+	// AppChats 是应用群聊的建群信息：chatid → 群名、群主、成员。To.Chat 为该 chatid 的通知
 	// 发送时若企业微信答“群不存在”，按这里的信息建群后重发。
 	AppChats map[string]AppChat
 }
@@ -230,74 +170,116 @@ type markdownField struct {
 	Content string `json:"content"`
 }
 
-// Send 把通知作为应用消息发给 n.ToUser（多人用 | 分隔）：Format 为 "markdown" 时发 markdown，
-// 否则发文本；Title 非空时作为第一行。开启企业微信重复消息检查。
-// access_token 失效（40014/42001）时删除缓存的 token 并重试一次。
+// templateCardRequest 是模板卡片应用消息的请求体。
+type templateCardRequest struct {
+	*message.SendRequestCommon
+	TemplateCard templateCard `json:"template_card"`
+}
+
+// Send 把通知变成企业微信的消息送出（开启重复消息检查）：
+//   - 有 File 的：上传为临时素材，再以文件或图片消息私信发给成员；
+//   - 发给群机器人（To.Robot）或应用群聊（To.Chat）的：markdown 或文本，卡片改为它的纯文本；
+//   - 发给成员的：有带按钮的 Card 时发模板卡片，否则 markdown 或文本。
+//
+// 标题只写一次（见 textContent）。access_token 失效（40014/42001）时删除缓存的 token 并重试一次。
 // 返回的错误为 *SendError；Permanent() 为真的（如 81013 接收人全部无效）不应重试。
 // SDK 的调用不接受 context：ctx 只在每次调用前检查，单次调用的时长由 HTTPTimeout 限制。
 func (s *Sender) Send(ctx context.Context, n model.Notice) error {
-	if strings.TrimSpace(n.ToUser) == "" {
-		return &SendError{Msg: "通知没有接收人", permanent: true}
+	if err := n.To.Validate(); err != nil {
+		return refuse(0, model.ErrorMessage(err))
 	}
 	switch {
-	case n.Format == model.FormatFile || n.Format == model.FormatImage:
+	case n.File != nil:
 		return s.sendMedia(ctx, n)
-	case strings.HasPrefix(n.ToUser, robotPrefix):
+	case n.To.Robot != "":
 		return s.sendRobot(ctx, n)
-	case strings.HasPrefix(n.ToUser, appChatPrefix):
+	case n.To.Chat != "":
 		return s.sendAppChat(ctx, n)
-	case n.Format == model.FormatTemplateCard:
+	case n.Card != nil && len(n.Card.Buttons) > 0:
 		return s.sendTemplateCard(ctx, n)
 	}
-	content := n.Body
-	markdown := n.Format == model.FormatMarkdown
-	if n.Title != "" {
+	return s.sendApp(ctx, n)
+}
+
+// common 返回发给通知接收人的应用消息公共字段（开启重复消息检查）。
+func (s *Sender) common(n model.Notice, msgType string) *message.SendRequestCommon {
+	return &message.SendRequestCommon{
+		ToUser:                 strings.Join(n.To.Users, "|"),
+		MsgType:                msgType,
+		AgentID:                s.cfg.AgentID,
+		EnableDuplicateCheck:   1,
+		DuplicateCheckInterval: DuplicateCheckInterval,
+	}
+}
+
+// sendApp 把通知作为 markdown 或文本应用消息发给成员。
+func (s *Sender) sendApp(ctx context.Context, n model.Notice) error {
+	content, markdown, err := s.content(n, MaxContentBytes)
+	if err != nil {
+		return err
+	}
+	return s.call(ctx, func() error {
+		var resp *message.SendResponse
+		var err error
 		if markdown {
-			content = "**" + n.Title + "**\n" + content
+			resp, err = s.msg.Send("MessageSendMarkdown", markdownRequest{SendRequestCommon: s.common(n, "markdown"), Markdown: markdownField{Content: content}})
 		} else {
-			content = n.Title + "\n" + content
+			resp, err = s.msg.SendText(message.SendTextRequest{SendRequestCommon: s.common(n, "text"), Text: message.TextField{Content: content}})
 		}
+		return s.checkSent(n, "MessageSend", resp, err)
+	})
+}
+
+// sendTemplateCard 把通知的卡片作为模板卡片消息发给成员：卡片上带全部文字，不另发文字消息。
+func (s *Sender) sendTemplateCard(ctx context.Context, n model.Notice) error {
+	if strings.TrimSpace(n.Title) == "" && strings.TrimSpace(n.Card.Description) == "" {
+		return refuse(codeBadTemplate, "模板卡片没有标题也没有说明，不再重试")
 	}
+	req := templateCardRequest{SendRequestCommon: s.common(n, "template_card"), TemplateCard: cardOf(n)}
+	return s.call(ctx, func() error {
+		resp, err := s.msg.Send("MessageSendTemplateCard", req)
+		return s.checkSent(n, "MessageSendTemplateCard", resp, err)
+	})
+}
+
+// checkSent 把应用消息接口的应答变成错误（errcode 非 0），部分接收人无效时写一条警告。
+func (s *Sender) checkSent(n model.Notice, api string, resp *message.SendResponse, err error) error {
+	if err == nil && resp != nil && resp.ErrCode != 0 {
+		err = util.NewCommonError(api, resp.ErrCode, resp.ErrMsg)
+	}
+	if err == nil && resp != nil && (resp.InvalidUser != "" || resp.UnlicensedUser != "") {
+		s.log.Warn("wecom notice partly undelivered", slog.String("key", n.Key),
+			slog.String("invalid_user", resp.InvalidUser), slog.String("unlicensed_user", resp.UnlicensedUser))
+	}
+	return err
+}
+
+// content 返回 markdown 或文本消息的内容（标题一行在前，见 textContent），超过 limit 字节截断。
+func (s *Sender) content(n model.Notice, limit int) (string, bool, error) {
+	content, markdown := textContent(n)
 	if strings.TrimSpace(content) == "" {
-		return &SendError{Code: codeEmptyContent, Msg: "通知内容为空", permanent: true}
+		return "", false, refuse(codeEmptyContent, "通知内容为空")
 	}
-	if len(content) > MaxContentBytes {
+	if len(content) > limit {
 		s.log.Warn("wecom notice truncated", slog.String("key", n.Key), slog.Int("bytes", len(content)))
-		content = truncateBytes(content, MaxContentBytes)
+		content = truncateBytes(content, limit)
 	}
-	common := func() *message.SendRequestCommon {
-		return &message.SendRequestCommon{
-			ToUser:                 n.ToUser,
-			AgentID:                s.cfg.AgentID,
-			EnableDuplicateCheck:   1,
-			DuplicateCheckInterval: DuplicateCheckInterval,
-		}
-	}
+	return content, markdown, nil
+}
+
+// call 是唯一的 token 重试循环：执行一次需要 access_token 的调用；ctx 已结束时不调用；
+// token 失效（40014/42001）时删除缓存的 token 重试一次。返回 *SendError。
+func (s *Sender) call(ctx context.Context, api func() error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return &SendError{Msg: "发送已取消：" + err.Error()}
 		}
-		var resp *message.SendResponse
-		var err error
-		if markdown {
-			c := common()
-			c.MsgType = "markdown"
-			resp, err = s.msg.Send("MessageSendMarkdown", markdownRequest{SendRequestCommon: c, Markdown: markdownField{Content: content}})
-		} else {
-			resp, err = s.msg.SendText(message.SendTextRequest{SendRequestCommon: common(), Text: message.TextField{Content: content}})
-		}
-		if err == nil && resp != nil && resp.ErrCode != 0 {
-			err = util.NewCommonError("MessageSend", resp.ErrCode, resp.ErrMsg)
-		}
+		err := api()
 		if err == nil {
-			if resp != nil && (resp.InvalidUser != "" || resp.UnlicensedUser != "") {
-				s.log.Warn("wecom notice partly undelivered", slog.String("key", n.Key),
-					slog.String("invalid_user", resp.InvalidUser), slog.String("unlicensed_user", resp.UnlicensedUser))
-			}
 			return nil
 		}
 		se := s.classify(err)
-		if (se.Code == codeInvalidToken || se.Code == codeTokenExpired) && attempt == 0 {
+		if tokenRejected(se) && attempt == 0 {
 			s.log.Info("wecom access token rejected, fetching a new one", slog.Int64("errcode", se.Code))
 			if derr := s.cache.Delete(s.tokenKey); derr != nil {
 				s.log.Warn("wecom cannot drop cached token", slog.String("err", s.redactText(derr.Error())))
@@ -306,60 +288,4 @@ func (s *Sender) Send(ctx context.Context, n model.Notice) error {
 		}
 		return se
 	}
-}
-
-var (
-	reErrCode    = regexp.MustCompile(`errcode=(-?\d+)`)
-	reStatusCode = regexp.MustCompile(`statusCode=(\d+)`)
-	reSecrets    = regexp.MustCompile(`(?i)(corpsecret|access_token|key)=[^&\s"',)]*`)
-)
-
-// redactText 去掉错误文字中的 corpsecret、access_token 的值和 Secret 本身。
-func (s *Sender) redactText(t string) string {
-	t = reSecrets.ReplaceAllString(t, "$1=***")
-	return s.redact.Replace(t)
-}
-
-// classify 把 SDK 返回的错误分为暂时的和永久的，并脱敏。
-func (s *Sender) classify(err error) *SendError {
-	text := s.redactText(err.Error())
-	se := &SendError{}
-	var ce *util.CommonError
-	if errors.As(err, &ce) {
-		se.Code = ce.ErrCode
-	} else if m := reErrCode.FindStringSubmatch(text); m != nil {
-		// 获取 token 失败时 SDK 只给出文字：get access_token error : errcode=40001 , ...
-		se.Code, _ = strconv.ParseInt(m[1], 10, 64)
-	} else if m := reStatusCode.FindStringSubmatch(text); m != nil {
-		se.HTTPStatus, _ = strconv.Atoi(m[1])
-	}
-	switch {
-	case se.Code != 0:
-		if why, ok := permanentCodes[se.Code]; ok {
-			se.permanent = true
-			se.Msg = fmt.Sprintf("企业微信拒绝（errcode=%d，%s），不再重试：%s", se.Code, why, text)
-		} else if why, ok := tempCodes[se.Code]; ok {
-			se.Msg = fmt.Sprintf("企业微信暂时失败（errcode=%d，%s），稍后重试：%s", se.Code, why, text)
-		} else {
-			se.Msg = fmt.Sprintf("企业微信返回错误（errcode=%d），稍后重试：%s", se.Code, text)
-		}
-	case se.HTTPStatus != 0:
-		se.Msg = fmt.Sprintf("企业微信接口 HTTP %d，稍后重试：%s", se.HTTPStatus, text)
-	default:
-		se.Msg = "连接企业微信失败，稍后重试：" + text
-	}
-	return se
-}
-
-// truncateBytes 把 s 截到不超过 n 字节，不切断 UTF-8 字符。
-func truncateBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const mark = "…"
-	cut := n - len(mark)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + mark
 }

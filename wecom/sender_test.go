@@ -36,11 +36,10 @@ func newSender(t testing.TB, srv *wecomtest.Server, secret string) (*wecom.Sende
 
 func notice(i int) model.Notice {
 	return model.Notice{
-		Key:    fmt.Sprintf("entry:%d", i),
-		ToUser: "zhangsan",
-		Format: model.FormatMarkdown,
-		Title:  "扣款通知",
-		Body:   fmt.Sprintf("您被记录 **迟到** −10 元（第 %d 号）。如有异议，请回复“申诉 %d”。", i, i),
+		Key:   fmt.Sprintf("entry:%d", i),
+		To:    model.ToUsers("zhangsan"),
+		Title: "扣款通知",
+		Body:  fmt.Sprintf("您被记录 **迟到** −10 元（第 %d 号）。如有异议，请回复“申诉 %d”。", i, i),
 	}
 }
 
@@ -89,7 +88,7 @@ func TestSenderReusesOneToken(t *testing.T) {
 func TestSenderText(t *testing.T) {
 	srv := wecomtest.NewServer(t)
 	s, _ := newSender(t, srv, wecomtest.Secret)
-	n := model.Notice{Key: "revoke:3", ToUser: "zhangsan|lisi", Format: model.FormatText, Body: "第 3 号记录已撤销。"}
+	n := model.Notice{Key: "revoke:3", To: model.ToUsers("zhangsan", "lisi"), Plain: true, Body: "第 3 号记录已撤销。"}
 	if err := s.Send(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +232,7 @@ func TestSenderPermanentErrors(t *testing.T) {
 				tc.prepare(srv)
 			}
 			n := notice(1)
-			n.ToUser = tc.to
+			n.To = model.ToUsers(tc.to)
 			err := s.Send(context.Background(), n)
 			if !model.IsPermanent(err) {
 				t.Fatalf("err = %v, want permanent", err)
@@ -257,7 +256,7 @@ func TestSenderPartlyInvalidRecipients(t *testing.T) {
 	s, logs := newSender(t, srv, wecomtest.Secret)
 	srv.InvalidUsers("ghost")
 	n := notice(1)
-	n.ToUser = "zhangsan|ghost"
+	n.To = model.ToUsers("zhangsan", "ghost")
 	if err := s.Send(context.Background(), n); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
@@ -309,7 +308,8 @@ func TestSenderRefusesBadNotices(t *testing.T) {
 		permanent bool
 	}{
 		{name: "no recipient", ctx: context.Background(), n: model.Notice{Body: "x"}, permanent: true},
-		{name: "no content", ctx: context.Background(), n: model.Notice{ToUser: "zhangsan"}, permanent: true},
+		{name: "no content", ctx: context.Background(), n: model.Notice{To: model.ToUsers("zhangsan")}, permanent: true},
+		{name: "two kinds of recipient", ctx: context.Background(), n: model.Notice{To: model.Recipient{Users: []string{"zhangsan"}, Robot: "all"}, Body: "x"}, permanent: true},
 		{name: "context cancelled", ctx: cancelled, n: notice(1), permanent: false},
 	}
 	for _, tc := range tests {

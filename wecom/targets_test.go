@@ -32,8 +32,8 @@ func newTargetSender(t *testing.T, srv *wecomtest.Server) (*wecom.Sender, *logBu
 	return s, buf
 }
 
-func announce(to, format string) model.Notice {
-	return model.Notice{Key: "flag:1:announce:" + to, ToUser: to, Format: format, Body: "**流动红旗｜2026年第45周**\n获旗：张三（城关所）"}
+func announce(to model.Recipient, plain bool) model.Notice {
+	return model.Notice{Key: "flag:1:announce:" + to.String(), To: to, Plain: plain, Title: "流动红旗｜2026年第45周", Body: "获旗：张三（城关所）"}
 }
 
 func TestSenderAppChatCreatesMissingChat(t *testing.T) {
@@ -41,7 +41,7 @@ func TestSenderAppChatCreatesMissingChat(t *testing.T) {
 	s, _ := newTargetSender(t, srv)
 	ctx := context.Background()
 	for range 2 {
-		if err := s.Send(ctx, announce("appchat:hongqi-all", model.FormatMarkdown)); err != nil {
+		if err := s.Send(ctx, announce(model.ToChat("hongqi-all"), false)); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
 	}
@@ -70,44 +70,44 @@ func TestSenderTargets(t *testing.T) {
 		permanent bool
 		check     func(t *testing.T, srv *wecomtest.Server)
 	}{
-		{name: "robot markdown", notice: announce("robot:all", model.FormatMarkdown),
+		{name: "robot markdown", notice: announce(model.ToRobot("all"), false),
 			check: func(t *testing.T, srv *wecomtest.Server) {
 				m := srv.RobotMessages()
 				if len(m) != 1 || m[0].Key != robotKey || m[0].MsgType != "markdown" || !strings.Contains(m[0].Content, "张三") {
 					t.Errorf("机器人消息 = %+v", m)
 				}
 			}},
-		{name: "robot text", notice: announce("robot:all", model.FormatText),
+		{name: "robot text", notice: announce(model.ToRobot("all"), true),
 			check: func(t *testing.T, srv *wecomtest.Server) {
 				if m := srv.RobotMessages(); len(m) != 1 || m[0].MsgType != "text" {
 					t.Errorf("机器人消息 = %+v", m)
 				}
 			}},
-		{name: "robot removed from the group is permanent (93000)", notice: announce("robot:gone", model.FormatMarkdown), wantErr: true, permanent: true},
-		{name: "robot not configured is permanent", notice: announce("robot:nobody", model.FormatMarkdown), wantErr: true, permanent: true},
+		{name: "robot removed from the group is permanent (93000)", notice: announce(model.ToRobot("gone"), false), wantErr: true, permanent: true},
+		{name: "robot not configured is permanent", notice: announce(model.ToRobot("nobody"), false), wantErr: true, permanent: true},
 		{name: "robot busy is temporary", setup: func(srv *wecomtest.Server) { srv.FailRobotNext(1, -1) },
-			notice: announce("robot:all", model.FormatMarkdown), wantErr: true},
+			notice: announce(model.ToRobot("all"), false), wantErr: true},
 		{name: "robot over 20 a minute is temporary (45009)", setup: func(srv *wecomtest.Server) { srv.FailRobotNext(1, 45009) },
-			notice: announce("robot:all", model.FormatMarkdown), wantErr: true},
+			notice: announce(model.ToRobot("all"), false), wantErr: true},
 		{name: "existing app chat", setup: func(srv *wecomtest.Server) {
 			srv.AddChat(wecomtest.Chat{ChatID: "hongqi-all", Owner: "boss", UserList: []string{"boss", "zhangsan"}})
-		}, notice: announce("appchat:hongqi-all", model.FormatText),
+		}, notice: announce(model.ToChat("hongqi-all"), true),
 			check: func(t *testing.T, srv *wecomtest.Server) {
 				if srv.ChatCreates() != 0 || len(srv.ChatMessages()) != 1 || srv.ChatMessages()[0].MsgType != "text" {
 					t.Errorf("建群 %d 次，群消息 %+v", srv.ChatCreates(), srv.ChatMessages())
 				}
 			}},
-		{name: "missing app chat without members is permanent", notice: announce("appchat:tiny", model.FormatMarkdown), wantErr: true, permanent: true},
-		{name: "missing app chat not in config is permanent", notice: announce("appchat:unknown", model.FormatMarkdown), wantErr: true, permanent: true},
+		{name: "missing app chat without members is permanent", notice: announce(model.ToChat("tiny"), false), wantErr: true, permanent: true},
+		{name: "missing app chat not in config is permanent", notice: announce(model.ToChat("unknown"), false), wantErr: true, permanent: true},
 		{name: "app chat busy is temporary", setup: func(srv *wecomtest.Server) {
 			srv.AddChat(wecomtest.Chat{ChatID: "hongqi-all", Owner: "boss", UserList: []string{"boss", "zhangsan"}})
 			srv.FailChatNext(1, -1)
-		}, notice: announce("appchat:hongqi-all", model.FormatMarkdown), wantErr: true},
+		}, notice: announce(model.ToChat("hongqi-all"), false), wantErr: true},
 		{name: "app chat token revoked is refreshed", setup: func(srv *wecomtest.Server) {
 			srv.AddChat(wecomtest.Chat{ChatID: "hongqi-all", Owner: "boss", UserList: []string{"boss", "zhangsan"}})
-		}, notice: announce("appchat:hongqi-all", model.FormatMarkdown)},
-		{name: "template card", notice: model.Notice{Key: "flag:7:propose:card", ToUser: "boss|lisi", Format: model.FormatTemplateCard,
-			Body: `{"card_type":"button_interaction","main_title":{"title":"周服务红旗标杆岗提名"},"task_id":"flag-7","button_list":[{"text":"确认红旗","style":1,"key":"flag:confirm:7"}]}`},
+		}, notice: announce(model.ToChat("hongqi-all"), false)},
+		{name: "template card", notice: model.Notice{Key: "flag:7:propose:card", To: model.ToUsers("boss", "lisi"), Title: "周服务红旗标杆岗提名",
+			Card: &model.Card{TaskID: "flag-7", Buttons: []model.Button{{Text: "确认红旗", Style: model.ButtonPrimary, Key: "flag:confirm:7"}}}},
 			check: func(t *testing.T, srv *wecomtest.Server) {
 				m := srv.Messages()
 				if len(m) != 1 || m[0].MsgType != "template_card" || m[0].ToUser != "boss|lisi" {
@@ -123,7 +123,8 @@ func TestSenderTargets(t *testing.T) {
 					t.Errorf("卡片 = %s（%v）", m[0].Content, err)
 				}
 			}},
-		{name: "template card that is not JSON is permanent", notice: model.Notice{Key: "c", ToUser: "boss", Format: model.FormatTemplateCard, Body: "{not json"},
+		{name: "template card without title or text is permanent", notice: model.Notice{Key: "c", To: model.ToUsers("boss"),
+			Card: &model.Card{Buttons: []model.Button{{Text: "确认", Key: "flag:confirm:1"}}}},
 			wantErr: true, permanent: true},
 	}
 	for _, c := range cases {
@@ -167,7 +168,7 @@ func TestSenderRobotKeyRedactedOnNetworkError(t *testing.T) {
 	srv := wecomtest.NewServer(t)
 	s, _ := newTargetSender(t, srv)
 	srv.Outage(true)
-	err := s.Send(context.Background(), announce("robot:all", model.FormatMarkdown))
+	err := s.Send(context.Background(), announce(model.ToRobot("all"), false))
 	if err == nil || model.IsPermanent(err) {
 		t.Fatalf("故障时应为可重试的错误，得到 %v", err)
 	}
