@@ -2,6 +2,9 @@
 // 有两种实现：进程内的 Memory（单机默认）和 Redis（多副本部署）。
 // 这是唯一引入 go-redis 的包。
 //
+// 令牌缓存（Memory.TokenCache、Redis.TokenCache）的方法与 wecom.TokenCache 相同（也就是 SDK 的
+// cache.Cache），由 wecom 声明那个接口，这里只给出实现。
+//
 // 键按用途分区：去重键为 prefix+"dedup:"+key，锁为 prefix+"lock:"+key，
 // 令牌缓存为 prefix+"token:"+key，互不冲突。
 package redis
@@ -10,17 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"time"
 )
-
-// TokenCache 是访问令牌缓存，方法与 github.com/silenceper/wechat/v2/cache.Cache 相同，
-// 可直接作为 SDK 配置中的 Cache 使用。Get 未命中时返回无类型的 nil，命中时返回 string。
-type TokenCache interface {
-	Get(key string) interface{}
-	Set(key string, val interface{}, timeout time.Duration) error
-	IsExist(key string) bool
-	Delete(key string) error
-}
 
 const (
 	nsDedup = "dedup:"

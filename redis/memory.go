@@ -14,7 +14,7 @@ type Memory struct {
 	items     map[string]memItem
 	sweepAt   int
 	now       func() time.Time
-	tokenView *memoryTokens
+	tokenView *MemoryTokens
 }
 
 type memItem struct {
@@ -25,7 +25,7 @@ type memItem struct {
 // NewMemory 创建一个空的进程内存储；过期按 clock 计。
 func NewMemory(clock *model.Clock) *Memory {
 	m := &Memory{items: map[string]memItem{}, sweepAt: 1024, now: clock.Now}
-	m.tokenView = &memoryTokens{m: m}
+	m.tokenView = &MemoryTokens{m: m}
 	return m
 }
 
@@ -110,11 +110,13 @@ func (m *Memory) TryLock(ctx context.Context, key string, ttl time.Duration) (fu
 }
 
 // TokenCache 返回令牌缓存视图，与去重、锁共用同一存储。
-func (m *Memory) TokenCache() TokenCache { return m.tokenView }
+func (m *Memory) TokenCache() *MemoryTokens { return m.tokenView }
 
-type memoryTokens struct{ m *Memory }
+// MemoryTokens 是进程内的访问令牌缓存（实现 wecom.TokenCache）。Get 未命中时返回无类型的 nil，命中时返回 string。
+type MemoryTokens struct{ m *Memory }
 
-func (t *memoryTokens) Get(key string) interface{} {
+// Get 返回未过期的令牌，没有时返回 nil。
+func (t *MemoryTokens) Get(key string) interface{} {
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
 	it, ok := t.m.get(nsToken+key, t.m.now())
@@ -124,7 +126,8 @@ func (t *memoryTokens) Get(key string) interface{} {
 	return it.val
 }
 
-func (t *memoryTokens) Set(key string, val interface{}, timeout time.Duration) error {
+// Set 保存令牌，timeout 后过期；timeout 为负时删除。
+func (t *MemoryTokens) Set(key string, val interface{}, timeout time.Duration) error {
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
 	if timeout < 0 {
@@ -135,14 +138,16 @@ func (t *memoryTokens) Set(key string, val interface{}, timeout time.Duration) e
 	return nil
 }
 
-func (t *memoryTokens) IsExist(key string) bool {
+// IsExist 表示令牌是否存在且未过期。
+func (t *MemoryTokens) IsExist(key string) bool {
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
 	_, ok := t.m.get(nsToken+key, t.m.now())
 	return ok
 }
 
-func (t *memoryTokens) Delete(key string) error {
+// Delete 删除令牌。
+func (t *MemoryTokens) Delete(key string) error {
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
 	delete(t.m.items, nsToken+key)

@@ -15,7 +15,7 @@ import (
 type Redis struct {
 	c      *goredis.Client
 	prefix string
-	tokens *redisTokens
+	tokens *RedisTokens
 }
 
 // tokenOpTimeout 是令牌缓存单次操作的时限（SDK 的缓存接口不带 context）。
@@ -71,7 +71,7 @@ func newRedis(url, prefix string) (*Redis, error) {
 		opt.DialerRetries = 1
 	}
 	r := &Redis{c: goredis.NewClient(opt), prefix: prefix}
-	r.tokens = &redisTokens{r: r}
+	r.tokens = &RedisTokens{r: r}
 	return r, nil
 }
 
@@ -122,13 +122,15 @@ func (r *Redis) TryLock(ctx context.Context, key string, ttl time.Duration) (fun
 }
 
 // TokenCache 返回存放在 Redis 中、各副本共享的令牌缓存。
-func (r *Redis) TokenCache() TokenCache { return r.tokens }
+func (r *Redis) TokenCache() *RedisTokens { return r.tokens }
 
-type redisTokens struct{ r *Redis }
+// RedisTokens 是存放在 Redis 中的访问令牌缓存（实现 wecom.TokenCache）：Redis 不可用时 Get 当作未命中。
+type RedisTokens struct{ r *Redis }
 
-func (t *redisTokens) key(k string) string { return t.r.prefix + nsToken + k }
+func (t *RedisTokens) key(k string) string { return t.r.prefix + nsToken + k }
 
-func (t *redisTokens) Get(key string) interface{} {
+// Get 返回令牌；未命中或 Redis 不可用时返回 nil。
+func (t *RedisTokens) Get(key string) interface{} {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenOpTimeout)
 	defer cancel()
 	v, err := t.r.c.Get(ctx, t.key(key)).Result()
@@ -139,7 +141,8 @@ func (t *redisTokens) Get(key string) interface{} {
 	return v
 }
 
-func (t *redisTokens) Set(key string, val interface{}, timeout time.Duration) error {
+// Set 保存令牌，timeout 后过期；timeout 为负时删除。
+func (t *RedisTokens) Set(key string, val interface{}, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenOpTimeout)
 	defer cancel()
 	if timeout < 0 {
@@ -151,14 +154,16 @@ func (t *redisTokens) Set(key string, val interface{}, timeout time.Duration) er
 	return nil
 }
 
-func (t *redisTokens) IsExist(key string) bool {
+// IsExist 表示令牌是否存在。
+func (t *RedisTokens) IsExist(key string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenOpTimeout)
 	defer cancel()
 	n, err := t.r.c.Exists(ctx, t.key(key)).Result()
 	return err == nil && n > 0
 }
 
-func (t *redisTokens) Delete(key string) error {
+// Delete 删除令牌。
+func (t *RedisTokens) Delete(key string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenOpTimeout)
 	defer cancel()
 	if err := t.r.c.Del(ctx, t.key(key)).Err(); err != nil && !errors.Is(err, goredis.Nil) {

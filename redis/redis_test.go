@@ -14,16 +14,33 @@ import (
 
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/wecom"
 )
 
 // testClock 走真实时间：这里的测试只看过期时长（睡 150 毫秒后键应已过期），与日期无关。
 var testClock = model.SystemClock(nil)
 
+// 两种令牌缓存都是企业微信发送用的 wecom.TokenCache。
+var (
+	_ wecom.TokenCache = (*MemoryTokens)(nil)
+	_ wecom.TokenCache = (*RedisTokens)(nil)
+)
+
 // store 是两种实现共有的能力。
 type store interface {
 	model.Deduper
 	model.Locker
-	TokenCache() TokenCache
+}
+
+// tokens 返回 s 的令牌缓存。
+func tokens(s store) wecom.TokenCache {
+	switch v := s.(type) {
+	case *Memory:
+		return v.TokenCache()
+	case *Redis:
+		return v.TokenCache()
+	}
+	panic("没有令牌缓存")
 }
 
 // backend 为一个测试造出两个共享数据的客户端（同一 Redis 前缀，或同一个 Memory）。
@@ -180,7 +197,7 @@ func TestTokenCache(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			t.Run("miss is untyped nil, hit is string, shared across clients", func(t *testing.T) {
 				a, b := be.open(t)
-				ca, cb := a.TokenCache(), b.TokenCache()
+				ca, cb := tokens(a), tokens(b)
 				if v := ca.Get("access_token_ww1"); v != nil {
 					t.Fatalf("未命中时 Get = %#v，应为无类型 nil", v)
 				}
@@ -207,7 +224,7 @@ func TestTokenCache(t *testing.T) {
 			})
 			t.Run("token expires after timeout", func(t *testing.T) {
 				a, _ := be.open(t)
-				c := a.TokenCache()
+				c := tokens(a)
 				if err := c.Set("tok", "x", 100*time.Millisecond); err != nil {
 					t.Fatalf("Set: %v", err)
 				}
@@ -222,7 +239,7 @@ func TestTokenCache(t *testing.T) {
 			t.Run("token keys do not collide with dedup keys", func(t *testing.T) {
 				a, _ := be.open(t)
 				mustClaim(t, a, "k", time.Minute, true)
-				if v := a.TokenCache().Get("k"); v != nil {
+				if v := tokens(a).Get("k"); v != nil {
 					t.Fatalf("去重键被当成令牌：Get = %#v", v)
 				}
 			})
