@@ -26,6 +26,7 @@ import (
 	"github.com/hongqi-dev/hongqi/sched"
 	"github.com/hongqi-dev/hongqi/settlement"
 	"github.com/hongqi-dev/hongqi/store"
+	"github.com/hongqi-dev/hongqi/web"
 	"github.com/hongqi-dev/hongqi/wecom"
 )
 
@@ -50,6 +51,10 @@ type Main struct {
 	Settle  *settlement.Service
 	Bot     *bot.Bot
 	Sender  *outbox.Worker
+	// WeCom 是企业微信的发送与网页授权；未配置企业微信时为空。
+	WeCom *wecom.Sender
+	// Web 是 /app/ 下的网页（应用主页）。
+	Web *web.Server
 
 	closers []func() error
 }
@@ -136,10 +141,29 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 		notifier = s
+		m.WeCom = s
 	} else {
 		m.Log.Info("未配置企业微信发消息（HONGQI_WECOM_CORP_ID/AGENT_ID/SECRET），通知只写入日志")
 	}
 	m.Sender = &outbox.Worker{Store: m.DB, Notifier: notifier, Clock: m.Clock, Log: m.Log}
+	return m.openWeb()
+}
+
+// openWeb 装配网页：与命令同一套服务；企业微信配置齐全时可用网页授权登录，否则只用“网页”命令的一次性链接。
+func (m *Main) openWeb() error {
+	d := web.Deps{
+		Staff: m.DB, Store: m.DB, Ledger: m.Ledger, Settle: m.Settle, Flags: m.Flow, Leave: m.Posts,
+		Clock: m.Clock, Log: m.Log, PublicURL: m.Config.PublicURL,
+	}
+	if m.WeCom != nil {
+		d.OAuth = m.WeCom
+	}
+	w, err := web.New(d)
+	if err != nil {
+		return err
+	}
+	m.Web = w
+	handlers.RegisterWeb(m.Bot, handlers.WebDeps{Link: w.LoginLink})
 	return nil
 }
 
@@ -168,7 +192,7 @@ func (m *Main) loadCatalog() (*model.Catalog, error) {
 	return c, nil
 }
 
-// Handler 返回 HTTP 路由：/wecom/callback 与 /healthz。
+// Handler 返回 HTTP 路由：/wecom/callback、/app/（网页）与 /healthz。
 func (m *Main) Handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	if w := m.Config.WeCom; w.CallbackEnabled() {
@@ -185,6 +209,9 @@ func (m *Main) Handler() (http.Handler, error) {
 		mux.HandleFunc("/wecom/callback", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "未配置企业微信回调：请设置 HONGQI_WECOM_CORP_ID、HONGQI_WECOM_TOKEN、HONGQI_WECOM_AES_KEY", http.StatusServiceUnavailable)
 		})
+	}
+	if m.Web != nil {
+		mux.Handle("/app/", m.Web.Handler())
 	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

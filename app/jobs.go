@@ -18,7 +18,7 @@ func (m *Main) openFlags() error {
 	handlers.RegisterFlags(m.Bot, handlers.FlagDeps{Flow: m.Flow})
 	handlers.RegisterFlagInputs(m.Bot, handlers.FlagInputDeps{
 		Inputs: m.DB, Staff: m.DB, Ledger: m.Ledger, Ranker: m.Flow.Ranker,
-		Cfg: m.Config.Flags, Clock: m.Clock,
+		Cfg: m.Config.Flags, Clock: m.Clock, Web: m.Config.PublicURL,
 	})
 	sc, err := sched.New(m.Config.Flags, m.Clock, m.Flow, m.Locker, m.DB, m.Log)
 	if err != nil {
@@ -34,7 +34,7 @@ func (m *Main) openFlags() error {
 func (m *Main) openSettlement() error {
 	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: m.Config.Settle.Config(), Outbox: m.DB}
 	m.Ledger.CloseWith(m.Settle.Closed)
-	handlers.RegisterSettlement(m.Bot, handlers.SettleDeps{Settle: m.Settle})
+	handlers.RegisterSettlement(m.Bot, handlers.SettleDeps{Settle: m.Settle, Web: m.Config.PublicURL})
 	handlers.RegisterAnnual(m.Bot, handlers.SettleDeps{Settle: m.Settle})
 	return m.Sched.AddSettlement(m.Config.Settle, m.Settle)
 }

@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -22,6 +23,9 @@ type Config struct {
 	Redis    string `yaml:"redis"`     // HONGQI_REDIS，空表示进程内去重和锁
 	Rules    string `yaml:"rules"`     // HONGQI_RULES，规则文件路径，空表示内置默认规则
 	TZ       string `yaml:"tz"`        // HONGQI_TZ，默认 Asia/Shanghai
+	// PublicURL 是用户访问 hongqi 的地址（HONGQI_PUBLIC_URL），如 https://hongqi.example.cn：
+	// 网页登录链接和企业微信网页授权的回调都用它。默认由监听地址得出（http://127.0.0.1:8080）。
+	PublicURL string `yaml:"public_url"`
 
 	WeCom WeCom `yaml:"wecom"`
 	Flags Flags `yaml:"flags"`
@@ -87,6 +91,7 @@ func Load(getenv func(string) string) (Config, error) {
 		"HONGQI_REDIS":          &c.Redis,
 		"HONGQI_RULES":          &c.Rules,
 		"HONGQI_TZ":             &c.TZ,
+		"HONGQI_PUBLIC_URL":     &c.PublicURL,
 		"HONGQI_LOG_LEVEL":      &c.LogLevel,
 		"HONGQI_DEBUG_ADDR":     &c.DebugAddr,
 		"HONGQI_WECOM_CORP_ID":  &c.WeCom.CorpID,
@@ -132,8 +137,18 @@ func parseYAML(c *Config, data []byte, path string) error {
 }
 
 func (c *Config) validate() error {
-	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+	host, port, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil {
 		return model.Errorf(model.EINVALID, "HONGQI_HTTP_ADDR：“%s”不是 主机:端口 形式，例如 127.0.0.1:8080", c.HTTPAddr)
+	}
+	if c.PublicURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		c.PublicURL = "http://" + net.JoinHostPort(host, port)
+	}
+	if err := c.checkPublicURL(); err != nil {
+		return err
 	}
 	switch {
 	case strings.HasPrefix(c.DB, "sqlite:") && len(c.DB) > len("sqlite:"):
@@ -192,6 +207,16 @@ func (c *Config) validate() error {
 	return nil
 }
 
+// checkPublicURL 检查 HONGQI_PUBLIC_URL 是 http(s)://主机[:端口] 形式（不带路径），去掉末尾的 /。
+func (c *Config) checkPublicURL() error {
+	u, err := url.Parse(strings.TrimRight(c.PublicURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return model.Errorf(model.EINVALID, "HONGQI_PUBLIC_URL：“%s”应为 https://域名 或 http://主机:端口（不带路径），例如 https://hongqi.example.cn", c.PublicURL)
+	}
+	c.PublicURL = u.Scheme + "://" + u.Host
+	return nil
+}
+
 func anySet(vs ...string) bool {
 	for _, v := range vs {
 		if v != "" {
@@ -241,6 +266,6 @@ func (c Config) RedactedDB() string { return redactDSN(c.DB) }
 
 // String 供调试打印，不含任何密钥。
 func (c Config) String() string {
-	return fmt.Sprintf("http=%s db=%s redis=%t rules=%q tz=%s wecom(callback=%t send=%t api=%s)",
-		c.HTTPAddr, c.RedactedDB(), c.Redis != "", c.Rules, c.TZ, c.WeCom.CallbackEnabled(), c.WeCom.SendEnabled(), c.WeCom.APIBase)
+	return fmt.Sprintf("http=%s public=%s db=%s redis=%t rules=%q tz=%s wecom(callback=%t send=%t api=%s)",
+		c.HTTPAddr, c.PublicURL, c.RedactedDB(), c.Redis != "", c.Rules, c.TZ, c.WeCom.CallbackEnabled(), c.WeCom.SendEnabled(), c.WeCom.APIBase)
 }

@@ -71,6 +71,8 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"agent not a number", map[string]string{"HONGQI_WECOM_SECRET": "s", "HONGQI_WECOM_CORP_ID": "ww1", "HONGQI_WECOM_AGENT_ID": "abc"}, "HONGQI_WECOM_AGENT_ID"},
 		{"bad api base", map[string]string{"HONGQI_WECOM_API_BASE": "qyapi"}, "HONGQI_WECOM_API_BASE"},
 		{"bad log level", map[string]string{"HONGQI_LOG_LEVEL": "loud"}, "HONGQI_LOG_LEVEL"},
+		{"public url without scheme", map[string]string{"HONGQI_PUBLIC_URL": "hongqi.example.cn"}, "HONGQI_PUBLIC_URL"},
+		{"public url with a path", map[string]string{"HONGQI_PUBLIC_URL": "https://example.cn/hongqi"}, "HONGQI_PUBLIC_URL"},
 		{"missing config file", map[string]string{"HONGQI_CONFIG": "testdata/nope.yaml"}, "HONGQI_CONFIG"},
 		{"unknown key in file", map[string]string{"HONGQI_CONFIG": "testdata/unknown-key.yaml"}, "http_adr"},
 	}
@@ -111,5 +113,30 @@ func TestFlagsConfig(t *testing.T) {
 	_, err = Load(env(map[string]string{"HONGQI_CONFIG": "testdata/bad-weights.yaml"}))
 	if err == nil || !strings.Contains(model.ErrorMessage(err), "合计 100") {
 		t.Errorf("weights not summing to 100 accepted: %v", err)
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"default from the listen address", nil, "http://127.0.0.1:8080"},
+		{"any-address listens on this machine", map[string]string{"HONGQI_HTTP_ADDR": "0.0.0.0:9000"}, "http://127.0.0.1:9000"},
+		{"empty host", map[string]string{"HONGQI_HTTP_ADDR": ":9001"}, "http://127.0.0.1:9001"},
+		{"set behind a proxy", map[string]string{"HONGQI_PUBLIC_URL": "https://hongqi.example.cn/"}, "https://hongqi.example.cn"},
+		{"port kept", map[string]string{"HONGQI_PUBLIC_URL": "https://hongqi.example.cn:8443"}, "https://hongqi.example.cn:8443"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if c.PublicURL != tt.want {
+				t.Errorf("PublicURL = %q, want %q", c.PublicURL, tt.want)
+			}
+		})
 	}
 }

@@ -23,6 +23,8 @@ type FlagInputDeps struct {
 	Ranker model.Ranker
 	Cfg    config.Flags
 	Clock  *model.Clock // 全系统唯一的时钟，也给出考核时区
+	// Web 是网页的地址（config.PublicURL）；非空时“排行”的回复末尾附上排行页的链接。
+	Web string
 }
 
 // RegisterFlagInputs 注册评分依据的录入命令（测评、抽查、表扬、投诉、投诉无效、检查）和“排行”，
@@ -340,19 +342,30 @@ func showRanking(d FlagInputDeps, c *bot.Context) (string, error) {
 		which = c.Args[0]
 	}
 	loc := d.Clock.Location()
+	var text string
+	var err error
+	tab := ""
 	switch which {
 	case "本周", "这周", "周":
-		return weeklyText(d, c, model.WeekOf(c.Now, loc))
+		text, err = weeklyText(d, c, model.WeekOf(c.Now, loc))
 	case "上周":
-		return weeklyText(d, c, model.WeekOf(c.Now, loc).Add(-1))
+		tab = "?p=lastweek"
+		text, err = weeklyText(d, c, model.WeekOf(c.Now, loc).Add(-1))
 	case "本旬", "这旬", "旬":
-		return dekadText(d, c, model.DekadOf(c.Now, loc))
+		tab = "?p=dekad"
+		text, err = dekadText(d, c, model.DekadOf(c.Now, loc))
 	case "上旬":
-		return dekadText(d, c, model.DekadOf(c.Now, loc).Add(-1))
+		tab = "?p=lastdekad"
+		text, err = dekadText(d, c, model.DekadOf(c.Now, loc).Add(-1))
 	case "本月", "这个月", "月":
-		return monthText(d, c)
+		text, err = monthText(d, c)
+	default:
+		return "", model.Errorf(model.EINVALID, "“%s”看不懂，请写 本周、上周、本旬、上旬 或 本月，例如：排行 上周", which)
 	}
-	return "", model.Errorf(model.EINVALID, "“%s”看不懂，请写 本周、上周、本旬、上旬 或 本月，例如：排行 上周", which)
+	if err != nil {
+		return "", err
+	}
+	return text + pageLine(d.Web, "/app/board"+tab), nil
 }
 
 func partsLine(r model.Ranked) string {

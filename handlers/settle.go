@@ -12,6 +12,8 @@ import (
 // SettleDeps 是月度结算命令所需的依赖。
 type SettleDeps struct {
 	Settle *settlement.Service
+	// Web 是网页的地址（config.PublicURL）；非空时“结算”的回复末尾附上结算页的链接。
+	Web string
 }
 
 // RegisterSettlement 注册月度结算的命令（明星、结算、发布），并在帮助里加上“月度结算”一节。
@@ -110,10 +112,11 @@ func draft(d SettleDeps, c *bot.Context) (string, error) {
 		}
 	}
 	s := "【草稿】" + settlement.SummaryText(dr.Result, people)
+	link := pageLine(d.Web, "/app/settle?month="+m.String())
 	if p := dr.Published; p != nil {
-		return s + fmt.Sprintf("\n\n该月已于 %s 由%s发布，已结账；之后的更正记在下一个月。", p.At.In(d.Settle.Loc()).Format("1月2日 15:04"), p.ActorName), nil
+		return s + fmt.Sprintf("\n\n该月已于 %s 由%s发布，已结账；之后的更正记在下一个月。", p.At.In(d.Settle.Loc()).Format("1月2日 15:04"), p.ActorName) + link, nil
 	}
-	return s + fmt.Sprintf("\n\n核对无误后，发送“发布 %s”后私信每个人。", m), nil
+	return s + fmt.Sprintf("\n\n核对无误后，发送“发布 %s”后私信每个人。", m) + link, nil
 }
 
 func publish(d SettleDeps, c *bot.Context) (string, error) {

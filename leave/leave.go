@@ -538,3 +538,39 @@ func endNotice(before, after model.Leave, to model.Recipient) model.Notice {
 	}
 	return model.Notice{Key: "leave:{id}:end", To: to, Title: "销假通知", Body: body}
 }
+
+// LeavesOf 返回 who 的全部请假单（按开始日期、编号排序）；本人总能看自己的，管理者看管理范围内的人。
+func (s *Service) LeavesOf(ctx context.Context, actor, who model.Staff) ([]model.Leave, error) {
+	if !actor.CanView(who) {
+		return nil, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，不能查看。", who.Name, who.Branch)
+	}
+	return s.Leaves.Leaves(ctx, model.LeaveFilter{StaffID: who.UserID})
+}
+
+// CanApprove 表示 actor 是否是某条审批路线上的审批人（与 Decide 同一个判断：路线的审批角色）。
+func CanApprove(actor model.Staff) bool {
+	for _, r := range []model.LeaveRoute{model.RouteDirector, model.RouteLeader} {
+		if slices.Contains(r.Approvers(), actor.Role) {
+			return true
+		}
+	}
+	return false
+}
+
+// Pending 返回 actor 可以审批的待审批请假单：路线的审批角色是 actor 的角色，且不是 actor 自己的。
+func (s *Service) Pending(ctx context.Context, actor model.Staff) ([]model.Leave, error) {
+	if !CanApprove(actor) {
+		return nil, model.Errorf(model.EFORBIDDEN, "只有中心主任、副主任和分管领导审批请假。")
+	}
+	all, err := s.Leaves.Leaves(ctx, model.LeaveFilter{Statuses: []model.LeaveStatus{model.LeavePending}})
+	if err != nil {
+		return nil, err
+	}
+	var out []model.Leave
+	for _, l := range all {
+		if l.StaffID != actor.UserID && slices.Contains(l.Route.Approvers(), actor.Role) {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}

@@ -54,6 +54,17 @@ func (w Week) Label(loc *time.Location) string {
 	return fmt.Sprintf("%d年第%d周（%d月%d日–%d月%d日）", w.Year, w.Week, int(s.Month()), s.Day(), int(e.Month()), e.Day())
 }
 
+// Spoken 返回人们说的周，如“11月第4周（11月23日–29日）”、跨月的“12月第1周（11月30日–12月6日）”：
+// 一周属于它的周四所在的月，第几周按该月的周四数。
+func (w Week) Spoken(loc *time.Location) string {
+	s, e, th := w.Start(loc), w.End(loc).AddDate(0, 0, -1), w.Thursday(loc)
+	end := fmt.Sprintf("%d日", e.Day())
+	if e.Month() != s.Month() {
+		end = fmt.Sprintf("%d月%d日", int(e.Month()), e.Day())
+	}
+	return fmt.Sprintf("%d月第%d周（%d月%d日–%s）", int(th.Month()), (th.Day()-1)/7+1, int(s.Month()), s.Day(), end)
+}
+
 // IsZero 表示是否为零值。
 func (w Week) IsZero() bool { return w.Year == 0 }
 
@@ -114,6 +125,11 @@ func (d Dekad) String() string { return fmt.Sprintf("%04d-%02d-%d", d.Year, int(
 // Label 返回“2026年11月上旬”形式。
 func (d Dekad) Label() string {
 	return fmt.Sprintf("%d年%d月%s", d.Year, int(d.Month), [...]string{"", "上旬", "中旬", "下旬"}[d.N])
+}
+
+// Spoken 返回人们说的旬，如“12月上旬”（不带年份）。
+func (d Dekad) Spoken() string {
+	return fmt.Sprintf("%d月%s", int(d.Month), [...]string{"", "上旬", "中旬", "下旬"}[d.N])
 }
 
 // IsZero 表示是否为零值。

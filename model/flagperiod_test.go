@@ -101,3 +101,31 @@ func TestDekadBoundaries(t *testing.T) {
 		})
 	}
 }
+
+func TestSpokenPeriods(t *testing.T) {
+	loc := Shanghai
+	weeks := []struct {
+		name string
+		week Week
+		want string
+	}{
+		{"within November", Week{Year: 2026, Week: 48}, "11月第4周（11月23日–29日）"},
+		{"first week of November starts in October", Week{Year: 2026, Week: 44}, "10月第5周（10月26日–11月1日）"},
+		{"Thursday decides the month", Week{Year: 2026, Week: 49}, "12月第1周（11月30日–12月6日）"},
+		{"ISO week 1 of 2027 starts in 2026", Week{Year: 2027, Week: 1}, "1月第1周（1月4日–10日）"},
+		{"week 53 of 2026", Week{Year: 2026, Week: 53}, "12月第5周（12月28日–1月3日）"},
+	}
+	for _, c := range weeks {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.week.Spoken(loc); got != c.want {
+				t.Errorf("%s.Spoken() = %q, want %q", c.week, got, c.want)
+			}
+		})
+	}
+	if got := (Dekad{Year: 2026, Month: 12, N: 1}).Spoken(); got != "12月上旬" {
+		t.Errorf("dekad spoken = %q", got)
+	}
+	if got := (Dekad{Year: 2026, Month: 2, N: 3}).Spoken(); got != "2月下旬" {
+		t.Errorf("dekad spoken = %q", got)
+	}
+}

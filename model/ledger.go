@@ -62,11 +62,33 @@ type EntryFilter struct {
 	ActorID string
 	Month   Month
 	Ref     string
+	// RuleCode 非空时只要这条规则的记录。
+	RuleCode string
+	// Branches 非 nil 时只要记在这些网点（记录当时的网点）的记录；空切片表示一条也不要。
+	Branches []string
 	// IncludeRevoked 为 false 时只返回未撤销的记录。
 	IncludeRevoked bool
 	Limit          int // 0 表示不限
+	Offset         int // 跳过前面多少条（分页）
 	// Desc 为 true 时按编号倒序。
 	Desc bool
+}
+
+// StaffTotal 是一个人在一组记录里的合计（台账页的“每人合计”）。
+type StaffTotal struct {
+	StaffID   string
+	StaffName string // 最近一条记录上的姓名
+	Branch    string // 最近一条记录上的网点
+	Entries   int    // 记录条数（含已撤销的）
+	Revoked   int    // 其中已撤销的条数
+	Total     int64  // 未撤销记录的合计（元）
+}
+
+// MonthTotal 是一个人某个月的合计（“我的”页的往月）。
+type MonthTotal struct {
+	Month   Month
+	Entries int   // 未撤销的记录条数
+	Total   int64 // 未撤销记录的合计（元）
 }
 
 // RecordRequest 是一次写入：同一消息可以为多人各写一条记录，连同通知在一个事务里完成。
@@ -114,6 +136,13 @@ type LedgerStore interface {
 	MonthTotals(ctx context.Context, m Month, staffIDs []string) (map[string]int64, error)
 	// EntriesByMsg 返回某条消息写入的记录。
 	EntriesByMsg(ctx context.Context, msgKey string) ([]Entry, error)
+	// CountEntries 返回满足条件的记录条数（不看 Limit、Offset、Desc）。
+	CountEntries(ctx context.Context, f EntryFilter) (int, error)
+	// StaffTotals 返回满足条件的记录按人汇总（不看 Limit、Offset、Desc；IncludeRevoked 为 false 时
+	// 不数已撤销的），按网点、姓名、userid 排序。
+	StaffTotals(ctx context.Context, f EntryFilter) ([]StaffTotal, error)
+	// MonthsOf 返回某人每个有记录的月份的合计（未撤销的），按月份倒序。
+	MonthsOf(ctx context.Context, staffID string) ([]MonthTotal, error)
 }
 
 // Outbox 是持久化的通知发件箱。

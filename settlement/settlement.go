@@ -101,6 +101,12 @@ func generatedRef(ref string, m model.Month) bool {
 // Draft 从存储取出 month 的全部数据算出结算草稿：花名册（含已停用的人）、台账（含撤销的）、
 // 红旗（含撤销的）和服务明星。
 func (s *Service) Draft(ctx context.Context, month model.Month) (Draft, error) {
+	return s.draft(ctx, month, "")
+}
+
+// draft 是 Draft；staffID 非空时只取这个人的台账记录（花名册、红旗和明星仍取全部，
+// 所长奖励等要看它们），用于一个人的预计。
+func (s *Service) draft(ctx context.Context, month model.Month, staffID string) (Draft, error) {
 	var d Draft
 	pub, err := s.Store.Publication(ctx, month)
 	switch model.ErrorCode(err) {
@@ -114,7 +120,7 @@ func (s *Service) Draft(ctx context.Context, month model.Month) (Draft, error) {
 	if err != nil {
 		return Draft{}, err
 	}
-	entries, err := s.Ledger.Ledger.Entries(ctx, model.EntryFilter{Month: month, IncludeRevoked: true})
+	entries, err := s.Ledger.Ledger.Entries(ctx, model.EntryFilter{Month: month, StaffID: staffID, IncludeRevoked: true})
 	if err != nil {
 		return Draft{}, err
 	}

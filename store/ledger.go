@@ -292,9 +292,8 @@ func (db *DB) Entry(ctx context.Context, id int64) (model.Entry, error) {
 	return es[0], nil
 }
 
-// Entries 按条件列出记录（含撤销信息），默认按编号升序。
-func (db *DB) Entries(ctx context.Context, f model.EntryFilter) ([]model.Entry, error) {
-	q := db.joined(ctx)
+// where 把筛选条件（不含排序和分页）加到 entries e 左连接 revocations r 的查询上。
+func where(q *gorm.DB, f model.EntryFilter) *gorm.DB {
 	if f.StaffID != "" {
 		q = q.Where("e.staff_id = ?", f.StaffID)
 	}
@@ -304,17 +303,101 @@ func (db *DB) Entries(ctx context.Context, f model.EntryFilter) ([]model.Entry, 
 	if f.Ref != "" {
 		q = q.Where("e.ref = ?", f.Ref)
 	}
+	if f.RuleCode != "" {
+		q = q.Where("e.rule_code = ?", f.RuleCode)
+	}
+	if f.Branches != nil {
+		if len(f.Branches) == 0 {
+			q = q.Where("1 = 0")
+		} else {
+			q = q.Where("e.branch IN ?", f.Branches)
+		}
+	}
 	if !f.Month.IsZero() {
 		q = q.Where("e.month = ?", f.Month.String())
 	}
 	if !f.IncludeRevoked {
 		q = q.Where("r.id IS NULL")
 	}
+	return q
+}
+
+// Entries 按条件列出记录（含撤销信息），默认按编号升序。
+func (db *DB) Entries(ctx context.Context, f model.EntryFilter) ([]model.Entry, error) {
+	q := where(db.joined(ctx), f)
 	q = q.Order(clause.OrderByColumn{Column: clause.Column{Table: "e", Name: "id"}, Desc: f.Desc})
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
+	if f.Offset > 0 {
+		if f.Limit <= 0 {
+			q = q.Limit(1 << 30) // MySQL 的 OFFSET 必须跟在 LIMIT 之后
+		}
+		q = q.Offset(f.Offset)
+	}
 	return db.scanEntries(q, "没能读取记录")
+}
+
+// counted 返回 entries e 左连接 revocations r、加上筛选条件的查询（汇总用）。
+func (db *DB) counted(ctx context.Context, f model.EntryFilter) *gorm.DB {
+	q := db.g.WithContext(ctx).Table("entries AS e").Joins("LEFT JOIN revocations r ON r.entry_id = e.id")
+	return where(q, f)
+}
+
+// CountEntries 返回满足条件的记录条数（不看 Limit、Offset、Desc）。
+func (db *DB) CountEntries(ctx context.Context, f model.EntryFilter) (int, error) {
+	var n int64
+	if err := db.counted(ctx, f).Count(&n).Error; err != nil {
+		return 0, db.fail(err, "没能统计记录")
+	}
+	return int(n), nil
+}
+
+// StaffTotals 返回满足条件的记录按人汇总，按网点、姓名、userid 排序。姓名和网点取自记录
+// （同一人的记录上不止一种写法时取其中字典序最大的）。
+func (db *DB) StaffTotals(ctx context.Context, f model.EntryFilter) ([]model.StaffTotal, error) {
+	var rows []struct {
+		StaffID   string
+		StaffName string
+		Branch    string
+		Entries   int
+		Revoked   int
+		Total     int64
+	}
+	err := db.counted(ctx, f).
+		Select("e.staff_id AS staff_id, MAX(e.staff_name) AS staff_name, MAX(e.branch) AS branch, COUNT(*) AS entries, " +
+			"SUM(CASE WHEN r.id IS NULL THEN 0 ELSE 1 END) AS revoked, " +
+			"SUM(CASE WHEN r.id IS NULL THEN e.amount ELSE 0 END) AS total").
+		Group("e.staff_id").Order("branch, staff_name, staff_id").Scan(&rows).Error
+	if err != nil {
+		return nil, db.fail(err, "没能计算合计")
+	}
+	out := make([]model.StaffTotal, len(rows))
+	for i, r := range rows {
+		out[i] = model.StaffTotal{StaffID: r.StaffID, StaffName: r.StaffName, Branch: r.Branch,
+			Entries: r.Entries, Revoked: r.Revoked, Total: r.Total}
+	}
+	return out, nil
+}
+
+// MonthsOf 返回某人每个有（未撤销）记录的月份的合计，按月份倒序。
+func (db *DB) MonthsOf(ctx context.Context, staffID string) ([]model.MonthTotal, error) {
+	var rows []struct {
+		Month   string
+		Entries int
+		Total   int64
+	}
+	err := db.counted(ctx, model.EntryFilter{StaffID: staffID}).
+		Select("e.month AS month, COUNT(*) AS entries, SUM(e.amount) AS total").
+		Group("e.month").Order("month DESC").Scan(&rows).Error
+	if err != nil {
+		return nil, db.fail(err, "没能计算合计")
+	}
+	out := make([]model.MonthTotal, len(rows))
+	for i, r := range rows {
+		out[i] = model.MonthTotal{Month: parseMonth(r.Month), Entries: r.Entries, Total: r.Total}
+	}
+	return out, nil
 }
 
 // EntriesByMsg 返回某条消息写入的记录（含撤销信息），按编号升序。

@@ -69,6 +69,9 @@ type Server struct {
 	uploads        []Upload
 	uploadFailNext int
 	uploadFailCode int
+
+	loginCodes map[string]loginCode // 网页授权 code → 身份（用一次即作废）
+	loginCalls []string             // 换取身份的调用路径
 }
 
 // Upload 是上传到假服务器的一个临时素材（/cgi-bin/media/upload）。
@@ -93,6 +96,7 @@ func NewServer(t testing.TB) *Server {
 		chats:        map[string]Chat{},
 		robots:       map[string]bool{},
 		robotSends:   map[string][]time.Time{},
+		loginCodes:   map[string]loginCode{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/cgi-bin/gettoken", s.handleToken)
@@ -101,6 +105,8 @@ func NewServer(t testing.TB) *Server {
 	mux.HandleFunc("/cgi-bin/appchat/send", s.handleChatSend)
 	mux.HandleFunc("/cgi-bin/webhook/send", s.handleRobot)
 	mux.HandleFunc("/cgi-bin/media/upload", s.handleUpload)
+	mux.HandleFunc("/cgi-bin/auth/getuserinfo", s.handleUserInfo)
+	mux.HandleFunc("/cgi-bin/user/getuserinfo", s.handleUserInfo)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -682,4 +688,72 @@ func (m textOrMarkdown) content(w http.ResponseWriter) (string, bool) {
 		return "", false
 	}
 	return c, true
+}
+
+// loginCode 是测试登记的一个网页授权 code 所代表的身份。
+type loginCode struct {
+	userID string // 企业成员
+	openID string // 非企业成员
+}
+
+// LoginCode 登记一个网页授权 code：用它换身份（/cgi-bin/auth/getuserinfo）得到 userID。
+// 与企业微信一样，code 只能用一次，再用答 40029。
+func (s *Server) LoginCode(code, userID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loginCodes[code] = loginCode{userID: userID}
+}
+
+// ExternalLoginCode 登记一个非企业成员的 code：换身份只得到 openid。
+func (s *Server) ExternalLoginCode(code, openID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loginCodes[code] = loginCode{openID: openID}
+}
+
+// LoginCalls 返回换取身份的调用（路径），按先后。
+func (s *Server) LoginCalls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.loginCalls...)
+}
+
+// handleUserInfo 是“获取访问用户身份”：新接口 /cgi-bin/auth/getuserinfo 答 userid，
+// 旧接口 /cgi-bin/user/getuserinfo 答 UserId（两者字段名不同，与企业微信一致）。
+func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loginCalls = append(s.loginCalls, r.URL.Path)
+	if s.outage {
+		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	q := r.URL.Query()
+	tok := q.Get("access_token")
+	if tok == "" {
+		writeErr(w, 41001, "access_token missing")
+		return
+	}
+	if !s.valid[tok] {
+		writeErr(w, 40014, "invalid access_token")
+		return
+	}
+	code := q.Get("code")
+	lc, ok := s.loginCodes[code]
+	if code == "" || !ok {
+		writeErr(w, 40029, "invalid code")
+		return
+	}
+	delete(s.loginCodes, code)
+	legacy := r.URL.Path == "/cgi-bin/user/getuserinfo"
+	switch {
+	case lc.userID != "" && legacy:
+		writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "UserId": lc.userID, "DeviceId": ""})
+	case lc.userID != "":
+		writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "userid": lc.userID})
+	case legacy:
+		writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "OpenId": lc.openID})
+	default:
+		writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "openid": lc.openID, "external_userid": ""})
+	}
 }
