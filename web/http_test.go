@@ -376,3 +376,52 @@ func TestSessionCookie(t *testing.T) {
 		})
 	}
 }
+
+// TestApproveLeaveFromThePage：主任在审批页批准 1 天的请假（与“批准”命令同一个服务）；同一张表单再提交一次
+// 不重复审批，说明已由谁批准。
+func TestApproveLeaveFromThePage(t *testing.T) {
+	in := start(t, options{seed: true})
+	l := leaveOf(t, in, "cg01")
+	dir := in.login(t, "zx_dir")
+	if code, body := dir.get("/app/approve"); code != http.StatusOK || !strings.Contains(text(body), "事由：家中有事") {
+		t.Fatalf("审批: HTTP %d: %s", code, text(body))
+	}
+	form := url.Values{"kind": {"leave"}, "id": {strconv.FormatInt(l.ID, 10)}, "decision": {"approve"}, "k": {"00112233445566778899aabbccddeeff"}}
+	code, body := dir.post("/app/approve", form, true)
+	if code != http.StatusOK || !strings.Contains(text(body), "已批准请假 #"+strconv.FormatInt(l.ID, 10)) || !strings.Contains(text(body), "没有待审批的请假") {
+		t.Fatalf("approve: HTTP %d: %s", code, text(body))
+	}
+	if got := leaveOf(t, in, "cg01"); got.Status != model.LeaveApproved || got.DecidedBy != "zx_dir" {
+		t.Errorf("leave after approval: %+v", got)
+	}
+	code, body = dir.post("/app/approve", form, true)
+	if code != http.StatusConflict || !strings.Contains(text(body), "由林主任批准，不用再审批") {
+		t.Errorf("the same form again: HTTP %d: %s", code, text(body))
+	}
+	_, body = in.login(t, "cg01").get("/app/")
+	if !strings.Contains(text(body), "11月27日（1 天）家中有事 已批准") {
+		t.Errorf("我的 does not show the approved leave: %s", text(body))
+	}
+}
+
+// TestChatRepliesLinkToThePages：“网页”给出登录链接，“结算”“排行”的长回复末尾附上页面链接。
+func TestChatRepliesLinkToThePages(t *testing.T) {
+	in := start(t, options{seed: true})
+	tests := []struct{ who, text, want string }{
+		{"zx_dir", "结算 10月", in.url + "/app/settle?month=2026-10"},
+		{"cg01", "排行", in.url + "/app/board"},
+		{"cg01", "排行 上旬", in.url + "/app/board?p=lastdekad"},
+		{"cg01", "网页", in.url + "/app/login?t="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			reply := in.chat(t, tt.who, tt.text)
+			if !strings.Contains(reply, tt.want) {
+				t.Errorf("%q replied %q, want a link %s", tt.text, reply, tt.want)
+			}
+			if len(reply) > 2048 {
+				t.Errorf("reply is %d bytes, over WeCom's 2,048", len(reply))
+			}
+		})
+	}
+}

@@ -29,7 +29,7 @@ func oauthStep(t *testing.T, in *instance, v *visitor, page string) (callback *u
 		t.Fatalf("login start: HTTP %d → %q, want WeCom's authorize page", code, resp.Header.Get("Location"))
 	}
 	q := loc.Query()
-	if q.Get("appid") != wecomtest.CorpID || q.Get("scope") != "snsapi_base" || q.Get("response_type") != "code" || q.Get("state") == "" || q.Get("state") == "STATE" {
+	if q.Get("appid") != wecomtest.CorpID || q.Get("scope") != "snsapi_base" || q.Get("response_type") != "code" || q.Get("state") == "" || q.Get("state") == "STATE" || q.Get("agentid") != "1000002" || !strings.HasSuffix(loc.String(), "#wechat_redirect") {
 		t.Fatalf("authorize URL %s", loc)
 	}
 	cb, err := url.Parse(q.Get("redirect_uri"))

@@ -20,8 +20,8 @@ const (
 // 里设置的可信域名完全一致（含端口）。state 是调用方生成的随机值，回来时核对，防止登录被伪造。
 func (s *Sender) AuthorizeURL(redirect, state string) string {
 	u := s.wk.GetOauth().GetTargetURL(redirect)
-	// SDK 固定写 state=STATE；换成调用方的值。
-	return strings.Replace(u, "state=STATE", "state="+url.QueryEscape(state), 1)
+	// SDK 固定写 state=STATE；换成调用方的值，并带上 agentid（企业微信建议带上）。
+	return strings.Replace(u, "state=STATE", "state="+url.QueryEscape(state)+"&agentid="+url.QueryEscape(s.cfg.AgentID), 1)
 }
 
 // UserIDFromCode 用网页授权得到的 code 换取企业成员的 userid（/cgi-bin/auth/getuserinfo）。

@@ -242,3 +242,46 @@ func TestServerProtocol(t *testing.T) {
 		t.Errorf("outage: status %d", resp.StatusCode)
 	}
 }
+
+// TestLoginCodes：网页授权的 code 在新旧两个接口上都能换身份（字段名按企业微信各自的写法），只能用一次。
+func TestLoginCodes(t *testing.T) {
+	s := wecomtest.NewServer(t)
+	get := func(path string) map[string]any {
+		t.Helper()
+		resp, err := http.Get(s.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	tok := get("/cgi-bin/gettoken?corpid=" + wecomtest.CorpID + "&corpsecret=" + wecomtest.Secret)["access_token"].(string)
+	s.LoginCode("new", "zhangsan")
+	s.LoginCode("old", "lisi")
+	s.ExternalLoginCode("ext", "o-1")
+	tests := []struct {
+		name, path, field, want string
+		errcode                 float64
+	}{
+		{"auth/getuserinfo answers userid", "/cgi-bin/auth/getuserinfo?access_token=" + tok + "&code=new", "userid", "zhangsan", 0},
+		{"user/getuserinfo answers UserId", "/cgi-bin/user/getuserinfo?access_token=" + tok + "&code=old", "UserId", "lisi", 0},
+		{"a code is single use", "/cgi-bin/auth/getuserinfo?access_token=" + tok + "&code=new", "", "", 40029},
+		{"an outsider gets only an openid", "/cgi-bin/auth/getuserinfo?access_token=" + tok + "&code=ext", "openid", "o-1", 0},
+		{"a bad token", "/cgi-bin/auth/getuserinfo?access_token=bad&code=x", "", "", 40014},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := get(tt.path)
+			if out["errcode"].(float64) != tt.errcode || (tt.field != "" && out[tt.field] != tt.want) {
+				t.Errorf("%s → %v", tt.path, out)
+			}
+		})
+	}
+	if n := len(s.LoginCalls()); n != len(tests) {
+		t.Errorf("%d login calls recorded, want %d", n, len(tests))
+	}
+}
