@@ -251,14 +251,27 @@ func TestBrowser(t *testing.T) {
 		}
 
 		downloads := t.TempDir()
+		events := true
 		_, err = chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads, EventsEnabled: &events,
 			BrowserContextID: chromedp.FromContext(ctx).BrowserContextID})
 		if err != nil {
 			t.Fatal(err)
 		}
+		progress := chromedp.BrowserEvents(ctx, browser.DownloadProgress)
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("xlsx"))); err != nil {
 			t.Fatal(err)
+		}
+		for ev, err := range progress { // 等下载完成（文件写完）
+			if err != nil {
+				t.Fatalf("download: %v", err)
+			}
+			if ev.State == browser.DownloadProgressStateCompleted {
+				break
+			}
+			if ev.State == browser.DownloadProgressStateCanceled {
+				t.Fatal("the download was cancelled")
+			}
 		}
 		file := waitFile(t, downloads, ".xlsx")
 		f, err := excelize.OpenFile(file)
@@ -302,7 +315,7 @@ func yuan(n int64) string {
 	return "0 元"
 }
 
-// waitFile 等下载完成（有 ext 结尾的文件、没有 .crdownload），返回它的路径。
+// waitFile 等下载的文件出现在 dir 里（以 ext 结尾），返回它的路径。
 func waitFile(t *testing.T, dir, ext string) string {
 	t.Helper()
 	for i := 0; i < 200; i++ {
