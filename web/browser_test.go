@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -197,7 +198,7 @@ func TestBrowser(t *testing.T) {
 		}
 		told := false
 		for _, n := range ns {
-			told = told || (n.Key == fmt.Sprintf("revoke:%d", e.ID) && n.ToUser == "cg01")
+			told = told || (n.Key == fmt.Sprintf("revoke:%d", e.ID) && slices.Equal(n.To.Users, []string{"cg01"}))
 		}
 		if !told {
 			t.Error("张三 was not notified of the revocation")
