@@ -133,6 +133,8 @@ func (b *Bot) Help() string {
 // 只有基础设施故障（错误码 EUNAVAILABLE、EINTERNAL）返回非 nil 的 err，
 // 此时 reply 是给用户看的说明（终端对话可以显示），企业微信回调应回非 200，让企业微信重试。
 func (b *Bot) Process(ctx context.Context, m model.Message) (reply string, err error) {
+	// 控制字符和双向控制符在入口去掉：之后存下的事由、备注、理由都是干净的文字。
+	m.Text = model.CleanText(m.Text)
 	c := &Context{Ctx: ctx, Msg: m, Now: b.clock.Now()}
 	if m.Event == "" {
 		c.Command, c.Args = Parse(m.Text)

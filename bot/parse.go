@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hongqi-dev/hongqi/model"
 )
 
 // Parse 把一条消息拆成命令和参数。它容忍主管在手机上的各种写法：
@@ -11,11 +13,12 @@ import (
 //   - 开头的 @提及（“@红旗 扣 张三 迟到”），可以有多个；
 //   - 全角字母数字和标点（ＡＢ１２、，：；。、！？）：标点当作分隔符；
 //   - 括号（全角或半角）保留在所属的词里：“张三（zs01）”“张三 (zs01)”“张三( zs01 )”都得到 张三(zs01)；
-//   - 命令前多余的“/”。
+//   - 命令前多余的“/”；
+//   - 控制字符和 Unicode 双向控制符（U+202E 等）去掉（model.CleanText）。
 //
 // 命令和第一个参数粘在一起（“扣张三”）不拆开。返回的参数都不含空白。
 func Parse(text string) (command string, args []string) {
-	fields := strings.Fields(normalize(text))
+	fields := strings.Fields(normalize(model.CleanText(text)))
 	// 去掉开头的 @提及。
 	for len(fields) > 0 && strings.HasPrefix(fields[0], "@") {
 		fields = fields[1:]

@@ -39,6 +39,9 @@ func TestParse(t *testing.T) {
 		{"only mention", "@红旗\u2005", "", nil},
 		{"leading slash", "/帮助", "帮助", nil},
 		{"glued command stays glued", "扣张三 迟到", "扣张三", []string{"迟到"}},
+		{"right-to-left override removed", "请假 1 天 家中\u202e准批\u202c有事", "请假", []string{"1", "天", "家中准批有事"}},
+		{"bidi isolates and marks removed", "扣 张三\u2066\u200f 迟到\u2069", "扣", []string{"张三", "迟到"}},
+		{"control characters removed", "扣 张\x00三\x1b[31m 迟到\x7f", "扣", []string{"张三[31m", "迟到"}},
 		{"note kept as one word per field", "扣 张三 迟到 长 9点半才到", "扣", []string{"张三", "迟到", "长", "9点半才到"}},
 	}
 	for _, tt := range tests {

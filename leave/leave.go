@@ -475,6 +475,10 @@ func MonthHalfDays(l model.Leave, m model.Month) int {
 	return 2 * (start.DaysUntil(end) + 1)
 }
 
+// md 把用户文字（事由、理由、姓名、网点名）转成 markdown 里的字面文字，见 model.MarkdownText。
+// 卡片不解析 markdown，卡片上的用户文字用 model.PlainText（一行、没有控制字符）。
+func md(s string) string { return model.MarkdownText(s) }
+
 // askNotice 是给审批人的按钮卡片：请假人、时间、时长、事由和怎样审批都在卡片上，不另发文字。
 // 收不到卡片的地方（只写日志时）得到卡片文字。
 func askNotice(l model.Leave, to model.Recipient) model.Notice {
@@ -482,12 +486,12 @@ func askNotice(l model.Leave, to model.Recipient) model.Notice {
 		Key: "leave:{id}:ask", To: to, Title: "请假审批 #{id}",
 		Card: &model.Card{
 			Source:      "红旗考核 · 请假审批",
-			Subtitle:    l.StaffName + "（" + l.Branch + "）",
+			Subtitle:    model.PlainText(l.StaffName + "（" + l.Branch + "）"),
 			Description: "点“批准”或“驳回”；也可以回复“批准 {id}”同意，或“驳回 {id} 理由”。",
 			Lines: []model.CardLine{
 				{Key: "时间", Value: l.Span()},
 				{Key: "时长", Value: model.DaysLabel(l.HalfDays)},
-				{Key: "事由", Value: l.Reason},
+				{Key: "事由", Value: model.PlainText(l.Reason)},
 			},
 			Buttons: []model.Button{
 				{Text: "批准", Key: "leave:approve:{id}", Style: model.ButtonPrimary},
@@ -503,12 +507,12 @@ func resultNotice(l model.Leave) model.Notice {
 	var b strings.Builder
 	title := "请假已批准"
 	if l.Status == model.LeaveApproved {
-		fmt.Fprintf(&b, "> #{id} %s（%s）%s\n> 审批人：%s\n\n提前回岗请发“销假”。", l.Span(), model.DaysLabel(l.HalfDays), l.Reason, l.DeciderName)
+		fmt.Fprintf(&b, "> #{id} %s（%s）%s\n> 审批人：%s\n\n提前回岗请发“销假”。", l.Span(), model.DaysLabel(l.HalfDays), md(l.Reason), md(l.DeciderName))
 	} else {
 		title = "请假未获批准"
-		fmt.Fprintf(&b, "> #{id} %s（%s）%s\n> 审批人：%s\n", l.Span(), model.DaysLabel(l.HalfDays), l.Reason, l.DeciderName)
+		fmt.Fprintf(&b, "> #{id} %s（%s）%s\n> 审批人：%s\n", l.Span(), model.DaysLabel(l.HalfDays), md(l.Reason), md(l.DeciderName))
 		if l.DecideNote != "" {
-			fmt.Fprintf(&b, "> 理由：%s\n", l.DecideNote)
+			fmt.Fprintf(&b, "> 理由：%s\n", md(l.DecideNote))
 		}
 		b.WriteString("\n请按时到岗；如有疑问请联系审批人。")
 	}
@@ -521,16 +525,16 @@ func standInNotice(l model.Leave, standIns []model.Staff) model.Notice {
 	for i, st := range standIns {
 		ids[i] = st.UserID
 	}
-	body := fmt.Sprintf("> %s %s 请假已批准（#{id}）。\n\n请在此期间顶岗，保证窗口不空岗。", l.StaffName, l.Span())
+	body := fmt.Sprintf("> %s %s 请假已批准（#{id}）。\n\n请在此期间顶岗，保证窗口不空岗。", md(l.StaffName), l.Span())
 	if l.Status != model.LeaveApproved {
-		body = fmt.Sprintf("> %s %s 的请假未获批准（#{id}），不用顶岗。", l.StaffName, l.Span())
+		body = fmt.Sprintf("> %s %s 的请假未获批准（#{id}），不用顶岗。", md(l.StaffName), l.Span())
 	}
 	return model.Notice{Key: "leave:{id}:standin", To: model.ToUsers(ids...), Title: "顶岗通知", Body: body}
 }
 
 // endNotice 告诉 B 岗和审批人：请假人销假了。
 func endNotice(before, after model.Leave, to model.Recipient) model.Notice {
-	body := fmt.Sprintf("> %s 已销假，原请假 #{id} %s（%s）。", before.StaffName, before.Span(), before.Reason)
+	body := fmt.Sprintf("> %s 已销假，原请假 #{id} %s（%s）。", md(before.StaffName), before.Span(), md(before.Reason))
 	if after.Status == model.LeaveApproved {
 		body += fmt.Sprintf("\n> 实际休到 %s，今天起回岗。", after.End.Label())
 	} else {

@@ -18,22 +18,25 @@ func Yuan(n int64) string {
 	return "0 元"
 }
 
+// md 把用户文字（备注、理由、姓名、事项名）转成 markdown 里的字面文字，见 model.MarkdownText。
+func md(s string) string { return model.MarkdownText(s) }
+
 // entryNotice 生成一条记录的私信通知；"{id}" 由存储替换为记录编号。
 func entryNotice(e model.Entry, r model.Rule, monthTotal int64) model.Notice {
 	title := e.Kind.Label() + "通知"
 	var b strings.Builder
-	fmt.Fprintf(&b, "> 事项：%s\n", e.RuleName)
+	fmt.Fprintf(&b, "> 事项：%s\n", md(e.RuleName))
 	color := "warning"
 	if e.Amount > 0 {
 		color = "info"
 	}
 	fmt.Fprintf(&b, "> 金额：<font color=\"%s\">%s</font>\n", color, Yuan(e.Amount))
 	if r.Note != "" {
-		fmt.Fprintf(&b, "> 说明：%s\n", r.Note)
+		fmt.Fprintf(&b, "> 说明：%s\n", md(r.Note))
 	}
-	fmt.Fprintf(&b, "> 记录人：%s\n", e.ActorName)
+	fmt.Fprintf(&b, "> 记录人：%s\n", md(e.ActorName))
 	if e.Note != "" {
-		fmt.Fprintf(&b, "> 备注：%s\n", e.Note)
+		fmt.Fprintf(&b, "> 备注：%s\n", md(e.Note))
 	}
 	fmt.Fprintf(&b, "> 编号：#{id}\n")
 	fmt.Fprintf(&b, "> %s合计：%s\n\n", e.Month.Label(), Yuan(monthTotal))
@@ -45,10 +48,10 @@ func entryNotice(e model.Entry, r model.Rule, monthTotal int64) model.Notice {
 func revokeNotice(e model.Entry, rev model.Revocation, m model.Month, monthTotal int64) model.Notice {
 	title := "撤销通知"
 	var b strings.Builder
-	fmt.Fprintf(&b, "> 已撤销记录 #{id}：%s %s\n", e.RuleName, Yuan(e.Amount))
-	fmt.Fprintf(&b, "> 撤销人：%s\n", rev.ActorName)
+	fmt.Fprintf(&b, "> 已撤销记录 #{id}：%s %s\n", md(e.RuleName), Yuan(e.Amount))
+	fmt.Fprintf(&b, "> 撤销人：%s\n", md(rev.ActorName))
 	if rev.Reason != "" {
-		fmt.Fprintf(&b, "> 理由：%s\n", rev.Reason)
+		fmt.Fprintf(&b, "> 理由：%s\n", md(rev.Reason))
 	}
 	fmt.Fprintf(&b, "> %s合计：%s\n\n", m.Label(), Yuan(monthTotal))
 	b.WriteString("原记录仍可查到，标为已撤销。回复“查”核对。")
@@ -59,9 +62,9 @@ func revokeNotice(e model.Entry, rev model.Revocation, m model.Month, monthTotal
 func adjustNotice(orig, adj model.Entry, monthTotal int64) model.Notice {
 	title := "调整通知"
 	var b strings.Builder
-	fmt.Fprintf(&b, "> %s的记录 #%d（%s %s）有误，该月已结账，原记录不改。\n", orig.Month.Label(), orig.ID, orig.RuleName, Yuan(orig.Amount))
+	fmt.Fprintf(&b, "> %s的记录 #%d（%s %s）有误，该月已结账，原记录不改。\n", orig.Month.Label(), orig.ID, md(orig.RuleName), Yuan(orig.Amount))
 	fmt.Fprintf(&b, "> 本月调整：%s（编号 #{id}）\n", Yuan(adj.Amount))
-	fmt.Fprintf(&b, "> 调整人：%s\n", adj.ActorName)
+	fmt.Fprintf(&b, "> 调整人：%s\n", md(adj.ActorName))
 	fmt.Fprintf(&b, "> %s合计：%s\n\n", adj.Month.Label(), Yuan(monthTotal))
 	b.WriteString(ObjectionHint)
 	return model.Notice{Key: "entry:{id}", To: model.ToUsers(adj.StaffID), Title: title, Body: b.String()}

@@ -170,6 +170,10 @@ func ConfirmKey(roundID int64) string {
 	return EventPrefix + "confirm:" + strconv.FormatInt(roundID, 10)
 }
 
+// md 把用户文字（姓名、网点名、理由）转成 markdown 里的字面文字，见 model.MarkdownText。
+// 卡片不解析 markdown，卡片上的用户文字用 model.PlainText。
+func md(s string) string { return model.MarkdownText(s) }
+
 // proposal 是发给评选小组的提名：一张带“确认红旗”按钮的卡片，上面有建议人选的名次、分数和各项得分、
 // 期限和改选的写法；不另发文字。
 func (s *Service) proposal(r model.Round) model.Notice {
@@ -187,13 +191,13 @@ func (s *Service) proposal(r model.Round) model.Notice {
 		if w.Branch != "" && w.Branch != w.Name {
 			name += " " + w.Branch
 		}
-		c.Lines = append(c.Lines, model.CardLine{Key: fmt.Sprintf("第%d名", w.Rank), Value: name + " " + score(w.Score)})
+		c.Lines = append(c.Lines, model.CardLine{Key: fmt.Sprintf("第%d名", w.Rank), Value: model.PlainText(name) + " " + score(w.Score)})
 		var parts []string
 		for _, p := range w.Parts {
 			parts = append(parts, p.Name+" "+p.Value)
 		}
 		if len(parts) > 0 {
-			quote = append(quote, w.Name+"："+strings.Join(parts, "，"))
+			quote = append(quote, model.PlainText(w.Name+"："+strings.Join(parts, "，")))
 		}
 	}
 	c.Quote = strings.Join(quote, "\n")
@@ -518,9 +522,9 @@ func (s *Service) decide(ctx context.Context, r model.Round, status model.RoundS
 func (s *Service) announcement(r model.Round, status model.RoundStatus, reason string, flags []model.Flag) []model.Notice {
 	var sb strings.Builder
 	for _, f := range flags {
-		sb.WriteString("获旗：" + f.Name)
+		sb.WriteString("获旗：" + md(f.Name))
 		if f.Branch != "" && f.Branch != f.Name {
-			sb.WriteString("（" + f.Branch + "）")
+			sb.WriteString("（" + md(f.Branch) + "）")
 		}
 		for _, p := range r.Proposed {
 			if p.Subject == flagSubject(f) {
@@ -535,11 +539,11 @@ func (s *Service) announcement(r model.Round, status model.RoundStatus, reason s
 	case model.RoundOverridden:
 		var was []string
 		for _, p := range r.Proposed {
-			was = append(was, p.Name)
+			was = append(was, md(p.Name))
 		}
 		sb.WriteString("评选小组改选（原提名：" + strings.Join(was, "、") + "）")
 		if reason != "" {
-			sb.WriteString("，理由：" + reason)
+			sb.WriteString("，理由：" + md(reason))
 		}
 		sb.WriteString("。")
 	case model.RoundAuto:
@@ -655,7 +659,7 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 		return f, model.Errorf(model.ECONFLICT, "%s %s 的红旗已经撤销过了。", p, f.Name)
 	}
 	id := strconv.FormatInt(f.ID, 10)
-	notices := s.toTargets("flag:"+id+":cancel:", "流动红旗撤销｜"+p+" "+f.Kind.Label(), fmt.Sprintf("%s 的红旗已撤销，理由：%s。", f.Name, reason))
+	notices := s.toTargets("flag:"+id+":cancel:", "流动红旗撤销｜"+p+" "+f.Kind.Label(), fmt.Sprintf("%s 的红旗已撤销，理由：%s。", md(f.Name), md(reason)))
 	if f.StaffID != "" {
 		notices = append(notices, model.Notice{Key: "flag:" + id + ":cancel:staff", To: model.ToUsers(f.StaffID), Plain: true,
 			Body: fmt.Sprintf("你 %s 的流动红旗已被 %s 撤销，理由：%s。如有异议请找中心领导。", p, by.Name, reason)})
@@ -698,7 +702,7 @@ func (s *Service) penalizeHead(ctx context.Context, f model.Flag, by model.Staff
 		Ref: fmt.Sprintf("flag:%d:false-info", f.ID),
 	}
 	n := model.Notice{Key: "entry:{id}", To: model.ToUsers(head.UserID), Title: "扣款通知",
-		Body: fmt.Sprintf("> 事项：%s\n> 金额：%s\n> 原因：%s\n> 编号：#{id}\n\n如有异议，请联系中心领导。", rule.Name, ledger.Yuan(e.Amount), e.Note)}
+		Body: fmt.Sprintf("> 事项：%s\n> 金额：%s\n> 原因：%s\n> 编号：#{id}\n\n如有异议，请联系中心领导。", md(rule.Name), ledger.Yuan(e.Amount), md(e.Note))}
 	_, err = s.Ledger.Record(ctx, model.RecordRequest{
 		Msg:     model.Message{Key: key, From: by.UserID, Text: "撤销红旗 " + f.Period + " " + f.Name, CreateTime: now},
 		Entries: []model.Entry{e}, Notices: []model.Notice{n},

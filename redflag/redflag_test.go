@@ -109,6 +109,11 @@ func TestDecisions(t *testing.T) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"李四", "张三", "王五", "本周有投诉"})
 			},
 			wantFlags: []string{"李四", "张三"}, wantAnnoun: []string{"评选小组改选（原提名：张三、王五）", "理由：王五 本周有投诉"}},
+		{name: "a reason written as markdown is announced as text", kind: model.FlagWeekly, period: "2026-W45", by: "judge2",
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
+				return e.svc.Override(context.Background(), by, r.ID, []string{"李四", "张三", "[详见](//evil.example)", "<@all>", "**主任已同意**"})
+			},
+			wantFlags: []string{"李四", "张三"}, wantAnnoun: []string{"理由：［详见］(//evil.example) ＜@all＞ ＊＊主任已同意＊＊。"}},
 		{name: "override to a head is refused", kind: model.FlagWeekly, period: "2026-W45", by: "judge2",
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"陈所长"})

@@ -190,12 +190,12 @@ func (s *Service) yearPublished(year int, p model.Publication) error {
 func YearStatementNotice(year int, booked model.Month, st calc.Statement) model.Notice {
 	title := fmt.Sprintf("%d 年年度考核结算单", year)
 	var b strings.Builder
-	fmt.Fprintf(&b, "> %s（%s）\n", st.Staff.Name, st.Staff.Branch)
+	fmt.Fprintf(&b, "> %s（%s）\n", model.MarkdownText(st.Staff.Name), model.MarkdownText(st.Staff.Branch))
 	if len(st.WeeklyFlags) > 0 {
 		fmt.Fprintf(&b, "> 全年周服务红旗：%d 次\n", len(st.WeeklyFlags))
 	}
 	for _, l := range st.Lines {
-		fmt.Fprintf(&b, "> %s %s\n", l.Text, ledger.Yuan(l.Amount))
+		fmt.Fprintf(&b, "> %s %s\n", model.MarkdownText(l.Text), ledger.Yuan(l.Amount))
 	}
 	color := "info"
 	if st.Total < 0 {

@@ -224,7 +224,7 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 		if p.Active && p.IsLeadership() {
 			req.Notices = append(req.Notices, model.Notice{
 				Key: "summary:" + month.String() + ":" + p.UserID, To: model.ToUsers(p.UserID),
-				Title: month.Label() + "结算汇总", Body: summary,
+				Title: month.Label() + "结算汇总", Body: model.MarkdownLines(summary),
 			})
 			out.Summaries++
 		}
@@ -270,7 +270,7 @@ func StatementNotice(month model.Month, st calc.Statement) model.Notice {
 func statementNotice(month model.Month, st calc.Statement, note string) model.Notice {
 	title := month.Label() + "考核结算单"
 	var head, tail strings.Builder
-	fmt.Fprintf(&head, "> %s（%s）\n", st.Staff.Name, st.Staff.Branch)
+	fmt.Fprintf(&head, "> %s（%s）\n", model.MarkdownText(st.Staff.Name), model.MarkdownText(st.Staff.Branch))
 	if len(st.WeeklyFlags) > 0 {
 		fmt.Fprintf(&tail, "> 本月周服务红旗：%d 次（%s）\n", len(st.WeeklyFlags), strings.Join(st.WeeklyFlags, "、"))
 	}
@@ -293,9 +293,9 @@ func statementNotice(month model.Month, st calc.Statement, note string) model.No
 	for i, l := range st.Lines {
 		var s string
 		if l.EntryID > 0 {
-			s = fmt.Sprintf("> #%d %s %s\n", l.EntryID, l.Text, ledger.Yuan(l.Amount))
+			s = fmt.Sprintf("> #%d %s %s\n", l.EntryID, model.MarkdownText(l.Text), ledger.Yuan(l.Amount))
 		} else {
-			s = fmt.Sprintf("> %s %s\n", l.Text, ledger.Yuan(l.Amount))
+			s = fmt.Sprintf("> %s %s\n", model.MarkdownText(l.Text), ledger.Yuan(l.Amount))
 		}
 		if lines.Len()+len(s) > budget {
 			fmt.Fprintf(&lines, "> ……另有 %d 条，回复“查 %s”查看全部\n", len(st.Lines)-i, month)

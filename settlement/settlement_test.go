@@ -101,6 +101,22 @@ func TestConcurrentPublish(t *testing.T) {
 	}
 }
 
+// TestStatementNoticeShowsUserTextLiterally：备注里的 markdown 写法在结算单里只是文字。
+func TestStatementNoticeShowsUserTextLiterally(t *testing.T) {
+	st := calc.Statement{Staff: model.Staff{UserID: "ls01", Name: "李四", Branch: "城关所"}, Total: -10, Lines: []calc.Line{
+		{Kind: calc.LineEntry, EntryID: 7, Text: "到岗迟到或者早退（[申诉](//evil.example) <@all> <font color=\"info\">**已撤销**</font>）", Amount: -10},
+	}}
+	n := StatementNotice(oct, st)
+	if want := "> #7 到岗迟到或者早退（［申诉］(//evil.example) ＜@all＞ ＜font color=\"info\"＞＊＊已撤销＊＊＜/font＞） −10 元"; !strings.Contains(n.Body, want) {
+		t.Errorf("结算单缺少字面的备注 %q：\n%s", want, n.Body)
+	}
+	for _, b := range []string{"[申诉]", "<@all>", "**已撤销"} {
+		if strings.Contains(n.Body, b) {
+			t.Errorf("结算单含能起作用的 %q：\n%s", b, n.Body)
+		}
+	}
+}
+
 func TestStatementNoticeFitsMarkdownLimit(t *testing.T) {
 	st := calc.Statement{Staff: model.Staff{UserID: "ls01", Name: "李四", Branch: "城关所"}, Total: -2000}
 	for i := range 200 {
