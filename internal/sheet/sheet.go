@@ -3,9 +3,11 @@
 package sheet
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,8 +19,31 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
-// MaxFileSize 是导入文件的大小上限。
-const MaxFileSize = 20 << 20
+// 导入文件的上限。XLSX 是 zip 压缩包：几百 KB 的文件可以解压出几百 MB 的表格（“压缩炸弹”），
+// 所以除了文件大小，还限制解压后的大小、行数和单元格数；超过时整份文件不读，说明原因。
+// 花名册、岗位表、测评仪导出和红旗表都远在这些上限之内。
+const (
+	// MaxFileSize 是导入文件本身的大小上限。
+	MaxFileSize = 20 << 20
+	// MaxUnzippedSize 是 XLSX 解压后各部分合计的上限（按 zip 目录里登记的大小检查，
+	// 解压时实际多出登记大小的，archive/zip 会报错）。
+	MaxUnzippedSize = 64 << 20
+	// MaxRows 是一个表格（XLSX 第一个工作表，或 CSV）最多的行数，空行也算。
+	MaxRows = 100_000
+	// MaxColumns 是一行最多的列数。
+	MaxColumns = 200
+	// MaxCells 是整个表格最多的单元格数（每行算到最后一个非空单元格）。
+	MaxCells = 1_000_000
+
+	// maxZipEntries 是 XLSX 压缩包里最多的文件数。
+	maxZipEntries = 1000
+	// maxSharedStrings 是共享字符串表（xl/sharedStrings.xml）解压后的上限；
+	// maxOtherPart 是工作表和共享字符串以外各部分（样式、工作簿等）解压后的上限，这些部分会整个读进内存。
+	maxSharedStrings = 16 << 20
+	maxOtherPart     = 4 << 20
+	// maxPartInMemory 以上的工作表和共享字符串表由 excelize 解压到临时文件，逐行读取。
+	maxPartInMemory = 4 << 20
+)
 
 // Row 是表格中的一行及其行号（从 1 起）。
 type Row struct {
@@ -73,7 +98,9 @@ func readCSV(data []byte) ([]Row, error) {
 	}
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
+	cr.ReuseRecord = false
 	var rows []Row
+	var lim limits
 	for {
 		cells, err := cr.Read()
 		if err == io.EOF {
@@ -87,13 +114,98 @@ func readCSV(data []byte) ([]Row, error) {
 			return nil, model.Wrap(model.EINVALID, err, "读取 CSV 失败。")
 		}
 		line, _ := cr.FieldPos(0)
+		if err := lim.add(line, len(cells)); err != nil {
+			return nil, err
+		}
 		rows = append(rows, Row{Line: line, Cells: cells})
 	}
 }
 
-func readXLSX(data []byte, raw bool) ([]Row, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+// limits 在逐行读取时数行数和单元格数，超过 MaxRows、MaxColumns、MaxCells 时给出说明。
+type limits struct {
+	rows, cells int
+}
+
+func (l *limits) add(line, cells int) error {
+	l.rows++
+	l.cells += cells
+	switch {
+	case l.rows > MaxRows:
+		return model.Errorf(model.EINVALID, "表格超过 %d 行，没有导入。请检查是否选错了文件，或分成几份导入。", MaxRows)
+	case cells > MaxColumns:
+		return model.Errorf(model.EINVALID, "第 %d 行有 %d 列，超过 %d 列，没有导入。请检查是否选错了文件。", line, cells, MaxColumns)
+	case l.cells > MaxCells:
+		return model.Errorf(model.EINVALID, "表格超过 %d 个单元格，没有导入。请检查是否选错了文件，或分成几份导入。", MaxCells)
+	}
+	return nil
+}
+
+// errUnzipped 是 XLSX 解压后太大时的说明。
+func errUnzipped(err error) error {
+	return model.Wrap(model.EINVALID, err,
+		"XLSX 文件解压后超过 %d MB（表格里可能有大量空白或重复的内容，也可能是选错了文件），没有导入。请只保留需要的数据，或另存为 CSV 后导入。",
+		MaxUnzippedSize>>20)
+}
+
+// checkZip 在交给 excelize 之前检查 XLSX 压缩包的目录：文件数、各部分和合计的解压后大小。
+// 只读目录，不解压任何内容。登记的大小不可信时，解压中 archive/zip 会在超过登记大小处报错。
+func checkZip(data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
+		return model.Wrap(model.EINVALID, err, "无法读取 XLSX 文件，文件可能已损坏或有密码保护。")
+	}
+	if len(zr.File) > maxZipEntries {
+		return model.Errorf(model.EINVALID, "XLSX 文件里有 %d 个部件，不像是一份普通的表格，没有导入。请另存为新的 .xlsx 或 CSV 后导入。", len(zr.File))
+	}
+	var total uint64
+	for _, f := range zr.File {
+		size := f.UncompressedSize64
+		total += size
+		name := strings.ToLower(strings.ReplaceAll(f.Name, "\\", "/"))
+		limit := uint64(maxOtherPart)
+		switch {
+		case strings.HasPrefix(name, "xl/worksheets/"):
+			limit = MaxUnzippedSize
+		case name == "xl/sharedstrings.xml":
+			limit = maxSharedStrings
+		}
+		if size > limit || total > MaxUnzippedSize {
+			return errUnzipped(fmt.Errorf("zip entry %s: %d bytes unzipped (limit %d), total %d (limit %d)", f.Name, size, limit, total, MaxUnzippedSize))
+		}
+	}
+	// 登记的大小可能是假的：解压一遍（不保存），archive/zip 在超过登记大小或校验和不对时报错。
+	// 合计已不超过 MaxUnzippedSize，这一遍的耗时也有上限。
+	for _, f := range zr.File {
+		if err := drain(f); err != nil {
+			return model.Wrap(model.EINVALID, fmt.Errorf("zip entry %s: %w", f.Name, err), "XLSX 文件已损坏（压缩包里的内容与登记的大小或校验和不符），没有导入。请在 Excel 中重新保存后再导入。")
+		}
+	}
+	return nil
+}
+
+// drain 解压 f 并丢弃内容，只为让 archive/zip 核对大小和校验和。
+func drain(f *zip.File) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	_, err = io.Copy(io.Discard, rc)
+	return err
+}
+
+func readXLSX(data []byte, raw bool) ([]Row, error) {
+	if err := checkZip(data); err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		UnzipSizeLimit:    MaxUnzippedSize,
+		UnzipXMLSizeLimit: maxPartInMemory,
+	})
+	if err != nil {
+		if strings.Contains(err.Error(), "unzip size") {
+			return nil, errUnzipped(err)
+		}
 		return nil, model.Wrap(model.EINVALID, err, "无法读取 XLSX 文件，文件可能已损坏或有密码保护。")
 	}
 	defer f.Close()
@@ -101,15 +213,35 @@ func readXLSX(data []byte, raw bool) ([]Row, error) {
 	if len(sheets) == 0 {
 		return nil, model.Errorf(model.EINVALID, "XLSX 文件里没有工作表。")
 	}
-	cells, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: raw})
+	bad := func(err error) error {
+		return model.Wrap(model.EINVALID, err, "无法读取工作表“%s”。", sheets[0])
+	}
+	it, err := f.Rows(sheets[0])
 	if err != nil {
-		return nil, model.Wrap(model.EINVALID, err, "无法读取工作表“%s”。", sheets[0])
+		return nil, bad(err)
 	}
-	rows := make([]Row, len(cells))
-	for i, c := range cells {
-		rows[i] = Row{Line: i + 1, Cells: c}
+	defer it.Close()
+	// 逐行读（不用 GetRows 一次读进全部），边读边数，超过上限立即停下。
+	var rows []Row
+	var lim limits
+	last := 0 // 最后一个非空行在 rows 里的位置 + 1；末尾的空行不要
+	for line := 1; it.Next(); line++ {
+		cells, err := it.Columns(excelize.Options{RawCellValue: raw})
+		if err != nil {
+			return nil, bad(err)
+		}
+		if err := lim.add(line, len(cells)); err != nil {
+			return nil, err
+		}
+		rows = append(rows, Row{Line: line, Cells: cells})
+		if len(cells) > 0 {
+			last = len(rows)
+		}
 	}
-	return rows, nil
+	if err := it.Error(); err != nil {
+		return nil, bad(err)
+	}
+	return rows[:last], nil
 }
 
 // Blank 表示一行是否全空。
