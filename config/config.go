@@ -245,21 +245,8 @@ func missing(m map[string]string) string {
 	return strings.Join(out, "、")
 }
 
-// redactDSN 去掉 DSN 中的密码，用于报错和日志。
-func redactDSN(dsn string) string {
-	at := strings.LastIndex(dsn, "@")
-	if at < 0 {
-		return dsn
-	}
-	head := dsn[:at]
-	if i := strings.Index(head, "://"); i >= 0 {
-		scheme, cred := head[:i+3], head[i+3:]
-		if j := strings.Index(cred, ":"); j >= 0 {
-			return scheme + cred[:j] + ":***" + dsn[at:]
-		}
-	}
-	return dsn
-}
+// redactDSN 去掉 DSN 中的密码（包括写错了的 DSN 里像密码的部分，见 model.DSNSecrets），用于报错和日志。
+func redactDSN(dsn string) string { return model.RedactDSN(dsn) }
 
 // RedactedDB 返回去掉密码的 HONGQI_DB，可以写日志。
 func (c Config) RedactedDB() string { return redactDSN(c.DB) }

@@ -39,7 +39,7 @@ func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
 	if err := r.c.Ping(ctx).Err(); err != nil {
 		addr := r.c.Options().Addr
 		r.c.Close()
-		return nil, model.Wrap(model.EUNAVAILABLE, err,
+		return nil, model.Wrap(model.EUNAVAILABLE, model.RedactError(err, model.DSNSecrets(url)...),
 			"连不上 HONGQI_REDIS 指定的 Redis（%s），请确认地址正确、服务已启动", addr)
 	}
 	return r, nil
@@ -49,8 +49,8 @@ func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
 func newRedis(url, prefix string) (*Redis, error) {
 	opt, err := goredis.ParseURL(url)
 	if err != nil {
-		// 不把地址原样写进消息：其中可能有密码。
-		return nil, model.Wrap(model.EINVALID, err,
+		// 不把地址原样写进消息：其中可能有密码；解析的报错会引用整个地址，也要去掉密码。
+		return nil, model.Wrap(model.EINVALID, model.RedactError(err, model.DSNSecrets(url)...),
 			"HONGQI_REDIS 地址无效，应写成 redis://主机:6379/0 的形式")
 	}
 	// Redis 只是快速路径：宁可快速失败、回退到数据库，也不能让企业微信回调等过 5 秒。

@@ -62,6 +62,8 @@ func Open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
+	// 连接失败的报错也不能带出密码（驱动一般不写密码，这里再保险一次）。
+	secrets := model.DSNSecrets(dsn)
 	db := &DB{dialect: dialect, log: log, clock: clock}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                                   &gormLogger{log: log, slow: SlowQuery, clock: clock},
@@ -70,7 +72,7 @@ func Open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger)
 		DisableForeignKeyConstraintWhenMigrating: true,
 	})
 	if err != nil {
-		return nil, model.Wrap(model.EUNAVAILABLE, err, "连不上数据库（HONGQI_DB），请确认数据库已启动、地址和账号正确。")
+		return nil, model.Wrap(model.EUNAVAILABLE, model.RedactError(err, secrets...), "连不上数据库（HONGQI_DB），请确认数据库已启动、地址和账号正确。")
 	}
 	sqlDB, err := g.DB()
 	if err != nil {
@@ -91,7 +93,7 @@ func Open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger)
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
-		return nil, model.Wrap(model.EUNAVAILABLE, err, "连不上数据库（HONGQI_DB），请确认数据库已启动、地址和账号正确。")
+		return nil, model.Wrap(model.EUNAVAILABLE, model.RedactError(err, secrets...), "连不上数据库（HONGQI_DB），请确认数据库已启动、地址和账号正确。")
 	}
 	if err := db.migrate(ctx); err != nil {
 		sqlDB.Close()
@@ -123,6 +125,8 @@ func parseDSN(dsn string) (string, gorm.Dialector, error) {
 		raw := strings.TrimPrefix(dsn, "mysql://")
 		cfg, err := mysql.ParseDSN(raw)
 		if err != nil {
+			// 驱动的报错会原样引用地址的一部分（如 network 'root:密码' unknown）：去掉密码再用。
+			err = model.RedactError(err, model.DSNSecrets(dsn)...)
 			return "", nil, model.Wrap(model.EINVALID, err, "HONGQI_DB 的 MySQL 地址无法解析（%s），应写成 mysql://user:pass@tcp(host:3306)/db。", err)
 		}
 		if cfg.DBName == "" {

@@ -42,14 +42,19 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "hongqi:", model.ErrorMessage(err))
-		var e *model.Error
-		if errors.As(err, &e) && e.Err != nil {
-			fmt.Fprintln(os.Stderr, "  原因:", e.Err)
-		} else if !errors.As(err, &e) {
-			fmt.Fprintln(os.Stderr, "  原因:", err)
-		}
+		printError(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// printError 把 run 的错误写到 w：先是给人看的说明，再是内部原因（排查用）。
+func printError(w io.Writer, err error) {
+	fmt.Fprintln(w, "hongqi:", model.ErrorMessage(err))
+	var e *model.Error
+	if errors.As(err, &e) && e.Err != nil {
+		fmt.Fprintln(w, "  原因:", e.Err)
+	} else if !errors.As(err, &e) {
+		fmt.Fprintln(w, "  原因:", err)
 	}
 }
 
