@@ -2,14 +2,16 @@ package model
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 )
 
 // Message 是一条进入机器人的消息或事件，来自企业微信回调或终端对话。
 type Message struct {
-	// Key 是去重用的消息标识：文本消息为 "msg:<MsgId>"，事件为 "evt:<From>:<CreateTime>"，
-	// 终端对话为 "chat:<随机>"。同一 Key 的消息只处理一次。
+	// Key 是去重用的消息标识：文本消息为 "msg:<MsgId>"；模板卡片按钮事件见 CardEventKey；
+	// 其他事件为 "evt:<From>:<CreateTime>"；终端对话为 "chat:<随机>"。同一 Key 的消息只处理一次。
 	Key        string
 	From       string // 发送者 userid
 	Text       string // 文本内容（事件为空）
@@ -18,6 +20,23 @@ type Message struct {
 	TaskID     string // 模板卡片 task_id
 	AgentID    string
 	CreateTime time.Time
+}
+
+// maxCardKey 是按钮事件 Key 的最大长度（字节），超过时改用摘要；存储里消息标识最长 191 个字符。
+const maxCardKey = 160
+
+// CardEventKey 返回模板卡片按钮事件（template_card_event）的 Message.Key：
+// "card:<task_id>:<按钮 key>:<userid>"。一次点击由“哪张卡片、哪个按钮、谁点的”确定：
+// 同一人同一秒点两张卡片（或同一张卡片的两个按钮）是两个不同的事件，都要处理；
+// 企业微信重发同一次点击时三者都相同，只处理一次。CreateTime 不在其中：同一人再点一次同一个按钮
+// 也算同一个事件。太长时用 SHA-256 摘要（"card:sha256:<hex>"）。
+func CardEventKey(from, taskID, eventKey string) string {
+	k := "card:" + taskID + ":" + eventKey + ":" + from
+	if len(k) <= maxCardKey {
+		return k
+	}
+	sum := sha256.Sum256([]byte(taskID + "\x00" + eventKey + "\x00" + from))
+	return "card:sha256:" + hex.EncodeToString(sum[:])
 }
 
 // Entry 是台账上的一条记录：一次扣款或奖励。写入后不再修改；撤销是另一条记录（Revocation）。

@@ -133,8 +133,8 @@ type inbound struct {
 }
 
 // Decrypt 解析回调 POST 的外层 XML，校验 Encrypt 的签名，解密并核对企业 ID，
-// 再把内层 XML 转成 model.Message。文本等消息的 Key 为 "msg:<MsgId>"，
-// 事件为 "evt:<FromUserName>:<CreateTime>"。
+// 再把内层 XML 转成 model.Message。文本等消息的 Key 为 "msg:<MsgId>"，模板卡片按钮事件为
+// model.CardEventKey（卡片 task_id、按钮 key、点击人），其他事件为 "evt:<FromUserName>:<CreateTime>"。
 func (c *Crypto) Decrypt(sig, ts, nonce string, body []byte) (model.Message, error) {
 	if sig == "" || ts == "" || nonce == "" {
 		return model.Message{}, model.Wrap(model.EINVALID, ErrBadRequest, "缺少 msg_signature、timestamp 或 nonce")
@@ -181,6 +181,8 @@ func parseInbound(plain []byte) (model.Message, error) {
 	}
 	id := strings.TrimSpace(in.MsgID)
 	switch {
+	case m.Event == "template_card_event":
+		m.Key = model.CardEventKey(in.FromUserName, in.TaskID, in.EventKey)
 	case strings.TrimSpace(in.MsgType) == "event" || id == "":
 		m.Key = "evt:" + in.FromUserName + ":" + ct
 	default:

@@ -163,7 +163,7 @@ func TestDecryptMessageKinds(t *testing.T) {
 			inner: "<xml><ToUserName><![CDATA[" + tCorpID + "]]></ToUserName><FromUserName><![CDATA[wangwu]]></FromUserName>" +
 				"<CreateTime>1767225601</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event>" +
 				"<EventKey><![CDATA[approve]]></EventKey><TaskId><![CDATA[task-9]]></TaskId><AgentID>1000002</AgentID></xml>",
-			wantKey:   "evt:wangwu:1767225601",
+			wantKey:   "card:task-9:approve:wangwu",
 			wantEvent: "template_card_event",
 			wantEvKey: "approve",
 			wantTask:  "task-9",
