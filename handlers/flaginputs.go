@@ -152,7 +152,11 @@ func meterDay(d FlagInputDeps, c *bot.Context) (string, error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if m := reCount.FindStringSubmatch(a); m != nil {
-			*counts[m[1]], _ = strconv.Atoi(m[2])
+			n, ok := model.ParseCount(m[2], 0, model.MaxMeterCount)
+			if !ok {
+				return "", model.Errorf(model.EINVALID, "“%s”的次数应为 0 到 %d 的整数，这次没有记录。", a, model.MaxMeterCount)
+			}
+			*counts[m[1]] = n
 			seen = true
 			continue
 		}
@@ -160,9 +164,9 @@ func meterDay(d FlagInputDeps, c *bot.Context) (string, error) {
 			if i+1 >= len(args) {
 				return "", model.Errorf(model.EINVALID, "“%s”后面要写次数，例如：%s", a, usage)
 			}
-			n, err := strconv.Atoi(strings.TrimSuffix(args[i+1], "次"))
-			if err != nil || n < 0 || n > 10000 {
-				return "", model.Errorf(model.EINVALID, "“%s %s”的次数应为 0 到 10000 的整数。", a, args[i+1])
+			n, ok := model.ParseCount(strings.TrimSuffix(args[i+1], "次"), 0, model.MaxMeterCount)
+			if !ok {
+				return "", model.Errorf(model.EINVALID, "“%s %s”的次数应为 0 到 %d 的整数，这次没有记录。", a, args[i+1], model.MaxMeterCount)
 			}
 			*p = n
 			seen = true
@@ -201,9 +205,9 @@ func spotCheck(d FlagInputDeps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	score, err := strconv.Atoi(strings.TrimSuffix(c.Args[1], "分"))
-	if err != nil || score < 0 || score > 100 {
-		return "", model.Errorf(model.EINVALID, "分数“%s”应为 0 到 100 的整数，例如：%s", c.Args[1], usage)
+	score, ok := model.ParseCount(strings.TrimSuffix(c.Args[1], "分"), 0, model.MaxScore)
+	if !ok {
+		return "", model.Errorf(model.EINVALID, "分数“%s”应为 0 到 %d 的整数，例如：%s", c.Args[1], model.MaxScore, usage)
 	}
 	got, err := d.Inputs.RecordSpotCheck(c.Ctx, c.Msg, model.SpotCheck{
 		StaffID: st.UserID, StaffName: st.Name, Branch: st.Branch, Score: score, Note: strings.Join(c.Args[2:], " "),
@@ -248,9 +252,9 @@ func invalidComplaint(d FlagInputDeps, c *bot.Context) (string, error) {
 	if len(c.Args) < 1 {
 		return "", model.Errorf(model.EINVALID, "请写投诉编号，例如：%s", usage)
 	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(c.Args[0], "#"), 10, 64)
-	if err != nil || id <= 0 {
-		return "", model.Errorf(model.EINVALID, "投诉编号“%s”应为数字，例如：%s", c.Args[0], usage)
+	id, ok := model.ParseInt(strings.TrimPrefix(c.Args[0], "#"), 1, model.MaxID)
+	if !ok {
+		return "", model.Errorf(model.EINVALID, "投诉编号“%s”应为正整数，例如：%s", c.Args[0], usage)
 	}
 	f, err := d.Inputs.Feedback(c.Ctx, id)
 	if err != nil {
@@ -306,9 +310,9 @@ func inspect(d FlagInputDeps, c *bot.Context) (string, error) {
 	if !ok {
 		return "", model.Errorf(model.EINVALID, "检查项目“%s”看不懂，应为 %s 之一。", c.Args[1], itemNames(d.Cfg.Dekad.Items))
 	}
-	score, err := strconv.Atoi(strings.TrimSuffix(c.Args[2], "分"))
-	if err != nil || score < 0 || score > 100 {
-		return "", model.Errorf(model.EINVALID, "分数“%s”应为 0 到 100 的整数，例如：%s", c.Args[2], usage)
+	score, ok := model.ParseCount(strings.TrimSuffix(c.Args[2], "分"), 0, model.MaxScore)
+	if !ok {
+		return "", model.Errorf(model.EINVALID, "分数“%s”应为 0 到 %d 的整数，例如：%s", c.Args[2], model.MaxScore, usage)
 	}
 	got, err := d.Inputs.RecordInspection(c.Ctx, c.Msg, model.Inspection{
 		Branch: branch, Item: it.Code, Score: score, Note: strings.Join(c.Args[3:], " "),

@@ -117,3 +117,43 @@ func TestFlagInputsHelp(t *testing.T) {
 		{as: "ls01", text: "帮助", want: []string{"【红旗评分】", "测评 <人> 满意", "投诉无效 <编号>", "排行 [本周|上周|本旬|上旬|本月]"}},
 	})
 }
+
+// TestTypedNumbers：人们真会打出来的数——全角数字、超大的数、负数、1e9、小数、千分位——
+// 要么读对，要么说明应写什么、什么也不记；绝不存下 MaxInt64，也不把写错的编号当作理由。
+func TestTypedNumbers(t *testing.T) {
+	b, _, _ := setupFlagInputs(t)
+	const countHint = "的次数应为 0 到 10000 的整数，这次没有记录"
+	const scoreHint = "应为 0 到 100 的整数"
+	runFlagSteps(t, b, []flagStep{
+		{as: "wzg", text: "测评 周九 满意99999999999999999999 不满意 0", want: []string{"“满意99999999999999999999”" + countHint}},
+		{as: "wzg", text: "测评 周九 满意 99999999999999999999", want: []string{"“满意 99999999999999999999”" + countHint}},
+		{as: "wzg", text: "测评 周九 满意 -5", want: []string{"“满意 -5”" + countHint}},
+		{as: "wzg", text: "测评 周九 满意 1e9", want: []string{"“满意 1e9”" + countHint}},
+		{as: "wzg", text: "测评 周九 满意 10001", want: []string{"“满意 10001”" + countHint}},
+		{as: "wzg", text: "测评 周九 满意 3.5", want: []string{"“满意 3.5”" + countHint}},
+		{as: "wzg", text: "测评 周九 基本满意10001 不满意 0", want: []string{"“基本满意10001”" + countHint}},
+		{as: "wzg", text: "测评 周九 满意 1,000", want: []string{"看不懂"}},
+		{as: "wzg", text: "测评 周九 满意１９ 不满意１", want: []string{"满意 19、基本满意 0、不满意 1（共 20 次）"}},
+		{as: "wzg", text: "测评 李四 满意 ２０次 基本满意 10000", want: []string{"满意 20、基本满意 10000、不满意 0"}},
+		{as: "wzg", text: "抽查 李四 ９５", want: []string{"已记录 李四 抽查 95 分"}},
+		{as: "wzg", text: "抽查 李四 95分", want: []string{"已记录 李四 抽查 95 分"}},
+		{as: "wzg", text: "抽查 李四 -1", want: []string{"分数“-1”" + scoreHint}},
+		{as: "wzg", text: "抽查 李四 101", want: []string{"分数“101”" + scoreHint}},
+		{as: "wzg", text: "抽查 李四 1e2", want: []string{"分数“1e2”" + scoreHint}},
+		{as: "wzg", text: "抽查 李四 99999999999999999999", want: []string{"分数“99999999999999999999”" + scoreHint}},
+		{as: "wzg", text: "抽查 李四 九十", want: []string{"分数“九十”" + scoreHint}},
+		{as: "lsz", text: "检查 河口所 卫生 ９０", want: []string{"已记录 河口所 卫生状况 90 分"}},
+		{as: "lsz", text: "检查 河口所 卫生 1e9", want: []string{"分数“1e9”" + scoreHint}},
+		{as: "lsz", text: "检查 河口所 卫生 -0.5", want: []string{"分数“-0.5”" + scoreHint}},
+		{as: "wzg", text: "投诉无效 99999999999999999999", want: []string{"投诉编号“99999999999999999999”应为正整数"}},
+		{as: "wzg", text: "投诉无效 -3", want: []string{"投诉编号“-3”应为正整数"}},
+		{as: "wzg", text: "投诉无效 0", want: []string{"投诉编号“0”应为正整数"}},
+		{as: "wzg", text: "扣 李四 迟到", want: []string{"已记录 #1"}},
+		{as: "wzg", text: "撤销 99999999999999999999 记错了", want: []string{"编号“99999999999999999999”不对"}, notWant: []string{"已撤销"}},
+		{as: "wzg", text: "撤销 －1", want: []string{"编号“-1”不对"}, notWant: []string{"已撤销"}},
+		{as: "wzg", text: "撤销 #０", want: []string{"编号“#0”不对"}, notWant: []string{"已撤销"}},
+		{as: "wzg", text: "查 李四", want: []string{"合计 −10 元"}},
+		{as: "wzg", text: "查 李四 2026-13", want: []string{"月份“2026-13”不存在"}},
+		{as: "ls01", text: "排行", want: []string{"周九（城关所）", "满意 19、基本 0、不满意 1"}, notWant: []string{"9223372036854775807"}},
+	})
+}

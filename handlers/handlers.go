@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/hongqi-dev/hongqi/bot"
@@ -245,8 +244,10 @@ func revoke(d Deps, c *bot.Context) (string, error) {
 	args := c.Args
 	if len(args) > 0 {
 		s := strings.TrimPrefix(strings.TrimPrefix(args[0], "#"), "编号")
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			if n <= 0 {
+		if model.LooksNumeric(s) {
+			// 写的是数：必须是有效的编号；太大、为负的都拒绝，不能当作理由去撤销最近一条。
+			n, ok := model.ParseInt(s, 1, model.MaxID)
+			if !ok {
 				return "", model.Errorf(model.EINVALID, "编号“%s”不对，编号是正整数，例如：撤销 12", args[0])
 			}
 			id = n

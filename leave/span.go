@@ -16,6 +16,9 @@ type Span struct {
 	Reason     string
 }
 
+// maxSpanDays 是“请假 N 天”里 N 能读的上限；再大的数不是请假天数（实际的上限见 Service.MaxDays）。
+const maxSpanDays = 366
+
 const spanHint = "请写天数或日期，例如：请假 1 天 家中有事；请假 半天 看病；请假 11月28日-11月30日 探亲；请假 2026-12-01 2026-12-03 探亲"
 
 var (
@@ -65,14 +68,14 @@ func parseHalfDays(s string) (int, bool) {
 	if n, ok := cnNumber(m[1]); ok {
 		half = 2 * n
 	} else if strings.HasSuffix(m[1], ".5") {
-		n, err := strconv.Atoi(strings.TrimSuffix(m[1], ".5"))
-		if err != nil {
+		n, ok := model.ParseCount(strings.TrimSuffix(m[1], ".5"), 0, maxSpanDays)
+		if !ok {
 			return 0, false
 		}
 		half = 2*n + 1
 	} else {
-		n, err := strconv.Atoi(m[1])
-		if err != nil {
+		n, ok := model.ParseCount(m[1], 0, maxSpanDays)
+		if !ok {
 			return 0, false
 		}
 		half = 2 * n
@@ -169,6 +172,11 @@ func ParseSpan(args []string, today model.Date) (Span, error) {
 	}
 	var sp Span
 	rest := args[1:]
+	if m := reDays.FindStringSubmatch(args[0]); m != nil && model.LooksNumeric(strings.TrimSuffix(m[1], ".5")) {
+		if _, ok := model.ParseCount(strings.TrimSuffix(m[1], ".5"), 0, maxSpanDays); !ok {
+			return Span{}, model.Errorf(model.EINVALID, "请假“%s”天不对，请写实际的天数，例如：请假 3 天 探亲。这次没有提交。", m[1])
+		}
+	}
 	if n, ok := parseHalfDays(args[0]); ok {
 		sp.HalfDays = n
 		if len(rest) > 0 && (rest[0] == "天" || rest[0] == "日") {

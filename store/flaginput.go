@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -108,6 +109,8 @@ func checkMeterDay(d model.MeterDay) error {
 		return model.Errorf(model.EINVALID, "测评计数缺少日期，%s。", msgInputNotSaved)
 	case d.Satisfied < 0 || d.Basic < 0 || d.Unsatisfied < 0:
 		return model.Errorf(model.EINVALID, "测评次数不能为负，%s。", msgInputNotSaved)
+	case d.Satisfied > model.MaxMeterCount || d.Basic > model.MaxMeterCount || d.Unsatisfied > model.MaxMeterCount:
+		return model.Errorf(model.EINVALID, "%s %s 的测评次数超过每天 %d 次，不像真实数据，%s。", d.StaffID, d.Day.Label(), model.MaxMeterCount, msgInputNotSaved)
 	}
 	return nil
 }
@@ -254,7 +257,7 @@ func (db *DB) RecordSpotCheck(ctx context.Context, msg model.Message, c model.Sp
 	if err := checkMsg(msg); err != nil {
 		return model.SpotCheck{}, err
 	}
-	if c.StaffID == "" || c.Score < 0 || c.Score > 100 {
+	if c.StaffID == "" || c.Score < 0 || c.Score > model.MaxScore {
 		return model.SpotCheck{}, model.Errorf(model.EINVALID, "抽查需要工号和 0–100 的分数，%s。", msgInputNotSaved)
 	}
 	row := spotCheckRow{
@@ -413,7 +416,7 @@ func (db *DB) RecordInspection(ctx context.Context, msg model.Message, in model.
 	if err := checkMsg(msg); err != nil {
 		return model.Inspection{}, err
 	}
-	if strings.TrimSpace(in.Branch) == "" || in.Item == "" || in.Score < 0 || in.Score > 100 {
+	if strings.TrimSpace(in.Branch) == "" || in.Item == "" || in.Score < 0 || in.Score > model.MaxScore {
 		return model.Inspection{}, model.Errorf(model.EINVALID, "检查需要网点、检查项和 0–100 的分数，%s。", msgInputNotSaved)
 	}
 	row := inspectionRow{
@@ -462,11 +465,18 @@ func (db *DB) StaffInputs(ctx context.Context, from, to time.Time) ([]model.Staf
 		return s
 	}
 
+	// 存储和录入都检查了上下限；万一库里有范围以外的行（如修复前写入的），排行不计它，并记警告，
+	// 不能因为一行坏数据让排行和每周评选失败。
 	var meter []struct {
-		StaffID               string
-		Sat, Basic, Unsatisfy int
+		StaffID                    string
+		Sat, Basic, Unsatisfy, Bad int
 	}
-	err := g.Raw(`SELECT m.staff_id AS staff_id, SUM(m.satisfied) AS sat, SUM(m.basic) AS basic, SUM(m.unsatisfied) AS unsatisfy
+	okMeter := fmt.Sprintf("(m.satisfied BETWEEN 0 AND %[1]d AND m.basic BETWEEN 0 AND %[1]d AND m.unsatisfied BETWEEN 0 AND %[1]d)", model.MaxMeterCount)
+	err := g.Raw(`SELECT m.staff_id AS staff_id,
+  SUM(CASE WHEN `+okMeter+` THEN m.satisfied ELSE 0 END) AS sat,
+  SUM(CASE WHEN `+okMeter+` THEN m.basic ELSE 0 END) AS basic,
+  SUM(CASE WHEN `+okMeter+` THEN m.unsatisfied ELSE 0 END) AS unsatisfy,
+  SUM(CASE WHEN `+okMeter+` THEN 0 ELSE 1 END) AS bad
 FROM meter_days m
 WHERE m.day >= ? AND m.day < ?
   AND (m.source = ? OR NOT EXISTS (SELECT 1 FROM meter_days x WHERE x.staff_id = m.staff_id AND x.day = m.day AND x.source = ?))
@@ -477,6 +487,9 @@ GROUP BY m.staff_id`, dayString(from), dayString(to), string(model.MeterImported
 	for _, r := range meter {
 		s := get(r.StaffID)
 		s.Satisfied, s.Basic, s.Unsatisfied = r.Sat, r.Basic, r.Unsatisfy
+		if r.Bad > 0 {
+			db.log.Warn("测评数据里有超出范围的行，排行未计入", "staff", r.StaffID, "rows", r.Bad, "from", dayString(from), "to", dayString(to))
+		}
 	}
 
 	f, t := utc(from), utc(to)
@@ -486,7 +499,7 @@ GROUP BY m.staff_id`, dayString(from), dayString(to), string(model.MeterImported
 		N       int
 	}
 	if err := g.Raw(`SELECT staff_id, SUM(score) AS total, COUNT(*) AS n FROM spot_checks
-WHERE created_at >= ? AND created_at < ? GROUP BY staff_id`, f, t).Scan(&spots).Error; err != nil {
+WHERE created_at >= ? AND created_at < ? AND score BETWEEN 0 AND ? GROUP BY staff_id`, f, t, model.MaxScore).Scan(&spots).Error; err != nil {
 		return nil, db.fail(err, what)
 	}
 	for _, r := range spots {
@@ -542,7 +555,7 @@ func (db *DB) BranchInputs(ctx context.Context, from, to time.Time) ([]model.Bra
 		N      int
 	}
 	if err := db.g.WithContext(ctx).Raw(`SELECT branch, item, SUM(score) AS total, COUNT(*) AS n FROM inspections
-WHERE created_at >= ? AND created_at < ? GROUP BY branch, item ORDER BY branch, item`, utc(from), utc(to)).Scan(&rows).Error; err != nil {
+WHERE created_at >= ? AND created_at < ? AND score BETWEEN 0 AND ? GROUP BY branch, item ORDER BY branch, item`, utc(from), utc(to), model.MaxScore).Scan(&rows).Error; err != nil {
 		return nil, db.fail(err, "检查记录暂时读不到")
 	}
 	out := make([]model.BranchItemInputs, 0, len(rows))

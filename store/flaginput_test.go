@@ -245,3 +245,59 @@ func TestSpotChecksDeductionsAndInspections(t *testing.T) {
 		}
 	})
 }
+
+// TestInputsSurviveBadStoredRows：修复前写进库里的超大次数（满意 9223372036854775807）和分数，
+// 不再让排行的汇总出错（SUM 溢出、扫描失败曾让“排行”和每周评选答 503）：范围以外的行不计，其余照常。
+// 存储也不再接受超出上限的次数。
+func TestInputsSurviveBadStoredRows(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		db := openDB(t, dsn)
+		ctx := context.Background()
+		from, to := weekOf2026W45(t)
+		at := from.Add(10 * time.Hour)
+		huge := int(^uint(0) >> 1) // MaxInt64：修复前“满意99999999999999999999”存下的数
+		bad := []any{
+			&meterDayRow{StaffID: "zhangsan", Day: "2026-11-02", Source: string(model.MeterTyped), Satisfied: huge, ActorID: "sup1", MsgKey: "msg:b1", CreatedAt: at},
+			&meterDayRow{StaffID: "zhangsan", Day: "2026-11-03", Source: string(model.MeterTyped), Satisfied: huge, ActorID: "sup1", MsgKey: "msg:b2", CreatedAt: at},
+			&meterDayRow{StaffID: "zhangsan", Day: "2026-11-04", Source: string(model.MeterTyped), Satisfied: -5, Basic: 3, ActorID: "sup1", MsgKey: "msg:b3", CreatedAt: at},
+			&spotCheckRow{StaffID: "zhangsan", Score: huge, ActorID: "sup1", MsgKey: "msg:b4", CreatedAt: at},
+			&spotCheckRow{StaffID: "zhangsan", Score: huge, ActorID: "sup1", MsgKey: "msg:b5", CreatedAt: at},
+			&inspectionRow{Branch: "河口所", Item: "hygiene", Score: huge, ActorID: "sup1", MsgKey: "msg:b6", CreatedAt: at},
+			&inspectionRow{Branch: "河口所", Item: "hygiene", Score: huge, ActorID: "sup1", MsgKey: "msg:b7", CreatedAt: at},
+		}
+		for _, r := range bad {
+			if err := db.g.WithContext(ctx).Create(r).Error; err != nil {
+				t.Fatalf("写入坏数据：%v", err)
+			}
+		}
+		good := model.MeterDay{StaffID: "zhangsan", Day: day("2026-11-05"), Satisfied: 30, Basic: 2, Unsatisfied: 1, ActorID: "sup1"}
+		if _, err := db.RecordMeterDay(ctx, inputMsg("msg:g1"), good); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.RecordSpotCheck(ctx, inputMsg("msg:g2"), model.SpotCheck{StaffID: "zhangsan", Score: 90, ActorID: "sup1", CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.RecordInspection(ctx, inputMsg("msg:g3"), model.Inspection{Branch: "河口所", Item: "hygiene", Score: 80, ActorID: "sup1", CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+
+		got := inputsOf(t, db, from, to)["zhangsan"]
+		if got.Satisfied != 30 || got.Basic != 2 || got.Unsatisfied != 1 || got.SpotSum != 90 || got.SpotCount != 1 {
+			t.Errorf("汇总 = %+v，想要只计范围内的：满意 30、基本 2、不满意 1，抽查 90 分 1 次", got)
+		}
+		branch, err := db.BranchInputs(ctx, from, to)
+		if err != nil {
+			t.Fatalf("BranchInputs: %v", err)
+		}
+		if len(branch) != 1 || branch[0].Sum != 80 || branch[0].Count != 1 {
+			t.Errorf("检查汇总 = %+v，想要只计 80 分那一次", branch)
+		}
+
+		over := good
+		over.Day, over.Satisfied = day("2026-11-06"), model.MaxMeterCount+1
+		_, err = db.RecordMeterDay(ctx, inputMsg("msg:g4"), over)
+		wantCode(t, err, model.EINVALID)
+		_, err = db.ImportMeter(ctx, "x.csv", []model.MeterDay{over})
+		wantCode(t, err, model.EINVALID)
+	})
+}

@@ -295,9 +295,9 @@ func count(s string) (int, error) {
 	if s == "" {
 		return 0, nil
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("次数“%s”应为不小于 0 的整数", s)
+	n, ok := model.ParseCount(s, 0, model.MaxMeterCount)
+	if !ok {
+		return 0, fmt.Errorf("次数“%s”应为 0 到 %d 的整数", s, model.MaxMeterCount)
 	}
 	return n, nil
 }
