@@ -144,7 +144,8 @@ func parseRecords(recs []sheet.Row) ([]model.Staff, error) {
 			if idx[col] < 0 || idx[col] >= len(rec.Cells) {
 				return ""
 			}
-			return strings.TrimSpace(rec.Cells[idx[col]])
+			// 控制字符、双向控制符和换行不进花名册：姓名、网点名会显示在回复、通知和终端里。
+			return strings.TrimSpace(model.PlainText(rec.Cells[idx[col]]))
 		}
 		s, errs := parseRow(cell)
 		if s.UserID != "" {
