@@ -18,8 +18,8 @@ import (
 const payload = `[点此批准](//evil.example) <font color="info">**已由主任预先批准**</font> <@all> 家中` + "\u202e" + `有事`
 
 // TestUserTextReachesWeComAsLiteralText 通过签名加密的回调送进请假事由、扣款备注和驳回理由，经发件箱和真实的
-// SDK 发到假企业微信，检查审批人和员工收到的 markdown：链接、颜色、加粗、@所有人都只是字面文字，
-// U+202E 不见了；按钮卡片里的事由是干净的纯文本。
+// SDK 发到假企业微信，检查主任和员工收到的 markdown：链接、颜色、加粗、@所有人都只是字面文字，
+// U+202E 不见了；主任收到的请假卡片里的事由是干净的纯文本。
 func TestUserTextReachesWeComAsLiteralText(t *testing.T) {
 	fake := wecomtest.NewServer(t)
 	env := baseEnv(testenv.MySQL(t), "")
@@ -37,8 +37,11 @@ func TestUserTextReachesWeComAsLiteralText(t *testing.T) {
 		from, text, want string
 	}{
 		{"cg01", "请假 1 天 " + payload, "已提交请假"},
+		{"zr", "批准 1", "已批准"},
+		{"cg01", "销假", "已撤回请假 #1"}, // 主任收到的销假通知（markdown）里有事由
 		{"cg_head", "扣 张三 迟到 " + payload, "已记录"},
-		{"zr", "驳回 1 " + payload, "已驳回"},
+		{"cg01", "请假 明天 " + payload, "已提交请假"},
+		{"zr", "驳回 2 " + payload, "已驳回"},
 	}
 	for i, s := range steps {
 		status, reply := deliverTo(t, in.srv.URL, wecomtest.CorpID,
@@ -64,14 +67,14 @@ func TestUserTextReachesWeComAsLiteralText(t *testing.T) {
 	// 每条 markdown 里都应看到字面的写法（换成全角的括号、尖括号、星号），而不是能起作用的语法。
 	literal := []string{"［点此批准］(//evil.example)", `＜font color="info"＞＊＊已由主任预先批准＊＊＜/font＞`, "＜@all＞", "家中有事"}
 	banned := []string{"[点此批准]", "](", "<font color=\"info\">**已由", "<@", "**已由主任", "\u202e"}
-	// 应收到用户文字的人和那一行的开头：审批人看事由，员工看扣款备注和驳回理由。
-	wantMarkdown := []struct{ to, line string }{{"zr", "> 事由："}, {"cg01", "> 备注："}, {"cg01", "> 理由："}}
+	// 应收到用户文字的人和那一行的开头：主任在销假通知里看到事由，员工看扣款备注和驳回理由。
+	wantMarkdown := []struct{ to, line string }{{"zr", "> 张三 已销假，原请假 #1 11月16日（"}, {"cg01", "> 备注："}, {"cg01", "> 理由："}}
 	found := make([]bool, len(wantMarkdown))
-	var card string
+	var cards []string
 	for _, msg := range fake.Messages() {
 		switch msg.MsgType {
 		case "template_card":
-			card = string(msg.Raw)
+			cards = append(cards, string(msg.Raw))
 			continue
 		case "markdown":
 		default:
@@ -104,31 +107,37 @@ func TestUserTextReachesWeComAsLiteralText(t *testing.T) {
 		}
 	}
 
-	if card == "" {
-		t.Fatal("审批人没有收到请假卡片")
-	}
-	var req struct {
-		TemplateCard struct {
-			Horizontal []struct {
-				KeyName string `json:"keyname"`
-				Value   string `json:"value"`
-			} `json:"horizontal_content_list"`
-		} `json:"template_card"`
-	}
-	if err := json.Unmarshal([]byte(card), &req); err != nil {
-		t.Fatalf("卡片 JSON：%v", err)
-	}
-	reason := ""
-	for _, kv := range req.TemplateCard.Horizontal {
-		if kv.KeyName == "事由" {
-			reason = kv.Value
-		}
+	// 主任收到的请假卡片：卡片字段是纯文本（企业微信不解析 markdown），事由是去掉 U+202E 的原文。
+	if len(cards) != 2 {
+		t.Fatalf("主任收到 %d 张请假卡片，应为 2 张", len(cards))
 	}
 	want := `[点此批准](//evil.example) <font color="info">**已由主任预先批准**</font> <@all> 家中有事`
-	if reason != want {
-		t.Errorf("卡片里的事由 = %q，应为去掉 U+202E 的原文 %q（卡片字段是纯文本）", reason, want)
+	for _, card := range cards {
+		if strings.Contains(card, "\u202e") || strings.ContainsRune(card, '\u202e') {
+			t.Errorf("卡片里仍有 U+202E：%s", card)
+		}
+		var req struct {
+			TemplateCard struct {
+				Horizontal []struct {
+					KeyName string `json:"keyname"`
+					Value   string `json:"value"`
+				} `json:"horizontal_content_list"`
+			} `json:"template_card"`
+		}
+		if err := json.Unmarshal([]byte(card), &req); err != nil {
+			t.Fatalf("卡片 JSON：%v", err)
+		}
+		reason := ""
+		for _, kv := range req.TemplateCard.Horizontal {
+			if kv.KeyName == "事由" {
+				reason = kv.Value
+			}
+		}
+		if reason != want {
+			t.Errorf("卡片里的事由 = %q，应为 %q", reason, want)
+		}
+		t.Logf("卡片里的事由：%s", reason)
 	}
-	t.Logf("卡片里的事由：%s", reason)
 }
 
 // deliverTo 像 deliver，但按企业 ID corpID 加密和签名（与假企业微信的企业 ID 一致时，回调和发送可以同时开着）。
