@@ -143,3 +143,40 @@ func (db *DB) Notices(ctx context.Context, status model.NoticeStatus) ([]model.N
 	}
 	return out, nil
 }
+
+// OutboxStats 返回发件箱在 now 时的概况：待发数和其中已到期的最早一条、租约已过期仍未完成的条数和
+// 最早的租约、failedSince 之后放弃的条数。只读，走 status 索引。
+func (db *DB) OutboxStats(ctx context.Context, now, failedSince time.Time) (model.OutboxStats, error) {
+	now, failedSince = utc(now), utc(failedSince)
+	g := db.g.WithContext(ctx)
+	var st model.OutboxStats
+	pending := func() *gorm.DB { return g.Model(&noticeRow{}).Where("status = ?", string(model.NoticePending)) }
+	expired := func() *gorm.DB {
+		return g.Model(&noticeRow{}).Where("status = ? AND lease_until < ?", string(model.NoticeSending), now)
+	}
+	var due, lease []noticeRow
+	for _, q := range []func() *gorm.DB{ // 依次执行，第一个出错就停
+		func() *gorm.DB { return pending().Count(&st.Pending) },
+		func() *gorm.DB {
+			return pending().Where("next_at <= ?", now).Select("id", "next_at").Order("next_at").Limit(1).Find(&due)
+		},
+		func() *gorm.DB { return expired().Count(&st.Expired) },
+		func() *gorm.DB {
+			return expired().Select("id", "lease_until").Order("lease_until").Limit(1).Find(&lease)
+		},
+		func() *gorm.DB {
+			return g.Model(&noticeRow{}).Where("status = ? AND sent_at >= ?", string(model.NoticeFailed), failedSince).Count(&st.Failed)
+		},
+	} {
+		if err := q().Error; err != nil {
+			return model.OutboxStats{}, db.fail(err, "没能读取发件箱")
+		}
+	}
+	if len(due) > 0 {
+		st.OldestDue = due[0].NextAt.UTC()
+	}
+	if len(lease) > 0 && lease[0].LeaseUntil != nil {
+		st.OldestLease = lease[0].LeaseUntil.UTC()
+	}
+	return st, nil
+}

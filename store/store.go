@@ -52,6 +52,10 @@ var (
 // mysql://user:pass@tcp(host:3306)/db?params。clock 是全系统的时钟：写入的时间戳都取自它，
 // 提示语中的时间按它的时区显示。dsn 写错返回 EINVALID，连不上返回 EUNAVAILABLE。
 func Open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger) (*DB, error) {
+	return open(ctx, dsn, clock, log, true)
+}
+
+func open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger, migrate bool) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -94,6 +98,9 @@ func Open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, model.Wrap(model.EUNAVAILABLE, model.RedactError(err, secrets...), "连不上数据库（HONGQI_DB），请确认数据库已启动、地址和账号正确。")
+	}
+	if !migrate {
+		return db, nil
 	}
 	if err := db.migrate(ctx); err != nil {
 		sqlDB.Close()

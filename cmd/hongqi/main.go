@@ -9,6 +9,7 @@
 //	hongqi report --month M -o F   写出某月的结算表（XLSX）
 //	hongqi chat --as USERID        在终端里以某人身份和机器人对话
 //	hongqi rules [FILE]            检查并列出规则目录
+//	hongqi health                  检查数据库、Redis 和发件箱（容器的健康检查）
 package main
 
 import (
@@ -35,6 +36,7 @@ const usage = `用法：
   hongqi report --month 2026-11 -o 结算.xlsx   写出某月的结算表：汇总、明细、红旗
   hongqi chat --as USERID      在终端里以 USERID 的身份和机器人对话
   hongqi rules [FILE]          检查规则文件（默认检查内置规则）并列出全部事项
+  hongqi health                检查数据库、Redis 和发件箱，打印一行结果；不健康时退出码为 1（容器的健康检查）
 配置见 README（环境变量 HONGQI_*，或 HONGQI_CONFIG 指定的 YAML 文件）。
 `
 
@@ -42,6 +44,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv); err != nil {
+		var code exitCode
+		if errors.As(err, &code) {
+			os.Exit(int(code)) // 已经打印过一行结果
+		}
 		printError(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -133,6 +139,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			path = args[0]
 		}
 		return runRules(getenv, stdout, path)
+	case "health":
+		if len(args) != 0 {
+			return model.Errorf(model.EINVALID, "用法：hongqi health（检查数据库、Redis 和发件箱，不健康时退出码为 1）")
+		}
+		return runHealth(ctx, getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
