@@ -6,7 +6,8 @@ import "time"
 type OutboxStats struct {
 	// Pending 是待发的通知数（含还没到下次尝试时间的）。
 	Pending int64
-	// OldestDue 是已到期仍待发的通知中最早的到期时间；没有这样的通知时为零值。
+	// OldestDue 是已到期仍待发的通知中等得最久的那条开始等的时间：它的到期时间，立即可发的通知取入队时间。
+	// 没有到期的待发通知时为零值。
 	OldestDue time.Time
 	// Expired 是已被发送进程领取、租约已过期仍未完成的通知数；OldestLease 是其中最早的租约到期时间。
 	Expired     int64

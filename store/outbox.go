@@ -144,8 +144,8 @@ func (db *DB) Notices(ctx context.Context, status model.NoticeStatus) ([]model.N
 	return out, nil
 }
 
-// OutboxStats 返回发件箱在 now 时的概况：待发数和其中已到期的最早一条、租约已过期仍未完成的条数和
-// 最早的租约、failedSince 之后放弃的条数。只读，走 status 索引。
+// OutboxStats 返回发件箱在 now 时的概况：待发数和已到期的通知中等得最久的那条从何时开始等（到期时间，
+// 立即可发的通知取入队时间）、租约已过期仍未完成的条数和最早的租约、failedSince 之后放弃的条数。只读。
 func (db *DB) OutboxStats(ctx context.Context, now, failedSince time.Time) (model.OutboxStats, error) {
 	now, failedSince = utc(now), utc(failedSince)
 	g := db.g.WithContext(ctx)
@@ -158,7 +158,9 @@ func (db *DB) OutboxStats(ctx context.Context, now, failedSince time.Time) (mode
 	for _, q := range []func() *gorm.DB{ // 依次执行，第一个出错就停
 		func() *gorm.DB { return pending().Count(&st.Pending) },
 		func() *gorm.DB {
-			return pending().Where("next_at <= ?", now).Select("id", "next_at").Order("next_at").Limit(1).Find(&due)
+			// 立即可发的通知 next_at 是早已过去的 dueNow：它从入队时起才开始等。
+			return pending().Where("next_at <= ?", now).Select("id", "next_at", "created_at").
+				Order("CASE WHEN next_at > created_at THEN next_at ELSE created_at END").Limit(1).Find(&due)
 		},
 		func() *gorm.DB { return expired().Count(&st.Expired) },
 		func() *gorm.DB {
@@ -174,6 +176,9 @@ func (db *DB) OutboxStats(ctx context.Context, now, failedSince time.Time) (mode
 	}
 	if len(due) > 0 {
 		st.OldestDue = due[0].NextAt.UTC()
+		if due[0].CreatedAt.After(st.OldestDue) {
+			st.OldestDue = due[0].CreatedAt.UTC()
+		}
 	}
 	if len(lease) > 0 && lease[0].LeaseUntil != nil {
 		st.OldestLease = lease[0].LeaseUntil.UTC()

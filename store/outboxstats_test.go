@@ -12,9 +12,21 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
+// openAt 打开 dsn，时钟停在 at；返回的时钟可以拨动，行上的 created_at 取自它。
+func openAt(t *testing.T, dsn string, at time.Time) (*DB, *model.Clock) {
+	t.Helper()
+	clock := model.PinClock(at, nil)
+	db, err := Open(context.Background(), dsn, clock, quiet)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", dsn, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, clock
+}
+
 func TestOutboxStats(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
-		db := openDB(t, dsn)
+		db, clock := openAt(t, dsn, t0.Add(-3*time.Hour))
 		ctx := context.Background()
 		failedSince := t0.Add(-24 * time.Hour)
 
@@ -56,7 +68,13 @@ func TestOutboxStats(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, n := range []model.Notice{plain("due:old", t0.Add(-30*time.Minute)), plain("due:new", t0.Add(-time.Minute)), plain("later", t0.Add(time.Hour))} {
+		// 待发：30 分钟前入队的立即可发通知、1 分钟前到期的重试、一小时后才到期的。
+		clock.Set(t0.Add(-30 * time.Minute))
+		if err := db.Enqueue(ctx, plain("due:old", time.Time{})); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(t0.Add(-10 * time.Minute))
+		for _, n := range []model.Notice{plain("due:new", t0.Add(-time.Minute)), plain("later", t0.Add(time.Hour))} {
 			if err := db.Enqueue(ctx, n); err != nil {
 				t.Fatal(err)
 			}
@@ -75,6 +93,44 @@ func TestOutboxStats(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("概况 = %+v\n想要     %+v", got, want)
+		}
+	})
+}
+
+// 通知不会在入队之前就开始等：立即可发的通知（NextAt 为零，记成早已过去的 dueNow）从入队时起算，
+// 到期时间早于入队时间的也一样；到期时间晚于入队的（重试）从到期时起算。
+func TestOutboxStatsWaitingSince(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		db, clock := openAt(t, dsn, t0)
+		ctx := context.Background()
+		now := t0.Add(time.Hour)
+		oldest := func() time.Time {
+			t.Helper()
+			st, err := db.OutboxStats(ctx, now, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st.OldestDue
+		}
+		if err := db.Enqueue(ctx, plain("immediate", time.Time{})); err != nil {
+			t.Fatal(err)
+		}
+		if got := oldest(); !got.Equal(t0) {
+			t.Errorf("立即可发的通知从 %v 起等，想要入队时 %v", got, t0)
+		}
+		clock.Set(t0.Add(-10 * time.Minute))
+		if err := db.Enqueue(ctx, plain("backdated", t0.Add(-5*time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := oldest(), t0.Add(-10*time.Minute); !got.Equal(want) {
+			t.Errorf("到期早于入队的通知从 %v 起等，想要入队时 %v", got, want)
+		}
+		clock.Set(t0.Add(-time.Hour))
+		if err := db.Enqueue(ctx, plain("retry", t0.Add(-20*time.Minute))); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := oldest(), t0.Add(-20*time.Minute); !got.Equal(want) {
+			t.Errorf("重试的通知从 %v 起等，想要到期时 %v", got, want)
 		}
 	})
 }

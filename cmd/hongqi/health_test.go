@@ -21,18 +21,18 @@ import (
 )
 
 // healthDB 新建一个 MariaDB 库（或 SQLite 文件），建好表，交给 prep 往发件箱里放通知，返回它的 DSN。
-// prep 的 now 与 hongqi health 读的是同一种时钟（系统时钟）。
-func healthDB(t *testing.T, dsn string, prep func(db *store.DB, now time.Time)) string {
+// prep 的 now 与 hongqi health 读的是同一种时钟（系统时钟）；prep 写的行是 ago 之前写下的（入队时间）。
+func healthDB(t *testing.T, dsn string, ago time.Duration, prep func(db *store.DB, now time.Time)) string {
 	t.Helper()
 	ctx := context.Background()
-	clock := model.SystemClock(nil)
-	db, err := store.Open(ctx, dsn, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	now := model.SystemClock(nil).Now()
+	db, err := store.Open(ctx, dsn, model.StartClock(now.Add(-ago), nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("store.Open(%s): %v", dsn, err)
 	}
 	defer db.Close()
 	if prep != nil {
-		prep(db, clock.Now())
+		prep(db, now)
 	}
 	return dsn
 }
@@ -65,7 +65,7 @@ func TestHealth(t *testing.T) {
 		want string // stdout 的那一行
 	}{
 		{"healthy on MariaDB with Redis", func(t *testing.T) map[string]string {
-			dsn := healthDB(t, testenv.MySQL(t), func(db *store.DB, now time.Time) {
+			dsn := healthDB(t, testenv.MySQL(t), 0, func(db *store.DB, now time.Time) {
 				enqueue(t, db, "later", now.Add(time.Hour))
 				n := claimed(t, db, "done", now, now.Add(time.Minute))
 				if err := db.Complete(context.Background(), n.ID, model.NoticeSent, now, ""); err != nil {
@@ -75,7 +75,7 @@ func TestHealth(t *testing.T) {
 			return map[string]string{"HONGQI_DB": dsn, "HONGQI_REDIS": redisURL}
 		}, "正常：数据库（mysql）可用，Redis 可用，发件箱在发送（待发 1 条）。"},
 		{"healthy on SQLite without Redis", func(t *testing.T) map[string]string {
-			return map[string]string{"HONGQI_DB": healthDB(t, testenv.SQLite(t), nil)}
+			return map[string]string{"HONGQI_DB": healthDB(t, testenv.SQLite(t), 0, nil)}
 		}, "正常：数据库（sqlite）可用，未配置 Redis，发件箱在发送（待发 0 条）。"},
 		{"database down", func(t *testing.T) map[string]string {
 			return map[string]string{"HONGQI_DB": fmt.Sprintf("mysql://root@tcp(127.0.0.1:%d)/hongqi", deadPort)}
@@ -84,23 +84,29 @@ func TestHealth(t *testing.T) {
 			return map[string]string{"HONGQI_DB": "sqlite:/nonexistent/hongqi.db"}
 		}, "不健康：数据库文件 /nonexistent/hongqi.db 不存在（HONGQI_DB）：hongqi serve 第一次启动时会创建它。"},
 		{"Redis down", func(t *testing.T) map[string]string {
-			return map[string]string{"HONGQI_DB": healthDB(t, testenv.MySQL(t), nil), "HONGQI_REDIS": fmt.Sprintf("redis://127.0.0.1:%d/0", deadPort)}
+			return map[string]string{"HONGQI_DB": healthDB(t, testenv.MySQL(t), 0, nil), "HONGQI_REDIS": fmt.Sprintf("redis://127.0.0.1:%d/0", deadPort)}
 		}, fmt.Sprintf("不健康：连不上 HONGQI_REDIS 指定的 Redis（127.0.0.1:%d），请确认地址正确、服务已启动", deadPort)},
 		{"stuck outbox: a lease expired long ago", func(t *testing.T) map[string]string {
-			dsn := healthDB(t, testenv.MySQL(t), func(db *store.DB, now time.Time) {
+			dsn := healthDB(t, testenv.MySQL(t), 0, func(db *store.DB, now time.Time) {
 				claimed(t, db, "stuck", now, now.Add(-80*time.Minute))
 			})
 			return map[string]string{"HONGQI_DB": dsn}
 		}, "不健康：发件箱有 1 条通知领取后租约已过期 1 小时 20 分钟仍未发完：发送进程可能已停止或卡住。"},
+		{"a notice enqueued a moment ago is normal", func(t *testing.T) map[string]string {
+			dsn := healthDB(t, testenv.MySQL(t), 5*time.Second, func(db *store.DB, now time.Time) {
+				enqueue(t, db, "just now", time.Time{}) // 立即可发
+			})
+			return map[string]string{"HONGQI_DB": dsn}
+		}, "正常：数据库（mysql）可用，未配置 Redis，发件箱在发送（待发 1 条）。"},
 		{"stuck outbox: a due notice nobody sends", func(t *testing.T) map[string]string {
-			dsn := healthDB(t, testenv.MySQL(t), func(db *store.DB, now time.Time) {
-				enqueue(t, db, "waiting", now.Add(-20*time.Minute))
+			dsn := healthDB(t, testenv.MySQL(t), 20*time.Minute, func(db *store.DB, now time.Time) {
+				enqueue(t, db, "waiting", time.Time{}) // 20 分钟前入队，立即可发
 				enqueue(t, db, "later", now.Add(time.Hour))
 			})
 			return map[string]string{"HONGQI_DB": dsn}
 		}, "不健康：发件箱最早一条到期的通知已等了 20 分钟还没发出（共 2 条待发）：发送进程可能没有运行。"},
 		{"a notice given up on today", func(t *testing.T) map[string]string {
-			dsn := healthDB(t, testenv.MySQL(t), func(db *store.DB, now time.Time) {
+			dsn := healthDB(t, testenv.MySQL(t), 0, func(db *store.DB, now time.Time) {
 				n := claimed(t, db, "gaveup", now, now.Add(time.Minute))
 				if err := db.Complete(context.Background(), n.ID, model.NoticeFailed, now.Add(-time.Hour), "接收人无效"); err != nil {
 					t.Fatal(err)
@@ -138,7 +144,7 @@ func TestHealthExitStatus(t *testing.T) {
 		os.Exit(0)
 	}
 	dir := t.TempDir()
-	sqlite := healthDB(t, "sqlite:"+filepath.Join(dir, "hongqi.db"), nil)
+	sqlite := healthDB(t, "sqlite:"+filepath.Join(dir, "hongqi.db"), 0, nil)
 	tests := []struct {
 		name     string
 		db       string
