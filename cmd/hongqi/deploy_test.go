@@ -70,6 +70,9 @@ func TestComposeCaddyAndDockerfileAgree(t *testing.T) {
 	if !slices.Contains(hq.Volumes, "./deploy:/etc/hongqi:ro") || cfg != "/etc/hongqi/hongqi.yaml" {
 		t.Errorf("hongqi 的 HONGQI_CONFIG = %q、卷 %v：想要 /etc/hongqi/hongqi.yaml，./deploy 挂在 /etc/hongqi", cfg, hq.Volumes)
 	}
+	if got := hq.Environment["HONGQI_PUBLIC_URL"]; got != "https://${HONGQI_DOMAIN}" {
+		t.Errorf("hongqi 的 HONGQI_PUBLIC_URL = %q，想要 Caddy 服务的 https://${HONGQI_DOMAIN}", got)
+	}
 	if _, ok := hq.Environment["HONGQI_FLAG_GROUP"]; !ok {
 		t.Error("compose 没有把 HONGQI_FLAG_GROUP 传给 hongqi")
 	}

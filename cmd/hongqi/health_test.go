@@ -40,7 +40,7 @@ func healthDB(t *testing.T, dsn string, ago time.Duration, prep func(db *store.D
 // enqueue 入队一条发给 cg01 的通知，下次尝试时间为 next。
 func enqueue(t *testing.T, db *store.DB, key string, next time.Time) {
 	t.Helper()
-	if err := db.Enqueue(context.Background(), model.Notice{Key: key, ToUser: "cg01", Format: model.FormatText, Body: key, NextAt: next}); err != nil {
+	if err := db.Enqueue(context.Background(), model.Notice{Key: key, To: model.ToUsers("cg01"), Plain: true, Body: key, NextAt: next}); err != nil {
 		t.Fatal(err)
 	}
 }
