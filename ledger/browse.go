@@ -108,6 +108,11 @@ func (s *Service) Browse(ctx context.Context, actor model.Staff, f BrowseFilter)
 		out.Total += p.Total
 	}
 	out.Pages = (out.Count + f.PerPage - 1) / f.PerPage
+	if f.Page > out.Pages {
+		// 超过最后一页（包括地址里写的超大页码）：给最后一页，偏移量不会溢出。
+		f.Page = max(out.Pages, 1)
+		out.Filter.Page = f.Page
+	}
 	page := q
 	page.Desc, page.Limit, page.Offset = true, f.PerPage, (f.Page-1)*f.PerPage
 	if out.Entries, err = s.Ledger.Entries(ctx, page); err != nil {

@@ -49,7 +49,7 @@ func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.failErr(w, r, err)
 		return
 	}
-	page, _ := strconv.Atoi(q.Get("page"))
+	page := pageParam(q.Get("page"))
 	f := ledger.BrowseFilter{Month: month, Branch: q.Get("branch"), Person: q.Get("person"), RuleCode: q.Get("rule"),
 		Recorder: q.Get("recorder"), Page: page}
 	view := q.Get("view")
@@ -74,7 +74,7 @@ func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	cur := b.Filter.Page
 	if view == "people" {
 		n = (len(b.People) + peoplePerPage - 1) / peoplePerPage
-		cur = max(page, 1)
+		cur = clampPage(page, n)
 		lo := min((cur-1)*peoplePerPage, len(b.People))
 		d.People = b.People[lo:min(lo+peoplePerPage, len(b.People))]
 	} else {
@@ -87,6 +87,22 @@ func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	d.Pages = pager(r, cur, n)
 	s.render(w, r, "ledger", v, d)
 }
+
+// maxPage 是地址里能读的最大页码；再大的数不是页码。
+const maxPage = 1 << 20
+
+// pageParam 读地址里的页码（page=）：不是 1 到 maxPage 的整数（空、负数、1e9、溢出的数）时为第 1 页。
+// 超过最后一页的由 clampPage 截到最后一页。
+func pageParam(s string) int {
+	n, ok := model.ParseCount(s, 1, maxPage)
+	if !ok {
+		return 1
+	}
+	return n
+}
+
+// clampPage 把页码截在第 1 页到第 n 页之间（没有内容时 n 为 0，是第 1 页）。
+func clampPage(page, n int) int { return max(1, min(page, n)) }
 
 // pager 给出分页：第一页、最后一页和当前页前后两页，中间用省略号；地址是 r 的地址换上 page。
 func pager(r *http.Request, cur, n int) pages {

@@ -91,9 +91,8 @@ func (s *Server) settlePage(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		people = append(people, personLine{Staff: st.Staff, Lines: len(st.Lines), Total: st.Total})
 	}
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
 	n := (len(people) + settlePerPage - 1) / settlePerPage
+	page := clampPage(pageParam(r.URL.Query().Get("page")), n)
 	lo := min((page-1)*settlePerPage, len(people))
 	d.People = people[lo:min(lo+settlePerPage, len(people))]
 	d.Pages = pager(r, page, n)
