@@ -38,7 +38,7 @@ func setupSettle(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	}
 	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
-	settleSvc := &settlement.Service{Ledger: svc, Flags: db, Store: db, Cfg: calc.DefaultConfig()}
+	settleSvc := &settlement.Service{Ledger: svc, Flags: db, Store: db, Cfg: calc.DefaultConfig(), Outbox: db}
 	svc.CloseWith(settleSvc.Closed)
 	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})

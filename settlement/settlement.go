@@ -27,7 +27,7 @@ type Service struct {
 	Flags  FlagLister
 	Store  model.SettlementStore
 	Cfg    calc.Config
-	// Outbox 用于定时发送草稿（SendDraft）；只用命令时可以为空。
+	// Outbox 用于定时发送草稿（SendDraft）和“导出”的文件（Export）；为空时这两样返回 EUNAVAILABLE。
 	Outbox model.Outbox
 }
 

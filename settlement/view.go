@@ -96,7 +96,8 @@ func (s *Service) YearProgress(ctx context.Context, actor, who model.Staff, year
 	return p, nil
 }
 
-// Workbook 把 month 的结算（与“结算”“导出”同一份草稿）写成 XLSX（中心领导）。
+// Workbook 把 month 的结算（与“结算”同一份草稿：已发布的月份不重复计结算产生的记录；红旗含已撤销的）
+// 写成 XLSX（汇总、明细、红旗），只给中心领导。“导出”命令、网页下载和 hongqi report（以 SystemActor）都用它。
 func (s *Service) Workbook(ctx context.Context, actor model.Staff, month model.Month, w io.Writer) (Draft, error) {
 	d, err := s.DraftFor(ctx, actor, month)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/hongqi-dev/hongqi/redflag/meter"
 	"github.com/hongqi-dev/hongqi/roster"
 	"github.com/hongqi-dev/hongqi/rules"
+	"github.com/hongqi-dev/hongqi/settlement"
 	"github.com/hongqi-dev/hongqi/settlement/xlsx"
 )
 
@@ -79,19 +80,12 @@ func runReport(ctx context.Context, getenv func(string) string, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	d, err := m.Settle.Draft(ctx, month)
-	if err != nil {
-		return err
-	}
-	flags, err := m.DB.Flags(ctx, model.FlagFilter{Month: month, IncludeCancelled: true})
-	if err != nil {
-		return err
-	}
 	f, err := os.Create(out)
 	if err != nil {
 		return model.Wrap(model.EINVALID, err, "写不了文件 %s。", out)
 	}
-	if err := xlsx.MonthWorkbook(d.Result, flags, f); err != nil {
+	d, err := m.Settle.Workbook(ctx, settlement.SystemActor, month, f)
+	if err != nil {
 		f.Close()
 		os.Remove(out)
 		return err
