@@ -47,6 +47,7 @@ type Main struct {
 	Ledger  *ledger.Service
 	Posts   *leave.Service
 	Flow    *redflag.Service
+	Inputs  *redflag.Inputs
 	Sched   *sched.Scheduler
 	Settle  *settlement.Service
 	Bot     *bot.Bot

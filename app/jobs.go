@@ -16,10 +16,8 @@ func (m *Main) openFlags() error {
 		Cfg: m.Config.Flags, Clock: m.Clock, Log: m.Log,
 	}
 	handlers.RegisterFlags(m.Bot, handlers.FlagDeps{Flow: m.Flow})
-	handlers.RegisterFlagInputs(m.Bot, handlers.FlagInputDeps{
-		Inputs: m.DB, Staff: m.DB, Ledger: m.Ledger, Ranker: m.Flow.Ranker,
-		Cfg: m.Config.Flags, Clock: m.Clock, Web: m.Config.PublicURL,
-	})
+	m.Inputs = &redflag.Inputs{Store: m.DB, Ledger: m.Ledger, Items: m.Config.Flags.Dekad.Items, Clock: m.Clock}
+	handlers.RegisterFlagInputs(m.Bot, handlers.FlagInputDeps{Inputs: m.Inputs, Ranker: m.Flow.Ranker, Clock: m.Clock, Web: m.Config.PublicURL})
 	sc, err := sched.New(m.Config.Flags, m.Clock, m.Flow, m.Locker, m.DB, m.Log)
 	if err != nil {
 		return err

@@ -3,25 +3,20 @@ package handlers
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
-	"github.com/hongqi-dev/hongqi/config"
-	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/redflag"
 	"github.com/hongqi-dev/hongqi/redflag/rank"
 )
 
-// FlagInputDeps 是流动红旗评分依据和排行命令所需的依赖。
+// FlagInputDeps 是流动红旗评分依据和排行命令所需的服务。
 type FlagInputDeps struct {
-	Inputs model.FlagInputStore
-	Staff  model.StaffStore
-	Ledger *ledger.Service // 用它的 Resolve 按姓名或工号找人
+	Inputs *redflag.Inputs
 	Ranker model.Ranker
-	Cfg    config.Flags
 	Clock  *model.Clock // 全系统唯一的时钟，也给出考核时区
 	// Web 是网页的地址（config.PublicURL）；非空时“排行”的回复末尾附上排行页的链接。
 	Web string
@@ -61,7 +56,7 @@ func RegisterFlagInputs(b *bot.Bot, d FlagInputDeps) {
 		},
 		{
 			Names: []string{"检查"}, Usage: "检查 <网点> <项目> <分数> [备注]",
-			Summary: "农村网点检查打分（0–100），项目：" + itemNames(d.Cfg.Dekad.Items), Roles: recorders,
+			Summary: "农村网点检查打分（0–100），项目：" + d.Inputs.ItemNames(), Roles: recorders,
 			Example: "检查 河西所 卫生 90", Run: run(inspect),
 		},
 		{
@@ -69,36 +64,6 @@ func RegisterFlagInputs(b *bot.Bot, d FlagInputDeps) {
 			Summary: "看流动红旗排行和每人各项得分，默认本周", Example: "排行 上周", Run: run(showRanking),
 		},
 	})
-}
-
-func itemNames(items []config.InspectionItem) string {
-	var names []string
-	for _, it := range items {
-		w := it.Name
-		if len(it.Words) > 0 {
-			w = it.Words[0]
-		}
-		names = append(names, w)
-	}
-	return strings.Join(names, "、")
-}
-
-// target 解析被录入的人，并确认在操作人的管理范围内。
-func target(d FlagInputDeps, c *bot.Context, who, usage string) (model.Staff, error) {
-	if who == "" {
-		return model.Staff{}, model.Errorf(model.EINVALID, "请写上是谁，例如：%s", usage)
-	}
-	st, err := d.Ledger.Resolve(c.Ctx, c.Actor, who)
-	if err != nil {
-		return model.Staff{}, err
-	}
-	if !st.Active {
-		return model.Staff{}, model.Errorf(model.EINVALID, "%s 已不在花名册中，不能录入。", st.Name)
-	}
-	if !c.Actor.Manages(st) {
-		return model.Staff{}, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，不能录入。", st.Name, st.Branch)
-	}
-	return st, nil
 }
 
 const dupReply = "这条消息已经处理过，没有重复记录。"
@@ -140,12 +105,8 @@ func meterDay(d FlagInputDeps, c *bot.Context) (string, error) {
 	if len(c.Args) < 3 {
 		return "", model.Errorf(model.EINVALID, "请写人和次数，例如：%s", usage)
 	}
-	st, err := target(d, c, c.Args[0], usage)
-	if err != nil {
-		return "", err
-	}
-	today := model.DateOf(c.Now, d.Clock.Location())
-	md := model.MeterDay{StaffID: st.UserID, Day: today, Source: model.MeterTyped, ActorID: c.Actor.UserID}
+	today := d.Inputs.Today()
+	md := model.MeterDay{Day: today}
 	counts := map[string]*int{"满意": &md.Satisfied, "基本满意": &md.Basic, "不满意": &md.Unsatisfied}
 	seen := false
 	args := c.Args[1:]
@@ -182,10 +143,7 @@ func meterDay(d FlagInputDeps, c *bot.Context) (string, error) {
 	if !seen {
 		return "", model.Errorf(model.EINVALID, "没有写次数，例如：%s", usage)
 	}
-	if md.Day.After(today) {
-		return "", model.Errorf(model.EINVALID, "%s 还没到，不能录入测评。", md.Day.Label())
-	}
-	got, err := d.Inputs.RecordMeterDay(c.Ctx, c.Msg, md)
+	st, got, err := d.Inputs.RecordMeterDay(c.Ctx, c.Actor, c.Msg, c.Args[0], md)
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}
@@ -196,30 +154,32 @@ func meterDay(d FlagInputDeps, c *bot.Context) (string, error) {
 		st.Name, got.Day.Label(), got.Satisfied, got.Basic, got.Unsatisfied, got.Total()), nil
 }
 
+// scoreArg 解析“92”或“92分”（0 到 model.MaxScore）；写得不对时说明怎么写。
+func scoreArg(arg, usage string) (int, error) {
+	n, ok := model.ParseCount(strings.TrimSuffix(arg, "分"), 0, model.MaxScore)
+	if !ok {
+		return 0, model.Errorf(model.EINVALID, "分数“%s”应为 0 到 %d 的整数，例如：%s", arg, model.MaxScore, usage)
+	}
+	return n, nil
+}
+
 func spotCheck(d FlagInputDeps, c *bot.Context) (string, error) {
 	const usage = "抽查 张三 92 [备注]"
 	if len(c.Args) < 2 {
 		return "", model.Errorf(model.EINVALID, "请写人和分数，例如：%s", usage)
 	}
-	st, err := target(d, c, c.Args[0], usage)
+	n, err := scoreArg(c.Args[1], usage)
 	if err != nil {
 		return "", err
 	}
-	score, ok := model.ParseCount(strings.TrimSuffix(c.Args[1], "分"), 0, model.MaxScore)
-	if !ok {
-		return "", model.Errorf(model.EINVALID, "分数“%s”应为 0 到 %d 的整数，例如：%s", c.Args[1], model.MaxScore, usage)
-	}
-	got, err := d.Inputs.RecordSpotCheck(c.Ctx, c.Msg, model.SpotCheck{
-		StaffID: st.UserID, StaffName: st.Name, Branch: st.Branch, Score: score, Note: strings.Join(c.Args[2:], " "),
-		ActorID: c.Actor.UserID, ActorName: c.Actor.Name, CreatedAt: c.Now,
-	})
+	got, err := d.Inputs.RecordSpotCheck(c.Ctx, c.Actor, c.Msg, c.Args[0], n, strings.Join(c.Args[2:], " "))
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已记录 %s 抽查 %d 分（编号 %d）。", st.Name, got.Score, got.ID), nil
+	return fmt.Sprintf("已记录 %s 抽查 %d 分（编号 %d）。", got.StaffName, got.Score, got.ID), nil
 }
 
 func feedback(d FlagInputDeps, c *bot.Context, kind model.FeedbackKind) (string, error) {
@@ -227,14 +187,7 @@ func feedback(d FlagInputDeps, c *bot.Context, kind model.FeedbackKind) (string,
 	if len(c.Args) < 1 {
 		return "", model.Errorf(model.EINVALID, "请写是谁，例如：%s", usage)
 	}
-	st, err := target(d, c, c.Args[0], usage)
-	if err != nil {
-		return "", err
-	}
-	got, err := d.Inputs.RecordFeedback(c.Ctx, c.Msg, model.Feedback{
-		StaffID: st.UserID, StaffName: st.Name, Branch: st.Branch, Kind: kind, Note: strings.Join(c.Args[1:], " "),
-		ActorID: c.Actor.UserID, ActorName: c.Actor.Name, CreatedAt: c.Now,
-	})
+	got, err := d.Inputs.RecordFeedback(c.Ctx, c.Actor, c.Msg, c.Args[0], kind, strings.Join(c.Args[1:], " "))
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}
@@ -242,9 +195,9 @@ func feedback(d FlagInputDeps, c *bot.Context, kind model.FeedbackKind) (string,
 		return "", err
 	}
 	if kind == model.FeedbackComplaint {
-		return fmt.Sprintf("已记录对 %s 的投诉（编号 %d）。核实不成立时发“投诉无效 %d 理由”。", st.Name, got.ID, got.ID), nil
+		return fmt.Sprintf("已记录对 %s 的投诉（编号 %d）。核实不成立时发“投诉无效 %d 理由”。", got.StaffName, got.ID, got.ID), nil
 	}
-	return fmt.Sprintf("已记录对 %s 的表扬（编号 %d）。", st.Name, got.ID), nil
+	return fmt.Sprintf("已记录对 %s 的表扬（编号 %d）。", got.StaffName, got.ID), nil
 }
 
 func invalidComplaint(d FlagInputDeps, c *bot.Context) (string, error) {
@@ -256,20 +209,7 @@ func invalidComplaint(d FlagInputDeps, c *bot.Context) (string, error) {
 	if !ok {
 		return "", model.Errorf(model.EINVALID, "投诉编号“%s”应为正整数，例如：%s", c.Args[0], usage)
 	}
-	f, err := d.Inputs.Feedback(c.Ctx, id)
-	if err != nil {
-		return "", err
-	}
-	st, err := d.Staff.Staff(c.Ctx, f.StaffID)
-	if err != nil {
-		st = model.Staff{UserID: f.StaffID, Name: f.StaffName, Branch: f.Branch}
-	}
-	if !c.Actor.Manages(st) {
-		return "", model.Errorf(model.EFORBIDDEN, "投诉 %d 是对 %s（%s）的，不在您的管理范围内。", id, f.StaffName, f.Branch)
-	}
-	got, err := d.Inputs.InvalidateComplaint(c.Ctx, c.Msg, id, model.FeedbackInvalid{
-		ActorID: c.Actor.UserID, ActorName: c.Actor.Name, Reason: strings.Join(c.Args[1:], " "),
-	})
+	got, err := d.Inputs.InvalidateComplaint(c.Ctx, c.Actor, c.Msg, id, strings.Join(c.Args[1:], " "))
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}
@@ -279,45 +219,17 @@ func invalidComplaint(d FlagInputDeps, c *bot.Context) (string, error) {
 	return fmt.Sprintf("对 %s 的投诉（编号 %d）已认定无效：记录保留，不再计入评分。", got.StaffName, got.ID), nil
 }
 
-// findItem 按编码、名称或别名找检查项。
-func findItem(items []config.InspectionItem, word string) (config.InspectionItem, bool) {
-	for _, it := range items {
-		if it.Code == word || it.Name == word || slices.Contains(it.Words, word) {
-			return it, true
-		}
-	}
-	return config.InspectionItem{}, false
-}
-
 func inspect(d FlagInputDeps, c *bot.Context) (string, error) {
 	const usage = "检查 河西所 卫生 90 [备注]"
 	if len(c.Args) < 3 {
 		return "", model.Errorf(model.EINVALID, "请写网点、项目和分数，例如：%s", usage)
 	}
-	branch := c.Args[0]
-	all, err := d.Staff.ListStaff(c.Ctx)
+	n, err := scoreArg(c.Args[2], usage)
 	if err != nil {
 		return "", err
 	}
-	rural := rank.RuralBranches(all)
-	if !slices.Contains(rural, branch) {
-		return "", model.Errorf(model.ENOTFOUND, "“%s”不是花名册里的农村网点。农村网点有：%s。", branch, shortList(rural, 12))
-	}
-	if !c.Actor.InScope(branch) {
-		return "", model.Errorf(model.EFORBIDDEN, "%s 不在您的管理范围内，不能录入检查。", branch)
-	}
-	it, ok := findItem(d.Cfg.Dekad.Items, c.Args[1])
-	if !ok {
-		return "", model.Errorf(model.EINVALID, "检查项目“%s”看不懂，应为 %s 之一。", c.Args[1], itemNames(d.Cfg.Dekad.Items))
-	}
-	score, ok := model.ParseCount(strings.TrimSuffix(c.Args[2], "分"), 0, model.MaxScore)
-	if !ok {
-		return "", model.Errorf(model.EINVALID, "分数“%s”应为 0 到 %d 的整数，例如：%s", c.Args[2], model.MaxScore, usage)
-	}
-	got, err := d.Inputs.RecordInspection(c.Ctx, c.Msg, model.Inspection{
-		Branch: branch, Item: it.Code, Score: score, Note: strings.Join(c.Args[3:], " "),
-		ActorID: c.Actor.UserID, ActorName: c.Actor.Name, CreatedAt: c.Now,
-	})
+	branch := c.Args[0]
+	got, it, err := d.Inputs.RecordInspection(c.Ctx, c.Actor, c.Msg, branch, c.Args[1], n, strings.Join(c.Args[3:], " "))
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}
@@ -325,16 +237,6 @@ func inspect(d FlagInputDeps, c *bot.Context) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("已记录 %s %s %d 分（编号 %d），计入%s。", branch, it.Name, got.Score, got.ID, model.DekadOf(c.Now, d.Clock.Location()).Label()), nil
-}
-
-func shortList(ss []string, n int) string {
-	if len(ss) > n {
-		return strings.Join(ss[:n], "、") + fmt.Sprintf(" 等 %d 个", len(ss))
-	}
-	if len(ss) == 0 {
-		return "（无）"
-	}
-	return strings.Join(ss, "、")
 }
 
 // rankShown 是排行里详细列出的合格者人数（手机上一屏能看完）。

@@ -10,6 +10,7 @@ import (
 	"github.com/hongqi-dev/hongqi/config"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/redflag"
 	"github.com/hongqi-dev/hongqi/redflag/rank"
 	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/store"
@@ -27,7 +28,7 @@ func setupFlagInputs(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})
 	cfg := config.DefaultFlags()
 	RegisterFlagInputs(b, FlagInputDeps{
-		Inputs: db, Staff: db, Ledger: svc, Cfg: cfg, Clock: clk,
+		Inputs: &redflag.Inputs{Store: db, Ledger: svc, Items: cfg.Dekad.Items, Clock: clk}, Clock: clk,
 		Ranker: &rank.Service{Inputs: db, Staff: db, Cfg: cfg, Loc: shanghaiLoc},
 	})
 	return b, db, clk
