@@ -12,7 +12,7 @@ import (
 // openFlags 装配流动红旗：排行、评选流程、命令和定时任务。
 func (m *Main) openFlags() error {
 	m.Flow = &redflag.Service{
-		Store: m.DB, Outbox: m.DB, Staff: m.DB, Ranker: m.newRanker(), Ledger: m.DB, Catalog: m.Catalog,
+		Store: m.DB, Outbox: m.DB, Staff: m.DB, Ranker: m.newRanker(), Ledger: m.Ledger,
 		Cfg: m.Config.Flags, Clock: m.Clock, Log: m.Log,
 	}
 	handlers.RegisterFlags(m.Bot, handlers.FlagDeps{Flow: m.Flow})

@@ -28,13 +28,12 @@ type Service struct {
 	Outbox model.Outbox
 	Staff  model.StaffStore
 	Ranker model.Ranker
-	// Ledger 与 Catalog 用于撤销红旗时给所长记“提供虚假信息”的扣款（规则 flag_false_info）；
-	// 为空时不记（只撤销红旗）。
-	Ledger  model.LedgerStore
-	Catalog *model.Catalog
-	Cfg     config.Flags
-	Clock   *model.Clock // 全系统唯一的时钟，也给出考核时区
-	Log     *slog.Logger
+	// Ledger 是台账服务：撤销红旗时经它给所长记“提供虚假信息”的扣款（规则 flag_false_info，
+	// 记录和通知与别的记录一样，已结账的月份改记调整）；为空时不记（只撤销红旗）。
+	Ledger *ledger.Service
+	Cfg    config.Flags
+	Clock  *model.Clock // 全系统唯一的时钟，也给出考核时区
+	Log    *slog.Logger
 }
 
 // Decision 是一轮评选的结果：决定后的评选和授予的红旗。
@@ -675,14 +674,14 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 	return out, nil
 }
 
-// penalizeHead 给因虚假信息被撤销的红旗所在网点的所长记一笔“提供虚假信息”的扣款（flag_false_info，
-// 记在撤销当月），并私信通知。以红旗编号作为来源消息，同一面红旗只记一次；没有所长或没有配置台账时不记。
+// penalizeHead 给因虚假信息被撤销的红旗所在网点的所长记一笔“提供虚假信息”的扣款（flag_false_info），
+// 经台账服务写入并私信通知。扣款计入撤销红旗的那个月；补记时（进程在撤销后、记扣款前退出）那个月若已结账，
+// 台账服务把它作为调整记在本月。以红旗编号作为来源消息，同一面红旗只记一次；没有所长或没有配置台账时不记。
 func (s *Service) penalizeHead(ctx context.Context, f model.Flag, by model.Staff, reason string) (bool, error) {
-	if s.Ledger == nil || s.Catalog == nil || f.HeadID == "" {
+	if s.Ledger == nil || f.HeadID == "" {
 		return false, nil
 	}
-	rule, ok := s.Catalog.Rule("flag_false_info")
-	if !ok {
+	if _, ok := s.Ledger.Catalog.Rule(falseInfoRule); !ok {
 		return false, nil
 	}
 	head, err := s.Staff.Staff(ctx, f.HeadID)
@@ -692,23 +691,23 @@ func (s *Service) penalizeHead(ctx context.Context, f model.Flag, by model.Staff
 		}
 		return false, err
 	}
-	now := s.now()
+	cancelledAt := s.now()
+	if f.CancelledAt != nil {
+		cancelledAt = *f.CancelledAt
+	}
 	key := fmt.Sprintf("flag-cancel:%d", f.ID)
-	e := model.Entry{
-		StaffID: head.UserID, StaffName: head.Name, Branch: head.Branch,
-		RuleCode: rule.Code, RuleName: rule.Name, Kind: rule.Kind, Amount: rule.Signed(),
-		Note:    fmt.Sprintf("%s %s 的红旗因虚假信息撤销：%s", f.Period, f.Name, reason),
-		ActorID: by.UserID, ActorName: by.Name, MsgKey: key, Month: model.MonthOf(now, s.loc()),
-		Ref: fmt.Sprintf("flag:%d:false-info", f.ID),
-	}
-	n := model.Notice{Key: "entry:{id}", To: model.ToUsers(head.UserID), Title: "扣款通知",
-		Body: fmt.Sprintf("> 事项：%s\n> 金额：%s\n> 原因：%s\n> 编号：#{id}\n\n如有异议，请联系中心领导。", md(rule.Name), ledger.Yuan(e.Amount), md(e.Note))}
-	_, err = s.Ledger.Record(ctx, model.RecordRequest{
-		Msg:     model.Message{Key: key, From: by.UserID, Text: "撤销红旗 " + f.Period + " " + f.Name, CreateTime: now},
-		Entries: []model.Entry{e}, Notices: []model.Notice{n},
+	res, err := s.Ledger.RecordGenerated(ctx, ledger.Generated{
+		Staff: head, Rule: falseInfoRule, Actor: by,
+		Note:  fmt.Sprintf("%s %s 的红旗因虚假信息撤销：%s", f.Period, f.Name, reason),
+		Month: model.MonthOf(cancelledAt, s.loc()),
+		Ref:   fmt.Sprintf("flag:%d:false-info", f.ID),
+		Msg:   model.Message{Key: key, From: by.UserID, Text: "撤销红旗 " + f.Period + " " + f.Name, CreateTime: s.now()},
 	})
-	if model.ErrorCode(err) == model.EDUPLICATE {
-		return false, nil
+	if err != nil {
+		return false, err
 	}
-	return err == nil, err
+	return !res.Duplicate, nil
 }
+
+// falseInfoRule 是所长因提供虚假信息被扣款的规则编码。
+const falseInfoRule = "flag_false_info"

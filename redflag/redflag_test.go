@@ -12,6 +12,7 @@ import (
 
 	"github.com/hongqi-dev/hongqi/config"
 	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/redflag"
 	"github.com/hongqi-dev/hongqi/rules"
@@ -57,8 +58,9 @@ func setup(t *testing.T) *env {
 	cfg := config.DefaultFlags()
 	cfg.Group = []string{"judge1", "judge2"}
 	cfg.Announce = []config.AnnounceTarget{{Kind: "robot", Name: "all", Key: "k"}}
-	e.svc = &redflag.Service{Store: db, Outbox: db, Staff: db, Ranker: fixed{}, Ledger: db, Catalog: rules.Default(), Cfg: cfg,
-		Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e.svc = &redflag.Service{Store: db, Outbox: db, Staff: db, Ranker: fixed{}, Cfg: cfg,
+		Ledger: &ledger.Service{Staff: db, Ledger: db, Catalog: rules.Default(), Clock: clk},
+		Clock:  clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return e
 }
 

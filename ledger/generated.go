@@ -1,0 +1,80 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hongqi-dev/hongqi/model"
+)
+
+// Generated 是系统按规则生成的一条记录（不是谁用“扣”“奖”记的），如撤销红旗时给所长记的“提供虚假信息”扣款。
+type Generated struct {
+	Staff model.Staff // 被记录人
+	Rule  string      // 规则编码，如 "flag_false_info"；金额和名称取自规则目录
+	Note  string      // 备注（原因）
+	Month model.Month // 应计入的考核月；零值为本月
+	Ref   string      // 关联的业务记录，如 "flag:12:false-info"
+	Actor model.Staff // 引起这条记录的人（如撤销红旗的中心领导）
+	// Msg 是这条记录的来源消息：Key 唯一，同一 Key 只记一次（重试、补记都不会重复）。
+	Msg model.Message
+}
+
+// GeneratedResult 是 RecordGenerated 的结果。
+type GeneratedResult struct {
+	Entry model.Entry
+	Total int64 // 此人在记入月份的合计（元）
+	// Adjusted 表示应计入的月份已结账，这条记录作为调整记在了本月。
+	Adjusted bool
+	// Duplicate 表示这个来源先前已记过，Entry 是当时的记录，本次什么也没写。
+	Duplicate bool
+}
+
+// RecordGenerated 写入一条系统生成的记录，并像“扣”“奖”一样私信通知本人（同一事务入队）。
+// 与撤销一样守结账的规矩：g.Month 已结账（结算已发布）时，原月份不改，这条记录记在本月并在备注里说明，
+// 是一笔调整。规则不在目录中时返回 EINVALID。
+func (s *Service) RecordGenerated(ctx context.Context, g Generated) (GeneratedResult, error) {
+	rule, ok := s.Catalog.Rule(g.Rule)
+	if !ok {
+		return GeneratedResult{}, model.Errorf(model.EINVALID, "规则目录里没有“%s”，没有记录。", g.Rule)
+	}
+	month, note := g.Month, g.Note
+	cur := s.Month()
+	if month.IsZero() {
+		month = cur
+	}
+	adjusted := false
+	if month != cur && s.closed != nil {
+		closed, err := s.closed(ctx, month)
+		if err != nil {
+			return GeneratedResult{}, unavailable(err, "结算记录暂时读不到，本次没有记录，请稍后再试。")
+		}
+		if closed {
+			adjusted = true
+			note = fmt.Sprintf("调整（原属%s，该月已结账）%s", month.Label(), note)
+			month = cur
+		}
+	}
+	e := model.Entry{
+		StaffID: g.Staff.UserID, StaffName: g.Staff.Name, Branch: g.Staff.Branch,
+		RuleCode: rule.Code, RuleName: rule.Name, Kind: rule.Kind, Amount: rule.Signed(), Note: note,
+		ActorID: g.Actor.UserID, ActorName: g.Actor.Name, MsgKey: g.Msg.Key, Month: month, Ref: g.Ref,
+	}
+	before, err := s.Ledger.MonthTotals(ctx, month, []string{e.StaffID})
+	if err != nil {
+		return GeneratedResult{}, unavailable(err, "台账暂时读不到，本次没有记录，请稍后再试。")
+	}
+	total := before[e.StaffID] + e.Amount
+	out, err := s.Ledger.Record(ctx, model.RecordRequest{Msg: g.Msg, Entries: []model.Entry{e},
+		Notices: []model.Notice{entryNotice(e, rule, total)}})
+	switch {
+	case model.ErrorCode(err) == model.EDUPLICATE && len(out) > 0:
+		t, terr := s.Ledger.MonthTotals(ctx, out[0].Month, []string{e.StaffID})
+		if terr != nil {
+			return GeneratedResult{}, unavailable(terr, "台账暂时读不到，请稍后发“查”核对。")
+		}
+		return GeneratedResult{Entry: out[0], Total: t[e.StaffID], Adjusted: out[0].Month != g.Month && !g.Month.IsZero(), Duplicate: true}, nil
+	case err != nil:
+		return GeneratedResult{}, unavailable(err, "台账暂时写不进去，本次没有记录，请稍后再试。")
+	}
+	return GeneratedResult{Entry: out[0], Total: total, Adjusted: adjusted}, nil
+}
