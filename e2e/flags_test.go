@@ -19,10 +19,12 @@ import (
 	"github.com/hongqi-dev/hongqi/config"
 	"github.com/hongqi-dev/hongqi/handlers"
 	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/outbox"
 	"github.com/hongqi-dev/hongqi/redflag"
 	"github.com/hongqi-dev/hongqi/redis"
+	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/sched"
 	"github.com/hongqi-dev/hongqi/store"
 	"github.com/hongqi-dev/hongqi/wecom"
@@ -103,7 +105,8 @@ func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtes
 	t.Cleanup(func() { rds.Close() })
 	cfg := flagConfig()
 
-	flow := &redflag.Service{Store: db, Outbox: db, Staff: db, Ranker: ranker, Cfg: cfg, Clock: clk, Log: quiet}
+	led := &ledger.Service{Staff: db, Ledger: db, Catalog: rules.Default(), Clock: clk}
+	flow := &redflag.Service{Store: db, Outbox: db, Staff: db, Ranker: ranker, Ledger: led, Cfg: cfg, Clock: clk, Log: quiet}
 	sc, err := sched.New(cfg, clk, flow, rds, db, quiet)
 	if err != nil {
 		t.Fatal(err)

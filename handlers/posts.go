@@ -179,7 +179,7 @@ func showPosts(d PostDeps, c *bot.Context) (string, error) {
 		if len(duties) > 0 {
 			return formatDuties(c.Actor.Name, c.Actor.UserID, duties), nil
 		}
-		all, err := d.Posts.Posts.Posts(c.Ctx)
+		all, err := d.Posts.Windows(c.Ctx)
 		if err != nil {
 			return "", err
 		}
@@ -198,53 +198,16 @@ func showPosts(d PostDeps, c *bot.Context) (string, error) {
 		sb.WriteString("\n发“岗位 窗口名”查看详情。")
 		return sb.String(), nil
 	}
-	arg := c.Args[0]
-	du, err := d.Posts.Duty(c.Ctx, arg, today)
-	if err == nil {
-		return formatDuty(du), nil
-	}
-	if model.ErrorCode(err) != model.ENOTFOUND {
+	l, err := d.Posts.Lookup(c.Ctx, c.Args[0], today)
+	switch {
+	case err != nil:
 		return "", err
+	case l.Window != nil:
+		return formatDuty(*l.Window), nil
+	case len(l.Duties) == 0:
+		return fmt.Sprintf("%s（%s）不在任何窗口的 A/B 岗上。", l.Person.Name, l.Person.Branch), nil
 	}
-	// 不是窗口：按人找（姓名、工号或 姓名(工号)）。
-	people, ferr := d.Posts.Staff.FindStaff(c.Ctx, strings.TrimSuffix(idOf(arg), ")"))
-	if ferr != nil {
-		return "", ferr
-	}
-	var active []model.Staff
-	for _, p := range people {
-		if p.Active {
-			active = append(active, p)
-		}
-	}
-	switch len(active) {
-	case 0:
-		return "", err // 窗口也不是、人也不是：给出最接近的窗口
-	case 1:
-	default:
-		names := make([]string, len(active))
-		for i, p := range active {
-			names[i] = p.Display() + "·" + p.Branch
-		}
-		return "", model.Errorf(model.EAMBIGUOUS, "有 %d 位“%s”：%s。请写 姓名(工号)。", len(active), arg, strings.Join(names, "、"))
-	}
-	who := active[0]
-	duties, err := d.Posts.DutiesOf(c.Ctx, who.UserID, today)
-	if err != nil {
-		return "", err
-	}
-	if len(duties) == 0 {
-		return fmt.Sprintf("%s（%s）不在任何窗口的 A/B 岗上。", who.Name, who.Branch), nil
-	}
-	return formatDuties(who.Name, who.UserID, duties), nil
-}
-
-// idOf 从“姓名(工号)”中取出工号，其他写法原样返回。
-func idOf(s string) string {
-	if i := strings.LastIndex(s, "("); i >= 0 && strings.HasSuffix(s, ")") {
-		return s[i+1 : len(s)-1]
-	}
-	return s
+	return formatDuties(l.Person.Name, l.Person.UserID, l.Duties), nil
 }
 
 func positionLabel(p string) string {

@@ -136,6 +136,45 @@ func (s *Service) duty(ctx context.Context, p model.Post, day model.Date) (Duty,
 	return d, nil
 }
 
+// Windows 返回全部窗口的岗位，按窗口名排序。
+func (s *Service) Windows(ctx context.Context) ([]model.Post, error) { return s.Posts.Posts(ctx) }
+
+// Lookup 是“岗位 <窗口或人>”的答复：Window 非空时是该窗口当天的在岗情况；否则 Person 是找到的人，
+// Duties 是此人所在各窗口当天的在岗情况（可能为空：不在任何窗口的 A/B 岗上）。
+type Lookup struct {
+	Window *Duty
+	Person model.Staff
+	Duties []Duty
+}
+
+// Lookup 按窗口名或人（姓名、工号或 姓名(工号)，不限管理范围，经台账服务的 Find）查 day 的在岗情况。
+// 既不是窗口也找不到人时，说明里先是找人的答复（最接近的姓名、重名时的 姓名(工号)·网点），再是最接近的窗口。
+func (s *Service) Lookup(ctx context.Context, arg string, day model.Date) (Lookup, error) {
+	du, err := s.Duty(ctx, arg, day)
+	if err == nil {
+		return Lookup{Window: &du}, nil
+	}
+	if model.ErrorCode(err) != model.ENOTFOUND {
+		return Lookup{}, err
+	}
+	st, ferr := s.Ledger.Find(ctx, arg)
+	switch model.ErrorCode(ferr) {
+	case "":
+	case model.ENOTFOUND:
+		return Lookup{}, model.Errorf(model.ENOTFOUND, "%s\n%s", model.ErrorMessage(ferr), model.ErrorMessage(err))
+	default:
+		return Lookup{}, ferr
+	}
+	if !st.Active {
+		return Lookup{}, model.Errorf(model.EINVALID, "%s（%s）已不在花名册中，不在任何窗口的 A/B 岗上。", st.Name, st.Branch)
+	}
+	duties, err := s.DutiesOf(ctx, st.UserID, day)
+	if err != nil {
+		return Lookup{}, err
+	}
+	return Lookup{Person: st, Duties: duties}, nil
+}
+
 // leaveOn 返回此人 day 当天已批准的请假，没有返回 nil。
 func (s *Service) leaveOn(ctx context.Context, userID string, day model.Date) (*model.Leave, error) {
 	ls, err := s.Leaves.Leaves(ctx, model.LeaveFilter{StaffID: userID, Statuses: []model.LeaveStatus{model.LeaveApproved}, From: day, To: day})

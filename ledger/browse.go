@@ -92,7 +92,7 @@ func (s *Service) Browse(ctx context.Context, actor model.Staff, f BrowseFilter)
 		out.Person, q.StaffID = &target, target.UserID
 	}
 	if strings.TrimSpace(f.Recorder) != "" {
-		rec, err := s.resolveAnyone(ctx, f.Recorder)
+		rec, err := s.Find(ctx, f.Recorder)
 		if err != nil {
 			return Browse{}, err
 		}
@@ -131,41 +131,4 @@ func (s *Service) Months(ctx context.Context, actor, who model.Staff) ([]model.M
 		return nil, unavailable(err, "台账暂时读不到，请稍后再试。")
 	}
 	return out, nil
-}
-
-// resolveAnyone 在全体花名册中按工号或姓名找一个人（筛选记录人用：记录人常在操作人的范围之外，
-// 比如所长、中心领导）。
-func (s *Service) resolveAnyone(ctx context.Context, who string) (model.Staff, error) {
-	who = strings.TrimSpace(who)
-	name, id := who, who
-	if m := reNameID.FindStringSubmatch(who); m != nil {
-		name, id = strings.TrimSpace(m[1]), m[2]
-	}
-	cands, err := s.Staff.FindStaff(ctx, id)
-	if err != nil {
-		return model.Staff{}, unavailable(err, "花名册暂时读不到，请稍后再试。")
-	}
-	var byID, byName []model.Staff
-	for _, st := range cands {
-		switch {
-		case strings.EqualFold(st.UserID, id) && (name == id || st.Name == name):
-			byID = append(byID, st)
-		case st.Name == name:
-			byName = append(byName, st)
-		}
-	}
-	if len(byID) == 1 {
-		return byID[0], nil
-	}
-	switch len(byName) {
-	case 0:
-		return model.Staff{}, model.Errorf(model.ENOTFOUND, "花名册里没有“%s”。", who)
-	case 1:
-		return byName[0], nil
-	}
-	names := make([]string, len(byName))
-	for i, st := range byName {
-		names[i] = st.Display() + "·" + st.Branch
-	}
-	return model.Staff{}, model.Errorf(model.EAMBIGUOUS, "有 %d 位“%s”：%s。请写 姓名(工号)。", len(byName), who, strings.Join(names, "、"))
 }

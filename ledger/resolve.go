@@ -12,7 +12,11 @@ import (
 // reNameID 匹配“姓名(工号)”；全角括号在这里也接受（bot.Parse 会统一成半角）。
 var reNameID = regexp.MustCompile(`^(.*?)\s*[(（]\s*([^()（）]+?)\s*[)）]$`)
 
-// Resolve 把 who（姓名、工号，或“姓名(工号)”）解析成花名册中的一个人。
+// 按名字找人只有这一处（Resolve 与 Find），所有命令的答复都一样：谁也不匹配时给出最接近的姓名，
+// 几个人都匹配时列出 姓名(工号)·网点，请对方写“姓名(工号)”。
+
+// Resolve 把 who（姓名、工号，或“姓名(工号)”）解析成花名册中的一个人，限在操作人的管理范围内
+// （记录、撤销、查询、评分依据用）。
 //
 // 先在操作人的可见范围内找（actor.CanView：本人，以及主管、所长、管理员管理的人），再在全体中找：
 //   - 谁也不匹配：ENOTFOUND，附上最接近的姓名；
@@ -21,6 +25,17 @@ var reNameID = regexp.MustCompile(`^(.*?)\s*[(（]\s*([^()（）]+?)\s*[)）]$`)
 //
 // 在职的人优先；只有已停用的人匹配时也返回他（查询历史用），记录时由 Record 拒绝。
 func (s *Service) Resolve(ctx context.Context, actor model.Staff, who string) (model.Staff, error) {
+	return s.resolve(ctx, &actor, who)
+}
+
+// Find 与 Resolve 相同，但不限管理范围：在整个花名册里找（看谁在哪个岗位、评选小组改选红旗用）。
+// 答复与 Resolve 一样（最接近的姓名；重名时的 姓名(工号)·网点）。
+func (s *Service) Find(ctx context.Context, who string) (model.Staff, error) {
+	return s.resolve(ctx, nil, who)
+}
+
+// resolve 是 Resolve 和 Find：actor 为 nil 时不限范围。
+func (s *Service) resolve(ctx context.Context, actor *model.Staff, who string) (model.Staff, error) {
 	who = strings.TrimSpace(who)
 	if who == "" {
 		return model.Staff{}, model.Errorf(model.EINVALID, "请写上姓名或工号。")
@@ -74,14 +89,22 @@ func (s *Service) Resolve(ctx context.Context, actor model.Staff, who string) (m
 	return pick(matches, actor, who)
 }
 
+// canView 表示 actor 能否看到 st；actor 为 nil（不限范围）时谁都能看到。
+func canView(actor *model.Staff) func(model.Staff) bool {
+	if actor == nil {
+		return func(model.Staff) bool { return true }
+	}
+	return actor.CanView
+}
+
 // pick 在匹配到的人中按操作人的范围选出一人，或说明为什么不能选。
-func pick(matches []model.Staff, actor model.Staff, who string) (model.Staff, error) {
+func pick(matches []model.Staff, actor *model.Staff, who string) (model.Staff, error) {
 	// 在职优先。
 	active := filter(matches, func(st model.Staff) bool { return st.Active })
 	if len(active) > 0 {
 		matches = active
 	}
-	inScope := filter(matches, actor.CanView)
+	inScope := filter(matches, canView(actor))
 	switch {
 	case len(inScope) == 1:
 		return inScope[0], nil
@@ -112,7 +135,7 @@ func pick(matches []model.Staff, actor model.Staff, who string) (model.Staff, er
 }
 
 // notFound 生成“没有找到”的提示，附上最接近的姓名（范围内的人排在前面）。
-func notFound(all []model.Staff, actor model.Staff, who, name string) error {
+func notFound(all []model.Staff, actor *model.Staff, who, name string) error {
 	var names []string
 	seen := map[string]bool{}
 	for _, st := range all {
@@ -130,7 +153,7 @@ func notFound(all []model.Staff, actor model.Staff, who, name string) error {
 			if len(same) > 1 {
 				label = fmt.Sprintf("%s（%s）", st.Display(), st.Branch)
 			}
-			if actor.CanView(st) {
+			if canView(actor)(st) {
 				in = append(in, label)
 			} else {
 				out = append(out, label)

@@ -368,36 +368,29 @@ func winnersLimit(cfg config.Flags, kind model.FlagKind) int {
 	return max(cfg.Weekly.Winners, 1)
 }
 
-// pickStaff 从 args 开头取能在花名册中找到的人（至多名额数），其余作为理由。
+// pickStaff 从 args 开头取能在花名册中找到的人（至多名额数），其余作为理由。按名字找人用台账服务的
+// Find（不限管理范围），答复与别的命令相同。
 func (s *Service) pickStaff(ctx context.Context, r model.Round, args []string) ([]model.Ranked, []string, error) {
+	if s.Ledger == nil {
+		return nil, nil, model.Errorf(model.EINTERNAL, "没有配置台账服务，无法按名字找人。")
+	}
 	limit := winnersLimit(s.Cfg, r.Kind)
 	var picks []model.Ranked
 	i := 0
 	for ; i < len(args) && len(picks) < limit; i++ {
-		found, err := s.Staff.FindStaff(ctx, args[i])
+		st, err := s.Ledger.Find(ctx, args[i])
+		if model.ErrorCode(err) == model.ENOTFOUND && i > 0 {
+			break // 不是人名：从这里起是理由
+		}
 		if err != nil {
 			return nil, nil, err
 		}
-		var active []model.Staff
-		for _, st := range found {
-			if st.Active {
-				active = append(active, st)
+		if !st.Active {
+			if i > 0 {
+				break
 			}
+			return nil, nil, model.Errorf(model.EINVALID, "%s（%s）已不在花名册中，不能评红旗。", st.Name, st.Branch)
 		}
-		if len(active) == 0 {
-			if i == 0 {
-				return nil, nil, model.Errorf(model.ENOTFOUND, "花名册里没有“%s”，请核对姓名或写账号。", args[i])
-			}
-			break
-		}
-		if len(active) > 1 {
-			var ds []string
-			for _, st := range active {
-				ds = append(ds, st.Display())
-			}
-			return nil, nil, model.Errorf(model.EAMBIGUOUS, "“%s”有 %d 人：%s，请写账号。", args[i], len(active), strings.Join(ds, "、"))
-		}
-		st := active[0]
 		if st.Role != model.RoleStaff || st.BranchKind != model.BranchCounty {
 			return nil, nil, model.Errorf(model.EINVALID, "周红旗只评县城网点的窗口员工，%s 是%s网点的%s。", st.Name, st.BranchKind.Label(), st.Role.Label())
 		}

@@ -125,7 +125,7 @@ func TestDecisions(t *testing.T) {
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"钱七"})
 			},
-			wantCode: model.ENOTFOUND, wantMsg: "花名册里没有“钱七”"},
+			wantCode: model.ENOTFOUND, wantMsg: "没有找到“钱七”"},
 		{name: "dekad override by branch", kind: model.FlagDekad, period: "2026-10-3", by: "judge1",
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"河西所", "晨会最好"})
