@@ -120,16 +120,14 @@ func (m *Main) Open(ctx context.Context) error {
 		Log:      m.Log,
 		Clock:    m.Clock,
 	})
-	handlers.Register(m.Bot, handlers.Deps{Ledger: m.Ledger, Staff: m.DB, Catalog: cat, Clock: m.Clock})
 	m.Posts = &leave.Service{Staff: m.DB, Posts: m.DB, Leaves: m.DB, Ledger: m.Ledger, Clock: m.Clock}
-	handlers.RegisterPosts(m.Bot, handlers.PostDeps{Posts: m.Posts})
+	m.Posts.HookLedger()
 	if err := m.openFlags(); err != nil {
 		return err
 	}
 	if err := m.openSettlement(); err != nil {
 		return err
 	}
-
 	var notifier model.Notifier = wecom.LogNotifier{Log: m.Log}
 	if w := m.Config.WeCom; w.SendEnabled() {
 		robots, chats := announceTargets(m.Config.Flags.Announce)
@@ -147,7 +145,14 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Log.Info("未配置企业微信发消息（HONGQI_WECOM_CORP_ID/AGENT_ID/SECRET），通知只写入日志")
 	}
 	m.Sender = &outbox.Worker{Store: m.DB, Notifier: notifier, Clock: m.Clock, Log: m.Log}
-	return m.openWeb()
+	if err := m.openWeb(); err != nil {
+		return err
+	}
+	handlers.Register(m.Bot, handlers.Deps{
+		Ledger: m.Ledger, Leave: m.Posts, Flags: m.Flow, Inputs: m.Inputs, Ranker: m.Flow.Ranker,
+		Settle: m.Settle, Clock: m.Clock, WebLink: m.Web.LoginLink, Web: m.Config.PublicURL,
+	})
+	return nil
 }
 
 // openWeb 装配网页：与命令同一套服务；企业微信配置齐全时可用网页授权登录，否则只用“网页”命令的一次性链接。
@@ -164,7 +169,6 @@ func (m *Main) openWeb() error {
 		return err
 	}
 	m.Web = w
-	handlers.RegisterWeb(m.Bot, handlers.WebDeps{Link: w.LoginLink})
 	return nil
 }
 

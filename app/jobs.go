@@ -1,7 +1,6 @@
 package app
 
 import (
-	"github.com/hongqi-dev/hongqi/handlers"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/redflag"
 	"github.com/hongqi-dev/hongqi/redflag/rank"
@@ -9,15 +8,13 @@ import (
 	"github.com/hongqi-dev/hongqi/settlement"
 )
 
-// openFlags 装配流动红旗：排行、评选流程、命令和定时任务。
+// openFlags 装配流动红旗：排行、评选流程、评分依据和定时任务。
 func (m *Main) openFlags() error {
 	m.Flow = &redflag.Service{
 		Store: m.DB, Outbox: m.DB, Staff: m.DB, Ranker: m.newRanker(), Ledger: m.Ledger,
 		Cfg: m.Config.Flags, Clock: m.Clock, Log: m.Log,
 	}
-	handlers.RegisterFlags(m.Bot, handlers.FlagDeps{Flow: m.Flow})
 	m.Inputs = &redflag.Inputs{Store: m.DB, Ledger: m.Ledger, Items: m.Config.Flags.Dekad.Items, Clock: m.Clock}
-	handlers.RegisterFlagInputs(m.Bot, handlers.FlagInputDeps{Inputs: m.Inputs, Ranker: m.Flow.Ranker, Clock: m.Clock, Web: m.Config.PublicURL})
 	sc, err := sched.New(m.Config.Flags, m.Clock, m.Flow, m.Locker, m.DB, m.Log)
 	if err != nil {
 		return err
@@ -27,13 +24,11 @@ func (m *Main) openFlags() error {
 	return nil
 }
 
-// openSettlement 装配月度和年度结算：明星、结算、发布、年度、发布年度；已发布月份的撤销改记调整；
+// openSettlement 装配月度和年度结算；已发布月份的撤销改记调整；
 // 每月的草稿和到期自动发布加到定时任务里（应在 openFlags 之后调用）。
 func (m *Main) openSettlement() error {
 	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: m.Config.Settle.Config(), Outbox: m.DB}
 	m.Ledger.CloseWith(m.Settle.Closed)
-	handlers.RegisterSettlement(m.Bot, handlers.SettleDeps{Settle: m.Settle, Web: m.Config.PublicURL})
-	handlers.RegisterAnnual(m.Bot, handlers.SettleDeps{Settle: m.Settle})
 	return m.Sched.AddSettlement(m.Config.Settle, m.Settle)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -99,7 +100,9 @@ func TestRouting(t *testing.T) {
 func TestRequire(t *testing.T) {
 	db := openStore(t)
 	b := New(Options{Clock: testClock, Staff: db, Log: quiet})
-	b.Handle([]string{"扣"}, echo, Require(model.RoleSupervisor, model.RoleHead, model.RoleAdmin))
+	b.Handle([]string{"扣"}, echo, Require(func(s model.Staff) bool {
+		return slices.Contains([]model.Role{model.RoleSupervisor, model.RoleHead, model.RoleAdmin}, s.Role)
+	}, "主管、所长和管理员"))
 	tests := []struct {
 		from, want string
 	}{

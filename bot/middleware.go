@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/hongqi-dev/hongqi/model"
@@ -87,40 +85,15 @@ func Auth(staff model.StaffStore) Middleware {
 	}
 }
 
-// Require 只允许 roles 中的角色使用（在 Auth 之后生效）。
-func Require(roles ...model.Role) Middleware {
+// Require 只允许 allow 为真的人使用（在 Auth 之后生效）；别人得到“只有<who>可以使用“<命令>”。”。
+// 谁能用的谓词写在 model.Staff 上（如 Staff.CanRecord、Staff.IsLeadership），who 是这些人的称呼。
+func Require(allow func(model.Staff) bool, who string) Middleware {
 	return func(next HandlerFunc) HandlerFunc {
 		return func(c *Context) (string, error) {
-			if slices.Contains(roles, c.Actor.Role) {
+			if allow(c.Actor) {
 				return next(c)
 			}
-			return "", model.Errorf(model.EFORBIDDEN, "只有%s可以使用“%s”。", RolesLabel(roles), c.Command)
+			return "", model.Errorf(model.EFORBIDDEN, "只有%s可以使用“%s”。", who, c.Command)
 		}
 	}
-}
-
-// RolesLabel 把角色列成“主管、所长和管理员”；管理员、主任、副主任、分管领导都在时合称“中心领导”。
-func RolesLabel(roles []model.Role) string {
-	leaders := []model.Role{model.RoleAdmin, model.RoleDirector, model.RoleDeputy, model.RoleLeader}
-	allLeaders := true
-	for _, r := range leaders {
-		allLeaders = allLeaders && slices.Contains(roles, r)
-	}
-	labels := make([]string, 0, len(roles))
-	for _, r := range roles {
-		if allLeaders && slices.Contains(leaders, r) {
-			continue
-		}
-		labels = append(labels, r.Label())
-	}
-	if allLeaders {
-		labels = append(labels, "中心领导")
-	}
-	switch len(labels) {
-	case 0:
-		return "（无人）"
-	case 1:
-		return labels[0]
-	}
-	return strings.Join(labels[:len(labels)-1], "、") + "和" + labels[len(labels)-1]
 }

@@ -132,8 +132,7 @@ func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtes
 	worker := &outbox.Worker{Store: db, Notifier: sender, Clock: clk, Log: quiet}
 
 	b := bot.New(bot.Options{Staff: db, Deduper: rds, Log: quiet, Clock: clk})
-	handlers.Register(b, handlers.Deps{Staff: db, Clock: clk})
-	handlers.RegisterFlags(b, handlers.FlagDeps{Flow: flow})
+	handlers.Register(b, handlers.Deps{Ledger: led, Flags: flow, Clock: clk})
 	crypto, err := wecom.NewCrypto(cbToken, cbAESKey, cbCorpID)
 	if err != nil {
 		t.Fatal(err)

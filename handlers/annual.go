@@ -10,16 +10,15 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
-// RegisterAnnual 注册年度结算的命令（年度、发布年度），并在帮助里加上“年度结算”一节。
-// 应在 Register 之后调用。
-func RegisterAnnual(b *bot.Bot, d SettleDeps) {
-	Extend(b, "年度结算", []Command{
+// annualSection 是年度结算的命令（年度、发布年度）。
+func annualSection(d *Deps) section {
+	return section{title: "年度结算", commands: []Command{
 		{
 			Names:   []string{"年度", "年度结算"},
 			Usage:   "年度 [年份]",
 			Summary: "看某年年度结算草稿：各档人数、年度服务明星证书、所长奖扣（不写年份为今年）",
 			Example: "年度 2026",
-			Roles:   leadership,
+			Who:     leadership,
 			Run:     func(c *bot.Context) (string, error) { return yearDraft(d, c) },
 		},
 		{
@@ -27,14 +26,14 @@ func RegisterAnnual(b *bot.Bot, d SettleDeps) {
 			Usage:   "发布年度 <年份>",
 			Summary: "发布某年年度结算：奖惩记入当月台账、私信每人年度结算单；每年只发布一次",
 			Example: "发布年度 2026",
-			Roles:   leadership,
+			Who:     leadership,
 			Run:     func(c *bot.Context) (string, error) { return publishYear(d, c) },
 		},
-	})
+	}}
 }
 
 // yearArg 解析“2026”或“2026年”；没有写时为今年。
-func yearArg(d SettleDeps, c *bot.Context, args []string, example string) (int, error) {
+func yearArg(d *Deps, c *bot.Context, args []string, example string) (int, error) {
 	switch len(args) {
 	case 0:
 		return c.Now.In(d.Settle.Loc()).Year(), nil
@@ -48,7 +47,7 @@ func yearArg(d SettleDeps, c *bot.Context, args []string, example string) (int, 
 	return 0, model.Errorf(model.EINVALID, "只能写一个年份，例如：%s", example)
 }
 
-func yearDraft(d SettleDeps, c *bot.Context) (string, error) {
+func yearDraft(d *Deps, c *bot.Context) (string, error) {
 	y, err := yearArg(d, c, c.Args, "年度 2026")
 	if err != nil {
 		return "", err
@@ -64,7 +63,7 @@ func yearDraft(d SettleDeps, c *bot.Context) (string, error) {
 	return s + fmt.Sprintf("\n\n年度结束、核对无误后，发送“发布年度 %d”记入台账并私信每个人。", y), nil
 }
 
-func publishYear(d SettleDeps, c *bot.Context) (string, error) {
+func publishYear(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) != 1 {
 		return "", model.Errorf(model.EINVALID, "请写明发布哪一年，例如：发布年度 2026")
 	}

@@ -59,9 +59,7 @@ func TestAnnualDraftAndPublish(t *testing.T) {
 	cfg.YearThreshold = map[int]int{2026: 4}
 	svc := &settlement.Service{Ledger: led, Flags: db, Store: db, Cfg: cfg}
 	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
-	Register(b, Deps{Ledger: led, Staff: db, Catalog: cat, Clock: clk})
-	RegisterSettlement(b, SettleDeps{Settle: svc})
-	RegisterAnnual(b, SettleDeps{Settle: svc})
+	Register(b, Deps{Ledger: led, Settle: svc, Clock: clk})
 
 	n := 0
 	say := func(as, text string, want, notWant []string) {

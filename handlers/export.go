@@ -9,19 +9,19 @@ import (
 	"github.com/hongqi-dev/hongqi/settlement/xlsx"
 )
 
-// registerExport 注册“导出”命令（中心领导）：表格由结算服务生成并经它的发件箱发出。
-func registerExport(b *bot.Bot, d SettleDeps) {
-	Extend(b, "导出", []Command{{
+// exportSection 是“导出”命令（中心领导）：表格由结算服务生成并经它的发件箱发出。
+func exportSection(d *Deps) section {
+	return section{title: "导出", commands: []Command{{
 		Names:   []string{"导出"},
 		Usage:   "导出 [月份]",
 		Summary: "把某月结算（每人汇总、每条明细、红旗）导出为 Excel 表格，以文件私信发给您",
 		Example: "导出 上月",
-		Roles:   leadership,
+		Who:     leadership,
 		Run:     func(c *bot.Context) (string, error) { return export(d, c) },
-	}})
+	}}}
 }
 
-func export(d SettleDeps, c *bot.Context) (string, error) {
+func export(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) > 1 {
 		return "", model.Errorf(model.EINVALID, "只能写一个月份，例如：导出 上月")
 	}

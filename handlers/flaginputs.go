@@ -9,61 +9,50 @@ import (
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/redflag"
 	"github.com/hongqi-dev/hongqi/redflag/rank"
 )
 
-// FlagInputDeps 是流动红旗评分依据和排行命令所需的服务。
-type FlagInputDeps struct {
-	Inputs *redflag.Inputs
-	Ranker model.Ranker
-	Clock  *model.Clock // 全系统唯一的时钟，也给出考核时区
-	// Web 是网页的地址（config.PublicURL）；非空时“排行”的回复末尾附上排行页的链接。
-	Web string
-}
-
-// RegisterFlagInputs 注册评分依据的录入命令（测评、抽查、表扬、投诉、投诉无效、检查）和“排行”，
-// 并在帮助里加上“红旗评分”一节。应在 Register 之后调用。
-func RegisterFlagInputs(b *bot.Bot, d FlagInputDeps) {
-	run := func(f func(FlagInputDeps, *bot.Context) (string, error)) bot.HandlerFunc {
+// inputSection 是评分依据的录入命令（测评、抽查、表扬、投诉、投诉无效、检查）和“排行”。
+func inputSection(d *Deps) section {
+	run := func(f func(*Deps, *bot.Context) (string, error)) bot.HandlerFunc {
 		return func(c *bot.Context) (string, error) { return f(d, c) }
 	}
-	Extend(b, "红旗评分", []Command{
+	return section{title: "红旗评分", commands: []Command{
 		{
 			Names: []string{"测评"}, Usage: "测评 <人> 满意 <次数> 基本满意 <次数> 不满意 <次数> [日期]",
-			Summary: "录入测评仪没记上的一天的满意度测评，默认今天；同一天再发会覆盖", Roles: recorders,
+			Summary: "录入测评仪没记上的一天的满意度测评，默认今天；同一天再发会覆盖", Who: recorders,
 			Example: "测评 张三 满意 38 基本满意 2 不满意 0 昨天", Run: run(meterDay),
 		},
 		{
 			Names: []string{"抽查"}, Usage: "抽查 <人> <分数> [备注]",
-			Summary: "记一次视频监控抽查得分（0–100）", Roles: recorders,
+			Summary: "记一次视频监控抽查得分（0–100）", Who: recorders,
 			Example: "抽查 张三 92 着装规范", Run: run(spotCheck),
 		},
 		{
-			Names: []string{"表扬"}, Usage: "表扬 <人> [内容]", Summary: "记一次客户表扬", Roles: recorders,
+			Names: []string{"表扬"}, Usage: "表扬 <人> [内容]", Summary: "记一次客户表扬", Who: recorders,
 			Example: "表扬 张三 耐心解答社保问题",
-			Run:     run(func(d FlagInputDeps, c *bot.Context) (string, error) { return feedback(d, c, model.FeedbackPraise) }),
+			Run:     run(func(d *Deps, c *bot.Context) (string, error) { return feedback(d, c, model.FeedbackPraise) }),
 		},
 		{
-			Names: []string{"投诉"}, Usage: "投诉 <人> [内容]", Summary: "记一次客户投诉", Roles: recorders,
+			Names: []string{"投诉"}, Usage: "投诉 <人> [内容]", Summary: "记一次客户投诉", Who: recorders,
 			Example: "投诉 张三 态度生硬",
-			Run:     run(func(d FlagInputDeps, c *bot.Context) (string, error) { return feedback(d, c, model.FeedbackComplaint) }),
+			Run:     run(func(d *Deps, c *bot.Context) (string, error) { return feedback(d, c, model.FeedbackComplaint) }),
 		},
 		{
 			Names: []string{"投诉无效"}, Usage: "投诉无效 <编号> [理由]",
-			Summary: "核实投诉不成立：记录保留，不再计分", Roles: recorders,
+			Summary: "核实投诉不成立：记录保留，不再计分", Who: recorders,
 			Example: "投诉无效 5 经查看录像服务规范", Run: run(invalidComplaint),
 		},
 		{
 			Names: []string{"检查"}, Usage: "检查 <网点> <项目> <分数> [备注]",
-			Summary: "农村网点检查打分（0–100），项目：" + d.Inputs.ItemNames(), Roles: recorders,
+			Summary: "农村网点检查打分（0–100），项目：" + d.Inputs.ItemNames(), Who: recorders,
 			Example: "检查 河西所 卫生 90", Run: run(inspect),
 		},
 		{
 			Names: []string{"排行", "排名"}, Usage: "排行 [本周|上周|本旬|上旬|本月]",
 			Summary: "看流动红旗排行和每人各项得分，默认本周", Example: "排行 上周", Run: run(showRanking),
 		},
-	})
+	}}
 }
 
 const dupReply = "这条消息已经处理过，没有重复记录。"
@@ -100,7 +89,7 @@ func parseDay(s string, today model.Date) (model.Date, bool) {
 	return model.Date{}, false
 }
 
-func meterDay(d FlagInputDeps, c *bot.Context) (string, error) {
+func meterDay(d *Deps, c *bot.Context) (string, error) {
 	const usage = "测评 张三 满意 38 基本满意 2 不满意 0 [昨天]"
 	if len(c.Args) < 3 {
 		return "", model.Errorf(model.EINVALID, "请写人和次数，例如：%s", usage)
@@ -163,7 +152,7 @@ func scoreArg(arg, usage string) (int, error) {
 	return n, nil
 }
 
-func spotCheck(d FlagInputDeps, c *bot.Context) (string, error) {
+func spotCheck(d *Deps, c *bot.Context) (string, error) {
 	const usage = "抽查 张三 92 [备注]"
 	if len(c.Args) < 2 {
 		return "", model.Errorf(model.EINVALID, "请写人和分数，例如：%s", usage)
@@ -182,7 +171,7 @@ func spotCheck(d FlagInputDeps, c *bot.Context) (string, error) {
 	return fmt.Sprintf("已记录 %s 抽查 %d 分（编号 %d）。", got.StaffName, got.Score, got.ID), nil
 }
 
-func feedback(d FlagInputDeps, c *bot.Context, kind model.FeedbackKind) (string, error) {
+func feedback(d *Deps, c *bot.Context, kind model.FeedbackKind) (string, error) {
 	usage := kind.Label() + " 张三 [内容]"
 	if len(c.Args) < 1 {
 		return "", model.Errorf(model.EINVALID, "请写是谁，例如：%s", usage)
@@ -200,7 +189,7 @@ func feedback(d FlagInputDeps, c *bot.Context, kind model.FeedbackKind) (string,
 	return fmt.Sprintf("已记录对 %s 的表扬（编号 %d）。", got.StaffName, got.ID), nil
 }
 
-func invalidComplaint(d FlagInputDeps, c *bot.Context) (string, error) {
+func invalidComplaint(d *Deps, c *bot.Context) (string, error) {
 	const usage = "投诉无效 5 经查看录像服务规范"
 	if len(c.Args) < 1 {
 		return "", model.Errorf(model.EINVALID, "请写投诉编号，例如：%s", usage)
@@ -219,7 +208,7 @@ func invalidComplaint(d FlagInputDeps, c *bot.Context) (string, error) {
 	return fmt.Sprintf("对 %s 的投诉（编号 %d）已认定无效：记录保留，不再计入评分。", got.StaffName, got.ID), nil
 }
 
-func inspect(d FlagInputDeps, c *bot.Context) (string, error) {
+func inspect(d *Deps, c *bot.Context) (string, error) {
 	const usage = "检查 河西所 卫生 90 [备注]"
 	if len(c.Args) < 3 {
 		return "", model.Errorf(model.EINVALID, "请写网点、项目和分数，例如：%s", usage)
@@ -242,7 +231,7 @@ func inspect(d FlagInputDeps, c *bot.Context) (string, error) {
 // rankShown 是排行里详细列出的合格者人数（手机上一屏能看完）。
 const rankShown = 10
 
-func showRanking(d FlagInputDeps, c *bot.Context) (string, error) {
+func showRanking(d *Deps, c *bot.Context) (string, error) {
 	which := "本周"
 	if len(c.Args) > 0 {
 		which = c.Args[0]
@@ -340,7 +329,7 @@ func rankingText(rk model.Ranking, who string) string {
 	return sb.String()
 }
 
-func weeklyText(d FlagInputDeps, c *bot.Context, w model.Week) (string, error) {
+func weeklyText(d *Deps, c *bot.Context, w model.Week) (string, error) {
 	rk, err := d.Ranker.Weekly(c.Ctx, w)
 	if err != nil {
 		return "", err
@@ -348,7 +337,7 @@ func weeklyText(d FlagInputDeps, c *bot.Context, w model.Week) (string, error) {
 	return rankingText(rk, c.Actor.UserID), nil
 }
 
-func dekadText(d FlagInputDeps, c *bot.Context, dk model.Dekad) (string, error) {
+func dekadText(d *Deps, c *bot.Context, dk model.Dekad) (string, error) {
 	rk, err := d.Ranker.Dekad(c.Ctx, dk)
 	if err != nil {
 		return "", err
@@ -357,7 +346,7 @@ func dekadText(d FlagInputDeps, c *bot.Context, dk model.Dekad) (string, error) 
 }
 
 // monthText 列出计入本月的各周（周四在本月、已经开始的周）的领先者。
-func monthText(d FlagInputDeps, c *bot.Context) (string, error) {
+func monthText(d *Deps, c *bot.Context) (string, error) {
 	loc := d.Clock.Location()
 	m := model.MonthOf(c.Now, loc)
 	var sb strings.Builder

@@ -25,10 +25,9 @@ func setupFlagInputs(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
 	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
-	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})
 	cfg := config.DefaultFlags()
-	RegisterFlagInputs(b, FlagInputDeps{
-		Inputs: &redflag.Inputs{Store: db, Ledger: svc, Items: cfg.Dekad.Items, Clock: clk}, Clock: clk,
+	Register(b, Deps{Ledger: svc, Clock: clk,
+		Inputs: &redflag.Inputs{Store: db, Ledger: svc, Items: cfg.Dekad.Items, Clock: clk},
 		Ranker: &rank.Service{Inputs: db, Staff: db, Cfg: cfg, Loc: shanghaiLoc},
 	})
 	return b, db, clk

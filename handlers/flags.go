@@ -9,18 +9,10 @@ import (
 	"github.com/hongqi-dev/hongqi/redflag"
 )
 
-// FlagDeps 是流动红旗评选命令所需的依赖。
-type FlagDeps struct {
-	Flow *redflag.Service
-}
-
-// leadership 是中心领导角色。
-var leadership = []model.Role{model.RoleAdmin, model.RoleDirector, model.RoleDeputy, model.RoleLeader}
-
-// RegisterFlags 注册流动红旗评选的命令（确认红旗、改选、撤销红旗）和确认按钮（EventKey 以 "flag:" 开头），
-// 并在帮助里加上“流动红旗”一节。应在 Register 之后调用。
-func RegisterFlags(b *bot.Bot, d FlagDeps) {
-	Extend(b, "流动红旗", []Command{
+// flagSection 是流动红旗评选的命令（确认红旗、改选、撤销红旗）和确认按钮（EventKey 以 "flag:" 开头）。
+// 确认、改选只有评选小组成员能做：由评选服务检查（小组名单在它的配置里）。
+func flagSection(d *Deps) section {
+	return section{title: "流动红旗", commands: []Command{
 		{
 			Names:   []string{"确认红旗"},
 			Usage:   "确认红旗 [期别]",
@@ -40,11 +32,12 @@ func RegisterFlags(b *bot.Bot, d FlagDeps) {
 			Usage:   "撤销红旗 <期别> <人或网点> <理由>",
 			Summary: "红旗依据的信息不实时撤销，记录保留",
 			Example: "撤销红旗 2026-W45 张三 测评数据造假",
-			Roles:   leadership,
+			Who:     leadership,
 			Run:     func(c *bot.Context) (string, error) { return cancelFlag(d, c) },
 		},
-	})
-	b.HandleEvent(redflag.EventPrefix, func(c *bot.Context) (string, error) { return flagButton(d, c) })
+	}, buttons: []Button{
+		{Prefix: redflag.EventPrefix, Run: func(c *bot.Context) (string, error) { return flagButton(d, c) }},
+	}}
 }
 
 // periodArg 在 args[0] 像期别时取出它。
@@ -57,35 +50,18 @@ func periodArg(args []string) (string, []string) {
 	return "", args
 }
 
-func confirmFlag(d FlagDeps, c *bot.Context) (string, error) {
-	if !d.Flow.IsMember(c.Actor.UserID) {
-		return "", model.Errorf(model.EFORBIDDEN, "只有评选小组成员可以确认红旗。如需参与评选，请联系管理员把你加入评选小组。")
-	}
+func confirmFlag(d *Deps, c *bot.Context) (string, error) {
 	period, _ := periodArg(c.Args)
-	r, err := d.Flow.OpenRound(c.Ctx, period)
-	if err != nil {
-		return "", err
-	}
-	dec, err := d.Flow.Confirm(c.Ctx, c.Actor, r.ID)
+	dec, err := d.Flags.ConfirmPeriod(c.Ctx, c.Actor, period)
 	if err != nil {
 		return "", err
 	}
 	return decidedReply("已确认", dec), nil
 }
 
-func overrideFlag(d FlagDeps, c *bot.Context) (string, error) {
-	if !d.Flow.IsMember(c.Actor.UserID) {
-		return "", model.Errorf(model.EFORBIDDEN, "只有评选小组成员可以改选红旗。如需参与评选，请联系管理员把你加入评选小组。")
-	}
+func overrideFlag(d *Deps, c *bot.Context) (string, error) {
 	period, rest := periodArg(c.Args)
-	if len(rest) == 0 {
-		return "", model.Errorf(model.EINVALID, "请写明改选谁，如“改选 李四 王五 张三本周有投诉”；旬红旗写网点，如“改选 河西所”。")
-	}
-	r, err := d.Flow.OpenRound(c.Ctx, period)
-	if err != nil {
-		return "", err
-	}
-	dec, err := d.Flow.Override(c.Ctx, c.Actor, r.ID, rest)
+	dec, err := d.Flags.OverridePeriod(c.Ctx, c.Actor, period, rest)
 	if err != nil {
 		return "", err
 	}
@@ -100,11 +76,11 @@ func decidedReply(how string, dec redflag.Decision) string {
 	return how + " " + dec.Round.Label + " " + dec.Round.Kind.Label() + "：" + strings.Join(names, "、") + "。结果将发到公布群。"
 }
 
-func cancelFlag(d FlagDeps, c *bot.Context) (string, error) {
+func cancelFlag(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) < 3 {
 		return "", model.Errorf(model.EINVALID, "请写明期别、人（或网点）和理由，如“撤销红旗 2026-W45 张三 测评数据造假”。")
 	}
-	f, err := d.Flow.CancelFlag(c.Ctx, c.Actor, c.Args[0], c.Args[1], strings.Join(c.Args[2:], " "))
+	f, err := d.Flags.CancelFlag(c.Ctx, c.Actor, c.Args[0], c.Args[1], strings.Join(c.Args[2:], " "))
 	if err != nil {
 		return "", err
 	}
@@ -112,14 +88,14 @@ func cancelFlag(d FlagDeps, c *bot.Context) (string, error) {
 }
 
 // flagButton 处理提名卡片上的按钮："flag:confirm:<评选编号>"。
-func flagButton(d FlagDeps, c *bot.Context) (string, error) {
+func flagButton(d *Deps, c *bot.Context) (string, error) {
 	rest := strings.TrimPrefix(c.Msg.EventKey, redflag.EventPrefix)
 	action, idText, _ := strings.Cut(rest, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if action != "confirm" || err != nil {
 		return "", model.Errorf(model.EINVALID, "这个按钮已失效，请回复“确认红旗”。")
 	}
-	dec, err := d.Flow.Confirm(c.Ctx, c.Actor, id)
+	dec, err := d.Flags.Confirm(c.Ctx, c.Actor, id)
 	if err != nil {
 		return "", err
 	}

@@ -1,5 +1,6 @@
 // Package handlers 是机器人的命令表：每条命令一行（名字、别名、用法、谁能用、处理函数），
-// “帮助”文字也由这张表生成。处理函数只做参数拆分和回复排版，业务规则在 ledger 包里。
+// 每个功能一个文件给出自己的一节（command.go 的 sections），“帮助”文字也由这张表生成。
+// 处理函数只做参数拆分和回复排版，只调用服务；业务规则在各功能的服务里（ledger、leave、redflag、settlement）。
 package handlers
 
 import (
@@ -13,120 +14,56 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
-// Deps 是命令处理所需的依赖。
-type Deps struct {
-	Ledger  *ledger.Service
-	Staff   model.StaffStore
-	Catalog *model.Catalog
-	Clock   *model.Clock // 全系统唯一的时钟，也给出考核时区
+// ledgerSection 是核心命令：扣、奖、撤销、查、规则、帮助。
+func ledgerSection(d *Deps) section {
+	return section{commands: []Command{
+		{
+			Names:   []string{"扣", "扣款", "扣分"},
+			Usage:   "扣 <人>… <事项> [备注]",
+			Summary: "记扣款，可一次写多人",
+			Example: "扣 张三 迟到 长",
+			Who:     recorders,
+			Run:     func(c *bot.Context) (string, error) { return record(d, c, model.Deduction) },
+		},
+		{
+			Names:   []string{"奖", "奖励"},
+			Usage:   "奖 <人>… <事项> [备注]",
+			Summary: "记奖励",
+			Example: "奖 李四 信息采纳",
+			Who:     recorders,
+			Run:     func(c *bot.Context) (string, error) { return record(d, c, model.Reward) },
+		},
+		{
+			Names:   []string{"撤销", "撤回", "取消"},
+			Usage:   "撤销 [编号] [理由]",
+			Summary: "撤销一条记录，不写编号即撤销自己最近记的一条",
+			Example: "撤销 12 记错人了",
+			Who:     recorders,
+			Run:     func(c *bot.Context) (string, error) { return revoke(d, c) },
+		},
+		{
+			Names:   []string{"查", "查询", "查看"},
+			Usage:   "查 [人] [月份]",
+			Summary: "查记录和合计，默认查自己本月；月份可写 本月、上月、10月、2026-10",
+			Example: "查 张三 上月",
+			Run:     func(c *bot.Context) (string, error) { return query(d, c) },
+		},
+		{
+			Names:   []string{"规则", "事项", "细则"},
+			Usage:   "规则",
+			Summary: "列出扣款和奖励事项及金额",
+			Run:     func(c *bot.Context) (string, error) { return listRules(d, c) },
+		},
+		{
+			Names:   []string{"帮助", "help", "?", "菜单"},
+			Usage:   "帮助",
+			Summary: "显示本说明",
+			// Run 为空：注册时换成整张命令表生成的帮助。
+		},
+	}}
 }
 
-// recorders 是可以记扣款、奖励和撤销的角色。
-var recorders = []model.Role{model.RoleSupervisor, model.RoleHead, model.RoleAdmin, model.RoleDirector, model.RoleDeputy, model.RoleLeader}
-
-// command 是命令表的一行。
-type command struct {
-	names   []string     // 第一个是正式名，其余是别名
-	usage   string       // 用法，如“扣 <人>… <事项> [备注]”
-	summary string       // 一句话说明
-	example string       // 示例
-	roles   []model.Role // 可使用的角色；nil 表示所有在册人员
-	run     func(d Deps, c *bot.Context) (string, error)
-}
-
-// commands 是唯一的命令表。
-var commands = []command{
-	{
-		names:   []string{"扣", "扣款", "扣分"},
-		usage:   "扣 <人>… <事项> [备注]",
-		summary: "记扣款，可一次写多人",
-		example: "扣 张三 迟到 长",
-		roles:   recorders,
-		run:     func(d Deps, c *bot.Context) (string, error) { return record(d, c, model.Deduction) },
-	},
-	{
-		names:   []string{"奖", "奖励"},
-		usage:   "奖 <人>… <事项> [备注]",
-		summary: "记奖励",
-		example: "奖 李四 信息采纳",
-		roles:   recorders,
-		run:     func(d Deps, c *bot.Context) (string, error) { return record(d, c, model.Reward) },
-	},
-	{
-		names:   []string{"撤销", "撤回", "取消"},
-		usage:   "撤销 [编号] [理由]",
-		summary: "撤销一条记录，不写编号即撤销自己最近记的一条",
-		example: "撤销 12 记错人了",
-		roles:   recorders,
-		run:     revoke,
-	},
-	{
-		names:   []string{"查", "查询", "查看"},
-		usage:   "查 [人] [月份]",
-		summary: "查记录和合计，默认查自己本月；月份可写 本月、上月、10月、2026-10",
-		example: "查 张三 上月",
-		run:     query,
-	},
-	{
-		names:   []string{"规则", "事项", "细则"},
-		usage:   "规则",
-		summary: "列出扣款和奖励事项及金额",
-		run:     listRules,
-	},
-	{
-		names:   []string{"帮助", "help", "?", "菜单"},
-		usage:   "帮助",
-		summary: "显示本说明",
-		// run 在 init 中设置（它引用命令表本身）。
-	},
-}
-
-func init() {
-	for i := range commands {
-		if commands[i].names[0] == "帮助" {
-			commands[i].run = func(Deps, *bot.Context) (string, error) { return Help(), nil }
-		}
-	}
-}
-
-// Register 把命令表注册到机器人上，并让机器人的帮助文字（未知命令、enter_agent 事件）来自命令表。
-func Register(b *bot.Bot, d Deps) {
-	if d.Catalog == nil && d.Ledger != nil {
-		d.Catalog = d.Ledger.Catalog
-	}
-	for _, cmd := range commands {
-		run := cmd.run
-		h := func(c *bot.Context) (string, error) { return run(d, c) }
-		if cmd.names[0] == "帮助" {
-			// 帮助用机器人当前的帮助文字，含 Extend 加入的各节。
-			h = func(*bot.Context) (string, error) { return b.Help(), nil }
-		}
-		var mw []bot.Middleware
-		if cmd.roles != nil {
-			mw = append(mw, bot.Require(cmd.roles...))
-		}
-		b.Handle(cmd.names, h, mw...)
-	}
-	b.SetHelp(Help)
-}
-
-// Help 返回由命令表生成的帮助文字。
-func Help() string {
-	var sb strings.Builder
-	sb.WriteString("红旗考核，可以发这些命令：\n")
-	for _, cmd := range commands {
-		fmt.Fprintf(&sb, "\n%s\n  %s", cmd.usage, cmd.summary)
-		if cmd.roles != nil {
-			fmt.Fprintf(&sb, "（%s）", bot.RolesLabel(cmd.roles))
-		}
-		if cmd.example != "" {
-			fmt.Fprintf(&sb, "\n  例：%s", cmd.example)
-		}
-		sb.WriteString("\n")
-	}
-	sb.WriteString("\n<人> 写姓名、工号，或 姓名(工号)（重名时用）。")
-	return sb.String()
-}
+func (d *Deps) catalog() *model.Catalog { return d.Ledger.Catalog }
 
 // record 处理“扣/奖 <人>… <事项> [备注]”。
 //
@@ -134,7 +71,7 @@ func Help() string {
 // 如“迟到 长”；两个方向都算，以便提示用错了命令）就是事项，它之前的都是人，之后的是备注。
 // 一个也查不到时，第一个在花名册里找不到的参数（不是第一个参数）被当作事项，
 // 由台账服务给出“没有这个事项，您是不是要找…”。
-func record(d Deps, c *bot.Context, kind model.RuleKind) (string, error) {
+func record(d *Deps, c *bot.Context, kind model.RuleKind) (string, error) {
 	if len(c.Args) == 0 {
 		return "", model.Errorf(model.EINVALID, "请写明人和事项，例如：%s", exampleFor(kind))
 	}
@@ -154,9 +91,9 @@ func record(d Deps, c *bot.Context, kind model.RuleKind) (string, error) {
 }
 
 // splitPeople 返回事项开始的位置（见 record 的说明）。
-func splitPeople(ctx context.Context, d Deps, actor model.Staff, kind model.RuleKind, args []string) (int, error) {
+func splitPeople(ctx context.Context, d *Deps, actor model.Staff, kind model.RuleKind, args []string) (int, error) {
 	for i := range args {
-		if isRuleWord(d.Catalog, args, i) {
+		if isRuleWord(d.catalog(), args, i) {
 			return i, nil
 		}
 	}
@@ -202,9 +139,9 @@ func exampleFor(kind model.RuleKind) string {
 }
 
 // formatRecord 排版记录结果，如“已记录 #12：张三（城关所）迟到 −10 元（到岗迟到或者早退）。张三本月合计 −30 元。”
-func formatRecord(d Deps, res ledger.Result) string {
+func formatRecord(d *Deps, res ledger.Result) string {
 	var sb strings.Builder
-	word, full := names(d.Catalog, res.Rule.Code, res.Rule.Name)
+	word, full := names(d.catalog(), res.Rule.Code, res.Rule.Name)
 	if res.Duplicate {
 		sb.WriteString("这条消息已经处理过，没有重复记录。\n")
 	}
@@ -239,7 +176,7 @@ func names(c *model.Catalog, code, name string) (word, full string) {
 }
 
 // revoke 处理“撤销 [编号] [理由]”。
-func revoke(d Deps, c *bot.Context) (string, error) {
+func revoke(d *Deps, c *bot.Context) (string, error) {
 	var id int64
 	args := c.Args
 	if len(args) > 0 {
@@ -263,7 +200,7 @@ func revoke(d Deps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	word, full := names(d.Catalog, e.RuleCode, e.RuleName)
+	word, full := names(d.catalog(), e.RuleCode, e.RuleName)
 	s := fmt.Sprintf("已撤销 #%d：%s（%s）%s %s%s。%s%s合计 %s。", e.ID, e.StaffName, e.Branch, word, ledger.Yuan(e.Amount), full, e.StaffName, monthWord(d, e.Month), ledger.Yuan(total))
 	if reason != "" {
 		s += "\n理由：" + reason
@@ -272,7 +209,7 @@ func revoke(d Deps, c *bot.Context) (string, error) {
 }
 
 // query 处理“查 [人] [月份]”。参数像月份的是月份，其余的是人。
-func query(d Deps, c *bot.Context) (string, error) {
+func query(d *Deps, c *bot.Context) (string, error) {
 	var who string
 	var month model.Month
 	for _, a := range c.Args {
@@ -302,7 +239,7 @@ func query(d Deps, c *bot.Context) (string, error) {
 	return formatStatement(d, st), nil
 }
 
-func formatStatement(d Deps, st ledger.Statement) string {
+func formatStatement(d *Deps, st ledger.Statement) string {
 	head := fmt.Sprintf("%s（%s）%s", st.Staff.Name, st.Staff.Branch, st.Month.Label())
 	notes := ""
 	if len(st.Notes) > 0 {
@@ -314,7 +251,7 @@ func formatStatement(d Deps, st ledger.Statement) string {
 	var sb strings.Builder
 	sb.WriteString(head + "：")
 	for _, e := range st.Entries {
-		fmt.Fprintf(&sb, "\n#%d %s %s %s", e.ID, e.CreatedAt.In(d.Clock.Location()).Format("1-2"), shortWord(d.Catalog, e), ledger.Yuan(e.Amount))
+		fmt.Fprintf(&sb, "\n#%d %s %s %s", e.ID, e.CreatedAt.In(d.Clock.Location()).Format("1-2"), shortWord(d.catalog(), e), ledger.Yuan(e.Amount))
 		if e.Note != "" {
 			fmt.Fprintf(&sb, "（%s）", e.Note)
 		}
@@ -340,7 +277,7 @@ func shortWord(c *model.Catalog, e model.Entry) string {
 	return e.RuleName
 }
 
-func monthWord(d Deps, m model.Month) string {
+func monthWord(d *Deps, m model.Month) string {
 	if m == model.MonthOf(d.Clock.Now(), d.Clock.Location()) {
 		return "本月"
 	}
@@ -348,7 +285,7 @@ func monthWord(d Deps, m model.Month) string {
 }
 
 // listRules 列出目录：按扣款、奖励分组，每项写短词和金额；不能手工记录的项只点明由谁写入。
-func listRules(d Deps, _ *bot.Context) (string, error) {
+func listRules(d *Deps, _ *bot.Context) (string, error) {
 	var sb strings.Builder
 	for i, kind := range []model.RuleKind{model.Deduction, model.Reward} {
 		if i > 0 {
@@ -356,7 +293,7 @@ func listRules(d Deps, _ *bot.Context) (string, error) {
 		}
 		fmt.Fprintf(&sb, "%s事项（%s）：", kind.Label(), exampleFor(kind))
 		var manual []string
-		for _, r := range d.Catalog.Rules() {
+		for _, r := range d.catalog().Rules() {
 			if r.Kind != kind {
 				continue
 			}

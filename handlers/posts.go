@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -12,23 +11,10 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
-// PostDeps 是岗位与请假命令所需的依赖。Posts.Ledger 应与 Deps.Ledger 是同一个台账服务。
-type PostDeps struct {
-	Posts *leave.Service
-}
-
-// approverRoles 是可以审批请假的角色（具体哪一级由请假时长决定）。
-var approverRoles = []model.Role{model.RoleDirector, model.RoleDeputy, model.RoleLeader}
-
-// RegisterPosts 把岗位与请假的命令（岗位、请假、销假、批准、驳回、缺岗）和审批卡片按钮
-// （EventKey 以 "leave:" 开头的 template_card_event）加到机器人上，并把它们加入帮助；
-// 同时让台账服务的“虚假请假”扣款关联请假单、“查”列出当月请假。应在 Register 之后调用。
-func RegisterPosts(b *bot.Bot, d PostDeps) {
-	if l := d.Posts.Ledger; l != nil {
-		l.Link("false_leave", d.Posts.LinkFalseLeave)
-		l.AddNote(d.Posts.MonthNote)
-	}
-	Extend(b, "岗位与请假", []Command{
+// leaveSection 是岗位与请假的命令（岗位、请假、销假、批准、驳回、缺岗）和审批卡片的按钮
+// （EventKey 以 "leave:" 开头的 template_card_event）。
+func leaveSection(d *Deps) section {
+	return section{title: "岗位与请假", commands: []Command{
 		{
 			Names: []string{"岗位", "窗口", "AB岗"}, Usage: "岗位 [窗口|人]",
 			Summary: "查看窗口的 A 岗、B 岗和今天谁在岗，或某人所在的窗口；不写则看自己的",
@@ -48,32 +34,33 @@ func RegisterPosts(b *bot.Bot, d PostDeps) {
 		},
 		{
 			Names: []string{"批准", "同意"}, Usage: "批准 <请假编号>",
-			Summary: "批准请假（也可点审批卡片上的按钮）", Example: "批准 3", Roles: approverRoles,
+			Summary: "批准请假（也可点审批卡片上的按钮）", Example: "批准 3", Who: approvers,
 			Run: func(c *bot.Context) (string, error) { return decide(d, c, c.Args, true) },
 		},
 		{
 			Names: []string{"驳回", "不批"}, Usage: "驳回 <请假编号> [理由]",
-			Summary: "驳回请假", Example: "驳回 3 月底业务忙", Roles: approverRoles,
+			Summary: "驳回请假", Example: "驳回 3 月底业务忙", Who: approvers,
 			Run: func(c *bot.Context) (string, error) { return decide(d, c, c.Args, false) },
 		},
 		{
 			Names: []string{"缺岗", "空岗"}, Usage: "缺岗 <窗口> [备注]",
 			Summary: "检查发现窗口无人：A 岗、B 岗各扣“不按规定在窗口坐班”，当天请假的人不扣",
-			Example: "缺岗 城关社保窗口 10:20 抽查无人", Roles: recorders,
+			Example: "缺岗 城关社保窗口 10:20 抽查无人", Who: recorders,
 			Run: func(c *bot.Context) (string, error) { return absent(d, c) },
 		},
-	})
-	b.HandleEvent("leave:", func(c *bot.Context) (string, error) { return leaveButton(d, c) })
+	}, buttons: []Button{
+		{Prefix: "leave:", Run: func(c *bot.Context) (string, error) { return leaveButton(d, c) }},
+	}}
 }
 
 // leaveButton 处理审批卡片上的按钮：EventKey 为 leave:approve:<编号> 或 leave:reject:<编号>。
-func leaveButton(d PostDeps, c *bot.Context) (string, error) {
+func leaveButton(d *Deps, c *bot.Context) (string, error) {
 	parts := strings.Split(c.Msg.EventKey, ":")
 	if len(parts) != 3 || (parts[1] != "approve" && parts[1] != "reject") {
 		return "", model.Errorf(model.EINVALID, "这个按钮无法识别，请回复“批准 编号”或“驳回 编号 理由”。")
 	}
-	if !slices.Contains(approverRoles, c.Actor.Role) {
-		return "", model.Errorf(model.EFORBIDDEN, "只有%s可以审批请假。", bot.RolesLabel(approverRoles))
+	if !approvers.Allow(c.Actor) {
+		return "", model.Errorf(model.EFORBIDDEN, "只有%s可以审批请假。", approvers.Label)
 	}
 	return decide(d, c, []string{parts[2]}, parts[1] == "approve")
 }
@@ -87,7 +74,7 @@ func parseLeaveID(s, verb string) (int64, error) {
 	return id, nil
 }
 
-func decide(d PostDeps, c *bot.Context, args []string, approve bool) (string, error) {
+func decide(d *Deps, c *bot.Context, args []string, approve bool) (string, error) {
 	verb := "驳回"
 	if approve {
 		verb = "批准"
@@ -100,7 +87,7 @@ func decide(d PostDeps, c *bot.Context, args []string, approve bool) (string, er
 		return "", err
 	}
 	note := strings.Join(args[1:], " ")
-	res, err := d.Posts.Decide(c.Ctx, c.Actor, c.Msg, id, approve, note)
+	res, err := d.Leave.Decide(c.Ctx, c.Actor, c.Msg, id, approve, note)
 	if err != nil {
 		return "", err
 	}
@@ -133,8 +120,8 @@ func staffNames(ss []model.Staff) string {
 	return strings.Join(names, "、")
 }
 
-func requestLeave(d PostDeps, c *bot.Context) (string, error) {
-	l, dup, err := d.Posts.Request(c.Ctx, c.Actor, c.Msg, c.Args)
+func requestLeave(d *Deps, c *bot.Context) (string, error) {
+	l, dup, err := d.Leave.Request(c.Ctx, c.Actor, c.Msg, c.Args)
 	if err != nil {
 		return "", err
 	}
@@ -144,7 +131,7 @@ func requestLeave(d PostDeps, c *bot.Context) (string, error) {
 	}
 	fmt.Fprintf(&sb, "已提交请假 #%d：%s（%s）%s。", l.ID, l.Span(), model.DaysLabel(l.HalfDays), l.Reason)
 	who := l.Route.Label()
-	if as, err := d.Posts.Approvers(c.Ctx, l); err == nil {
+	if as, err := d.Leave.Approvers(c.Ctx, l); err == nil {
 		who = staffNames(as)
 	}
 	limit := "1 天以内"
@@ -155,8 +142,8 @@ func requestLeave(d PostDeps, c *bot.Context) (string, error) {
 	return sb.String(), nil
 }
 
-func endLeave(d PostDeps, c *bot.Context) (string, error) {
-	l, err := d.Posts.End(c.Ctx, c.Actor, c.Msg)
+func endLeave(d *Deps, c *bot.Context) (string, error) {
+	l, err := d.Leave.End(c.Ctx, c.Actor, c.Msg)
 	if err != nil {
 		return "", err
 	}
@@ -166,20 +153,20 @@ func endLeave(d PostDeps, c *bot.Context) (string, error) {
 	return fmt.Sprintf("已撤回请假 #%d（%s %s）。", l.ID, l.Span(), l.Reason), nil
 }
 
-func showPosts(d PostDeps, c *bot.Context) (string, error) {
-	today := d.Posts.Today()
+func showPosts(d *Deps, c *bot.Context) (string, error) {
+	today := d.Leave.Today()
 	if len(c.Args) > 1 {
 		return "", model.Errorf(model.EINVALID, "一次只能查一个窗口或一个人，例如：岗位 城关社保窗口")
 	}
 	if len(c.Args) == 0 {
-		duties, err := d.Posts.DutiesOf(c.Ctx, c.Actor.UserID, today)
+		duties, err := d.Leave.DutiesOf(c.Ctx, c.Actor.UserID, today)
 		if err != nil {
 			return "", err
 		}
 		if len(duties) > 0 {
 			return formatDuties(c.Actor.Name, c.Actor.UserID, duties), nil
 		}
-		all, err := d.Posts.Windows(c.Ctx)
+		all, err := d.Leave.Windows(c.Ctx)
 		if err != nil {
 			return "", err
 		}
@@ -189,7 +176,7 @@ func showPosts(d PostDeps, c *bot.Context) (string, error) {
 		var sb strings.Builder
 		fmt.Fprintf(&sb, "您不在任何窗口的 A/B 岗上。全部 %d 个窗口（今天 %s 在岗）：", len(all), today.Label())
 		for _, p := range all {
-			du, err := d.Posts.Duty(c.Ctx, p.Window, today)
+			du, err := d.Leave.Duty(c.Ctx, p.Window, today)
 			if err != nil {
 				return "", err
 			}
@@ -198,7 +185,7 @@ func showPosts(d PostDeps, c *bot.Context) (string, error) {
 		sb.WriteString("\n发“岗位 窗口名”查看详情。")
 		return sb.String(), nil
 	}
-	l, err := d.Posts.Lookup(c.Ctx, c.Args[0], today)
+	l, err := d.Leave.Lookup(c.Ctx, c.Args[0], today)
 	switch {
 	case err != nil:
 		return "", err
@@ -267,11 +254,11 @@ func formatDuties(name, userID string, duties []leave.Duty) string {
 	return sb.String() + "。"
 }
 
-func absent(d PostDeps, c *bot.Context) (string, error) {
+func absent(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) == 0 {
 		return "", model.Errorf(model.EINVALID, "请写窗口名，例如：缺岗 城关社保窗口。发“岗位”查看全部窗口。")
 	}
-	a, err := d.Posts.Absent(c.Ctx, c.Actor, c.Msg, c.Args[0], c.Args[1:])
+	a, err := d.Leave.Absent(c.Ctx, c.Actor, c.Msg, c.Args[0], c.Args[1:])
 	if err != nil {
 		return "", err
 	}

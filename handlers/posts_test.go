@@ -40,9 +40,9 @@ func setupPosts(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
 	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
-	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})
 	ps := &leave.Service{Staff: db, Posts: db, Leaves: db, Ledger: svc, Clock: clk}
-	RegisterPosts(b, PostDeps{Posts: ps})
+	ps.HookLedger()
+	Register(b, Deps{Ledger: svc, Leave: ps, Clock: clk})
 	return b, db, clk
 }
 

@@ -24,11 +24,12 @@ func TestOneResolverAnswers(t *testing.T) {
 	cat := rules.Default()
 	led := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
 	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
-	Register(b, Deps{Ledger: led, Staff: db, Catalog: cat, Clock: clk})
-	RegisterPosts(b, PostDeps{Posts: &leave.Service{Staff: db, Posts: db, Leaves: db, Ledger: led, Clock: clk}})
 	cfg := config.DefaultFlags()
 	cfg.Group = []string{"gly"}
-	RegisterFlags(b, FlagDeps{Flow: &redflag.Service{Store: db, Outbox: db, Staff: db, Ledger: led, Cfg: cfg, Clock: clk, Log: quietLog}})
+	Register(b, Deps{Ledger: led, Clock: clk,
+		Leave: &leave.Service{Staff: db, Posts: db, Leaves: db, Ledger: led, Clock: clk},
+		Flags: &redflag.Service{Store: db, Outbox: db, Staff: db, Ledger: led, Cfg: cfg, Clock: clk, Log: quietLog},
+	})
 	if _, err := db.CreateRound(ctx, model.Round{Kind: model.FlagWeekly, Period: "2026-W46", Label: "2026年第46周", Status: model.RoundProposed,
 		Proposed:   []model.Ranked{{Rank: 1, Subject: "ls01", Name: "李四", Branch: "城关所", Score: 9000, Eligible: true}},
 		ProposedAt: clk.Now(), Deadline: clk.Now().Add(48 * time.Hour)}); err != nil {

@@ -9,23 +9,15 @@ import (
 	"github.com/hongqi-dev/hongqi/settlement"
 )
 
-// SettleDeps 是月度结算命令所需的依赖。
-type SettleDeps struct {
-	Settle *settlement.Service
-	// Web 是网页的地址（config.PublicURL）；非空时“结算”的回复末尾附上结算页的链接。
-	Web string
-}
-
-// RegisterSettlement 注册月度结算的命令（明星、结算、发布），并在帮助里加上“月度结算”一节。
-// 应在 Register 之后调用。
-func RegisterSettlement(b *bot.Bot, d SettleDeps) {
-	Extend(b, "月度结算", []Command{
+// settleSection 是月度结算的命令（明星、结算、发布）。
+func settleSection(d *Deps) section {
+	return section{title: "月度结算", commands: []Command{
 		{
 			Names:   []string{"明星", "服务明星"},
 			Usage:   "明星 <人> [月份]",
 			Summary: "评定当月政务服务明星（每月一人，再评一次就替换）",
 			Example: "明星 李四 11月",
-			Roles:   leadership,
+			Who:     leadership,
 			Run:     func(c *bot.Context) (string, error) { return setStar(d, c) },
 		},
 		{
@@ -33,7 +25,7 @@ func RegisterSettlement(b *bot.Bot, d SettleDeps) {
 			Usage:   "结算 [月份]",
 			Summary: "看某月结算草稿：分网点合计、红旗和明星奖励",
 			Example: "结算 上月",
-			Roles:   leadership,
+			Who:     leadership,
 			Run:     func(c *bot.Context) (string, error) { return draft(d, c) },
 		},
 		{
@@ -41,22 +33,21 @@ func RegisterSettlement(b *bot.Bot, d SettleDeps) {
 			Usage:   "发布 <月份>",
 			Summary: "发布某月结算：记入奖励、私信每人结算单；发布后该月结账",
 			Example: "发布 2026-11",
-			Roles:   leadership,
+			Who:     leadership,
 			Run:     func(c *bot.Context) (string, error) { return publish(d, c) },
 		},
-	})
-	registerExport(b, d) // 导出（export.go）
+	}}
 }
 
 // monthArg 解析可选的月份参数；没有写时为零值。
-func monthArg(d SettleDeps, c *bot.Context, arg string) (model.Month, error) {
+func monthArg(d *Deps, c *bot.Context, arg string) (model.Month, error) {
 	if arg == "" {
 		return model.Month{}, nil
 	}
 	return model.ParseMonth(arg, c.Now, d.Settle.Loc())
 }
 
-func setStar(d SettleDeps, c *bot.Context) (string, error) {
+func setStar(d *Deps, c *bot.Context) (string, error) {
 	var who, marg string
 	for _, a := range c.Args {
 		switch {
@@ -86,7 +77,7 @@ func setStar(d SettleDeps, c *bot.Context) (string, error) {
 	return s, nil
 }
 
-func draft(d SettleDeps, c *bot.Context) (string, error) {
+func draft(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) > 1 {
 		return "", model.Errorf(model.EINVALID, "只能写一个月份，例如：结算 上月")
 	}
@@ -119,7 +110,7 @@ func draft(d SettleDeps, c *bot.Context) (string, error) {
 	return s + fmt.Sprintf("\n\n核对无误后，发送“发布 %s”后私信每个人。", m) + link, nil
 }
 
-func publish(d SettleDeps, c *bot.Context) (string, error) {
+func publish(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) != 1 {
 		return "", model.Errorf(model.EINVALID, "请写明发布哪个月，例如：发布 2026-11")
 	}

@@ -41,8 +41,7 @@ func setupSettle(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	settleSvc := &settlement.Service{Ledger: svc, Flags: db, Store: db, Cfg: calc.DefaultConfig(), Outbox: db}
 	svc.CloseWith(settleSvc.Closed)
 	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
-	Register(b, Deps{Ledger: svc, Staff: db, Catalog: cat, Clock: clk})
-	RegisterSettlement(b, SettleDeps{Settle: settleSvc})
+	Register(b, Deps{Ledger: svc, Settle: settleSvc, Clock: clk})
 	return b, db, clk
 }
 

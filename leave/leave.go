@@ -35,6 +35,13 @@ type Service struct {
 	MaxDays int
 }
 
+// HookLedger 让台账服务的“虚假请假”扣款关联请假单（LinkFalseLeave）、“查”列出当月请假（MonthNote）。
+// 装配时调用一次，在开始处理消息之前。
+func (s *Service) HookLedger() {
+	s.Ledger.Link("false_leave", s.LinkFalseLeave)
+	s.Ledger.AddNote(s.MonthNote)
+}
+
 func (s *Service) loc() *time.Location { return s.Clock.Location() }
 
 func (s *Service) now() time.Time { return s.Clock.Now() }

@@ -121,6 +121,15 @@ func (s Staff) IsLeadership() bool {
 	return false
 }
 
+// IsApprover 表示此人能否审批请假（中心主任、副主任、分管领导；具体哪一级由请假时长决定，见 LeaveRoute）。
+func (s Staff) IsApprover() bool {
+	switch s.Role {
+	case RoleDirector, RoleDeputy, RoleLeader:
+		return true
+	}
+	return false
+}
+
 // CanRecord 表示此人能否记扣分、奖励和撤销。
 func (s Staff) CanRecord() bool {
 	return s.Role == RoleSupervisor || s.Role == RoleHead || s.IsLeadership()

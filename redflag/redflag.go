@@ -291,6 +291,35 @@ func (s *Service) staffName(ctx context.Context, id string) string {
 	return id
 }
 
+// ConfirmPeriod 是“确认红旗 [期别]”：评选小组成员 by 确认 period 这一期的提名；period 为空时取唯一一轮待确认的。
+// 不是小组成员时先拒绝（不透露评选的情况）。
+func (s *Service) ConfirmPeriod(ctx context.Context, by model.Staff, period string) (Decision, error) {
+	if err := s.checkMember(by); err != nil {
+		return Decision{}, err
+	}
+	r, err := s.OpenRound(ctx, period)
+	if err != nil {
+		return Decision{}, err
+	}
+	return s.Confirm(ctx, by, r.ID)
+}
+
+// OverridePeriod 是“改选 [期别] <人>… [理由]”：评选小组成员 by 改选 period 这一期（为空时取唯一一轮待确认的），
+// args 见 Override。
+func (s *Service) OverridePeriod(ctx context.Context, by model.Staff, period string, args []string) (Decision, error) {
+	if err := s.checkMember(by); err != nil {
+		return Decision{}, err
+	}
+	if len(args) == 0 {
+		return Decision{}, model.Errorf(model.EINVALID, "请写明改选谁，如“改选 李四 王五 张三本周有投诉”；旬红旗写网点，如“改选 河西所”。")
+	}
+	r, err := s.OpenRound(ctx, period)
+	if err != nil {
+		return Decision{}, err
+	}
+	return s.Override(ctx, by, r.ID, args)
+}
+
 // Confirm 由评选小组成员 by 确认评选 roundID 的提名。过了期限的评选按自动生效处理。
 // 非小组成员返回 EFORBIDDEN；已决定过返回 ECONFLICT（说明已如何决定）。
 func (s *Service) Confirm(ctx context.Context, by model.Staff, roundID int64) (Decision, error) {

@@ -1,0 +1,149 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/leave"
+	"github.com/hongqi-dev/hongqi/ledger"
+	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/redflag"
+	"github.com/hongqi-dev/hongqi/settlement"
+)
+
+// Deps 是命令用到的服务（只有服务，没有存储）。Ledger 和 Clock 必填；其余为空时，那个功能的一节
+// 命令不注册（测试只装配用到的功能，app 装配全部）。
+type Deps struct {
+	Ledger *ledger.Service     // 扣、奖、撤销、查、规则
+	Leave  *leave.Service      // 岗位与请假
+	Flags  *redflag.Service    // 流动红旗评选
+	Inputs *redflag.Inputs     // 红旗评分依据
+	Ranker model.Ranker        // 排行（与评分依据同一节）
+	Settle *settlement.Service // 月度结算、导出、年度结算
+	Clock  *model.Clock        // 全系统唯一的时钟，也给出考核时区
+	// WebLink 为操作人生成网页的一次性登录链接（web.Server.LoginLink）；为空时没有“网页”命令。
+	WebLink func(ctx context.Context, actor model.Staff) (string, error)
+	// Web 是网页的地址（config.PublicURL）；非空时“排行”“结算”的长回复末尾附上网页的链接。
+	Web string
+}
+
+// Who 是命令的使用范围：谁能用（花名册上的人的谓词）和怎么称呼这些人（写在帮助里，拒绝时也这么说）。
+// 零值表示所有在册人员。
+type Who struct {
+	Allow func(model.Staff) bool
+	Label string
+}
+
+// 使用范围，各写一次；谓词在 model.Staff 上。
+var (
+	recorders  = Who{model.Staff.CanRecord, "主管、所长和中心领导"}
+	leadership = Who{model.Staff.IsLeadership, "中心领导"}
+	approvers  = Who{model.Staff.IsApprover, "中心主任、副主任和分管领导"}
+)
+
+// Command 是命令表的一行。
+type Command struct {
+	Names   []string // 第一个是正式名，其余是别名
+	Usage   string   // 用法，如“扣 <人>… <事项> [备注]”
+	Summary string   // 一句话说明
+	Example string   // 示例
+	Who     Who      // 谁能用；零值为所有在册人员
+	Run     bot.HandlerFunc
+}
+
+// Button 是卡片按钮的处理：EventKey 以 Prefix 开头的 template_card_event 交给 Run。
+type Button struct {
+	Prefix string
+	Run    bot.HandlerFunc
+}
+
+// section 是一个功能在命令表里的一节：帮助里的标题（核心命令没有标题）、命令和按钮。
+type section struct {
+	title    string
+	commands []Command
+	buttons  []Button
+}
+
+// sections 是唯一的命令表：每个功能的文件给出自己的一节，这里的顺序就是帮助里的顺序。
+// Deps 里没有的服务，它那一节不在表里。
+func sections(d *Deps) []section {
+	out := []section{ledgerSection(d)}
+	if d.Leave != nil {
+		out = append(out, leaveSection(d))
+	}
+	if d.Flags != nil {
+		out = append(out, flagSection(d))
+	}
+	if d.Inputs != nil {
+		out = append(out, inputSection(d))
+	}
+	if d.Settle != nil {
+		out = append(out, settleSection(d), exportSection(d), annualSection(d))
+	}
+	if d.WebLink != nil {
+		out = append(out, webSection(d))
+	}
+	return out
+}
+
+// Register 把命令表注册到机器人上：每条命令按 Who 加上 bot.Require，按钮按前缀注册，
+// 帮助文字（“帮助”、未知命令、enter_agent 事件）由同一张表生成。
+func Register(b *bot.Bot, d Deps) {
+	register(b, sections(&d))
+}
+
+// register 注册 secs 中的命令和按钮，并设置帮助文字。
+func register(b *bot.Bot, secs []section) {
+	help := helpText(secs)
+	for _, s := range secs {
+		for _, c := range s.commands {
+			run := c.Run
+			if run == nil { // “帮助”
+				run = func(*bot.Context) (string, error) { return help, nil }
+			}
+			var mw []bot.Middleware
+			if c.Who.Allow != nil {
+				mw = append(mw, bot.Require(c.Who.Allow, c.Who.Label))
+			}
+			b.Handle(c.Names, run, mw...)
+		}
+		for _, btn := range s.buttons {
+			b.HandleEvent(btn.Prefix, btn.Run)
+		}
+	}
+	b.SetHelp(func() string { return help })
+}
+
+// helpText 由命令表生成帮助：核心命令在前，之后每个功能一节（【标题】）。
+func helpText(secs []section) string {
+	var sb strings.Builder
+	sb.WriteString("红旗考核，可以发这些命令：\n")
+	for _, c := range secs[0].commands {
+		writeCommand(&sb, c)
+		sb.WriteString("\n")
+	}
+	sb.WriteString("\n<人> 写姓名、工号，或 姓名(工号)（重名时用）。")
+	for _, s := range secs[1:] {
+		var sec strings.Builder
+		sec.WriteString("【" + s.title + "】\n")
+		for _, c := range s.commands {
+			writeCommand(&sec, c)
+			sec.WriteString("\n")
+		}
+		sb.WriteString("\n\n" + strings.TrimRight(sec.String(), "\n"))
+	}
+	return sb.String()
+}
+
+// writeCommand 写出一条命令的用法、说明（和谁能用）、示例。
+func writeCommand(sb *strings.Builder, c Command) {
+	fmt.Fprintf(sb, "\n%s\n  %s", c.Usage, c.Summary)
+	if c.Who.Label != "" {
+		fmt.Fprintf(sb, "（%s）", c.Who.Label)
+	}
+	if c.Example != "" {
+		fmt.Fprintf(sb, "\n  例：%s", c.Example)
+	}
+}
