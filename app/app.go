@@ -128,6 +128,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openSettlement(); err != nil {
 		return err
 	}
+	if err := m.openJobs(); err != nil {
+		return err
+	}
 	var notifier model.Notifier = wecom.LogNotifier{Log: m.Log}
 	if w := m.Config.WeCom; w.SendEnabled() {
 		robots, chats := announceTargets(m.Config.Flags.Announce)

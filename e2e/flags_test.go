@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"github.com/hongqi-dev/hongqi/app"
 	"io"
 	"log/slog"
 	"net/http"
@@ -107,10 +108,12 @@ func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtes
 
 	led := &ledger.Service{Staff: db, Ledger: db, Catalog: rules.Default(), Clock: clk}
 	flow := &redflag.Service{Store: db, Outbox: db, Staff: db, Ranker: ranker, Ledger: led, Cfg: cfg, Clock: clk, Log: quiet}
-	sc, err := sched.New(cfg, clk, flow, rds, db, quiet)
+	jobs, err := app.FlagJobs(cfg, clk.Location(), flow)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sc := sched.New(clk, rds, db, quiet)
+	sc.Add(jobs...)
 	sc.NotBefore = notBefore
 
 	robots := map[string]string{}
