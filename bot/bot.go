@@ -145,8 +145,7 @@ func (b *Bot) Process(ctx context.Context, m model.Message) (reply string, err e
 		return reply, nil
 	}
 	text := b.onError(c, err)
-	switch model.ErrorCode(err) {
-	case model.EUNAVAILABLE, model.EINTERNAL:
+	if model.IsRetryable(err) {
 		b.log.Error("处理消息失败", "key", m.Key, "from", m.From, "command", c.Command, "err", err)
 		return text, err
 	}

@@ -51,8 +51,7 @@ func Dedup(d model.Deduper, ttl time.Duration, log *slog.Logger) Middleware {
 				return "", nil
 			}
 			reply, herr := next(c)
-			switch model.ErrorCode(herr) {
-			case model.EUNAVAILABLE, model.EINTERNAL:
+			if model.IsRetryable(herr) {
 				if rerr := d.Release(c.Ctx, key); rerr != nil {
 					log.Warn("释放去重标记失败", "key", key, "err", rerr)
 				}

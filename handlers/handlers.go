@@ -99,15 +99,15 @@ func splitPeople(ctx context.Context, d *Deps, actor model.Staff, kind model.Rul
 	}
 	for i, a := range args {
 		_, err := d.Ledger.Resolve(ctx, actor, a)
-		switch model.ErrorCode(err) {
-		case "":
+		switch {
+		case err == nil:
 			continue
-		case model.ENOTFOUND:
+		case model.ErrorCode(err) == model.ENOTFOUND:
 			if i == 0 {
 				return 0, err
 			}
 			return i, nil
-		case model.EUNAVAILABLE, model.EINTERNAL:
+		case model.IsRetryable(err):
 			return 0, err
 		default:
 			// 重名、范围外等：交给台账服务统一报错。

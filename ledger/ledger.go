@@ -339,7 +339,7 @@ func (s *Service) Query(ctx context.Context, actor model.Staff, who string, mont
 // nothingWritten 在用户错误的提示后补一句“本次没有记录。”，让对方知道一个人也没记。
 func nothingWritten(err error) error {
 	var e *model.Error
-	if !errors.As(err, &e) || e.Code == model.EUNAVAILABLE || e.Code == model.EINTERNAL {
+	if !errors.As(err, &e) || model.IsRetryable(err) {
 		return err
 	}
 	return &model.Error{Code: e.Code, Message: e.Message + "本次没有记录。", Err: e.Err}

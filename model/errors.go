@@ -55,6 +55,17 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
+// IsRetryable 表示 err 是基础设施故障（EUNAVAILABLE、EINTERNAL，普通 error 也算 EINTERNAL）：
+// 这次没有做成，稍后重试可能成功——回调答 503 让企业微信重发、去重标记释放。用户层面的错误
+// （输入有误、找不到人、无权操作等）和 nil 都不是。
+func IsRetryable(err error) bool {
+	switch ErrorCode(err) {
+	case EUNAVAILABLE, EINTERNAL:
+		return true
+	}
+	return false
+}
+
 // ErrorMessage 返回给用户看的中文说明；内部错误一律给出统一说法，不泄露细节。
 func ErrorMessage(err error) string {
 	if err == nil {

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -192,3 +194,26 @@ func TestErrorMessageHidesInternals(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func TestIsRetryable(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"unavailable", Errorf(EUNAVAILABLE, "数据库暂时不可用"), true},
+		{"internal", Errorf(EINTERNAL, "出错了"), true},
+		{"plain error is internal", errors.New("boom"), true},
+		{"wrapped unavailable", fmt.Errorf("store: %w", Errorf(EUNAVAILABLE, "x")), true},
+		{"user error", Errorf(ENOTFOUND, "没有找到“张山”。"), false},
+		{"duplicate", Errorf(EDUPLICATE, "已经处理过"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsRetryable(tt.err); got != tt.want {
+				t.Errorf("IsRetryable(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}

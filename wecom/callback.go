@@ -201,12 +201,12 @@ func (h *Callback) process(w http.ResponseWriter, r *http.Request, m model.Messa
 		return
 	}
 	if err != nil {
-		switch model.ErrorCode(err) {
-		case model.EUNAVAILABLE, model.EINTERNAL:
+		switch {
+		case model.IsRetryable(err):
 			log.Error("wecom callback processing failed, asking WeCom to retry", slog.String("err", err.Error()), slog.Duration("took", h.Clock.Since(start)))
 			http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 			return
-		case model.EDUPLICATE:
+		case model.ErrorCode(err) == model.EDUPLICATE:
 			// 重复投递：先前已回复过，这里只确认收到。
 		default:
 			if reply == "" {
