@@ -62,7 +62,7 @@ type InspectionItem struct {
 type AnnounceTarget struct {
 	// Kind 是 "appchat"（应用创建的群聊）或 "robot"（群机器人 webhook）。
 	Kind string `yaml:"kind"`
-	// Name 是这个去处的名字（通知里用 robot:<Name> 或 appchat:<ChatID> 指代）。
+	// Name 是这个去处的名字（群机器人用它指代：通知的去处为 model.ToRobot(Name)；应用群聊用 ChatID）。
 	Name string `yaml:"name"`
 	// ChatID 是应用群聊的 chatid（appchat）；群不存在时用 Members 创建。
 	ChatID  string   `yaml:"chat_id"`
