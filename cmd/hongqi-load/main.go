@@ -21,20 +21,19 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/wecom"
 	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
 )
-
-// wall 是压测工具计时用的时钟（真实时间）。
-var wall = model.SystemClock(nil)
 
 // 默认用企业微信官方样例 B 的 Token、EncodingAESKey 和企业 ID。
 const (
@@ -54,10 +53,14 @@ type options struct {
 	verifyReply                bool
 }
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run 解析参数并执行，返回退出码（经 main 退出，好让剖析文件在任何出口都写完）。
+func run() int {
 	var o options
 	var levels, echoAddr string
 	var urlCheck bool
+	var cpuProfile string
 	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080/wecom/callback", "回调地址（只能是本机地址）")
 	flag.StringVar(&o.token, "token", defToken, "HONGQI_WECOM_TOKEN")
 	flag.StringVar(&o.aesKey, "aes-key", defAESKey, "HONGQI_WECOM_AES_KEY")
@@ -73,49 +76,55 @@ func main() {
 	flag.BoolVar(&o.verifyReply, "verify", true, "解密并检查每个回复")
 	flag.StringVar(&echoAddr, "echo-server", "", "不压测，改为在此地址运行只做加解密的对照服务")
 	flag.BoolVar(&urlCheck, "url-check", false, "不压测，只按企业微信的方式做一次回调地址验证（GET），打印结果")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "把本工具（压测端或对照服务）的 CPU 剖析写入此文件（go tool pprof 读取）")
 	flag.Parse()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	if cpuProfile != "" {
+		stopProfile, err := startCPUProfile(cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hongqi-load:", err)
+			return 1
+		}
+		defer stopProfile()
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if echoAddr != "" {
 		if err := runEcho(ctx, echoAddr, o); err != nil {
 			fmt.Fprintln(os.Stderr, "hongqi-load:", err)
-			os.Exit(1)
+			return 1
 		}
-		return
+		return 0
 	}
 	if err := checkLoopback(o.url); err != nil {
 		fmt.Fprintln(os.Stderr, "hongqi-load:", err)
-		os.Exit(2)
+		return 2
 	}
 	if urlCheck {
 		if err := checkURL(o); err != nil {
 			fmt.Fprintln(os.Stderr, "hongqi-load:", err)
-			os.Exit(1)
+			return 1
 		}
-		return
+		return 0
 	}
 	for _, s := range strings.Split(levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 || n > 256 {
 			fmt.Fprintf(os.Stderr, "hongqi-load: 并发数 %q 应为 1–256 的整数\n", s)
-			os.Exit(2)
+			return 2
 		}
 		o.levels = append(o.levels, n)
 	}
 	if o.duration > 2*time.Minute {
 		o.duration = 2 * time.Minute
 	}
-	if err := checkLoopback(o.url); err != nil {
-		fmt.Fprintln(os.Stderr, "hongqi-load:", err)
-		os.Exit(2)
-	}
 	fmt.Printf("%-8s %5s %8s %9s %9s %9s %7s %10s %10s %9s %9s\n", "label", "conc", "requests", "req/s", "p50(ms)", "p99(ms)", "errors", "rss(MiB)", "hwm(MiB)", "srv-cpu%", "db-cpu%")
 	dbPID := pidOf("mariadbd")
 	for _, c := range o.levels {
-		srv0, db0, t0 := procCPU(o.pid), procCPU(dbPID), wall.Now()
+		srv0, db0, t0 := procCPU(o.pid), procCPU(dbPID), wallNow()
 		r := runLevel(ctx, o, c)
-		wall := wall.Since(t0).Seconds()
+		wall := wallNow().Sub(t0).Seconds()
 		rss, hwm := procMem(o.pid)
 		fmt.Printf("%-8s %5d %8d %9.1f %9.2f %9.2f %7d %10s %10s %9s %9s\n", o.label, c, r.n, r.rps, ms(r.p50), ms(r.p99), r.errors, rss, hwm,
 			cpuPct(srv0, procCPU(o.pid), wall), cpuPct(db0, procCPU(dbPID), wall))
@@ -123,13 +132,32 @@ func main() {
 			fmt.Fprintf(os.Stderr, "  first error: %s\n", r.firstErr)
 		}
 	}
+	return 0
+}
+
+// startCPUProfile 开始 CPU 剖析，返回停止并关闭文件的函数。
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "hongqi-load: cpuprofile:", err)
+		}
+	}, nil
 }
 
 // checkURL 像企业微信后台保存回调设置时那样发一次 URL 验证：随机 echostr 加密签名后 GET，
 // 检查回答是否正是明文 echostr。
 func checkURL(o options) error {
 	echo := strconv.FormatUint(msgSeq.Add(1), 10)
-	q := wecomtest.SignedURLVerification(o.token, o.aesKey, o.corpID, echo, wall.Now(), "263014780")
+	q := wecomtest.SignedURLVerification(o.token, o.aesKey, o.corpID, echo, wallNow(), "263014780")
 	resp, err := http.Get(o.url + "?" + q.Encode())
 	if err != nil {
 		return err
@@ -180,14 +208,14 @@ func runLevel(ctx context.Context, o options, conc int) result {
 		Timeout:   10 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc},
 	}
-	deadline := wall.Now().Add(o.duration)
+	deadline := wallNow().Add(o.duration)
 	var issued atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
 	var errs int
 	var firstErr string
 	var wg sync.WaitGroup
-	start := wall.Now()
+	start := wallNow()
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func() {
@@ -195,7 +223,7 @@ func runLevel(ctx context.Context, o options, conc int) result {
 			local := make([]time.Duration, 0, 1024)
 			localErr := 0
 			var le string
-			for ctx.Err() == nil && wall.Now().Before(deadline) && issued.Add(1) <= int64(o.maxRequests) {
+			for ctx.Err() == nil && wallNow().Before(deadline) && issued.Add(1) <= int64(o.maxRequests) {
 				d, err := oneRequest(client, o)
 				if err != nil {
 					localErr++
@@ -216,7 +244,7 @@ func runLevel(ctx context.Context, o options, conc int) result {
 		}()
 	}
 	wg.Wait()
-	elapsed := wall.Since(start)
+	elapsed := wallNow().Sub(start)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	r := result{n: len(lat) + errs, errors: errs, firstErr: firstErr}
 	r.rps = float64(len(lat)) / elapsed.Seconds()
@@ -226,19 +254,19 @@ func runLevel(ctx context.Context, o options, conc int) result {
 
 func oneRequest(client *http.Client, o options) (time.Duration, error) {
 	id := msgSeq.Add(1)
-	now := wall.Now()
+	now := wallNow()
 	inner := fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName>`+
 		`<CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content>`+
 		`<MsgId>%d</MsgId><AgentID>1000002</AgentID></xml>`, o.corpID, o.from, now.Unix(), textFor(o, id), id)
 	q, body := wecomtest.SignedRequest(o.token, o.aesKey, o.corpID, inner, now, strconv.FormatUint(id%1e9, 10))
-	start := wall.Now()
+	start := wallNow()
 	resp, err := client.Post(o.url+"?"+q.Encode(), "application/xml", strings.NewReader(string(body)))
 	if err != nil {
 		return 0, err
 	}
 	raw, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	d := wall.Since(start)
+	d := wallNow().Sub(start)
 	if err != nil {
 		return 0, err
 	}
@@ -359,10 +387,10 @@ func runEcho(ctx context.Context, addr string, o options) error {
 	}
 	h := &wecom.Callback{
 		Crypto: c,
-		Clock:  wall,
 		Processor: wecom.ProcessorFunc(func(ctx context.Context, m model.Message) (string, error) {
 			return "已记录 #1：张三（城关所）迟到 −10 元。张三本月合计 −10 元。", nil
 		}),
+		Now: wallNow,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	mux := http.NewServeMux()
