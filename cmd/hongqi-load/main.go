@@ -3,9 +3,12 @@
 // 并读取服务端进程的内存（/proc/PID/status 的 VmRSS、VmHWM）。
 //
 // 只向本机地址发请求；每一档的请求数和时长都有上限，跑完自行退出。
+// 每档的请求在计时前全部生成（签名、加密、拼好报文，MsgId 各不相同），计时阶段
+// 每个并发一条长连接，只写报文、读回复并核对，压测端不至于先于被测服务跑满 CPU。
 //
 //	hongqi-load -url http://127.0.0.1:8080/wecom/callback -pid 1234 -c 1,8,32 -d 10s -label full
 //	hongqi-load -echo-server 127.0.0.1:8081   # 只验签、解密、加密回复的对照服务
+//	hongqi-load -url http://127.0.0.1:8081/wecom/callback -dump-request req.lua   # 给 wrk 的一个请求
 package main
 
 import (
@@ -21,11 +24,11 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -60,7 +63,7 @@ func run() int {
 	var o options
 	var levels, echoAddr string
 	var urlCheck bool
-	var cpuProfile string
+	var cpuProfile, dumpFile string
 	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080/wecom/callback", "回调地址（只能是本机地址）")
 	flag.StringVar(&o.token, "token", defToken, "HONGQI_WECOM_TOKEN")
 	flag.StringVar(&o.aesKey, "aes-key", defAESKey, "HONGQI_WECOM_AES_KEY")
@@ -71,12 +74,13 @@ func run() int {
 	flag.StringVar(&o.label, "label", "full", "结果行的标签")
 	flag.StringVar(&levels, "c", "1,8,32", "并发数，逗号分隔")
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "每档时长（上限 2m）")
-	flag.IntVar(&o.maxRequests, "n", 200000, "每档请求数上限")
+	flag.IntVar(&o.maxRequests, "n", 200000, "每档请求数上限（计时前全部生成好，每个约 0.7 KB）")
 	flag.IntVar(&o.pid, "pid", 0, "服务端进程号，用于读取内存（0 表示不读）")
 	flag.BoolVar(&o.verifyReply, "verify", true, "解密并检查每个回复")
 	flag.StringVar(&echoAddr, "echo-server", "", "不压测，改为在此地址运行只做加解密的对照服务")
 	flag.BoolVar(&urlCheck, "url-check", false, "不压测，只按企业微信的方式做一次回调地址验证（GET），打印结果")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "把本工具（压测端或对照服务）的 CPU 剖析写入此文件（go tool pprof 读取）")
+	flag.StringVar(&dumpFile, "dump-request", "", "不压测，把一个签名加密好的请求写成 wrk 的 Lua 脚本（对照 -echo-server 用）")
 	flag.Parse()
 
 	if cpuProfile != "" {
@@ -101,6 +105,18 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "hongqi-load:", err)
 		return 2
 	}
+	tgt, err := parseTarget(o.url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hongqi-load:", err)
+		return 2
+	}
+	if dumpFile != "" {
+		if err := dumpRequest(dumpFile, o, tgt); err != nil {
+			fmt.Fprintln(os.Stderr, "hongqi-load:", err)
+			return 1
+		}
+		return 0
+	}
 	if urlCheck {
 		if err := checkURL(o); err != nil {
 			fmt.Fprintln(os.Stderr, "hongqi-load:", err)
@@ -119,18 +135,29 @@ func run() int {
 	if o.duration > 2*time.Minute {
 		o.duration = 2 * time.Minute
 	}
-	fmt.Printf("%-8s %5s %8s %9s %9s %9s %7s %10s %10s %9s %9s\n", "label", "conc", "requests", "req/s", "p50(ms)", "p99(ms)", "errors", "rss(MiB)", "hwm(MiB)", "srv-cpu%", "db-cpu%")
+	fmt.Printf("%-8s %5s %8s %9s %9s %9s %7s %10s %10s %9s %9s %9s\n", "label", "conc", "requests", "req/s", "p50(ms)", "p99(ms)", "errors", "rss(MiB)", "hwm(MiB)", "srv-cpu%", "db-cpu%", "load-cpu%")
 	dbPID := pidOf("mariadbd")
 	for _, c := range o.levels {
-		srv0, db0, t0 := procCPU(o.pid), procCPU(dbPID), wallNow()
-		r := runLevel(ctx, o, c)
+		// 先在计时外生成本档的全部请求；CPU 和墙上时间只算发送阶段。
+		reqs := prepareRequests(o, tgt, levelRequests(o))
+		runtime.GC() // 生成时的垃圾也在计时外回收完
+		self := os.Getpid()
+		srv0, db0, me0, t0 := procCPU(o.pid), procCPU(dbPID), procCPU(self), wallNow()
+		r := runLevel(ctx, o, tgt, c, reqs)
 		wall := wallNow().Sub(t0).Seconds()
+		srv1, db1, me1 := procCPU(o.pid), procCPU(dbPID), procCPU(self)
 		rss, hwm := procMem(o.pid)
-		fmt.Printf("%-8s %5d %8d %9.1f %9.2f %9.2f %7d %10s %10s %9s %9s\n", o.label, c, r.n, r.rps, ms(r.p50), ms(r.p99), r.errors, rss, hwm,
-			cpuPct(srv0, procCPU(o.pid), wall), cpuPct(db0, procCPU(dbPID), wall))
+		fmt.Printf("%-8s %5d %8d %9.1f %9.2f %9.2f %7d %10s %10s %9s %9s %9s\n", o.label, c, r.n, r.rps, ms(r.p50), ms(r.p99), r.errors, rss, hwm,
+			cpuPct(srv0, srv1, wall), cpuPct(db0, db1, wall), cpuPct(me0, me1, wall))
 		if r.firstErr != "" {
 			fmt.Fprintf(os.Stderr, "  first error: %s\n", r.firstErr)
 		}
+		if r.note != "" {
+			fmt.Fprintf(os.Stderr, "  %s\n", r.note)
+		}
+		// 本档的请求（上百 MB）此后不再用到，先还给系统再生成下一档的。
+		runtime.GC()
+		debug.FreeOSMemory()
 	}
 	return 0
 }
@@ -193,6 +220,7 @@ type result struct {
 	rps       float64
 	p50, p99  time.Duration
 	firstErr  string
+	note      string // 给人看的附注（写到标准错误）
 }
 
 var msgSeq atomic.Uint64
@@ -201,87 +229,6 @@ func init() {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	msgSeq.Store(binary.BigEndian.Uint64(b[:]) >> 2)
-}
-
-func runLevel(ctx context.Context, o options, conc int) result {
-	client := &http.Client{
-		Timeout:   10 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc},
-	}
-	deadline := wallNow().Add(o.duration)
-	var issued atomic.Int64
-	var mu sync.Mutex
-	var lat []time.Duration
-	var errs int
-	var firstErr string
-	var wg sync.WaitGroup
-	start := wallNow()
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			local := make([]time.Duration, 0, 1024)
-			localErr := 0
-			var le string
-			for ctx.Err() == nil && wallNow().Before(deadline) && issued.Add(1) <= int64(o.maxRequests) {
-				d, err := oneRequest(client, o)
-				if err != nil {
-					localErr++
-					if le == "" {
-						le = err.Error()
-					}
-					continue
-				}
-				local = append(local, d)
-			}
-			mu.Lock()
-			lat = append(lat, local...)
-			errs += localErr
-			if firstErr == "" {
-				firstErr = le
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	elapsed := wallNow().Sub(start)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r := result{n: len(lat) + errs, errors: errs, firstErr: firstErr}
-	r.rps = float64(len(lat)) / elapsed.Seconds()
-	r.p50, r.p99 = pct(lat, 0.50), pct(lat, 0.99)
-	return r
-}
-
-func oneRequest(client *http.Client, o options) (time.Duration, error) {
-	id := msgSeq.Add(1)
-	now := wallNow()
-	inner := fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName>`+
-		`<CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content>`+
-		`<MsgId>%d</MsgId><AgentID>1000002</AgentID></xml>`, o.corpID, o.from, now.Unix(), textFor(o, id), id)
-	q, body := wecomtest.SignedRequest(o.token, o.aesKey, o.corpID, inner, now, strconv.FormatUint(id%1e9, 10))
-	start := wallNow()
-	resp, err := client.Post(o.url+"?"+q.Encode(), "application/xml", strings.NewReader(string(body)))
-	if err != nil {
-		return 0, err
-	}
-	raw, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	d := wallNow().Sub(start)
-	if err != nil {
-		return 0, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
-	}
-	if o.verifyReply {
-		if len(raw) == 0 {
-			return 0, fmt.Errorf("empty reply")
-		}
-		if _, err := wecomtest.DecryptReply(o.token, o.aesKey, o.corpID, raw); err != nil {
-			return 0, fmt.Errorf("reply: %v", err)
-		}
-	}
-	return d, nil
 }
 
 // textFor 把消息模板里的 {n} 换成轮流的四位编号。
