@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -44,13 +45,31 @@ func echoHandler(t *testing.T, got *[]model.Message, mu *sync.Mutex) http.Handle
 	}
 }
 
-// 预先生成的请求能被真正的 wecom.Callback 验签、解密，MsgId 各不相同，回复都通过核对。
+// 预先生成的请求能被真正的 wecom.Callback 验签、解密，MsgId 各不相同，回复都通过核对；
+// 两种发送方式都一样，服务端每次都要求关闭连接时也一样。
 func TestRunLevelAgainstCallback(t *testing.T) {
+	for _, sender := range senderNames() {
+		for _, closeEach := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/close=%v", sender, closeEach), func(t *testing.T) { testRunLevel(t, sender, closeEach) })
+		}
+	}
+}
+
+func testRunLevel(t *testing.T, sender string, closeEach bool) {
 	var mu sync.Mutex
 	var got []model.Message
-	srv := httptest.NewServer(echoHandler(t, &got, &mu))
+	h := echoHandler(t, &got, &mu)
+	if closeEach {
+		next := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Connection", "close")
+			next.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(h)
 	defer srv.Close()
 	o := testOptions()
+	o.sender, o.threads = sender, 2
 	o.url = srv.URL + "/wecom/callback"
 	tgt, err := parseTarget(o.url)
 	if err != nil {
@@ -60,12 +79,14 @@ func TestRunLevelAgainstCallback(t *testing.T) {
 	if reqs.len() != 50 {
 		t.Fatalf("prepared %d, want 50", reqs.len())
 	}
-	r := runLevel(context.Background(), o, tgt, 4, reqs)
+	r := runLevel(context.Background(), o, tgt, 5, reqs)
 	if r.errors != 0 || r.n != 50 {
 		t.Fatalf("n=%d errors=%d first=%q", r.n, r.errors, r.firstErr)
 	}
 	keys := map[string]bool{}
 	texts := map[string]bool{}
+	mu.Lock() // 原始系统调用之间的先后，竞态检测器看不见
+	defer mu.Unlock()
 	for _, m := range got {
 		keys[m.Key] = true
 		texts[m.Text] = true
@@ -175,13 +196,57 @@ func TestRawConnFraming(t *testing.T) {
 		body   string
 	}{{200, "hello"}, {200, "abc"}, {200, "foobar!"}, {503, "busy"}, {200, "until close"}, {200, "ok"}}
 	for i, w := range want {
-		st, body, err := rc.roundTrip(req)
-		if err != nil || st != w.status || string(body) != w.body {
-			t.Fatalf("reply %d: %d %q %v, want %d %q", i, st, body, err, w.status, w.body)
+		r, err := rc.roundTrip(req)
+		if err != nil || r.status != w.status || string(r.body) != w.body {
+			t.Fatalf("reply %d: %d %q %v, want %d %q", i, r.status, r.body, err, w.status, w.body)
 		}
 	}
 	if n := conns.Load(); n != 3 {
 		t.Errorf("%d connections, want 3", n)
+	}
+}
+
+// 回复一个字节一个字节地到达：不完整时不报完成，完整时切得正好。
+func TestParseResponseIncremental(t *testing.T) {
+	cases := []struct {
+		raw, body string
+		status    int
+		keep      bool
+		needEOF   bool
+	}{
+		{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "hello", 200, true, false},
+		{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "ok", 200, true, false},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nfoo\r\na\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n", "foo0123456789", 200, true, false},
+		{"HTTP/1.1 204 No Content\r\n\r\n", "", 204, true, false},
+		{"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx", "x", 200, false, false},
+		{"HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 9\r\n\r\nForbidden", "Forbidden", 403, false, false},
+		{"HTTP/1.1 200 OK\r\n\r\nto the end", "to the end", 200, false, true},
+	}
+	for _, c := range cases {
+		extra := "HTTP/1.1 200 OK\r\n" // 下一个回复的开头不能被吃掉
+		if c.needEOF {
+			extra = ""
+		}
+		full := []byte(c.raw + extra)
+		for i := 0; i < len(c.raw); i++ {
+			n, _, err := parseResponse(full[:i], false, nil)
+			if n != 0 || err != nil {
+				t.Fatalf("%q: prefix %d: n=%d err=%v", c.raw, i, n, err)
+			}
+		}
+		n, r, err := parseResponse(full, c.needEOF, nil)
+		if err != nil || n != len(c.raw) || r.status != c.status || string(r.body) != c.body || r.keep != c.keep {
+			t.Errorf("%q: n=%d %+v %v", c.raw, n, r, err)
+		}
+	}
+	for _, bad := range []string{"HTTP/1.1 2x0 OK\r\n\r\n", "SMTP ready\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"} {
+		if _, _, err := parseResponse([]byte(bad), false, nil); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if _, _, err := parseResponse([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel"), true, nil); err == nil {
+		t.Error("truncated body at EOF accepted")
 	}
 }
 

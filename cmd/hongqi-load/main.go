@@ -54,6 +54,8 @@ type options struct {
 	pid                        int
 	spread                     int
 	verifyReply                bool
+	sender                     string
+	threads                    int
 }
 
 func main() { os.Exit(run()) }
@@ -77,6 +79,8 @@ func run() int {
 	flag.IntVar(&o.maxRequests, "n", 200000, "每档请求数上限（计时前全部生成好，每个约 0.7 KB）")
 	flag.IntVar(&o.pid, "pid", 0, "服务端进程号，用于读取内存（0 表示不读）")
 	flag.BoolVar(&o.verifyReply, "verify", true, "解密并检查每个回复")
+	flag.StringVar(&o.sender, "sender", defaultSender, "发送方式：epoll（Linux，每个发送线程一个 epoll 循环）或 goroutine（每个并发一个 goroutine）")
+	flag.IntVar(&o.threads, "threads", 1, "epoll 发送线程数（连接平均分给各线程）")
 	flag.StringVar(&echoAddr, "echo-server", "", "不压测，改为在此地址运行只做加解密的对照服务")
 	flag.BoolVar(&urlCheck, "url-check", false, "不压测，只按企业微信的方式做一次回调地址验证（GET），打印结果")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "把本工具（压测端或对照服务）的 CPU 剖析写入此文件（go tool pprof 读取）")
@@ -103,6 +107,10 @@ func run() int {
 	}
 	if err := checkLoopback(o.url); err != nil {
 		fmt.Fprintln(os.Stderr, "hongqi-load:", err)
+		return 2
+	}
+	if _, ok := senders[o.sender]; !ok || o.threads < 1 {
+		fmt.Fprintf(os.Stderr, "hongqi-load: -sender 应为 epoll 或 goroutine（这里可用：%s），-threads 至少为 1\n", strings.Join(senderNames(), "、"))
 		return 2
 	}
 	tgt, err := parseTarget(o.url)
