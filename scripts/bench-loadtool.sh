@@ -31,28 +31,41 @@ done
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # 用户态 + 内核态，单位 1/100 秒
 secs=${DUR%s}
 
-echo "# $(date -u +%FT%TZ) $(go version | cut -d' ' -f3) $(nproc) cores; wrk -t$WT; $DUR per run, $ROUNDS rounds"
+TIMEFORMAT='%U %S'
+# run_load 轮 并发：hongqi-load 压一次。服务端与自身的 CPU 由它自己报告（只算计时阶段）；
+# 老版本没有 load-cpu% 这一列，也不在计时前生成请求，就用整个进程的 CPU。
+run_load() {
+  { time "$LOAD" -url "$URL" -label crypto -c "$2" -d "$DUR" -pid "$ECHO_PID" >"$tmp/load.out" 2>"$tmp/load.err"; } 2>"$tmp/load.time"
+  cat "$tmp/load.err" >&2
+  local rps errs srv self
+  read -r rps errs srv self <<<"$(tail -1 "$tmp/load.out" | awk '{print $4, $7, $10, $12}')"
+  [ -n "$self" ] || self=$(awk -v d="$secs" '{printf "%.0f", ($1 + $2) / d * 100}' "$tmp/load.time")
+  [ "$errs" = 0 ] || echo "  hongqi-load: $errs errors" >&2
+  printf '%-5s %-11s %5s %9s %9s %9s\n' "$1" hongqi-load "$2" "$rps" "$srv" "$self"
+}
+# run_wrk 轮 并发：wrk 压一次，服务端 CPU 从 /proc 读。
+run_wrk() {
+  local s0 s1 rps srv self
+  s0=$(cpu "$ECHO_PID")
+  { time wrk -t"$WT" -c"$2" -d"$DUR" -s "$tmp/req.lua" "http://$ADDR" >"$tmp/wrk.out" 2>&1; } 2>"$tmp/wrk.time"
+  s1=$(cpu "$ECHO_PID")
+  grep -E 'Non-2xx|Socket errors' "$tmp/wrk.out" >&2 || true
+  rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.out")
+  srv=$(awk -v a="$s0" -v b="$s1" -v d="$secs" 'BEGIN {printf "%.0f", (b - a) / d}')
+  self=$(awk -v d="$secs" '{printf "%.0f", ($1 + $2) / d * 100}' "$tmp/wrk.time")
+  printf '%-5s %-11s %5s %9s %9s %9s\n' "$1" wrk "$2" "$rps" "$srv" "$self"
+}
+
+echo "# $(date -u +%FT%TZ) $(go version | cut -d' ' -f3) $(nproc) cores; wrk -t$WT; $DUR per run, $ROUNDS rounds, the two tools alternate"
 printf '%-5s %-11s %5s %9s %9s %9s\n' round tool conc req/s srv-cpu% tool-cpu%
 for r in $(seq 1 "$ROUNDS"); do
   "$tmp/hongqi-load" -url "$URL" -dump-request "$tmp/req.lua"
   for c in $LEVELS; do
-    # hongqi-load：服务端与自身的 CPU 由它自己报告（只算计时阶段）。老版本没有 load-cpu% 这一列，
-    # 也不在计时前生成请求，就用整个进程的 CPU。
-    TIMEFORMAT='%U %S'
-    { time "$LOAD" -url "$URL" -label crypto -c "$c" -d "$DUR" -pid "$ECHO_PID" >"$tmp/load.out" 2>"$tmp/load.err"; } 2>"$tmp/load.time"
-    cat "$tmp/load.err" >&2
-    read -r rps errs srv self <<<"$(awk '{print $4, $7, $10, $12}' <(tail -1 "$tmp/load.out"))"
-    [ -n "$self" ] || self=$(awk -v d="$secs" '{printf "%.0f", ($1 + $2) / d * 100}' "$tmp/load.time")
-    [ "$errs" = 0 ] || echo "  hongqi-load: $errs errors" >&2
-    printf '%-5s %-11s %5s %9s %9s %9s\n' "$r" hongqi-load "$c" "$rps" "$srv" "$self"
-    s0=$(cpu "$ECHO_PID")
-    { time wrk -t"$WT" -c"$c" -d"$DUR" -s "$tmp/req.lua" "http://$ADDR" >"$tmp/wrk.out" 2>&1; } 2>"$tmp/wrk.time"
-    s1=$(cpu "$ECHO_PID")
-    grep -E 'Non-2xx|Socket errors' "$tmp/wrk.out" >&2 || true
-    rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.out")
-    srv=$(awk -v a="$s0" -v b="$s1" -v d="$secs" 'BEGIN {printf "%.0f", (b - a) / d}')
-    self=$(awk -v d="$secs" '{printf "%.0f", ($1 + $2) / d * 100}' "$tmp/wrk.time")
-    printf '%-5s %-11s %5s %9s %9s %9s\n' "$r" wrk "$c" "$rps" "$srv" "$self"
+    if [ $((r % 2)) = 1 ]; then # 先后轮换，抵消机器负载的漂移
+      run_load "$r" "$c"; run_wrk "$r" "$c"
+    else
+      run_wrk "$r" "$c"; run_load "$r" "$c"
+    fi
   done
 done | tee "$tmp/runs.txt"
 
