@@ -3,6 +3,9 @@
 # 与只做验签/解密/加密的对照服务在同一次运行里对比。结果写入 BENCHMARKS.md 时连同本命令。
 #
 #   scripts/bench-callback.sh [每档时长，默认 10s] [并发档，默认 1,8,32]
+#
+# hongqi-load 输出的最后一列 load-cpu% 是它自己在计时阶段用的 CPU；它有没有拖低测量，
+# 用 scripts/bench-loadtool.sh 与 wrk 对照。
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10s}

@@ -1,10 +1,12 @@
 // Command hongqi-load 是 hongqi 回调的压测工具：按企业微信的方式签名、加密请求，
 // 以 1、8、32 等并发打到 /wecom/callback，统计每秒请求数、p50、p99、错误数，
-// 并读取服务端进程的内存（/proc/PID/status 的 VmRSS、VmHWM）。
+// 并读取服务端进程的内存（/proc/PID/status 的 VmRSS、VmHWM）和服务端、数据库、本工具
+// 在计时阶段用的 CPU。
 //
 // 只向本机地址发请求；每一档的请求数和时长都有上限，跑完自行退出。
 // 每档的请求在计时前全部生成（签名、加密、拼好报文，MsgId 各不相同），计时阶段
-// 每个并发一条长连接，只写报文、读回复并核对，压测端不至于先于被测服务跑满 CPU。
+// 每个并发一条长连接，只写报文、读回复并核对（Linux 上用 epoll 循环发送），
+// 压测端不至于先于被测服务跑满 CPU。与 wrk 的对照见 scripts/bench-loadtool.sh。
 //
 //	hongqi-load -url http://127.0.0.1:8080/wecom/callback -pid 1234 -c 1,8,32 -d 10s -label full
 //	hongqi-load -echo-server 127.0.0.1:8081   # 只验签、解密、加密回复的对照服务
