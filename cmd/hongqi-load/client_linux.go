@@ -310,7 +310,7 @@ func (lv *level) read(c *epConn, v *replyChecker, w *tally) bool {
 		w.lat = append(w.lat, now.Sub(c.t0))
 	}
 	c.buf = c.buf[:copy(c.buf, c.buf[m:])]
-	if !r.keep || eof {
+	if !r.keep || eof || c.woff < len(c.req) { // 请求还没写完就有了回复：这条连接不能再用
 		c.close()
 	}
 	return true
