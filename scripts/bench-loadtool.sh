@@ -7,7 +7,7 @@
 #   scripts/bench-loadtool.sh [每次时长，默认 5s] [并发档，默认 "1 8 32"] [轮数，默认 5]
 #
 # LOAD=某个 hongqi-load 可执行文件：换用别的版本（例如改动前的）压，对照服务仍用当前代码。
-# WRK_THREADS：wrk 的 -t，默认 1。ECHO_PORT：对照服务端口，默认 18091。
+# WRK_THREADS：wrk 的 -t，默认 1（不超过并发数）。ECHO_PORT：对照服务端口，默认 18091。
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "需要 wrk（Debian：apt-get install -y wrk）" >&2; exit 1; }
@@ -47,7 +47,7 @@ run_load() {
 run_wrk() {
   local s0 s1 rps srv self
   s0=$(cpu "$ECHO_PID")
-  { time wrk -t"$WT" -c"$2" -d"$DUR" -s "$tmp/req.lua" "http://$ADDR" >"$tmp/wrk.out" 2>&1; } 2>"$tmp/wrk.time"
+  { time wrk -t"$((WT < $2 ? WT : $2))" -c"$2" -d"$DUR" -s "$tmp/req.lua" "http://$ADDR" >"$tmp/wrk.out" 2>&1; } 2>"$tmp/wrk.time"
   s1=$(cpu "$ECHO_PID")
   grep -E 'Non-2xx|Socket errors' "$tmp/wrk.out" >&2 || true
   rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.out")
