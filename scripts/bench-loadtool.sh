@@ -32,6 +32,10 @@ cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # 用户态 + 内核态，单
 secs=${DUR%s}
 
 TIMEFORMAT='%U %S'
+# line 轮 工具 并发 req/s 服务端CPU% 工具CPU%：打印一次测量，外加工具每个请求用的 CPU（微秒）。
+line() {
+  printf '%-5s %-11s %5s %9s %9s %9s %8s\n' "$@" "$(awk -v u="$6" -v r="$4" 'BEGIN {printf "%.1f", u / 100 / r * 1e6}')"
+}
 # run_load 轮 并发：hongqi-load 压一次。服务端与自身的 CPU 由它自己报告（只算计时阶段）；
 # 老版本没有 load-cpu% 这一列，也不在计时前生成请求，就用整个进程的 CPU。
 run_load() {
@@ -41,7 +45,7 @@ run_load() {
   read -r rps errs srv self <<<"$(tail -1 "$tmp/load.out" | awk '{print $4, $7, $10, $12}')"
   [ -n "$self" ] || self=$(awk -v d="$secs" '{printf "%.0f", ($1 + $2) / d * 100}' "$tmp/load.time")
   [ "$errs" = 0 ] || echo "  hongqi-load: $errs errors" >&2
-  printf '%-5s %-11s %5s %9s %9s %9s\n' "$1" hongqi-load "$2" "$rps" "$srv" "$self"
+  line "$1" hongqi-load "$2" "$rps" "$srv" "$self"
 }
 # run_wrk 轮 并发：wrk 压一次，服务端 CPU 从 /proc 读。
 run_wrk() {
@@ -53,11 +57,11 @@ run_wrk() {
   rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.out")
   srv=$(awk -v a="$s0" -v b="$s1" -v d="$secs" 'BEGIN {printf "%.0f", (b - a) / d}')
   self=$(awk -v d="$secs" '{printf "%.0f", ($1 + $2) / d * 100}' "$tmp/wrk.time")
-  printf '%-5s %-11s %5s %9s %9s %9s\n' "$1" wrk "$2" "$rps" "$srv" "$self"
+  line "$1" wrk "$2" "$rps" "$srv" "$self"
 }
 
 echo "# $(date -u +%FT%TZ) $(go version | cut -d' ' -f3) $(nproc) cores; wrk -t$WT; $DUR per run, $ROUNDS rounds, the two tools alternate"
-printf '%-5s %-11s %5s %9s %9s %9s\n' round tool conc req/s srv-cpu% tool-cpu%
+printf '%-5s %-11s %5s %9s %9s %9s %8s\n' round tool conc req/s srv-cpu% tool-cpu% tool-us
 for r in $(seq 1 "$ROUNDS"); do
   "$tmp/hongqi-load" -url "$URL" -dump-request "$tmp/req.lua"
   for c in $LEVELS; do
@@ -69,14 +73,14 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done | tee "$tmp/runs.txt"
 
-echo "## medians over $ROUNDS rounds (CPU % of one core)"
-printf '%5s %16s %10s %8s %16s %10s\n' conc hongqi-load-req/s wrk-req/s ratio "srv-cpu% (h/w)" "tool-cpu% (h/w)"
+echo "## medians over $ROUNDS rounds (CPU % of one core; tool-us = the tool's CPU per request, microseconds)"
+printf '%5s %12s %10s %6s %16s %16s %14s\n' conc hongqi-load/s wrk/s ratio "srv-cpu% (h/w)" "tool-cpu% (h/w)" "tool-us (h/w)"
 med() { # 某工具某并发第 f 列的中位数
   awk -v t="$1" -v c="$2" -v f="$3" '$2 == t && $3 == c && $f ~ /^[0-9.]+$/ {print $f}' "$tmp/runs.txt" | sort -n |
     awk '{v[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 for c in $LEVELS; do
   h=$(med hongqi-load "$c" 4); w=$(med wrk "$c" 4)
-  printf '%5s %16.0f %10.0f %7.0f%% %16s %10s\n' "$c" "$h" "$w" "$(awk -v h="$h" -v w="$w" 'BEGIN {print h / w * 100}')" \
-    "$(med hongqi-load "$c" 5)/$(med wrk "$c" 5)" "$(med hongqi-load "$c" 6)/$(med wrk "$c" 6)"
+  printf '%5s %12.0f %10.0f %5.0f%% %16s %16s %14s\n' "$c" "$h" "$w" "$(awk -v h="$h" -v w="$w" 'BEGIN {print h / w * 100}')" \
+    "$(med hongqi-load "$c" 5)/$(med wrk "$c" 5)" "$(med hongqi-load "$c" 6)/$(med wrk "$c" 6)" "$(med hongqi-load "$c" 7)/$(med wrk "$c" 7)"
 done
