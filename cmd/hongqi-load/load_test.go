@@ -41,7 +41,8 @@ func echoHandler(t *testing.T, got *[]model.Message, mu *sync.Mutex) http.Handle
 			mu.Unlock()
 			return "已记录", nil
 		}),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clock: wall,
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }
 

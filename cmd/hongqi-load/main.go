@@ -347,8 +347,8 @@ func runEcho(ctx context.Context, addr string, o options) error {
 		Processor: wecom.ProcessorFunc(func(ctx context.Context, m model.Message) (string, error) {
 			return "已记录 #1：张三（城关所）迟到 −10 元。张三本月合计 −10 元。", nil
 		}),
-		Now: wallNow,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clock: wall,
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/wecom/callback", h)
