@@ -52,6 +52,11 @@ func StartMariaDB(t testing.TB) *MariaDB {
 	needBinary(t, installDBPath)
 	dir := t.TempDir()
 	m := &MariaDB{t: t, port: FreePort(t), datadir: filepath.Join(dir, "data")}
+	// 临时表放在自己的目录里：与别的实例共用 /tmp 时，mariadb-install-db 偶尔删不掉自己的临时表而失败。
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatalf("fault: 建临时目录失败: %v", err)
+	}
 
 	var asRoot []string
 	if os.Geteuid() == 0 {
@@ -60,7 +65,7 @@ func StartMariaDB(t testing.TB) *MariaDB {
 
 	// --no-defaults 必须是第一个参数。
 	install := append([]string{"--no-defaults", "--datadir=" + m.datadir,
-		"--auth-root-authentication-method=normal", "--skip-test-db"}, asRoot...)
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--tmpdir=" + tmp}, asRoot...)
 	install = append(install, mariadbSmall...)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -73,6 +78,7 @@ func StartMariaDB(t testing.TB) *MariaDB {
 	args := append([]string{"--no-defaults"}, asRoot...)
 	args = append(args,
 		"--datadir="+m.datadir,
+		"--tmpdir="+tmp,
 		"--bind-address=127.0.0.1",
 		"--port="+strconv.Itoa(m.port),
 		"--socket="+socketPath(t, dir, "mariadbd.sock"),
