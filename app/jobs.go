@@ -141,7 +141,7 @@ func SettleJobs(cfg config.Settle, loc *time.Location, flow SettleFlow, log *slo
 	}
 	monthAt := func(ms sched.MonthlySchedule) func(string) time.Time {
 		return func(p string) time.Time {
-			mo, err := model.ParseMonth(p, time.Time{}, loc)
+			mo, err := model.ParseMonthKey(p)
 			if err != nil {
 				return time.Time{}
 			}
@@ -152,7 +152,7 @@ func SettleJobs(cfg config.Settle, loc *time.Location, flow SettleFlow, log *slo
 		{
 			Name: JobSettleDraft, Due: monthDue(draft), At: monthAt(draft),
 			Run: func(ctx context.Context, p string) error {
-				mo, err := model.ParseMonth(p, time.Time{}, loc)
+				mo, err := model.ParseMonthKey(p)
 				if err != nil {
 					return err
 				}
@@ -164,7 +164,7 @@ func SettleJobs(cfg config.Settle, loc *time.Location, flow SettleFlow, log *slo
 		{
 			Name: JobSettlePublish, Due: monthDue(pub), At: monthAt(pub),
 			Run: func(ctx context.Context, p string) error {
-				mo, err := model.ParseMonth(p, time.Time{}, loc)
+				mo, err := model.ParseMonthKey(p)
 				if err != nil {
 					return err
 				}

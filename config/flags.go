@@ -117,11 +117,11 @@ func ParseClock(s string) (hour, min int, err error) {
 
 // SinceTime 返回 Since 在 loc 时区的零点；Since 为空时返回零值。
 func (f Flags) SinceTime(loc *time.Location) time.Time {
-	t, err := time.ParseInLocation("2006-01-02", f.Since, loc)
-	if err != nil {
+	d, err := model.ParseDate(f.Since)
+	if err != nil || f.Since == "" {
 		return time.Time{}
 	}
-	return t
+	return d.Start(loc)
 }
 
 // WeeklyAt 解析 ProposeWeekly（“周一 08:00”）。
@@ -178,7 +178,7 @@ func (f *Flags) validate() error {
 		return bad("propose_dekad：%v", err)
 	}
 	if f.Since != "" {
-		if _, err := time.Parse("2006-01-02", f.Since); err != nil {
+		if _, err := model.ParseDate(f.Since); err != nil {
 			return bad("since“%s”应写成 2026-11-02", f.Since)
 		}
 	}

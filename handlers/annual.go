@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/ledger"
@@ -38,8 +36,8 @@ func yearArg(d *Deps, c *bot.Context, args []string, example string) (int, error
 	case 0:
 		return c.Now.In(d.Settle.Loc()).Year(), nil
 	case 1:
-		y, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(args[0]), "年"))
-		if err != nil || y < 2000 || y > 2100 {
+		y, err := model.ParseYear(args[0])
+		if err != nil {
 			return 0, model.Errorf(model.EINVALID, "年份“%s”看不懂，请写成四位数，例如：%s", args[0], example)
 		}
 		return y, nil

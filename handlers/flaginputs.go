@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -58,35 +57,12 @@ func inputSection(d *Deps) section {
 const dupReply = "这条消息已经处理过，没有重复记录。"
 
 var (
-	reCount   = regexp.MustCompile(`^(基本满意|不满意|满意)(\d+)次?$`)
-	reMonthDy = regexp.MustCompile(`^(\d{1,2})[-/.月](\d{1,2})[日号]?$`)
+	reCount = regexp.MustCompile(`^(基本满意|不满意|满意)(\d+)次?$`)
 )
 
-// parseDay 解析“今天/昨天/前天”、2026-11-02、11月2日、11-02。
+// parseDay 解析“今天/昨天/前天”、2026-11-02、11月2日、11-02（model.ParseDay）：只写月日时取不晚于今天的那一年。
 func parseDay(s string, today model.Date) (model.Date, bool) {
-	switch s {
-	case "今天", "今日":
-		return today, true
-	case "昨天", "昨日":
-		return today.AddDays(-1), true
-	case "前天":
-		return today.AddDays(-2), true
-	}
-	if d, err := model.ParseDate(s); err == nil {
-		return d, true
-	}
-	if m := reMonthDy.FindStringSubmatch(s); m != nil {
-		mo, _ := strconv.Atoi(m[1])
-		dy, _ := strconv.Atoi(m[2])
-		d := model.MakeDate(today.Year, time.Month(mo), dy)
-		if mo >= 1 && mo <= 12 && d.Day == dy {
-			if d.After(today) { // 1 月写 12月30日 指去年
-				d = model.MakeDate(today.Year-1, time.Month(mo), dy)
-			}
-			return d, true
-		}
-	}
-	return model.Date{}, false
+	return model.ParseDay(s, model.DayRef{Today: today, Past: true})
 }
 
 func meterDay(d *Deps, c *bot.Context) (string, error) {

@@ -2,9 +2,7 @@ package leave
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hongqi-dev/hongqi/model"
 )
@@ -22,9 +20,7 @@ const maxSpanDays = 366
 const spanHint = "请写天数或日期，例如：请假 1 天 家中有事；请假 半天 看病；请假 11月28日-11月30日 探亲；请假 2026-12-01 2026-12-03 探亲"
 
 var (
-	reDays     = regexp.MustCompile(`^(\d+(?:\.5)?|[一二两三四五六七八九十]+)(?:个)?(半)?(?:天|日)?$`)
-	reMonthDay = regexp.MustCompile(`^(\d{1,2})(?:月|/|\.)(\d{1,2})[日号]?$`)
-	reDayOnly  = regexp.MustCompile(`^(\d{1,2})[日号]$`)
+	reDays = regexp.MustCompile(`^(\d+(?:\.5)?|[一二两三四五六七八九十]+)(?:个)?(半)?(?:天|日)?$`)
 )
 
 var cnDigits = map[rune]int{'一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
@@ -86,54 +82,10 @@ func parseHalfDays(s string) (int, bool) {
 	return half, half > 0
 }
 
-// parseDay 解析一个日期：今天、明天、后天、2026-11-28、11月28日、11/28；
-// 只写日（“30日”）时用 base 的年月。只写月日时取离今天最近的那一年（跨年请假）。
-func parseDay(s string, today, base model.Date) (model.Date, bool) {
-	switch s {
-	case "今天", "今日":
-		return today, true
-	case "明天", "明日":
-		return today.AddDays(1), true
-	case "后天":
-		return today.AddDays(2), true
-	}
-	if d, err := model.ParseDate(s); err == nil {
-		return d, true
-	}
-	if m := reMonthDay.FindStringSubmatch(s); m != nil {
-		mo, _ := strconv.Atoi(m[1])
-		dd, _ := strconv.Atoi(m[2])
-		best, ok := model.Date{}, false
-		for _, y := range []int{today.Year - 1, today.Year, today.Year + 1} {
-			d := model.MakeDate(y, time.Month(mo), dd)
-			if int(d.Month) != mo || d.Day != dd {
-				return model.Date{}, false
-			}
-			if !ok || abs(today.DaysUntil(d)) < abs(today.DaysUntil(best)) {
-				best, ok = d, true
-			}
-		}
-		return best, ok
-	}
-	if m := reDayOnly.FindStringSubmatch(s); m != nil && !base.IsZero() {
-		dd, _ := strconv.Atoi(m[1])
-		d := model.MakeDate(base.Year, base.Month, dd)
-		if d.Day != dd {
-			return model.Date{}, false
-		}
-		if d.Before(base) { // 11月30日-2日：跨到下个月
-			d = model.MakeDate(base.Year, base.Month+1, dd)
-		}
-		return d, true
-	}
-	return model.Date{}, false
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
+// parseDay 解析一个日期（model.ParseDay）：只写月日时取离今天最近的那一年（跨年请假）；
+// from 非零时是区间起点，只写日（“30日”）时用它的年月。
+func parseDay(s string, today, from model.Date) (model.Date, bool) {
+	return model.ParseDay(s, model.DayRef{Today: today, From: from})
 }
 
 // splitRange 把“11月28日-11月30日”“2026-12-01至2026-12-03”拆成两个日期。

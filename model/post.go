@@ -3,8 +3,6 @@ package model
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -28,71 +26,6 @@ func (p Post) Holds(userID string) string {
 	}
 	return ""
 }
-
-// Date 是考核时区里的一个日历日，如 2026-11-28。零值无效。
-type Date struct {
-	Year  int
-	Month time.Month
-	Day   int
-}
-
-// DateOf 返回 t 在 loc 时区的日期。
-func DateOf(t time.Time, loc *time.Location) Date {
-	t = t.In(loc)
-	return Date{t.Year(), t.Month(), t.Day()}
-}
-
-// MakeDate 返回规范化后的日期（如 11月31日 变成 12月1日）。
-func MakeDate(y int, m time.Month, d int) Date {
-	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	return Date{t.Year(), t.Month(), t.Day()}
-}
-
-var reISODate = regexp.MustCompile(`^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?$`)
-
-// ParseDate 解析 2026-11-28 形式（也接受 / . 和 2026年11月28日）的日期；日期不存在时返回 EINVALID。
-func ParseDate(s string) (Date, error) {
-	m := reISODate.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return Date{}, Errorf(EINVALID, "日期“%s”看不懂，应写成 2026-11-28 或 11月28日", s)
-	}
-	y, _ := strconv.Atoi(m[1])
-	mo, _ := strconv.Atoi(m[2])
-	d, _ := strconv.Atoi(m[3])
-	out := MakeDate(y, time.Month(mo), d)
-	if out.Year != y || int(out.Month) != mo || out.Day != d {
-		return Date{}, Errorf(EINVALID, "日期“%s”不存在", s)
-	}
-	return out, nil
-}
-
-// String 返回 2026-11-28 形式（也是存储形式，可按字符串比较先后）。
-func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
-
-// Label 返回“11月28日”形式。
-func (d Date) Label() string { return fmt.Sprintf("%d月%d日", int(d.Month), d.Day) }
-
-// IsZero 表示是否为零值。
-func (d Date) IsZero() bool { return d.Year == 0 }
-
-// AddDays 返回 n 天之后（n 可为负）的日期。
-func (d Date) AddDays(n int) Date { return MakeDate(d.Year, d.Month, d.Day+n) }
-
-// Before 表示 d 是否早于 o。
-func (d Date) Before(o Date) bool { return d.String() < o.String() }
-
-// After 表示 d 是否晚于 o。
-func (d Date) After(o Date) bool { return d.String() > o.String() }
-
-// DaysUntil 返回从 d 到 o 相差的天数（o 早于 d 时为负）。
-func (d Date) DaysUntil(o Date) int {
-	a := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
-	b := time.Date(o.Year, o.Month, o.Day, 0, 0, 0, 0, time.UTC)
-	return int(b.Sub(a).Hours() / 24)
-}
-
-// YearMonth 返回 d 所在的考核月。
-func (d Date) YearMonth() Month { return Month{Year: d.Year, Month: d.Month} }
 
 // LeaveStatus 是请假单的状态。
 type LeaveStatus string

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -155,11 +154,8 @@ func staffFromRow(r staffRow) model.Staff {
 }
 
 func parseMonth(s string) model.Month {
-	var y, m int
-	if _, err := fmt.Sscanf(s, "%d-%d", &y, &m); err != nil {
-		return model.Month{}
-	}
-	return model.Month{Year: y, Month: time.Month(m)}
+	m, _ := model.ParseMonthKey(s)
+	return m
 }
 
 func entryToRow(e model.Entry) entryRow {

@@ -14,10 +14,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -302,24 +302,11 @@ func count(s string) (int, error) {
 	return n, nil
 }
 
-var timeLayouts = []string{
-	"2006-01-02 15:04:05", "2006-01-02 15:04", "2006/1/2 15:04:05", "2006/1/2 15:04",
-	"2006-01-02T15:04:05", "2006-01-02", "2006/1/2", "2006.1.2", "2006年1月2日", "2006年1月2日 15:04",
-}
-
-// parseDay 解析时间或日期，返回在 loc 中的日期；也接受 Excel 的日期序号（如 46328.39）。
+// parseDay 解析时间或日期（model.ParseFileDay）。
 func parseDay(s string, loc *time.Location) (model.Date, error) {
-	if s == "" {
-		return model.Date{}, fmt.Errorf("没有写时间")
+	d, err := model.ParseFileDay(s, loc)
+	if err != nil {
+		return model.Date{}, errors.New(model.ErrorMessage(err))
 	}
-	for _, l := range timeLayouts {
-		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return model.DateOf(t, loc), nil
-		}
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 20000 && f < 80000 {
-		// Excel 序号：1899-12-30 起的天数，小数部分是时刻（只要日期）。
-		return model.MakeDate(1899, time.December, 30+int(f)), nil
-	}
-	return model.Date{}, fmt.Errorf("时间“%s”看不懂，应写成 2026-11-02 09:30", s)
+	return d, nil
 }

@@ -129,3 +129,53 @@ func TestSpokenPeriods(t *testing.T) {
 		t.Errorf("dekad spoken = %q", got)
 	}
 }
+
+func TestParseDay(t *testing.T) {
+	dec30 := Date{2026, time.December, 30}
+	jan2 := Date{2027, time.January, 2}
+	tests := []struct {
+		name string
+		in   string
+		ref  DayRef
+		want Date // 零值表示看不懂
+	}{
+		{"today", "今天", DayRef{Today: dec30}, dec30},
+		{"tomorrow crosses the year", "明天", DayRef{Today: Date{2026, time.December, 31}}, Date{2027, time.January, 1}},
+		{"day before yesterday", "前天", DayRef{Today: jan2}, Date{2026, time.December, 31}},
+		{"ISO date", "2026-11-28", DayRef{Today: dec30}, Date{2026, time.November, 28}},
+		{"Chinese full date", "2026年2月1日", DayRef{Today: dec30}, Date{2026, time.February, 1}},
+		{"leave in late December for 2 January is next year", "1月2日", DayRef{Today: dec30}, jan2},
+		{"typed count in January for 30 December is last year", "12月30日", DayRef{Today: jan2, Past: true}, dec30},
+		{"past policy never gives a future day", "1/3", DayRef{Today: jan2, Past: true}, Date{2026, time.January, 3}},
+		{"dash form", "11-02", DayRef{Today: dec30, Past: true}, Date{2026, time.November, 2}},
+		{"leap day exists in 2028", "2月29日", DayRef{Today: Date{2028, time.March, 1}, Past: true}, Date{2028, time.February, 29}},
+		{"no 30 February", "2月30日", DayRef{Today: dec30}, Date{}},
+		{"day only needs a start", "30日", DayRef{Today: dec30}, Date{}},
+		{"day only after the start", "30日", DayRef{Today: dec30, From: Date{2026, time.November, 28}}, Date{2026, time.November, 30}},
+		{"day only crosses into next month", "2日", DayRef{Today: dec30, From: Date{2026, time.December, 30}}, jan2},
+		{"nonsense", "下周", DayRef{Today: dec30}, Date{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := ParseDay(tt.in, tt.ref)
+			if ok != !tt.want.IsZero() || got != tt.want {
+				t.Errorf("ParseDay(%q) = %v, %v; want %v", tt.in, got, ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseMonthKeyAndYear(t *testing.T) {
+	if m, err := ParseMonthKey("2026-11"); err != nil || m != (Month{2026, time.November}) {
+		t.Errorf("ParseMonthKey(2026-11) = %v, %v", m, err)
+	}
+	if _, err := ParseMonthKey("2026-13"); err == nil {
+		t.Error("2026-13 accepted")
+	}
+	if y, err := ParseYear("2026年"); err != nil || y != 2026 {
+		t.Errorf("ParseYear(2026年) = %d, %v", y, err)
+	}
+	if _, err := ParseYear("二〇二六"); err == nil {
+		t.Error("二〇二六 accepted")
+	}
+}
