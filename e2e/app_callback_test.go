@@ -70,7 +70,7 @@ func baseEnv(db, redis string) map[string]string {
 
 func importRoster(t *testing.T, m *app.Main) {
 	t.Helper()
-	if _, _, err := roster.Import(context.Background(), m.DB, "testdata/app-roster.csv"); err != nil {
+	if _, _, err := roster.Import(context.Background(), m.DB, "testdata/app-roster.csv", model.DateOf(m.Clock.Now(), m.Clock.Location())); err != nil {
 		t.Fatalf("import roster: %v", err)
 	}
 }

@@ -69,7 +69,7 @@ func TestFlagInputsAndRanking(t *testing.T) {
 		{as: "wzg", text: "测评 孙八 满意 5", want: []string{"共 5 次"}},
 		{as: "wzg", text: "测评 钱七 满意 30", want: []string{"钱七（东街所）不在您的管理范围内"}},
 		{as: "wzg", text: "测评 李四 很好 30", want: []string{"“很好”看不懂"}},
-		{as: "wzg", text: "测评 李四 满意 3 明天", want: []string{"“明天”看不懂"}},
+		{as: "wzg", text: "测评 李四 满意 3 明天", want: []string{"还没到，不能录入测评"}},
 		{as: "wzg", text: "抽查 李四 92 着装规范", want: []string{"已记录 李四 抽查 92 分"}},
 		{as: "wzg", text: "抽查 李四 120", want: []string{"应为 0 到 100 的整数"}},
 		{as: "ls01", text: "抽查 周九 90", want: []string{"只有", "可以使用“抽查”"}},

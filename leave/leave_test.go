@@ -97,7 +97,7 @@ func TestImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, _, err := roster.Import(ctx, db, "../testdata/roster-example.csv"); err != nil {
+	if _, _, err := roster.Import(ctx, db, "../testdata/roster-example.csv", model.Date{Year: 2026, Month: 11, Day: 2}); err != nil {
 		t.Fatal(err)
 	}
 	added, updated, err := Import(ctx, db, db, "../testdata/posts-example.csv")

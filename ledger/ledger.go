@@ -103,7 +103,7 @@ func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Messa
 			return Result{}, nothingWritten(err)
 		}
 		if !st.Active {
-			return Result{}, model.Errorf(model.EFORBIDDEN, "%s（%s）已不在花名册中（离职或调出），不能再记录。本次没有记录。", st.Name, st.Branch)
+			return Result{}, model.Errorf(model.EFORBIDDEN, "%s（%s）%s，不能再记录。本次没有记录。", st.Name, st.Branch, LeftText(st))
 		}
 		if !actor.Manages(st) {
 			return Result{}, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，本次没有记录。", st.Name, st.Branch)
@@ -334,6 +334,14 @@ func (s *Service) Query(ctx context.Context, actor model.Staff, who string, mont
 		st.Total += e.Amount
 	}
 	return st, nil
+}
+
+// LeftText 说明一个不在花名册上的人：“已于2026年6月30日离职”，没有日期时“已不在花名册中（离职或调出）”。
+func LeftText(st model.Staff) string {
+	if !st.Left.IsZero() {
+		return "已于" + st.Left.LongLabel() + "离职"
+	}
+	return "已不在花名册中（离职或调出）"
 }
 
 // nothingWritten 在用户错误的提示后补一句“本次没有记录。”，让对方知道一个人也没记。

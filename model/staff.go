@@ -107,6 +107,63 @@ type Staff struct {
 	Scope []string
 	// Active 为 false 表示已不在花名册（离职或调出），历史记录仍保留。
 	Active bool
+	// Joined 是入职（上花名册）的日期；花名册没写时为第一次导入的那天（由存储记下）。
+	Joined Date
+	// Left 是离职的日期（离职当天仍在花名册上）；在职时为零。
+	Left Date
+}
+
+// OnRosterIn 表示此人在 [from, to] 这段日子里是否有一天在花名册上：入职不晚于 to，且在职或离职不早于 from。
+// 已停用而没有离职日期的人（早先的花名册）不算在任何一段里。
+func (s Staff) OnRosterIn(from, to Date) bool {
+	if !s.Joined.IsZero() && s.Joined.After(to) {
+		return false
+	}
+	switch {
+	case !s.Left.IsZero():
+		return !s.Left.Before(from)
+	case !s.Active:
+		return false
+	}
+	return true
+}
+
+// OnRosterAll 表示此人在 [from, to] 每一天都在花名册上：入职不晚于 from，且在职或离职不早于 to。
+// 两个方法里入职日期为零（不知道）都当作一直在花名册上；存储总会记下入职日期。
+func (s Staff) OnRosterAll(from, to Date) bool {
+	if !s.Joined.IsZero() && s.Joined.After(from) {
+		return false
+	}
+	switch {
+	case !s.Left.IsZero():
+		return !s.Left.Before(to)
+	case !s.Active:
+		return false
+	}
+	return true
+}
+
+// LeftBefore 表示此人是否在 d 之前已经离职（离职日期早于 d）。
+func (s Staff) LeftBefore(d Date) bool { return !s.Left.IsZero() && s.Left.Before(d) }
+
+// Dates 写出此人在花名册上的日子，如“2026年11月10日入职”“2026年6月30日离职”，两者都有时用“，”连接。
+func (s Staff) Dates() string {
+	var parts []string
+	if !s.Joined.IsZero() {
+		parts = append(parts, s.Joined.LongLabel()+"入职")
+	}
+	if !s.Left.IsZero() {
+		parts = append(parts, s.Left.LongLabel()+"离职")
+	}
+	return strings.Join(parts, "，")
+}
+
+// StatusLabel 返回花名册上的状态：在职或离职。
+func (s Staff) StatusLabel() string {
+	if s.Active {
+		return "在职"
+	}
+	return "离职"
 }
 
 // Display 返回“姓名(账号)”形式的称呼，用于需要区分重名时。
@@ -190,6 +247,12 @@ func (s Staff) Validate() error {
 	}
 	if _, err := ParseRole(string(s.Role)); err != nil {
 		return err
+	}
+	switch {
+	case s.Active && !s.Left.IsZero():
+		return Errorf(EINVALID, "在职的人不能有离职日期")
+	case !s.Left.IsZero() && !s.Joined.IsZero() && s.Left.Before(s.Joined):
+		return Errorf(EINVALID, "离职日期 %s 早于入职日期 %s", s.Left, s.Joined)
 	}
 	return nil
 }

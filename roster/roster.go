@@ -1,8 +1,12 @@
 // Package roster 读取花名册文件（CSV 或 XLSX）并导入人员。
 //
 // 表头为 userid,name,branch,branch_kind,role，或中文 工号,姓名,网点,网点类型,角色，
-// 列的顺序不限，可另加 scope（管理范围）列，其他列忽略。一个文件要么整体导入，
-// 要么一个人也不写：所有有误的行连同行号一次报出。
+// 列的顺序不限，可另加 scope（管理范围）、joined（入职日期）、status（状态：在职/离职）、
+// left（离职日期）列，其他列忽略。一个文件要么整体导入，要么一个人也不写：所有有误的行连同行号一次报出。
+//
+// 没写入职日期的人，从第一次导入的那天起在花名册上（存储记下那天）。状态写“离职”而没写离职日期的，
+// 离职日期记为导入那天（已经离职的保留原来的日期）；离职的人不能再被记录，离职之后的月份不发结算单，
+// 历史记录都保留。文件里没有的人保持原样（不会因为没列出就算离职）。
 package roster
 
 import (
@@ -10,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hongqi-dev/hongqi/internal/sheet"
@@ -33,6 +38,9 @@ const (
 	colBranchKind
 	colRole
 	colScope
+	colJoined
+	colStatus
+	colLeft
 	numCols
 )
 
@@ -48,33 +56,65 @@ var columns = [numCols]struct {
 	colBranchKind: {"网点类型", "branch_kind", []string{"branch_kind", "branchkind", "网点类型"}},
 	colRole:       {"角色", "role", []string{"role", "角色"}},
 	colScope:      {"管理范围", "scope", []string{"scope", "管理范围"}},
+	colJoined:     {"入职日期", "joined", []string{"joined", "入职日期", "入职"}},
+	colStatus:     {"状态", "status", []string{"status", "状态"}},
+	colLeft:       {"离职日期", "left", []string{"left", "离职日期", "离职"}},
 }
 
-const headerHint = "表头应为 userid,name,branch,branch_kind,role（或 工号,姓名,网点,网点类型,角色），可另加 scope（管理范围）列"
+const headerHint = "表头应为 userid,name,branch,branch_kind,role（或 工号,姓名,网点,网点类型,角色），可另加 scope（管理范围）、joined（入职日期）、status（状态）、left（离职日期）列"
 
 // Parse 按文件扩展名（.csv 或 .xlsx）读取花名册。CSV 须为 UTF-8（可带 BOM）；
 // XLSX 读第一个工作表。任何一行有误都返回 EINVALID 错误，列出全部有误的行（至多 20 行），
-// 此时不返回任何人员。
-func Parse(name string, r io.Reader) ([]model.Staff, error) {
+// 此时不返回任何人员。today 是导入那天（考核时区）：离职日期不能晚于它。
+func Parse(name string, r io.Reader, today model.Date) ([]model.Staff, error) {
 	rows, err := sheet.Read(name, r, sheet.Options{What: "花名册文件"})
 	if err != nil {
 		return nil, err
 	}
-	return parseRecords(rows)
+	return parseRecords(rows, today)
 }
 
 // Import 读取 path 处的花名册并按 userid 新增或更新人员；文件有误时什么也不写。
-func Import(ctx context.Context, s model.StaffStore, path string) (added, updated int, err error) {
+// today 是导入那天：标为离职而没写离职日期的人，离职日期记为这天（已经离职的保留原来的日期）。
+func Import(ctx context.Context, s model.StaffStore, path string, today model.Date) (added, updated int, err error) {
 	f, err := sheet.Open(path, "花名册文件")
 	if err != nil {
 		return 0, 0, err
 	}
 	defer f.Close()
-	staff, err := Parse(path, f)
+	staff, err := Parse(path, f, today)
 	if err != nil {
 		return 0, 0, err
 	}
+	if err := fillLeft(ctx, s, staff, today); err != nil {
+		return 0, 0, err
+	}
 	return s.UpsertRoster(ctx, staff)
+}
+
+// fillLeft 给标为离职而没写离职日期的人补上日期：已经离职的保留花名册上原来的日期，否则记 today。
+func fillLeft(ctx context.Context, s model.StaffStore, staff []model.Staff, today model.Date) error {
+	for i, st := range staff {
+		if st.Active || !st.Left.IsZero() {
+			continue
+		}
+		old, err := s.Staff(ctx, st.UserID)
+		switch model.ErrorCode(err) {
+		case "":
+			if !old.Active && !old.Left.IsZero() {
+				staff[i].Left = old.Left
+				continue
+			}
+		case model.ENOTFOUND:
+		default:
+			return err
+		}
+		staff[i].Left = today
+		if !st.Joined.IsZero() && today.Before(st.Joined) {
+			staff[i].Left = st.Joined
+		}
+	}
+	return nil
 }
 
 // comment 表示以 # 开头的说明行（工号必须以字母或数字开头，不会与人员冲突）。
@@ -113,7 +153,7 @@ func header(cells []string) (idx [numCols]int, err error) {
 	return idx, nil
 }
 
-func parseRecords(recs []sheet.Row) ([]model.Staff, error) {
+func parseRecords(recs []sheet.Row, today model.Date) ([]model.Staff, error) {
 	i := 0
 	for i < len(recs) && (sheet.Blank(recs[i].Cells) || comment(recs[i].Cells)) {
 		i++
@@ -147,7 +187,7 @@ func parseRecords(recs []sheet.Row) ([]model.Staff, error) {
 			// 控制字符、双向控制符和换行不进花名册：姓名、网点名会显示在回复、通知和终端里。
 			return strings.TrimSpace(model.PlainText(rec.Cells[idx[col]]))
 		}
-		s, errs := parseRow(cell)
+		s, errs := parseRow(cell, today)
 		if s.UserID != "" {
 			key := strings.ToLower(s.UserID)
 			if prev, dup := ids[key]; dup {
@@ -187,7 +227,7 @@ func parseRecords(recs []sheet.Row) ([]model.Staff, error) {
 }
 
 // parseRow 读一行人员，返回其中的全部问题。
-func parseRow(cell func(col int) string) (model.Staff, []string) {
+func parseRow(cell func(col int) string, today model.Date) (model.Staff, []string) {
 	var errs []string
 	s := model.Staff{
 		UserID: cell(colUserID),
@@ -233,7 +273,47 @@ func parseRow(cell func(col int) string) (model.Staff, []string) {
 	if len(s.Scope) > 0 && s.Role == model.RoleStaff {
 		errs = append(errs, "员工不能有管理范围（只有主管、所长可以另管其他网点）")
 	}
+	errs = append(errs, parseDates(&s, cell, today)...)
 	return s, errs
+}
+
+// parseDates 读入职日期、状态和离职日期。写了离职日期而没写状态的算离职；在职的人不能有离职日期；
+// 离职日期不能晚于今天（要离职的人到那天以后再导入为离职）。
+func parseDates(s *model.Staff, cell func(col int) string, today model.Date) []string {
+	var errs []string
+	date := func(col int) model.Date {
+		v := cell(col)
+		if v == "" {
+			return model.Date{}
+		}
+		d, err := model.ParseFileDay(v, time.UTC)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s“%s”看不懂，应写成 2026-11-02", columns[col].label, v))
+		}
+		return d
+	}
+	s.Joined = date(colJoined)
+	s.Left = date(colLeft)
+	switch v := strings.ToLower(cell(colStatus)); v {
+	case "":
+		s.Active = s.Left.IsZero()
+	case "在职", "在册", "active":
+		s.Active = true
+		if !s.Left.IsZero() {
+			errs = append(errs, "状态是在职，却写了离职日期；已离职请把状态写成 离职")
+		}
+	case "离职", "已离职", "left":
+		s.Active = false
+	default:
+		errs = append(errs, fmt.Sprintf("状态“%s”应为 在职 或 离职（active/left）", cell(colStatus)))
+	}
+	switch {
+	case !s.Left.IsZero() && s.Left.After(today):
+		errs = append(errs, fmt.Sprintf("离职日期 %s 还没到；请到那天以后再导入为离职", s.Left))
+	case !s.Left.IsZero() && !s.Joined.IsZero() && s.Left.Before(s.Joined):
+		errs = append(errs, fmt.Sprintf("离职日期 %s 早于入职日期 %s", s.Left, s.Joined))
+	}
+	return errs
 }
 
 // parseScope 拆分管理范围：网点之间用 ; ； 、 , ， 分隔，* 或“全部”表示全部网点。

@@ -53,8 +53,11 @@ func parseFile(t *testing.T, path string) ([]model.Staff, error) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	return Parse(path, f)
+	return Parse(path, f, testToday)
 }
+
+// testToday 是 testClock 那天。
+var testToday = model.Date{Year: 2026, Month: time.November, Day: 16}
 
 // xlsx 用 excelize 生成一个工作簿，rows 写在第一个工作表里（nil 行留空）。
 func xlsx(t *testing.T, rows [][]any) []byte {
@@ -123,7 +126,7 @@ func TestParseGood(t *testing.T) {
 			if tt.data == nil {
 				got, err = parseFile(t, filepath.Join("testdata", tt.file))
 			} else {
-				got, err = Parse(tt.file, bytes.NewReader(tt.data))
+				got, err = Parse(tt.file, bytes.NewReader(tt.data), testToday)
 			}
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
@@ -200,6 +203,20 @@ func TestParseErrors(t *testing.T) {
 		{name: "duplicate header column", file: "h.csv",
 			data: []byte("userid,工号,name,branch,branch_kind,role\n"), want: []string{"“工号”列出现了两次"}},
 		{name: "old xls", file: "roster.xls", data: []byte("x"), want: []string{".xls", "另存为"}},
+		{name: "bad dates and status", file: "dates.csv",
+			data: []byte("工号,姓名,网点,网点类型,角色,入职日期,状态,离职日期\n" +
+				"cg01,张三,城关所,县城,员工,11月2日,在职,\n" +
+				"cg02,李四,城关所,县城,员工,2026-11-02,休假,\n" +
+				"cg03,王五,城关所,县城,员工,,在职,2026-10-31\n" +
+				"cg04,赵六,城关所,县城,员工,,离职,2026-12-01\n" +
+				"cg05,钱七,城关所,县城,员工,2026-10-01,离职,2026-09-30\n"),
+			want: []string{
+				"第 2 行：入职日期“11月2日”看不懂",
+				"第 3 行：状态“休假”应为 在职 或 离职",
+				"第 4 行：状态是在职，却写了离职日期",
+				"第 5 行：离职日期 2026-12-01 还没到",
+				"第 6 行：离职日期 2026-09-30 早于入职日期 2026-10-01",
+			}},
 		{name: "unknown extension", file: "roster.json", data: []byte("[]"), want: []string{"只支持 .csv 和 .xlsx"}},
 		{name: "corrupt xlsx", file: "roster.xlsx", data: []byte("not a zip"), want: []string{"无法读取 XLSX"}},
 	}
@@ -210,7 +227,7 @@ func TestParseErrors(t *testing.T) {
 			if tt.data == nil {
 				got, err = parseFile(t, filepath.Join("testdata", tt.file))
 			} else {
-				got, err = Parse(tt.file, bytes.NewReader(tt.data))
+				got, err = Parse(tt.file, bytes.NewReader(tt.data), testToday)
 			}
 			if err == nil {
 				t.Fatalf("Parse 成功了（%d 人），应当报错", len(got))
@@ -233,6 +250,86 @@ func TestParseErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParseDates 读入职日期、状态和离职日期：写了离职日期而没写状态的算离职；XLSX 的日期单元格是序号。
+func TestParseDates(t *testing.T) {
+	data := xlsx(t, [][]any{
+		{"userid", "name", "branch", "branch_kind", "role", "joined", "status", "left"},
+		{"cg01", "张三", "城关所", "county", "staff", "2026-01-01", "active", ""},
+		{"cg02", "李四", "城关所", "county", "staff", "", "left", ""},
+		{"cg03", "王五", "城关所", "county", "staff", "2025-03-01", "", "2026-06-30"},
+		{"cg04", "赵六", "城关所", "county", "staff", 46328, "在职", ""},
+	})
+	got, err := Parse("dates.xlsx", bytes.NewReader(data), testToday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, s := range got {
+		lines = append(lines, fmt.Sprintf("%s %s joined=%s left=%s", s.UserID, s.StatusLabel(), s.Joined, s.Left))
+	}
+	want := []string{
+		"cg01 在职 joined=2026-01-01 left=0000-00-00",
+		"cg02 离职 joined=0000-00-00 left=0000-00-00",
+		"cg03 离职 joined=2025-03-01 left=2026-06-30",
+		"cg04 在职 joined=2026-11-02 left=0000-00-00",
+	}
+	if !reflect.DeepEqual(lines, want) {
+		t.Errorf("Parse =\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestImportDates：没写入职日期的人从第一次导入那天起在花名册上，以后再导入（时钟已过了几天）不改；
+// 标为离职而没写日期的记导入那天，再导入一次保留原来的离职日期；历史记录不受影响。
+func TestImportDates(t *testing.T) {
+	ctx := context.Background()
+	clk := model.PinClock(time.Date(2026, 11, 16, 9, 30, 0, 0, model.Shanghai), nil)
+	db, err := store.Open(ctx, testenv.MySQL(t), clk, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	show := func(id string) string {
+		t.Helper()
+		s, err := db.Staff(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%s joined=%s left=%s", s.StatusLabel(), s.Joined, s.Left)
+	}
+	head := "工号,姓名,网点,网点类型,角色,入职日期,状态\n"
+	first := write("a.csv", head+"cg01,张三,城关所,县城,员工,,\ncg02,李四,城关所,县城,员工,2025-07-01,\n")
+	if _, _, err := Import(ctx, db, first, model.DateOf(clk.Now(), clk.Location())); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(time.Date(2026, 12, 3, 10, 0, 0, 0, model.Shanghai))
+	today := model.DateOf(clk.Now(), clk.Location())
+	second := write("b.csv", head+"cg01,张三,城关所,县城,员工,,\ncg02,李四,城关所,县城,员工,,离职\n")
+	if _, _, err := Import(ctx, db, second, today); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(time.Date(2026, 12, 20, 10, 0, 0, 0, model.Shanghai))
+	if _, _, err := Import(ctx, db, second, model.DateOf(clk.Now(), clk.Location())); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{
+		"cg01": "在职 joined=2026-11-16 left=0000-00-00",
+		"cg02": "离职 joined=2025-07-01 left=2026-12-03",
+	} {
+		if got := show(id); got != want {
+			t.Errorf("%s: %s, want %s", id, got, want)
+		}
 	}
 }
 
@@ -320,7 +417,7 @@ func TestImport(t *testing.T) {
 	want := map[string]string{}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			added, updated, err := Import(ctx, db, st.file)
+			added, updated, err := Import(ctx, db, st.file, testToday)
 			if st.wantCode != "" {
 				if model.ErrorCode(err) != st.wantCode {
 					t.Fatalf("Import 错误 = %v，应为 %s", err, st.wantCode)

@@ -71,6 +71,9 @@ func tierLabel(tier string, r calc.YearResult, few int) string {
 	}
 }
 
+// maxPartialListed 是年度草稿里逐个列出的“不满一年”的人数上限（消息不能太长）。
+const maxPartialListed = 20
+
 // YearText 是年度结算的文字（草稿和给中心领导的汇总）：各档人数、证书、所长奖扣和合计。
 func (s *Service) YearText(r calc.YearResult) string {
 	var b strings.Builder
@@ -98,6 +101,16 @@ func (s *Service) YearText(r calc.YearResult) string {
 	}
 	if len(heads) > 0 {
 		b.WriteString("\n所长奖扣：\n" + strings.Join(heads, "\n") + "\n")
+	}
+	if len(r.Partial) > 0 {
+		fmt.Fprintf(&b, "\n%s（%d 人）：\n", calc.PartialNote, len(r.Partial))
+		for i, c := range r.Partial {
+			if i == maxPartialListed {
+				fmt.Fprintf(&b, "……另有 %d 人\n", len(r.Partial)-i)
+				break
+			}
+			fmt.Fprintf(&b, "%s（%s）%s\n", c.Staff.Name, c.Staff.Branch, cmpOr(c.Staff.Dates(), "入职日期不详"))
+		}
 	}
 	fmt.Fprintf(&b, "\n奖励 %s，扣款 %s，合计 %s（%d 人）\n", ledger.Yuan(r.Summary.Rewarded), ledger.Yuan(r.Summary.Deducted),
 		ledger.Yuan(r.Summary.Total), len(r.Statements))

@@ -203,9 +203,9 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 			}
 			req.Entries = append(req.Entries, generatedEntry(st.Staff, l, actor, msg, month))
 		}
-		// 每位在册的员工、主管、所长都收到结算单，没有记录的人也收到一份“合计 0 元”，知道本月已结算；
-		// 中心领导没有记录时只收汇总。
-		if len(st.Lines) == 0 && (!st.Staff.Active || st.Staff.IsLeadership()) {
+		// 这个月在花名册上的员工、主管、所长都收到结算单，没有记录的人也收到一份“合计 0 元”，知道本月已结算；
+		// 中心领导没有记录时只收汇总。月初之前就离职的人不再收结算单（记录照样算进汇总）。
+		if !statementDue(st, month) {
 			continue
 		}
 		req.Notices = append(req.Notices, statementNotice(month, st, note))
@@ -235,6 +235,18 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 	}
 	out.Publication, out.Written = pub, written
 	return out, nil
+}
+
+// statementDue 表示 st 这个人是否收到 month 的结算单：月初之前已离职的不收；这个月在花名册上的
+// 员工、主管、所长都收（没有记录也收一份“合计 0 元”）；其他人（中心领导、不在花名册上的）有明细才收。
+func statementDue(st calc.Statement, month model.Month) bool {
+	if st.Staff.LeftBefore(month.First()) {
+		return false
+	}
+	if len(st.Lines) > 0 {
+		return true
+	}
+	return st.Staff.OnRosterIn(month.First(), month.Last()) && !st.Staff.IsLeadership()
 }
 
 // generatedEntry 把结算产生的一行变成台账记录。

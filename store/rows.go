@@ -22,15 +22,18 @@ const (
 
 // staffRow 是 staff 表的一行。
 type staffRow struct {
-	UserID     string    `gorm:"column:userid;primaryKey;size:64"`
-	Name       string    `gorm:"size:64;not null;index"`
-	Branch     string    `gorm:"size:64;not null;index"`
-	BranchKind string    `gorm:"size:16;not null"`
-	Role       string    `gorm:"size:16;not null"`
-	Scope      string    `gorm:"size:1000;not null"`
-	Active     bool      `gorm:"not null"`
-	CreatedAt  time.Time `gorm:"precision:6;not null"`
-	UpdatedAt  time.Time `gorm:"precision:6;not null"`
+	UserID     string `gorm:"column:userid;primaryKey;size:64"`
+	Name       string `gorm:"size:64;not null;index"`
+	Branch     string `gorm:"size:64;not null;index"`
+	BranchKind string `gorm:"size:16;not null"`
+	Role       string `gorm:"size:16;not null"`
+	Scope      string `gorm:"size:1000;not null"`
+	Active     bool   `gorm:"not null"`
+	// Joined 是入职日期（2026-11-02）；第一次导入时没写就记导入那天。LeftOn 是离职日期，在职为空。
+	Joined    string    `gorm:"type:char(10);not null;default:''"`
+	LeftOn    string    `gorm:"type:char(10);not null;default:''"`
+	CreatedAt time.Time `gorm:"precision:6;not null"`
+	UpdatedAt time.Time `gorm:"precision:6;not null"`
 }
 
 func (staffRow) TableName() string { return "staff" }
@@ -122,7 +125,25 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return migrateLegacyNotices(db.g.WithContext(ctx))
+	if err := migrateLegacyNotices(db.g.WithContext(ctx)); err != nil {
+		return err
+	}
+	return db.fillJoined(ctx)
+}
+
+// fillJoined 给入职日期这一列出现之前导入的人补上入职日期：第一次导入的那天（按时钟的时区）。
+func (db *DB) fillJoined(ctx context.Context) error {
+	var old []staffRow
+	if err := db.g.WithContext(ctx).Select("userid", "created_at").Where("joined = ''").Find(&old).Error; err != nil {
+		return err
+	}
+	for _, o := range old {
+		day := model.DateOf(o.CreatedAt, db.clock.Location()).String()
+		if err := db.g.WithContext(ctx).Model(&staffRow{}).Where("userid = ? AND joined = ''", o.UserID).UpdateColumn("joined", day).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // truncate 把 s 截到至多 n 个字符（按 rune）。
@@ -150,7 +171,26 @@ func staffFromRow(r staffRow) model.Staff {
 		Role:       model.Role(r.Role),
 		Scope:      scope,
 		Active:     r.Active,
+		Joined:     parseDate(r.Joined),
+		Left:       parseDate(r.LeftOn),
 	}
+}
+
+// parseDate 读存储里的日期；空串或写错的是零值。
+func parseDate(s string) model.Date {
+	if s == "" {
+		return model.Date{}
+	}
+	d, _ := model.ParseDate(s)
+	return d
+}
+
+// dateKey 是日期的存储形式；零值存为空串。
+func dateKey(d model.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
 }
 
 func parseMonth(s string) model.Month {

@@ -71,20 +71,35 @@ func (db *DB) UpsertRoster(ctx context.Context, staff []model.Staff) (added, upd
 		}
 		rows = append(rows, staffRow{
 			UserID: s.UserID, Name: s.Name, Branch: s.Branch, BranchKind: string(kind), Role: string(role),
-			Scope: scopeStr, Active: s.Active, CreatedAt: ts, UpdatedAt: ts,
+			Scope: scopeStr, Active: s.Active, Joined: dateKey(s.Joined), LeftOn: dateKey(s.Left), CreatedAt: ts, UpdatedAt: ts,
 		})
 		ids = append(ids, s.UserID)
 	}
 
+	today := model.DateOf(db.clock.Now(), db.clock.Location()).String()
 	err = db.tx(ctx, func(tx *gorm.DB) error {
-		existing := 0
+		// 没写入职日期的：已在花名册上的保留原来的入职日期，新来的记今天（第一次导入的那天）。
+		joined := make(map[string]string, len(ids))
 		for start := 0; start < len(ids); start += 500 {
 			end := min(start+500, len(ids))
-			var n int64
-			if err := tx.Model(&staffRow{}).Where("userid IN ?", ids[start:end]).Count(&n).Error; err != nil {
+			var old []staffRow
+			if err := tx.Select("userid", "joined").Where("userid IN ?", ids[start:end]).Find(&old).Error; err != nil {
 				return err
 			}
-			existing += int(n)
+			for _, o := range old {
+				joined[strings.ToLower(o.UserID)] = o.Joined
+			}
+		}
+		existing := len(joined)
+		for i := range rows {
+			if rows[i].Joined != "" {
+				continue
+			}
+			if j, ok := joined[strings.ToLower(rows[i].UserID)]; ok {
+				rows[i].Joined = j
+			} else {
+				rows[i].Joined = today
+			}
 		}
 		var old []branchRow
 		if err := tx.Where("name IN ?", branchOrder).Find(&old).Error; err != nil {
@@ -96,7 +111,7 @@ func (db *DB) UpsertRoster(ctx context.Context, staff []model.Staff) (added, upd
 		}
 		if err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "userid"}},
-			DoUpdates: clause.AssignmentColumns([]string{"name", "branch", "branch_kind", "role", "scope", "active", "updated_at"}),
+			DoUpdates: clause.AssignmentColumns([]string{"name", "branch", "branch_kind", "role", "scope", "active", "joined", "left_on", "updated_at"}),
 		}).CreateInBatches(rows, 200).Error; err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ func runImport(ctx context.Context, getenv func(string) string, stdout, stderr i
 
 func runStaffImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
 	return runImport(ctx, getenv, stdout, stderr, func(m *app.Main) (string, error) {
-		added, updated, err := roster.Import(ctx, m.DB, path)
+		added, updated, err := roster.Import(ctx, m.DB, path, model.DateOf(m.Clock.Now(), m.Clock.Location()))
 		return fmt.Sprintf("已导入花名册 %s：新增 %d 人，更新 %d 人。", path, added, updated), err
 	})
 }
@@ -112,19 +112,24 @@ func runStaffList(ctx context.Context, getenv func(string) string, stdout, stder
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "工号\t姓名\t网点\t网点类型\t角色\t管理范围\t状态")
+	fmt.Fprintln(tw, "工号\t姓名\t网点\t网点类型\t角色\t管理范围\t状态\t入职日期\t离职日期")
 	for _, s := range list {
-		state := "在册"
-		if !s.Active {
-			state = "已停用"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.UserID, s.Name, s.Branch, s.BranchKind.Label(), s.Role.Label(), strings.Join(s.Scope, "、"), state)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.UserID, s.Name, s.Branch, s.BranchKind.Label(), s.Role.Label(),
+			strings.Join(s.Scope, "、"), s.StatusLabel(), dateCell(s.Joined), dateCell(s.Left))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "共 %d 人。\n", len(list))
 	return nil
+}
+
+// dateCell 是表格里的日期：零值写“-”。
+func dateCell(d model.Date) string {
+	if d.IsZero() {
+		return "-"
+	}
+	return d.String()
 }
 
 // openStoreOnly 读配置并只打开数据库（花名册命令不需要机器人、Redis 和企业微信）。

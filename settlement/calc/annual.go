@@ -17,6 +17,9 @@ const (
 	TierNone   = "none"   // 0 次
 )
 
+// PartialNote 是不满一年的人在年度草稿里的说明。
+const PartialNote = "不满一年，不参加年度考核"
+
 // YearInput 是一年结算的全部输入。
 type YearInput struct {
 	Year int
@@ -47,8 +50,12 @@ type Certificate struct {
 type YearResult struct {
 	Year      int
 	Threshold int // 该年的年度服务明星门槛
-	// Counts 是全部参加年度考核的员工（在职的县城网点员工），按网点、姓名、userid 排序。
+	// Counts 是全部参加年度考核的员工（全年在花名册上的县城网点员工，以及不满一年但达到年度服务明星门槛的），
+	// 按网点、姓名、userid 排序。
 	Counts []YearCount
+	// Partial 是这一年只有一部分日子在花名册上、没有达到门槛的县城网点员工：不满一年，不参加年度考核
+	// （不扣款，其所长也不扣），按网点、姓名、userid 排序。Tier 为空。
+	Partial []YearCount
 	// Statements 是有年度奖惩的人（员工和所长）的结算单，按网点、姓名、userid 排序。
 	Statements   []Statement
 	Certificates []Certificate // 按网点、姓名、userid 排序
@@ -56,8 +63,10 @@ type YearResult struct {
 	Warnings     []string
 }
 
-// Annual 结算一年：在职的县城网点员工按全年未撤销的周服务红旗次数分档——达到门槛的奖励并发证书，
+// Annual 结算一年：县城网点员工按全年未撤销的周服务红旗次数分档——达到门槛的奖励并发证书，
 // 其所长每人次奖励；少于 FewBelow 次扣款；0 次扣得更多（不与“少于”叠加），其所长也扣款。
+// 扣款的几档只对全年（1 月 1 日到 12 月 31 日）都在花名册上的人：年中入职、离职的人达到门槛照样奖励，
+// 没达到的列入 Partial（不满一年，不参加年度考核）。
 // 撤销的红旗不计；所长因虚假信息的扣款在撤销红旗时已记入台账，这里不重复。
 func Annual(in YearInput, cat *model.Catalog, cfg Config) (YearResult, error) {
 	if in.Year < 1 {
@@ -80,8 +89,9 @@ func Annual(in YearInput, cat *model.Catalog, cfg Config) (YearResult, error) {
 		func(f model.Flag) string { return f.StaffID })
 
 	var eligible []model.Staff
+	jan1, dec31 := model.Date{Year: in.Year, Month: 1, Day: 1}, model.Date{Year: in.Year, Month: 12, Day: 31}
 	for _, s := range in.Staff {
-		if s.Active && s.Role == model.RoleStaff && s.BranchKind == model.BranchCounty {
+		if s.Role == model.RoleStaff && s.BranchKind == model.BranchCounty && s.OnRosterIn(jan1, dec31) {
 			eligible = append(eligible, s)
 		}
 	}
@@ -100,6 +110,10 @@ func Annual(in YearInput, cat *model.Catalog, cfg Config) (YearResult, error) {
 	for _, s := range eligible {
 		fs := flags[s.UserID]
 		c := YearCount{Staff: s, Count: len(fs), Periods: periods(fs)}
+		if c.Count < threshold && !s.OnRosterAll(jan1, dec31) {
+			res.Partial = append(res.Partial, c)
+			continue
+		}
 		switch {
 		case c.Count >= threshold:
 			c.Tier = TierStar

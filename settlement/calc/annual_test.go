@@ -31,6 +31,22 @@ func TestAnnualCases(t *testing.T) {
 	cdStaff := person("cd0", "城东零旗", "城东所", model.BranchCounty, model.RoleStaff)
 	ruralStaff := person("r0", "农村员工", "河口所", model.BranchRural, model.RoleStaff)
 	gone := inactive(county("gone", "已离职"))
+	dated := func(s model.Staff, joined, left string) model.Staff {
+		if joined != "" {
+			s.Joined, _ = model.ParseDate(joined)
+		}
+		if left != "" {
+			s.Left, _ = model.ParseDate(left)
+			s.Active = false
+		}
+		return s
+	}
+	novJoiner := dated(county("nov", "十一月入职"), "2026-11-10", "")
+	juneLeaver := dated(county("june", "六月离职"), "2025-01-01", "2026-06-30")
+	partStar := dated(county("pstar", "年中明星"), "2026-02-01", "")
+	wholeYear := dated(county("whole", "全年在册"), "2026-01-01", "")
+	decLeaver := dated(county("dec31", "年末离职"), "2020-01-01", "2026-12-31")
+	lastYear := dated(county("ly", "去年离职"), "2020-01-01", "2025-12-31")
 	cat := func(fs ...[]model.Flag) []model.Flag { return slices.Concat(fs...) }
 
 	tests := []struct {
@@ -42,6 +58,7 @@ func TestAnnualCases(t *testing.T) {
 		want      map[string]int64    // 全部结算单的合计（没有列出的人不应有结算单）
 		wantLines map[string][]string // 只检查列出的人
 		wantTiers map[string]string   // 全部参加考核的人
+		wantPart  []string            // 不满一年、不参加考核的人
 		wantCerts []Certificate
 		warnings  int
 	}{
@@ -148,6 +165,17 @@ func TestAnnualCases(t *testing.T) {
 			wantTiers: map[string]string{"s2": TierStar},
 			wantCerts: []Certificate{{UserID: "s2", Name: "两旗", Branch: "城关所", Year: 2026, Count: 2}},
 		},
+		{
+			name:  "only county staff on the roster the whole year are charged; a partial-year star is still rewarded",
+			year:  2026,
+			staff: []model.Staff{novJoiner, juneLeaver, partStar, wholeYear, decLeaver, lastYear, cgHead},
+			flags: cat(weeks(juneLeaver, 2026, 1, "cghead"), weeks(partStar, 2026, 30, "cghead")),
+			// 十一月入职、六月离职的不扣，其所长也不扣；全年在册（含 12 月 31 日离职的）0 次照扣；去年离职的不参加。
+			want:      map[string]int64{"whole": -300, "dec31": -300, "pstar": 600, "cghead": 200 - 400},
+			wantTiers: map[string]string{"whole": TierNone, "dec31": TierNone, "pstar": TierStar},
+			wantPart:  []string{"june", "nov"},
+			wantCerts: []Certificate{{UserID: "pstar", Name: "年中明星", Branch: "城关所", Year: 2026, Count: 30}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,6 +211,14 @@ func TestAnnualCases(t *testing.T) {
 			}
 			if !maps.Equal(tiers, tt.wantTiers) {
 				t.Errorf("tiers\n got %v\nwant %v", tiers, tt.wantTiers)
+			}
+			var part []string
+			for _, c := range res.Partial {
+				part = append(part, c.Staff.UserID)
+			}
+			slices.Sort(part)
+			if !slices.Equal(part, tt.wantPart) {
+				t.Errorf("partial year\n got %v\nwant %v", part, tt.wantPart)
 			}
 			if !slices.Equal(res.Certificates, tt.wantCerts) {
 				t.Errorf("certificates\n got %+v\nwant %+v", res.Certificates, tt.wantCerts)

@@ -26,7 +26,7 @@ type MonthInput struct {
 type MonthResult struct {
 	Month model.Month
 	// Statements 是每人的结算单，按网点、姓名、userid 排序：有任何明细的人，
-	// 以及花名册上在职但没有明细的人（合计为 0）。
+	// 以及这个月在花名册上但没有明细的人（合计为 0）。
 	Statements []Statement
 	// Dekads 是各网点当月计入的旬服务红旗，按网点排序。
 	Dekads  []BranchFlags
@@ -133,10 +133,11 @@ func Monthly(in MonthInput, cat *model.Catalog, cfg Config) (MonthResult, error)
 		b.add(in.Star, s, newLine(LineStar, r, r.Name+"："+in.Month.Label(), "star:"+month, s.Branch))
 	}
 
-	// 在职而没有任何明细的人也有一张（合计为 0 的）结算单。
+	// 这个月在花名册上（入职不晚于月底、没有在月初之前离职）而没有任何明细的人也有一张（合计为 0 的）结算单。
 	var branches []string
+	first, last := in.Month.First(), in.Month.Last()
 	for _, s := range in.Staff {
-		if s.Active {
+		if s.OnRosterIn(first, last) {
 			b.get(s.UserID, s)
 			branches = append(branches, s.Branch)
 		}

@@ -359,6 +359,36 @@ func TestMonthlyNoStatementForInactiveWithoutEntries(t *testing.T) {
 	}
 }
 
+// TestMonthlyStatementsFollowTheRosterDates：这个月在花名册上的人才有“合计 0 元”的结算单——
+// 六月离职的人有六月的，没有七月的；十二月入职的人没有十一月的，有十二月的。
+func TestMonthlyStatementsFollowTheRosterDates(t *testing.T) {
+	leaver := person("leaver", "六月离职", "城关所", model.BranchCounty, model.RoleStaff)
+	leaver.Joined, leaver.Left, leaver.Active = model.Date{Year: 2025, Month: 3, Day: 1}, model.Date{Year: 2026, Month: 6, Day: 20}, false
+	joiner := person("joiner", "十二月入职", "城关所", model.BranchCounty, model.RoleStaff)
+	joiner.Joined = model.Date{Year: 2026, Month: 12, Day: 1}
+	for _, tt := range []struct {
+		month model.Month
+		want  []string
+	}{
+		{model.Month{Year: 2026, Month: 6}, []string{"leaver"}},
+		{model.Month{Year: 2026, Month: 7}, nil},
+		{nov2026, nil},
+		{model.Month{Year: 2026, Month: 12}, []string{"joiner"}},
+	} {
+		res, err := Monthly(MonthInput{Month: tt.month, Staff: []model.Staff{leaver, joiner}}, rules.Default(), DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, st := range res.Statements {
+			got = append(got, st.Staff.UserID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: statements for %v, want %v", tt.month, got, tt.want)
+		}
+	}
+}
+
 func TestMonthlyAmountsComeFromTheCatalog(t *testing.T) {
 	list := rules.Default().Rules()
 	for i := range list {
