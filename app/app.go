@@ -39,6 +39,11 @@ type Main struct {
 	Clock *model.Clock
 	// RedisPrefix 是本实例所有 Redis 键的前缀，默认 "hongqi:"（测试时每个测试各用一个）。
 	RedisPrefix string
+	// Rehearsal 表示打开的是演练数据库（HONGQI_CLOCK）：发往企业微信的消息都以【演练】开头。OpenStore 设定。
+	Rehearsal bool
+	// GoLive 是这个中心开始用红旗的时刻（数据库记下的第一次启动，或 flags.since）；Open 设定。
+	// 在它之前就结束的周、旬、月，定时任务不提名、不发草稿、不自动发布。
+	GoLive time.Time
 
 	DB      *store.DB
 	Dedup   model.Deduper
@@ -69,13 +74,21 @@ func NewMain(getenv func(string) string, logOut io.Writer) (*Main, error) {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
-	return &Main{Config: cfg, Log: log, Clock: model.SystemClock(cfg.Location), RedisPrefix: "hongqi:"}, nil
+	clock := model.SystemClock(cfg.Location)
+	if cfg.Rehearsal() {
+		clock = model.StartClock(cfg.Clock, cfg.Location) // 演练：从 HONGQI_CLOCK 起往前走
+	}
+	return &Main{Config: cfg, Log: log, Clock: clock, RedisPrefix: "hongqi:"}, nil
 }
 
-// OpenStore 只打开数据库（花名册导入等命令用）。
+// OpenStore 只打开数据库（花名册导入等命令用），并检查演练时钟的护栏（见 checkClock）。
 func (m *Main) OpenStore(ctx context.Context) error {
 	db, err := store.Open(ctx, m.Config.DB, m.Clock, m.Log)
 	if err != nil {
+		return err
+	}
+	if err := m.checkClock(ctx, db); err != nil {
+		db.Close()
 		return err
 	}
 	m.DB = db
@@ -95,6 +108,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Catalog = cat
+	if m.GoLive, err = m.goLive(ctx); err != nil {
+		return err
+	}
 
 	var tokenCache wecom.TokenCache
 	if m.Config.Redis != "" {
@@ -137,7 +153,7 @@ func (m *Main) Open(ctx context.Context) error {
 		s, err := wecom.NewSender(wecom.SenderConfig{
 			CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, APIBase: w.APIBase,
 			Cache: tokenCache, Clock: m.Clock, HTTPTimeout: 10 * time.Second, Log: m.Log,
-			Robots: robots, AppChats: chats,
+			Robots: robots, AppChats: chats, Mark: m.mark(),
 		})
 		if err != nil {
 			return err
@@ -175,6 +191,14 @@ func (m *Main) openWeb() error {
 	return nil
 }
 
+// mark 是发往企业微信的每条消息开头的标记：演练数据库为【演练】，否则为空。
+func (m *Main) mark() string {
+	if m.Rehearsal {
+		return RehearsalMark
+	}
+	return ""
+}
+
 // announceTargets 把配置里的公布去处分成群机器人（名称 → key）和应用群聊（chatid → 建群信息）。
 func announceTargets(ts []config.AnnounceTarget) (map[string]string, map[string]wecom.AppChat) {
 	robots, chats := map[string]string{}, map[string]wecom.AppChat{}
@@ -210,7 +234,7 @@ func (m *Main) Handler() (http.Handler, error) {
 		}
 		mux.Handle("/wecom/callback", &wecom.Callback{
 			Crypto: c, Processor: m.Bot, Clock: m.Clock, ReplayWindow: m.Config.ReplayWindow,
-			MaxBody: 64 << 10, Log: m.Log,
+			MaxBody: 64 << 10, Log: m.Log, Mark: m.mark(),
 		})
 	} else {
 		m.Log.Info("未配置企业微信回调（HONGQI_WECOM_CORP_ID/TOKEN/AES_KEY），/wecom/callback 暂不可用")

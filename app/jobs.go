@@ -25,8 +25,9 @@ func (m *Main) openFlags() error {
 
 // openSettlement 装配月度和年度结算；已发布月份的撤销改记调整。
 func (m *Main) openSettlement() error {
-	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: m.Config.Settle.Config(), Outbox: m.DB}
+	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: m.Config.Settle.Config(), Outbox: m.DB, GoLive: m.GoLive}
 	m.Ledger.CloseWith(m.Settle.Closed)
+	m.Ledger.ProjectWith(m.Settle.Projected) // “查”还没发布的月份时给出发布时会另记的奖励（预计）
 	return nil
 }
 
@@ -45,7 +46,7 @@ const (
 )
 
 // openJobs 创建调度器，注册全部定时任务（流动红旗的提名和到期生效、结算的草稿和自动发布）。
-// flags.since 之前到点的期不补做。应在 openFlags、openSettlement 之后调用。
+// 上线（m.GoLive）之前就结束的期一概不做。应在 openFlags、openSettlement 之后调用。
 func (m *Main) openJobs() error {
 	loc := m.Clock.Location()
 	flags, err := FlagJobs(m.Config.Flags, loc, m.Flow)
@@ -57,7 +58,7 @@ func (m *Main) openJobs() error {
 		return err
 	}
 	m.Sched = sched.New(m.Clock, m.Locker, m.DB, m.Log)
-	m.Sched.NotBefore = m.Config.Flags.SinceTime(m.Config.Location)
+	m.Sched.GoLive = m.GoLive
 	m.Sched.Add(flags...)
 	m.Sched.Add(settle...)
 	return nil
@@ -90,12 +91,12 @@ func FlagJobs(cfg config.Flags, loc *time.Location, flow FlagFlow) ([]sched.Job,
 				_, err := flow.Propose(ctx, model.FlagWeekly, p)
 				return err
 			},
-			At: func(p string) time.Time {
+			End: func(p string) time.Time {
 				w, err := model.ParseWeek(p)
 				if err != nil {
 					return time.Time{}
 				}
-				return weekly.At(w.Add(1))
+				return w.End(loc)
 			},
 		},
 		{
@@ -105,12 +106,12 @@ func FlagJobs(cfg config.Flags, loc *time.Location, flow FlagFlow) ([]sched.Job,
 				_, err := flow.Propose(ctx, model.FlagDekad, p)
 				return err
 			},
-			At: func(p string) time.Time {
+			End: func(p string) time.Time {
 				d, err := model.ParseDekad(p)
 				if err != nil {
 					return time.Time{}
 				}
-				return dekad.At(d.Add(1))
+				return d.End(loc)
 			},
 		},
 		{
@@ -128,7 +129,7 @@ type SettleFlow interface {
 }
 
 // SettleJobs 返回结算的定时任务：每月 settle.draft_at 把上月草稿发给中心领导；每月 settle.publish_by 日
-// 同一时刻上月仍未发布就由系统自动发布。到点时刻按 loc 计算。
+// 同一时刻上月仍未发布就由系统自动发布。到点时刻按 loc 计算；每一期的 End 是那个月的月底（上线前结束的月份不做）。
 func SettleJobs(cfg config.Settle, loc *time.Location, flow SettleFlow, log *slog.Logger) ([]sched.Job, error) {
 	day, h, m, err := cfg.DraftDay()
 	if err != nil {
@@ -139,18 +140,16 @@ func SettleJobs(cfg config.Settle, loc *time.Location, flow SettleFlow, log *slo
 	monthDue := func(ms sched.MonthlySchedule) func(time.Time) (string, bool) {
 		return func(t time.Time) (string, bool) { return ms.Due(t).String(), true }
 	}
-	monthAt := func(ms sched.MonthlySchedule) func(string) time.Time {
-		return func(p string) time.Time {
-			mo, err := model.ParseMonthKey(p)
-			if err != nil {
-				return time.Time{}
-			}
-			return ms.At(mo.Add(1))
+	monthEnd := func(p string) time.Time {
+		mo, err := model.ParseMonthKey(p)
+		if err != nil {
+			return time.Time{}
 		}
+		return mo.End(loc)
 	}
 	return []sched.Job{
 		{
-			Name: JobSettleDraft, Due: monthDue(draft), At: monthAt(draft),
+			Name: JobSettleDraft, Due: monthDue(draft), End: monthEnd,
 			Run: func(ctx context.Context, p string) error {
 				mo, err := model.ParseMonthKey(p)
 				if err != nil {
@@ -162,7 +161,7 @@ func SettleJobs(cfg config.Settle, loc *time.Location, flow SettleFlow, log *slo
 			},
 		},
 		{
-			Name: JobSettlePublish, Due: monthDue(pub), At: monthAt(pub),
+			Name: JobSettlePublish, Due: monthDue(pub), End: monthEnd,
 			Run: func(ctx context.Context, p string) error {
 				mo, err := model.ParseMonthKey(p)
 				if err != nil {

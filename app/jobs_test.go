@@ -104,13 +104,13 @@ func TestTickAcrossBoundaries(t *testing.T) {
 	db := openStore(t, testenv.SQLite(t), clk)
 	rec := &recorder{}
 	s := newSched(t, rec, redis.NewMemory(clk), db, clk)
-	s.NotBefore = at(2026, 11, 1, 0, 0)
+	s.GoLive = at(2026, 10, 21, 0, 0)
 	ctx := context.Background()
 	steps := []struct {
 		now  time.Time
 		want []string // 累计的提名
 	}{
-		// 上线时：W44 的提名时刻（11/2 08:00）在 NotBefore 之后，补做；10 月下旬的提名（11/1 08:00）也在之后。
+		// 10 月 21 日上线：W44 和 10 月下旬都在上线之后才结束，第一轮补做（各只补最近一期）。
 		{at(2026, 11, 9, 7, 0), []string{"weekly 2026-W44", "dekad 2026-10-3"}},
 		{at(2026, 11, 9, 7, 59), []string{"weekly 2026-W44", "dekad 2026-10-3"}},
 		{at(2026, 11, 9, 8, 0), []string{"weekly 2026-W44", "dekad 2026-10-3", "weekly 2026-W45"}},
@@ -254,7 +254,7 @@ func replica(t *testing.T, dsn string, clk *model.Clock) (*sched.Scheduler, *sto
 		t.Fatal(err)
 	}
 	s.Add(jobs...)
-	s.NotBefore = at(2026, 11, 1, 0, 0)
+	s.GoLive = at(2026, 10, 1, 0, 0) // 10 月 1 日上线：10 月的草稿和自动发布都要做
 	return s, db, svc
 }
 

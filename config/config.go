@@ -41,7 +41,16 @@ type Config struct {
 
 	// Location 是 TZ 解析后的时区。
 	Location *time.Location `yaml:"-"`
+
+	// Clock 是演练时钟的起点（HONGQI_CLOCK，RFC 3339，如 2026-12-31T20:00:00+08:00）：设了它，
+	// hongqi 的时钟从这一刻起往前走，数据库标为演练数据库。零值表示真实时间。只能用环境变量设。
+	Clock time.Time `yaml:"-"`
+	// ClockText 是 HONGQI_CLOCK 原样的写法（记在数据库里，判断是不是同一次演练）。
+	ClockText string `yaml:"-"`
 }
+
+// Rehearsal 表示是否设了演练时钟（HONGQI_CLOCK）。
+func (c Config) Rehearsal() bool { return !c.Clock.IsZero() }
 
 // WeCom 是企业微信应用的设置。
 type WeCom struct {
@@ -111,6 +120,13 @@ func Load(getenv func(string) string) (Config, error) {
 		for _, id := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == ' ' }) {
 			c.Flags.Group = append(c.Flags.Group, id)
 		}
+	}
+	if v, ok := lookup(getenv, "HONGQI_CLOCK"); ok {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return c, model.Errorf(model.EINVALID, "HONGQI_CLOCK：“%s”不是 RFC 3339 时间，应写成 2026-12-31T20:00:00+08:00（带时区）", v)
+		}
+		c.Clock, c.ClockText = t, v
 	}
 	if v, ok := lookup(getenv, "HONGQI_REPLAY_WINDOW"); ok {
 		d, err := time.ParseDuration(v)
@@ -253,6 +269,10 @@ func (c Config) RedactedDB() string { return redactDSN(c.DB) }
 
 // String 供调试打印，不含任何密钥。
 func (c Config) String() string {
-	return fmt.Sprintf("http=%s public=%s db=%s redis=%t rules=%q tz=%s wecom(callback=%t send=%t api=%s)",
+	s := fmt.Sprintf("http=%s public=%s db=%s redis=%t rules=%q tz=%s wecom(callback=%t send=%t api=%s)",
 		c.HTTPAddr, c.PublicURL, c.RedactedDB(), c.Redis != "", c.Rules, c.TZ, c.WeCom.CallbackEnabled(), c.WeCom.SendEnabled(), c.WeCom.APIBase)
+	if c.Rehearsal() {
+		s += " clock=" + c.ClockText
+	}
+	return s
 }

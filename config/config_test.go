@@ -73,6 +73,8 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"bad log level", map[string]string{"HONGQI_LOG_LEVEL": "loud"}, "HONGQI_LOG_LEVEL"},
 		{"public url without scheme", map[string]string{"HONGQI_PUBLIC_URL": "hongqi.example.cn"}, "HONGQI_PUBLIC_URL"},
 		{"public url with a path", map[string]string{"HONGQI_PUBLIC_URL": "https://example.cn/hongqi"}, "HONGQI_PUBLIC_URL"},
+		{"rehearsal clock without a zone", map[string]string{"HONGQI_CLOCK": "2026-12-31 20:00"}, "HONGQI_CLOCK"},
+		{"rehearsal clock as a date only", map[string]string{"HONGQI_CLOCK": "2026-12-31"}, "RFC 3339"},
 		{"missing config file", map[string]string{"HONGQI_CONFIG": "testdata/nope.yaml"}, "HONGQI_CONFIG"},
 		{"unknown key in file", map[string]string{"HONGQI_CONFIG": "testdata/unknown-key.yaml"}, "http_adr"},
 	}
@@ -92,6 +94,22 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 				t.Errorf("message leaks the password: %s", model.ErrorMessage(err))
 			}
 		})
+	}
+}
+
+func TestRehearsalClock(t *testing.T) {
+	c, err := Load(env(map[string]string{"HONGQI_CLOCK": "2026-12-31T20:00:00+08:00"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Rehearsal() || !c.Clock.Equal(time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)) || c.ClockText != "2026-12-31T20:00:00+08:00" {
+		t.Errorf("clock = %v %q rehearsal=%v", c.Clock, c.ClockText, c.Rehearsal())
+	}
+	if !strings.Contains(c.String(), "clock=2026-12-31T20:00:00+08:00") {
+		t.Errorf("String() does not show the rehearsal clock: %s", c)
+	}
+	if d, _ := Load(env(nil)); d.Rehearsal() {
+		t.Error("no HONGQI_CLOCK is a rehearsal")
 	}
 }
 

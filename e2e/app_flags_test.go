@@ -60,7 +60,6 @@ func startAppReplica(t *testing.T, env map[string]string, prefix string, clk *mo
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { m.Close() })
-	m.Sched.NotBefore = clk.Now() // 首次上线：不补提名上线之前的期
 	h, err := m.Handler()
 	if err != nil {
 		t.Fatal(err)

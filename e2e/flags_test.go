@@ -114,7 +114,7 @@ func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtes
 	}
 	sc := sched.New(clk, rds, db, quiet)
 	sc.Add(jobs...)
-	sc.NotBefore = notBefore
+	sc.GoLive = notBefore
 
 	robots := map[string]string{}
 	chats := map[string]wecom.AppChat{}

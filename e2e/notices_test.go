@@ -25,7 +25,7 @@ func openNoticeApp(t *testing.T, at time.Time) (*app.Main, *wecomtest.Server) {
 		"HONGQI_WECOM_API_BASE": fake.URL(),
 	}
 	m := openWithClock(t, env, model.PinClock(at, nil))
-	if _, _, err := roster.Import(context.Background(), m.DB, "testdata/notice-roster.csv"); err != nil {
+	if _, _, err := roster.Import(context.Background(), m.DB, "testdata/notice-roster.csv", model.DateOf(m.Clock.Now(), m.Clock.Location())); err != nil {
 		t.Fatalf("import roster: %v", err)
 	}
 	return m, fake

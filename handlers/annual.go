@@ -14,7 +14,7 @@ func annualSection(d *Deps) section {
 		{
 			Names:   []string{"年度", "年度结算"},
 			Usage:   "年度 [年份]",
-			Summary: "看某年年度结算草稿：各档人数、年度服务明星证书、所长奖扣（不写年份为今年）",
+			Summary: "看某年年度结算草稿：各档人数、年度服务明星证书、所长奖扣（不写年份为去年）",
 			Example: "年度 2026",
 			Who:     leadership,
 			Run:     func(c *bot.Context) (string, error) { return yearDraft(d, c) },
@@ -30,11 +30,11 @@ func annualSection(d *Deps) section {
 	}}
 }
 
-// yearArg 解析“2026”或“2026年”；没有写时为今年。
-func yearArg(d *Deps, c *bot.Context, args []string, example string) (int, error) {
+// yearArg 解析“2026”或“2026年”；没有写时为 0（由结算服务取去年）。
+func yearArg(args []string, example string) (int, error) {
 	switch len(args) {
 	case 0:
-		return c.Now.In(d.Settle.Loc()).Year(), nil
+		return 0, nil
 	case 1:
 		y, err := model.ParseYear(args[0])
 		if err != nil {
@@ -46,7 +46,7 @@ func yearArg(d *Deps, c *bot.Context, args []string, example string) (int, error
 }
 
 func yearDraft(d *Deps, c *bot.Context) (string, error) {
-	y, err := yearArg(d, c, c.Args, "年度 2026")
+	y, err := yearArg(c.Args, "年度 2026")
 	if err != nil {
 		return "", err
 	}
@@ -54,6 +54,7 @@ func yearDraft(d *Deps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	y = dr.Result.Year
 	s := "【草稿】" + d.Settle.YearText(dr.Result)
 	if p := dr.Published; p != nil {
 		return s + fmt.Sprintf("\n\n%d 年的年度结算已于 %s 由%s发布。", y, p.At.In(d.Settle.Loc()).Format("2006年1月2日 15:04"), p.ActorName), nil
@@ -65,7 +66,7 @@ func publishYear(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) != 1 {
 		return "", model.Errorf(model.EINVALID, "请写明发布哪一年，例如：发布年度 2026")
 	}
-	y, err := yearArg(d, c, c.Args, "发布年度 2026")
+	y, err := yearArg(c.Args, "发布年度 2026")
 	if err != nil {
 		return "", err
 	}

@@ -75,7 +75,7 @@ func TestAnnualDraftAndPublish(t *testing.T) {
 		"奖励 +800 元，扣款 −700 元，合计 +100 元（4 人）",
 	}
 	say("wzg", "年度 2026", []string{"只有"}, []string{"草稿"})
-	say("gly", "年度", draft, []string{"何一", "吴四"})
+	say("gly", "年度 2026", draft, []string{"何一", "吴四"})
 	say("gly", "年度 二〇二六", []string{"年份“二〇二六”看不懂"}, nil)
 	say("gly", "发布年度 2026", []string{"2026 年还没结束"}, []string{"已发布"})
 

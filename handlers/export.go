@@ -33,13 +33,11 @@ func export(d *Deps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if m.IsZero() {
-		m = model.MonthOf(c.Now, d.Settle.Loc()).Add(-1) // 默认上月，与“结算”一致
-	}
-	ex, err := d.Settle.Export(c.Ctx, c.Actor, c.Msg, m)
+	ex, err := d.Settle.Export(c.Ctx, c.Actor, c.Msg, m) // 不写月份时与“结算”同一个月
 	if err != nil {
 		return "", err
 	}
+	m = ex.Draft.Result.Month
 	state := "草稿，未发布"
 	if ex.Draft.Published != nil {
 		state = "已发布"

@@ -246,7 +246,7 @@ func formatStatement(d *Deps, st ledger.Statement) string {
 		notes = "\n" + strings.Join(st.Notes, "\n")
 	}
 	if len(st.Entries) == 0 {
-		return head + "没有记录，合计 0 元。" + notes
+		return head + "没有记录，合计 0 元。" + projected(st) + notes
 	}
 	var sb strings.Builder
 	sb.WriteString(head + "：")
@@ -263,7 +263,22 @@ func formatStatement(d *Deps, st ledger.Statement) string {
 	if st.Revoked > 0 {
 		fmt.Fprintf(&sb, "（已撤销的 %d 条不计）", st.Revoked)
 	}
-	sb.WriteString("。" + notes)
+	sb.WriteString("。" + projected(st) + notes)
+	return sb.String()
+}
+
+// projected 写出还没结账的月份发布结算时会另记的奖励，每行标“预计”，并给出预计合计；没有时为空。
+func projected(st ledger.Statement) string {
+	if len(st.Projected) == 0 {
+		return ""
+	}
+	var sb strings.Builder
+	total := st.Total
+	for _, p := range st.Projected {
+		fmt.Fprintf(&sb, "\n预计 %s %s（发布结算时记入）", p.Text, ledger.Yuan(p.Amount))
+		total += p.Amount
+	}
+	fmt.Fprintf(&sb, "\n预计合计 %s。", ledger.Yuan(total))
 	return sb.String()
 }
 

@@ -15,7 +15,7 @@ func settleSection(d *Deps) section {
 		{
 			Names:   []string{"明星", "服务明星"},
 			Usage:   "明星 <人> [月份]",
-			Summary: "评定当月政务服务明星（每月一人，再评一次就替换）",
+			Summary: "评定某月政务服务明星（每月一人，再评一次就替换；不写月份为最近一个结束了还没发布的月份）",
 			Example: "明星 李四 11月",
 			Who:     leadership,
 			Run:     func(c *bot.Context) (string, error) { return setStar(d, c) },
@@ -23,7 +23,7 @@ func settleSection(d *Deps) section {
 		{
 			Names:   []string{"结算"},
 			Usage:   "结算 [月份]",
-			Summary: "看某月结算草稿：分网点合计、红旗和明星奖励",
+			Summary: "看某月结算草稿：分网点合计、红旗和明星奖励（不写月份同“明星”）",
 			Example: "结算 上月",
 			Who:     leadership,
 			Run:     func(c *bot.Context) (string, error) { return draft(d, c) },
@@ -89,13 +89,11 @@ func draft(d *Deps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if m.IsZero() {
-		m = model.MonthOf(c.Now, d.Settle.Loc()).Add(-1) // 默认上月：月初结上月的账
-	}
-	dr, err := d.Settle.DraftFor(c.Ctx, c.Actor, m)
+	dr, err := d.Settle.DraftFor(c.Ctx, c.Actor, m) // 不写月份：最近一个结束了还没发布的月份
 	if err != nil {
 		return "", err
 	}
+	m = dr.Result.Month
 	people := 0
 	for _, st := range dr.Result.Statements {
 		if len(st.Lines) > 0 {

@@ -19,10 +19,24 @@ type Service struct {
 	Catalog *model.Catalog
 	Clock   *model.Clock // 全系统唯一的时钟，也给出考核时区
 
-	links  map[string]LinkFunc // 按规则编码关联别的记录，见 Link
-	notes  []NoteFunc          // 月度台账的附加说明，见 AddNote
-	closed ClosedFunc          // 月份是否已结账，见 CloseWith
+	links   map[string]LinkFunc // 按规则编码关联别的记录，见 Link
+	notes   []NoteFunc          // 月度台账的附加说明，见 AddNote
+	closed  ClosedFunc          // 月份是否已结账，见 CloseWith
+	project ProjectFunc         // 还没结账的月份发布时会另记的奖励，见 ProjectWith
 }
+
+// Projection 是“查”一个还没结账的月份时，发布结算时会另记的一行（红旗次数奖励、服务明星等），
+// 还没有记入台账，只是预计。
+type Projection struct {
+	Text   string // 如“当月政务服务明星：2026年11月”
+	Amount int64  // 带方向的金额（元）
+}
+
+// ProjectFunc 算出 who 在 m 发布结算时会另记的各行（由结算服务提供，规则只在那里）。
+type ProjectFunc func(ctx context.Context, who model.Staff, m model.Month) ([]Projection, error)
+
+// ProjectWith 让“查”一并给出还没结账的月份发布时会另记的奖励（预计）。应在开始使用前调用。
+func (s *Service) ProjectWith(f ProjectFunc) { s.project = f }
 
 // ClosedFunc 报告某个考核月是否已结账（结算已发布）。
 type ClosedFunc func(ctx context.Context, m model.Month) (bool, error)
@@ -71,6 +85,8 @@ type Statement struct {
 	Total   int64         // 未撤销记录的合计（元）
 	Revoked int           // 已撤销的条数
 	Notes   []string      // 附加说明（如当月请假），来自 AddNote
+	// Projected 是该月还没结账时，发布结算会另记的奖励（预计，来自 ProjectWith），不在 Total 里。
+	Projected []Projection
 }
 
 // ObjectionHint 是每条通知结尾的异议说明。
@@ -332,6 +348,11 @@ func (s *Service) Query(ctx context.Context, actor model.Staff, who string, mont
 			continue
 		}
 		st.Total += e.Amount
+	}
+	if s.project != nil {
+		if st.Projected, err = s.project(ctx, target, month); err != nil {
+			return Statement{}, unavailable(err, "结算数据暂时读不到，请稍后再试。")
+		}
 	}
 	return st, nil
 }

@@ -26,8 +26,8 @@ type Job struct {
 	Due func(now time.Time) (period string, ok bool)
 	// Run 执行这一期（不按期的任务 period 为空）。
 	Run func(ctx context.Context, period string) error
-	// At 可选，返回某一期到点的时刻：Scheduler.NotBefore 非零时，到点早于它的期不补做。
-	At func(period string) time.Time
+	// End 可选，返回某一期结束的时刻：Scheduler.GoLive 非零时，在上线之前（含上线那一刻）就结束的期不做。
+	End func(period string) time.Time
 }
 
 // Scheduler 运行定时任务。用 New 创建、Add 加任务；Tick 执行一轮（测试用），Run 按间隔循环。
@@ -38,8 +38,9 @@ type Scheduler struct {
 	Clock   *model.Clock // 全系统唯一的时钟
 	Log     *slog.Logger
 	LockTTL time.Duration
-	// NotBefore 非零时，到点时间（Job.At）早于它的期别不补做（首次上线时不补做很久以前的期）。
-	NotBefore time.Time
+	// GoLive 是这个中心开始用红旗的时刻（数据库记下的第一次启动，或 flags.since）。非零时，
+	// 在它之前（含同一刻）就已结束（Job.End）的期别一律不做：不提名、不发草稿、不自动发布——红旗没见过那一期。
+	GoLive time.Time
 }
 
 // New 创建一个还没有任务的调度器。
@@ -52,6 +53,15 @@ func New(clock *model.Clock, locker model.Locker, store model.JobStore, log *slo
 
 // Add 加上任务（应在开始 Tick、Run 之前）。
 func (s *Scheduler) Add(jobs ...Job) { s.Jobs = append(s.Jobs, jobs...) }
+
+// beforeGoLive 表示任务 j 的这一期是否在上线之前（含上线那一刻）就已结束。
+func (s *Scheduler) beforeGoLive(j Job, period string) bool {
+	if s.GoLive.IsZero() || j.End == nil {
+		return false
+	}
+	e := j.End(period)
+	return !e.IsZero() && !e.After(s.GoLive)
+}
 
 // Tick 执行一轮：每个任务计算最近一次到点的期别，取锁、登记，没执行过就执行。
 // 执行失败时撤销登记，下一轮再试。返回第一个错误（其余只记日志）。
@@ -71,7 +81,7 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 func (s *Scheduler) runJob(ctx context.Context, j Job) error {
 	now := s.Clock.Now()
 	period, keyed := j.Due(now)
-	if keyed && !s.NotBefore.IsZero() && j.At != nil && j.At(period).Before(s.NotBefore) {
+	if keyed && s.beforeGoLive(j, period) {
 		return nil
 	}
 	ttl := s.LockTTL

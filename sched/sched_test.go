@@ -20,8 +20,8 @@ type runs struct {
 	fail error
 }
 
-func (r *runs) job(name string, due func(time.Time) (string, bool), at func(string) time.Time) Job {
-	return Job{Name: name, Due: due, At: at, Run: func(_ context.Context, p string) error {
+func (r *runs) job(name string, due func(time.Time) (string, bool), end func(string) time.Time) Job {
+	return Job{Name: name, Due: due, End: end, Run: func(_ context.Context, p string) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if r.fail != nil {
@@ -53,15 +53,14 @@ func daily(r *runs) Job {
 		}
 		return d.AddDays(-1).String(), true
 	}
-	at := func(p string) time.Time {
+	end := func(p string) time.Time {
 		d, err := model.ParseDate(p)
 		if err != nil {
 			return time.Time{}
 		}
-		n := d.AddDays(1)
-		return time.Date(n.Year, n.Month, n.Day, 8, 0, 0, 0, shanghai)
+		return d.End(shanghai)
 	}
-	return r.job("daily", due, at)
+	return r.job("daily", due, end)
 }
 
 func openStore(t *testing.T, dsn string, clk *model.Clock) *store.DB {
@@ -75,7 +74,7 @@ func openStore(t *testing.T, dsn string, clk *model.Clock) *store.DB {
 }
 
 // 调度器不认识具体的任务：按期的任务每期只执行一次（到点才做，停机后只补最近一期），不按期的每轮都做，
-// 执行失败的下一轮重做，NotBefore 之前到点的期不补做。
+// 执行失败的下一轮重做，上线（GoLive）之前就结束的期不做。
 func TestScheduler(t *testing.T) {
 	clk := model.PinClock(at(2026, 11, 9, 7, 0), nil)
 	db := openStore(t, testenv.SQLite(t), clk)
@@ -84,7 +83,7 @@ func TestScheduler(t *testing.T) {
 	s := New(clk, redis.NewMemory(clk), db, quiet)
 	s.Add(daily(r), Job{Name: "every", Due: func(time.Time) (string, bool) { return "", false },
 		Run: func(context.Context, string) error { every++; return nil }})
-	s.NotBefore = at(2026, 11, 9, 0, 0) // 11 月 8 日的那一期 11 月 9 日 08:00 才到点，要做；7 日的不补
+	s.GoLive = at(2026, 11, 8, 12, 0) // 8 日中午上线：8 日那一期在上线之后才结束，要做；7 日的在上线前就结束了，不做
 	ctx := context.Background()
 	steps := []struct {
 		name string
@@ -92,7 +91,7 @@ func TestScheduler(t *testing.T) {
 		fail bool
 		want []string
 	}{
-		{"before 08:00: the 7th was due before NotBefore, skipped", at(2026, 11, 9, 7, 0), false, nil},
+		{"before 08:00: the 7th ended before go-live, skipped", at(2026, 11, 9, 7, 0), false, nil},
 		{"08:00: the 8th", at(2026, 11, 9, 8, 0), false, []string{"daily 2026-11-08"}},
 		{"again the same day: nothing new", at(2026, 11, 9, 20, 0), false, []string{"daily 2026-11-08"}},
 		{"down for two days, the run fails", at(2026, 11, 12, 9, 0), true, []string{"daily 2026-11-08"}},

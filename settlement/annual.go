@@ -49,12 +49,46 @@ func (s *Service) YearDraft(ctx context.Context, year int) (YearDraft, error) {
 	return d, nil
 }
 
-// YearDraftFor 是“年度”命令：中心领导查看 year 年的草稿。
+// YearDraftFor 是“年度”命令：中心领导查看 year 年的草稿；year 为 0 时用去年（最近一个已结束的年份）。
+// 还没到的年份、上线之前而没有导入过红旗的年份不给草稿（见 checkYear）；今年可以看草稿。
 func (s *Service) YearDraftFor(ctx context.Context, actor model.Staff, year int) (YearDraft, error) {
 	if err := leadershipOnly(actor, "查看年度结算"); err != nil {
 		return YearDraft{}, err
 	}
+	if year == 0 {
+		year = s.now().In(s.Loc()).Year() - 1
+	}
+	if err := s.checkYear(ctx, year); err != nil {
+		return YearDraft{}, err
+	}
 	return s.YearDraft(ctx, year)
+}
+
+// checkYear 检查红旗能不能给 year 年做年度结算：不能是还没到的年份；上线那年之前的年份，只有用
+// hongqi flags import 导入过那一年的红旗（年中启用）才行——否则红旗没见过那一年，人人都是 0 次。
+func (s *Service) checkYear(ctx context.Context, year int) error {
+	cur := s.now().In(s.Loc()).Year()
+	if year > cur {
+		return model.Errorf(model.EINVALID, "%d 年还没到，没有年度结算。现在可以发“年度 %d”看今年的草稿。", year, cur)
+	}
+	if s.GoLive.IsZero() {
+		return nil
+	}
+	live := s.GoLive.In(s.Loc())
+	if year >= live.Year() {
+		return nil
+	}
+	flags, err := s.Flags.Flags(ctx, model.FlagFilter{Year: year, IncludeCancelled: true})
+	if err != nil {
+		return err
+	}
+	for _, f := range flags {
+		if f.Source == "import" {
+			return nil
+		}
+	}
+	return model.Errorf(model.EINVALID, "%d 年在启用红旗（%s）之前，红旗没有这一年的红旗记录，不能做年度结算。如果这一年评过红旗，请管理员先用 hongqi flags import 导入这一年的红旗；今年的草稿发“年度 %d”。",
+		year, live.Format("2006年1月2日"), cur)
 }
 
 // tierLabel 是年度档次的说明。
@@ -129,8 +163,11 @@ func (s *Service) PublishYear(ctx context.Context, actor model.Staff, msg model.
 		return PublishResult{}, err
 	}
 	now := s.now()
-	if year >= now.In(s.Loc()).Year() {
+	if cur := now.In(s.Loc()).Year(); year == cur {
 		return PublishResult{}, model.Errorf(model.EINVALID, "%d 年还没结束，不能发布年度结算；现在可以发“年度 %d”看草稿。", year, year)
+	}
+	if err := s.checkYear(ctx, year); err != nil {
+		return PublishResult{}, err
 	}
 	d, err := s.YearDraft(ctx, year)
 	if err != nil {

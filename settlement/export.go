@@ -37,6 +37,12 @@ func (s *Service) Export(ctx context.Context, actor model.Staff, msg model.Messa
 	if s.Outbox == nil {
 		return Export{}, model.Errorf(model.EUNAVAILABLE, "结算服务没有配置发件箱，表格没有发送。")
 	}
+	if month.IsZero() { // 不写月份：与“结算”“明星”同一个月
+		var err error
+		if month, err = s.DefaultMonth(ctx); err != nil {
+			return Export{}, err
+		}
+	}
 	var buf bytes.Buffer
 	d, err := s.Workbook(ctx, actor, month, &buf)
 	if err != nil {

@@ -29,6 +29,9 @@ type Service struct {
 	Cfg    calc.Config
 	// Outbox 用于定时发送草稿（SendDraft）和“导出”的文件（Export）；为空时这两样返回 EUNAVAILABLE。
 	Outbox model.Outbox
+	// GoLive 是这个中心开始用红旗的时刻（app 从数据库读出）；零值表示不知道（只用于测试）。
+	// 不写月份的命令不会落到它之前就结束的月份；它之前的年份没有导入红旗就不做年度结算。
+	GoLive time.Time
 }
 
 // PayDay 是结算单上写的兑现时间。
@@ -61,7 +64,10 @@ func (s *Service) SetStar(ctx context.Context, actor model.Staff, msg model.Mess
 		return StarResult{}, err
 	}
 	if month.IsZero() {
-		month = s.Ledger.Month()
+		var err error
+		if month, err = s.DefaultMonth(ctx); err != nil {
+			return StarResult{}, err
+		}
 	}
 	if cur := s.Ledger.Month(); month.Start(time.UTC).After(cur.Start(time.UTC)) {
 		return StarResult{}, model.Errorf(model.EINVALID, "%s还没到，不能评定服务明星。", month.Label())
@@ -147,12 +153,87 @@ func (s *Service) draft(ctx context.Context, month model.Month, staffID string) 
 	return d, nil
 }
 
-// DraftFor 是“结算”命令：中心领导查看 month 的草稿。
+// DraftFor 是“结算”“导出”命令：中心领导查看 month 的草稿；month 为零值时用 DefaultMonth。
+// 用的是哪个月见 Draft.Result.Month。
 func (s *Service) DraftFor(ctx context.Context, actor model.Staff, month model.Month) (Draft, error) {
 	if err := leadershipOnly(actor, "查看结算"); err != nil {
 		return Draft{}, err
 	}
+	if month.IsZero() {
+		var err error
+		if month, err = s.DefaultMonth(ctx); err != nil {
+			return Draft{}, err
+		}
+	}
 	return s.Draft(ctx, month)
+}
+
+// maxLookBack 是没有上线时刻时，DefaultMonth 往回找未发布月份的上限（月）。
+const maxLookBack = 1
+
+// DefaultMonth 是“明星”“结算”“导出”不写月份时用的月份：最近一个已经结束、还没有发布的月份
+// （服务明星在月底之后的月度考核时评），不早于上线（上线之前就结束的月份不算）；
+// 上线以来结束的月份都已发布时为本月。
+func (s *Service) DefaultMonth(ctx context.Context) (model.Month, error) {
+	loc := s.Loc()
+	cur := model.MonthOf(s.now(), loc)
+	for m, n := cur.Add(-1), 0; ; m, n = m.Add(-1), n+1 {
+		if s.GoLive.IsZero() && n >= maxLookBack {
+			break
+		}
+		if !s.GoLive.IsZero() && !m.End(loc).After(s.GoLive) {
+			break
+		}
+		closed, err := s.Closed(ctx, m)
+		if err != nil {
+			return model.Month{}, err
+		}
+		if !closed {
+			return m, nil
+		}
+	}
+	return cur, nil
+}
+
+// Projected 是“查”一个还没发布的月份时，who 在发布结算时会另记的奖励（周旗次数、所长旬旗、服务明星），
+// 由与发布同一套计算（calc.Monthly）按现在的红旗和服务明星算出；已发布的月份返回空（已记入台账）。
+func (s *Service) Projected(ctx context.Context, who model.Staff, month model.Month) ([]ledger.Projection, error) {
+	closed, err := s.Closed(ctx, month)
+	if err != nil || closed {
+		return nil, err
+	}
+	staff, err := s.Ledger.Staff.ListStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	flags, err := s.Flags.Flags(ctx, model.FlagFilter{Month: month, IncludeCancelled: true})
+	if err != nil {
+		return nil, err
+	}
+	in := calc.MonthInput{Month: month, Staff: staff, Flags: flags}
+	star, err := s.Store.Star(ctx, month)
+	switch model.ErrorCode(err) {
+	case "":
+		in.Star = star.StaffID
+	case model.ENOTFOUND:
+	default:
+		return nil, err
+	}
+	res, err := calc.Monthly(in, s.Ledger.Catalog, s.Cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := res.Statement(who.UserID)
+	if !ok {
+		return nil, nil
+	}
+	var out []ledger.Projection
+	for _, l := range st.Lines {
+		if l.Kind != calc.LineEntry {
+			out = append(out, ledger.Projection{Text: l.Text, Amount: l.Amount})
+		}
+	}
+	return out, nil
 }
 
 // PublishResult 是一次发布的结果。

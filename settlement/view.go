@@ -103,7 +103,7 @@ func (s *Service) Workbook(ctx context.Context, actor model.Staff, month model.M
 	if err != nil {
 		return Draft{}, err
 	}
-	flags, err := s.Flags.Flags(ctx, model.FlagFilter{Month: month, IncludeCancelled: true})
+	flags, err := s.Flags.Flags(ctx, model.FlagFilter{Month: d.Result.Month, IncludeCancelled: true})
 	if err != nil {
 		return Draft{}, err
 	}

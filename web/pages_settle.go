@@ -48,9 +48,13 @@ type settleData struct {
 // settlePerPage 是结算页每页列出的人数。
 const settlePerPage = 100
 
-// settleMonth 是结算页默认的月份：上月（与“结算”命令一致，月初结上月的账）。
+// settleMonth 是结算页的月份；不指定时与“结算”命令同一个月（最近一个结束了还没发布的月份，见 DefaultMonth）。
 func (s *Server) settleMonth(r *http.Request) (model.Month, error) {
-	return s.parseMonthParam(r, s.d.Ledger.Month().Add(-1))
+	def, err := s.d.Settle.DefaultMonth(r.Context())
+	if err != nil {
+		return model.Month{}, err
+	}
+	return s.parseMonthParam(r, def)
 }
 
 // settlePage 是“结算”：某月的完整草稿（与“结算”命令同一个 DraftFor）——合计、分网点小计和图、

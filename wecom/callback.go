@@ -53,6 +53,8 @@ type Callback struct {
 	// ProcessTimeout 是调用 Processor 的期限，默认 4 秒（企业微信 5 秒后断开并重试）。
 	ProcessTimeout time.Duration
 	Log            *slog.Logger
+	// Mark 非空时加在每条被动回复的开头（演练数据库为“【演练】”）。
+	Mark string
 }
 
 var _ http.Handler = (*Callback)(nil)
@@ -218,7 +220,7 @@ func (h *Callback) process(w http.ResponseWriter, r *http.Request, m model.Messa
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	out, err := h.Crypto.EncryptReply(m.From, h.Crypto.receiveID, reply, h.now(), randomNonce())
+	out, err := h.Crypto.EncryptReply(m.From, h.Crypto.receiveID, h.Mark+reply, h.now(), randomNonce())
 	if err != nil {
 		log.Error("wecom callback cannot encrypt reply", slog.String("err", err.Error()))
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)

@@ -47,6 +47,7 @@ func (s *Sender) sendMedia(ctx context.Context, n model.Notice) error {
 			name = "图片.png"
 		}
 	}
+	name = s.cfg.Mark + name
 	var mediaID string
 	err := s.call(ctx, func() error {
 		resp, err := s.wk.GetMaterial().UploadTempFileFromReader(name, mediaType, bytes.NewReader(f.Data))

@@ -51,6 +51,9 @@ type SenderConfig struct {
 	// AppChats 是应用群聊的建群信息：chatid → 群名、群主、成员。To.Chat 为该 chatid 的通知
 	// 发送时若企业微信答“群不存在”，按这里的信息建群后重发。
 	AppChats map[string]AppChat
+	// Mark 非空时加在每条消息的开头（演练数据库为“【演练】”）：文本和 markdown 的内容、模板卡片的主标题、
+	// 文件和图片的文件名。只在这里（发送时）加一次，别处不加。
+	Mark string
 }
 
 // AppChat 是建一个应用群聊所需的信息。
@@ -235,7 +238,9 @@ func (s *Sender) sendTemplateCard(ctx context.Context, n model.Notice) error {
 	if strings.TrimSpace(n.Title) == "" && strings.TrimSpace(n.Card.Description) == "" {
 		return refuse(codeBadTemplate, "模板卡片没有标题也没有说明，不再重试")
 	}
-	req := templateCardRequest{SendRequestCommon: s.common(n, "template_card"), TemplateCard: cardOf(n)}
+	card := cardOf(n)
+	card.MainTitle.Title = s.cfg.Mark + card.MainTitle.Title
+	req := templateCardRequest{SendRequestCommon: s.common(n, "template_card"), TemplateCard: card}
 	return s.call(ctx, func() error {
 		resp, err := s.msg.Send("MessageSendTemplateCard", req)
 		return s.checkSent(n, "MessageSendTemplateCard", resp, err)
@@ -254,12 +259,13 @@ func (s *Sender) checkSent(n model.Notice, api string, resp *message.SendRespons
 	return err
 }
 
-// content 返回 markdown 或文本消息的内容（标题一行在前，见 textContent），超过 limit 字节截断。
+// content 返回 markdown 或文本消息的内容（标题一行在前，见 textContent），开头加上 Mark，超过 limit 字节截断。
 func (s *Sender) content(n model.Notice, limit int) (string, bool, error) {
 	content, markdown := textContent(n)
 	if strings.TrimSpace(content) == "" {
 		return "", false, refuse(codeEmptyContent, "通知内容为空")
 	}
+	content = s.cfg.Mark + content
 	if len(content) > limit {
 		s.log.Warn("wecom notice truncated", slog.String("key", n.Key), slog.Int("bytes", len(content)))
 		content = truncateBytes(content, limit)
