@@ -17,7 +17,7 @@ import (
 func (m *Main) openFlags() error {
 	m.Flow = &redflag.Service{
 		Store: m.DB, Outbox: m.DB, Staff: m.DB, Ranker: m.newRanker(), Ledger: m.Ledger,
-		Cfg: m.Config.Flags, Clock: m.Clock, Log: m.Log,
+		Cfg: m.Config.Flags, DekadFalseInfo: int64(m.Config.Settle.DekadFalseInfo), Clock: m.Clock, Log: m.Log,
 	}
 	m.Inputs = &redflag.Inputs{Store: m.DB, Ledger: m.Ledger, Items: m.Config.Flags.Dekad.Items, Clock: m.Clock}
 	return nil

@@ -22,6 +22,9 @@ type Settle struct {
 	DraftAt string `yaml:"draft_at"`
 	// PublishBy 是发布期限（每月几日，时刻同 DraftAt）：到时上月还没发布就由系统自动发布，默认 5。
 	PublishBy int `yaml:"publish_by"`
+	// DekadFalseInfo 是旬服务红旗标杆所因虚假信息被撤销时给所长扣的金额（元），默认 0（不扣）：
+	// 原文只对周红旗规定了所长扣 200 元，旬红旗没有规定。撤销的旬红旗总是不再计数。
+	DekadFalseInfo int `yaml:"dekad_false_info"`
 }
 
 // DefaultSettle 返回内置默认的结算配置。
@@ -68,6 +71,9 @@ func (s *Settle) validate() error {
 	day, _, _, err := s.DraftDay()
 	if err != nil {
 		return bad("%v", err)
+	}
+	if s.DekadFalseInfo < 0 {
+		return bad("dekad_false_info 是扣款金额（元），不能为负，现在是 %d；不扣写 0", s.DekadFalseInfo)
 	}
 	if s.PublishBy < day || s.PublishBy > 28 {
 		return bad("publish_by 应在草稿日（%d 日）到 28 日之间，现在是 %d", day, s.PublishBy)

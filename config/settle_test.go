@@ -11,7 +11,7 @@ func TestSettleDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	day, h, m, err := c.Settle.DraftDay()
-	if err != nil || day != 1 || h != 9 || m != 0 || c.Settle.PublishBy != 5 {
+	if err != nil || day != 1 || h != 9 || m != 0 || c.Settle.PublishBy != 5 || c.Settle.DekadFalseInfo != 0 {
 		t.Errorf("默认草稿时间 %d日 %02d:%02d（%v），期限 %d 日；想要 1日 09:00、5 日", day, h, m, err, c.Settle.PublishBy)
 	}
 	sc := c.Settle.Config()
@@ -26,7 +26,7 @@ func TestSettleFromFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	day, h, m, _ := c.Settle.DraftDay()
-	if day != 2 || h != 8 || m != 30 || c.Settle.PublishBy != 6 {
+	if day != 2 || h != 8 || m != 30 || c.Settle.PublishBy != 6 || c.Settle.DekadFalseInfo != 100 {
 		t.Errorf("草稿 %d日 %02d:%02d，期限 %d 日；想要 2日 08:30、6 日", day, h, m, c.Settle.PublishBy)
 	}
 	sc := c.Settle.Config()
@@ -41,6 +41,7 @@ func TestSettleErrorsNameTheSetting(t *testing.T) {
 	}{
 		{"deadline before the draft", "testdata/settle-late.yaml", "publish_by"},
 		{"no 31st in every month", "testdata/settle-badday.yaml", "draft_at"},
+		{"a negative dekad penalty", "testdata/settle-negative.yaml", "dekad_false_info"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -11,10 +11,13 @@ import (
 type Generated struct {
 	Staff model.Staff // 被记录人
 	Rule  string      // 规则编码，如 "flag_false_info"；金额和名称取自规则目录
-	Note  string      // 备注（原因）
-	Month model.Month // 应计入的考核月；零值为本月
-	Ref   string      // 关联的业务记录，如 "flag:12:false-info"
-	Actor model.Staff // 引起这条记录的人（如撤销红旗的中心领导）
+	// Custom 非空时用这条规则（编码、名称、金额），不查目录：金额来自设置而不是规则文件的扣款，
+	// 如旬红旗因虚假信息撤销时所长的扣款（settle.dekad_false_info）。
+	Custom *model.Rule
+	Note   string      // 备注（原因）
+	Month  model.Month // 应计入的考核月；零值为本月
+	Ref    string      // 关联的业务记录，如 "flag:12:false-info"
+	Actor  model.Staff // 引起这条记录的人（如撤销红旗的中心领导）
 	// Msg 是这条记录的来源消息：Key 唯一，同一 Key 只记一次（重试、补记都不会重复）。
 	Msg model.Message
 }
@@ -34,6 +37,9 @@ type GeneratedResult struct {
 // 是一笔调整。规则不在目录中时返回 EINVALID。
 func (s *Service) RecordGenerated(ctx context.Context, g Generated) (GeneratedResult, error) {
 	rule, ok := s.Catalog.Rule(g.Rule)
+	if g.Custom != nil {
+		rule, ok = *g.Custom, g.Custom.Amount > 0
+	}
 	if !ok {
 		return GeneratedResult{}, model.Errorf(model.EINVALID, "规则目录里没有“%s”，没有记录。", g.Rule)
 	}

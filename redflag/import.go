@@ -12,20 +12,45 @@ import (
 )
 
 // 年中启用 hongqi 的中心，用 `hongqi flags import FILE` 带入本年已评出的红旗，年度次数从第一天起就对。
-// 文件（CSV 或 XLSX）表头：kind,period,who（或 种类,期别,获旗者）：
+// 文件（CSV 或 XLSX）表头：kind,period,who（或 种类,期别,获旗者），可另加 branch（网点）：
 //   - kind：weekly/周/周旗 或 dekad/旬/旬旗；
 //   - period：周为 2026-W45，旬为 2026-11-1（11 月上旬）；
-//   - who：周旗写员工工号（或唯一的姓名），旬旗写农村网点名。
-// 全部成功或全部不写；有误的行按行号列出；同一 (种类, 期别, 获旗者) 再导入不会重复。
+//   - who：周旗写员工工号（或唯一的姓名），旬旗写农村网点名；
+//   - branch：周旗获旗时此人所在的网点（后来调动过的人要写），不写时为花名册上现在的网点。
+//     红旗记在这个网点名下，并记下这个网点的所长：以后撤销这面红旗（虚假信息），扣的是这位所长。
+//
+// 文件里说的都要核对，有一处不对就什么也不写，有误的行按行号列出：期别还没开始的不收；一期的红旗
+// 连同已有的不能多于配置的面数（flags.weekly.winners、flags.dekad.winners，默认每周 2 面、每旬 1 面）；
+// 周旗的获旗者在那一周必须是县城网点的窗口员工（按花名册的入职、离职日期）。
+// 同一 (种类, 期别, 获旗者) 再导入不会重复。
 
-var importHeaders = [3][]string{
+var importHeaders = [4][]string{
 	{"kind", "种类", "类型"},
 	{"period", "期别", "期间"},
-	{"who", "获旗者", "获旗人", "获旗网点", "userid", "工号", "网点"},
+	{"who", "获旗者", "获旗人", "获旗网点", "userid", "工号"},
+	{"branch", "网点", "所在网点"},
 }
 
-// ParseFlags 解析红旗导入文件；roster 是花名册，用来核对获旗者并记下其网点和所长。
-func ParseFlags(name string, r io.Reader, roster []model.Staff, loc *time.Location) ([]model.Flag, error) {
+const (
+	colKind = iota
+	colPeriod
+	colWho
+	colBranch
+)
+
+// FlagImport 是导入时用来核对的情况。
+type FlagImport struct {
+	Roster []model.Staff
+	// Existing 返回某一期已有的（未撤销的）红旗，用于核对每期的面数。
+	Existing func(kind model.FlagKind, period string) ([]model.Flag, error)
+	Now      time.Time
+	Loc      *time.Location
+	// Weekly、Dekad 是每期红旗的面数上限（flags.weekly.winners、flags.dekad.winners）。
+	Weekly, Dekad int
+}
+
+// ParseFlags 解析红旗导入文件并核对（见本文件开头）；全部无误时返回要导入的红旗。
+func ParseFlags(name string, r io.Reader, in FlagImport) ([]model.Flag, error) {
 	rows, err := sheet.Read(name, r, sheet.Options{What: "红旗文件"})
 	if err != nil {
 		return nil, err
@@ -35,9 +60,9 @@ func ParseFlags(name string, r io.Reader, roster []model.Staff, loc *time.Locati
 		h++
 	}
 	if h == len(rows) {
-		return nil, model.Errorf(model.EINVALID, "红旗文件是空的。表头应为 kind,period,who（或 种类,期别,获旗者）。")
+		return nil, model.Errorf(model.EINVALID, "红旗文件是空的。表头应为 kind,period,who（或 种类,期别,获旗者），可另加 branch（网点）。")
 	}
-	col := [3]int{-1, -1, -1}
+	col := [4]int{-1, -1, -1, -1}
 	for i, c := range rows[h].Cells {
 		for k, names := range importHeaders {
 			for _, n := range names {
@@ -47,31 +72,35 @@ func ParseFlags(name string, r io.Reader, roster []model.Staff, loc *time.Locati
 			}
 		}
 	}
-	for _, c := range col {
+	if col[colWho] < 0 && col[colBranch] >= 0 { // 早先的文件：旬旗写“网点”当获旗者
+		col[colWho], col[colBranch] = col[colBranch], -1
+	}
+	for _, c := range col[:3] {
 		if c < 0 {
-			return nil, model.Errorf(model.EINVALID, "红旗文件第 %d 行的表头应为 kind,period,who（或 种类,期别,获旗者）。", rows[h].Line)
+			return nil, model.Errorf(model.EINVALID, "红旗文件第 %d 行的表头应为 kind,period,who（或 种类,期别,获旗者），可另加 branch（网点）。", rows[h].Line)
 		}
 	}
-	heads := branchHeads(roster)
+	heads := branchHeads(in.Roster)
 	byID := map[string]model.Staff{}
 	byName := map[string][]model.Staff{}
-	rural := map[string]bool{}
-	for _, st := range roster {
+	kinds := map[string]model.BranchKind{}
+	for _, st := range in.Roster {
 		byID[strings.ToLower(st.UserID)] = st
 		byName[st.Name] = append(byName[st.Name], st)
-		if st.BranchKind == model.BranchRural {
-			rural[st.Branch] = true
+		if _, ok := kinds[st.Branch]; !ok {
+			kinds[st.Branch] = st.BranchKind
 		}
 	}
 	var out []model.Flag
 	var problems []string
 	seen := map[string]int{}
+	winners := map[string]map[string]bool{} // 种类|期别 → 获旗者（已有的加上文件里的）
 	for _, row := range rows[h+1:] {
 		if sheet.Blank(row.Cells) {
 			continue
 		}
 		get := func(k int) string {
-			if col[k] < len(row.Cells) {
+			if col[k] >= 0 && col[k] < len(row.Cells) {
 				return strings.TrimSpace(row.Cells[col[k]])
 			}
 			return ""
@@ -80,22 +109,26 @@ func ParseFlags(name string, r io.Reader, roster []model.Staff, loc *time.Locati
 			problems = append(problems, fmt.Sprintf("第 %d 行：", row.Line)+fmt.Sprintf(format, args...))
 		}
 		var kind model.FlagKind
-		switch strings.ToLower(get(0)) {
+		switch strings.ToLower(get(colKind)) {
 		case "weekly", "周", "周旗", "周红旗":
 			kind = model.FlagWeekly
 		case "dekad", "旬", "旬旗", "旬红旗":
 			kind = model.FlagDekad
 		default:
-			bad("种类“%s”应为 周（weekly）或 旬（dekad）", get(0))
+			bad("种类“%s”应为 周（weekly）或 旬（dekad）", get(colKind))
 			continue
 		}
-		period := get(1)
-		month, err := periodMonth(kind, period, loc)
-		if err != nil {
-			bad("%s", model.ErrorMessage(err))
+		pk, period, err := ParsePeriod(get(colPeriod))
+		if err != nil || pk != kind {
+			bad("期别“%s”不是%s的写法：周写 2026-W45，旬写 2026-11-1（11月上旬）", get(colPeriod), kind.Label())
 			continue
 		}
-		who := get(2)
+		month, start, end := periodSpan(kind, period, in.Loc)
+		if !in.Now.IsZero() && in.Now.Before(start) {
+			bad("%s 还没开始（%s起），不能导入", period, start.Format("2006年1月2日"))
+			continue
+		}
+		who := get(colWho)
 		f := model.Flag{Kind: kind, Period: period, Month: month, Source: "import"}
 		if kind == model.FlagWeekly {
 			st, ok := byID[strings.ToLower(who)]
@@ -115,14 +148,33 @@ func ParseFlags(name string, r io.Reader, roster []model.Staff, loc *time.Locati
 					continue
 				}
 			}
-			if st.Role != model.RoleStaff || st.BranchKind != model.BranchCounty {
-				bad("%s（%s·%s）不是县城网点的窗口员工，不能获周红旗", st.Name, st.Branch, st.Role.Label())
+			branch, kindThen := st.Branch, st.BranchKind
+			if b := get(colBranch); b != "" {
+				k, known := kinds[b]
+				if !known {
+					bad("网点“%s”不在花名册里", b)
+					continue
+				}
+				branch, kindThen = b, k
+			}
+			first, last := model.DateOf(start, in.Loc), model.DateOf(end.Add(-time.Second), in.Loc)
+			switch {
+			case st.Role != model.RoleStaff || kindThen != model.BranchCounty:
+				bad("%s（%s·%s）不是县城网点的窗口员工，不能获周服务红旗", st.Name, branch, st.Role.Label())
+				continue
+			case !st.OnRosterIn(first, last):
+				bad("%s 那一周（%s–%s）%s不在花名册上（%s），不能获周服务红旗；如果花名册上的入职、离职日期不对，请先改正花名册",
+					period, first.Label(), last.Label(), st.Name, rosterDates(st))
 				continue
 			}
-			f.StaffID, f.Name, f.Branch = st.UserID, st.Name, st.Branch
+			f.StaffID, f.Name, f.Branch = st.UserID, st.Name, branch
 		} else {
-			if !rural[who] {
+			if kinds[who] != model.BranchRural {
 				bad("“%s”不是花名册中的农村网点", who)
+				continue
+			}
+			if b := get(colBranch); b != "" && b != who {
+				bad("旬旗的获旗者就是网点，网点一列应为“%s”或不写", who)
 				continue
 			}
 			f.Name, f.Branch = who, who
@@ -134,6 +186,24 @@ func ParseFlags(name string, r io.Reader, roster []model.Staff, loc *time.Locati
 			continue
 		}
 		seen[key] = row.Line
+		pkey := string(kind) + "|" + period
+		if winners[pkey] == nil {
+			winners[pkey] = map[string]bool{}
+			if in.Existing != nil {
+				have, err := in.Existing(kind, period)
+				if err != nil {
+					return nil, err
+				}
+				for _, g := range have {
+					winners[pkey][flagSubject(g)] = true
+				}
+			}
+		}
+		winners[pkey][flagSubject(f)] = true
+		if limit := in.limit(kind); len(winners[pkey]) > limit {
+			bad("%s 连同已有的共 %d 面%s，多于每期 %d 面（flags.%s.winners）", period, len(winners[pkey]), kind.Label(), limit, kind)
+			continue
+		}
 		out = append(out, f)
 	}
 	if len(problems) > 0 {
@@ -153,21 +223,56 @@ func ParseFlags(name string, r io.Reader, roster []model.Staff, loc *time.Locati
 	return out, nil
 }
 
-// ImportFlagsFile 读 path 并导入历史红旗，返回新增数和已存在而跳过的数。
-func ImportFlagsFile(ctx context.Context, staff model.StaffStore, store model.FlagStore, path string, loc *time.Location) (added, skipped int, err error) {
+func (in FlagImport) limit(kind model.FlagKind) int {
+	n := in.Weekly
+	if kind == model.FlagDekad {
+		n = in.Dekad
+	}
+	if n < 1 {
+		n = 1
+	}
+	return n
+}
+
+// periodSpan 返回一期计入的月份和它的起止（止不含）。
+func periodSpan(kind model.FlagKind, period string, loc *time.Location) (model.Month, time.Time, time.Time) {
+	if kind == model.FlagDekad {
+		d, _ := model.ParseDekad(period)
+		return d.MonthOf(), d.Start(loc), d.End(loc)
+	}
+	w, _ := model.ParseWeek(period)
+	return w.Month(loc), w.Start(loc), w.End(loc)
+}
+
+// rosterDates 说明此人在花名册上的日子。
+func rosterDates(st model.Staff) string {
+	if d := st.Dates(); d != "" {
+		return d
+	}
+	return "花名册上没有日期"
+}
+
+// ImportFile 读 path 并导入历史红旗（全部成功或全部不写），返回新增数和已存在而跳过的数。
+// 按服务的时钟核对期别是否已经开始，按 Cfg 核对每期的面数。
+func (s *Service) ImportFile(ctx context.Context, path string) (added, skipped int, err error) {
 	f, err := sheet.Open(path, "红旗文件")
 	if err != nil {
 		return 0, 0, err
 	}
 	defer f.Close()
-	roster, err := staff.ListStaff(ctx)
+	roster, err := s.Staff.ListStaff(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	flags, err := ParseFlags(path, f, roster, loc)
+	flags, err := ParseFlags(path, f, FlagImport{
+		Roster: roster, Now: s.now(), Loc: s.loc(), Weekly: s.Cfg.Weekly.Winners, Dekad: s.Cfg.Dekad.Winners,
+		Existing: func(kind model.FlagKind, period string) ([]model.Flag, error) {
+			return s.Store.Flags(ctx, model.FlagFilter{Kind: kind, Period: period})
+		},
+	})
 	if err != nil {
 		return 0, 0, err
 	}
-	added, err = store.ImportFlags(ctx, flags)
+	added, err = s.Store.ImportFlags(ctx, flags)
 	return added, len(flags) - added, err
 }

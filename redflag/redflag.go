@@ -32,8 +32,11 @@ type Service struct {
 	// 记录和通知与别的记录一样，已结账的月份改记调整）；为空时不记（只撤销红旗）。
 	Ledger *ledger.Service
 	Cfg    config.Flags
-	Clock  *model.Clock // 全系统唯一的时钟，也给出考核时区
-	Log    *slog.Logger
+	// DekadFalseInfo 是旬红旗因虚假信息撤销时给所长扣的金额（元，settle.dekad_false_info）。原文只对周红旗
+	// 规定了所长的扣款（flag_false_info），对旬红旗没有规定，所以默认 0：撤销的旬红旗不再计数，所长不扣。
+	DekadFalseInfo int64
+	Clock          *model.Clock // 全系统唯一的时钟，也给出考核时区
+	Log            *slog.Logger
 }
 
 // Decision 是一轮评选的结果：决定后的评选和授予的红旗。
@@ -679,11 +682,12 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 		}
 		return f, model.Errorf(model.ECONFLICT, "%s %s 的红旗已经撤销过了。", p, f.Name)
 	}
+	label := s.periodLabel(f.Kind, f.Period)
 	id := strconv.FormatInt(f.ID, 10)
-	notices := s.toTargets("flag:"+id+":cancel:", "流动红旗撤销｜"+p+" "+f.Kind.Label(), fmt.Sprintf("%s 的红旗已撤销，理由：%s。", md(f.Name), md(reason)))
+	notices := s.toTargets("flag:"+id+":cancel:", "流动红旗撤销｜"+label+" "+f.Kind.Label(), fmt.Sprintf("%s 的%s已撤销，理由：%s。", md(f.Name), f.Kind.Label(), md(reason)))
 	if f.StaffID != "" {
 		notices = append(notices, model.Notice{Key: "flag:" + id + ":cancel:staff", To: model.ToUsers(f.StaffID), Plain: true,
-			Body: fmt.Sprintf("你 %s 的流动红旗已被 %s 撤销，理由：%s。如有异议请找中心领导。", p, by.Name, reason)})
+			Body: fmt.Sprintf("您%s的%s已被%s撤销，理由：%s。如有异议请找中心领导。", label, f.Kind.Label(), by.Name, reason)})
 	}
 	out, err := s.Store.CancelFlag(ctx, f.ID, by.UserID, reason, s.now(), notices)
 	if err != nil {
@@ -696,14 +700,44 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 	return out, nil
 }
 
-// penalizeHead 给因虚假信息被撤销的红旗所在网点的所长记一笔“提供虚假信息”的扣款（flag_false_info），
-// 经台账服务写入并私信通知。扣款计入撤销红旗的那个月；补记时（进程在撤销后、记扣款前退出）那个月若已结账，
-// 台账服务把它作为调整记在本月。以红旗编号作为来源消息，同一面红旗只记一次；没有所长或没有配置台账时不记。
+// periodLabel 是一期给人看的写法：“2026年第45周（11月2日–11月8日）”或“2026年11月上旬”。
+func (s *Service) periodLabel(kind model.FlagKind, period string) string {
+	if kind == model.FlagDekad {
+		if d, err := model.ParseDekad(period); err == nil {
+			return d.Label()
+		}
+	} else if w, err := model.ParseWeek(period); err == nil {
+		return w.Label(s.loc())
+	}
+	return period
+}
+
+// DekadFalseInfoRule 是旬红旗因虚假信息撤销时所长扣款的规则编码（金额来自 settle.dekad_false_info）。
+const DekadFalseInfoRule = "flag_dekad_false_info"
+
+// penaltyRule 返回红旗因虚假信息撤销时所长扣款的规则：周红旗为目录里的 flag_false_info；
+// 旬红旗为 DekadFalseInfoRule，金额是 DekadFalseInfo，为 0 时不扣（ok 为 false）。
+func (s *Service) penaltyRule(kind model.FlagKind) (model.Rule, bool) {
+	if kind == model.FlagDekad {
+		if s.DekadFalseInfo <= 0 {
+			return model.Rule{}, false
+		}
+		return model.Rule{Code: DekadFalseInfoRule, Name: "所长提供虚假信息使本所获旬服务红旗标杆所", Kind: model.Deduction,
+			Amount: s.DekadFalseInfo, Manual: true}, true
+	}
+	return s.Ledger.Catalog.Rule(falseInfoRule)
+}
+
+// penalizeHead 给因虚假信息被撤销的红旗上记下的所长（Flag.HeadID：授旗或导入时那个网点的所长，不是现在的）
+// 记一笔“提供虚假信息”的扣款（周红旗 flag_false_info；旬红旗见 penaltyRule，默认不扣），经台账服务写入并私信通知。
+// 扣款计入撤销红旗的那个月；补记时（进程在撤销后、记扣款前退出）那个月若已结账，台账服务把它作为调整记在本月。
+// 以红旗编号作为来源消息，同一面红旗只记一次；没有所长或没有配置台账时不记。
 func (s *Service) penalizeHead(ctx context.Context, f model.Flag, by model.Staff, reason string) (bool, error) {
 	if s.Ledger == nil || f.HeadID == "" {
 		return false, nil
 	}
-	if _, ok := s.Ledger.Catalog.Rule(falseInfoRule); !ok {
+	rule, ok := s.penaltyRule(f.Kind)
+	if !ok {
 		return false, nil
 	}
 	head, err := s.Staff.Staff(ctx, f.HeadID)
@@ -719,8 +753,8 @@ func (s *Service) penalizeHead(ctx context.Context, f model.Flag, by model.Staff
 	}
 	key := fmt.Sprintf("flag-cancel:%d", f.ID)
 	res, err := s.Ledger.RecordGenerated(ctx, ledger.Generated{
-		Staff: head, Rule: falseInfoRule, Actor: by,
-		Note:  fmt.Sprintf("%s %s 的红旗因虚假信息撤销：%s", f.Period, f.Name, reason),
+		Staff: head, Rule: rule.Code, Custom: custom(rule, f.Kind), Actor: by,
+		Note:  fmt.Sprintf("%s %s 的%s因虚假信息撤销：%s", s.periodLabel(f.Kind, f.Period), f.Name, f.Kind.Label(), reason),
 		Month: model.MonthOf(cancelledAt, s.loc()),
 		Ref:   fmt.Sprintf("flag:%d:false-info", f.ID),
 		Msg:   model.Message{Key: key, From: by.UserID, Text: "撤销红旗 " + f.Period + " " + f.Name, CreateTime: s.now()},
@@ -731,5 +765,13 @@ func (s *Service) penalizeHead(ctx context.Context, f model.Flag, by model.Staff
 	return !res.Duplicate, nil
 }
 
-// falseInfoRule 是所长因提供虚假信息被扣款的规则编码。
+// falseInfoRule 是所长因提供虚假信息被扣款的规则编码（周红旗）。
 const falseInfoRule = "flag_false_info"
+
+// custom 是不在规则目录里、金额来自设置的扣款（旬红旗的 settle.dekad_false_info）；目录里的规则返回 nil。
+func custom(r model.Rule, kind model.FlagKind) *model.Rule {
+	if kind == model.FlagDekad {
+		return &r
+	}
+	return nil
+}

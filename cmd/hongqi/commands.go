@@ -61,7 +61,8 @@ func runMeterImport(ctx context.Context, getenv func(string) string, stdout, std
 
 func runFlagsImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
 	return runImport(ctx, getenv, stdout, stderr, func(m *app.Main) (string, error) {
-		added, skipped, err := redflag.ImportFlagsFile(ctx, m.DB, m.DB, path, m.Config.Location)
+		svc := &redflag.Service{Store: m.DB, Staff: m.DB, Cfg: m.Config.Flags, Clock: m.Clock, Log: m.Log}
+		added, skipped, err := svc.ImportFile(ctx, path)
 		return fmt.Sprintf("已导入红旗 %s：新增 %d 面，已有 %d 面未重复导入。", path, added, skipped), err
 	})
 }
