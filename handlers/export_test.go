@@ -20,7 +20,7 @@ import (
 //
 //	李四 迟到 −10、三面周旗 +100、服务明星 +200 = +290；周九 信息采纳 +50；刘所长 三面旬旗 +100；全部 +440。
 func TestExportMonth(t *testing.T) {
-	b, db, clk := setupSettle(t)
+	b, db, clk, _ := setupSettle(t, conversationDates[0])
 	ctx := context.Background()
 	n := 0
 	say := func(as, text string, want, notWant []string) {
