@@ -78,7 +78,7 @@ func TestAnnualDraftAndPublish(t *testing.T) {
 	say("gly", "年度 2026", draft, []string{"何一", "吴四"})
 	say("gly", "年度 二〇二六", []string{"年份“二〇二六”看不懂"}, nil)
 	say("gly", "发布年度 2026", []string{"2026 年还没结束"}, []string{"已发布"})
-	say("gly", "年度 2027", []string{"2027 年还没到，没有年度结算"}, []string{"草稿"})
+	say("gly", "年度 2027", []string{"2027 年还没到，没有年度结算", "发“年度 2026”看今年的草稿"}, []string{"【草稿】"})
 
 	clk.Set(time.Date(2027, 1, 5, 10, 0, 0, 0, shanghaiLoc))
 	say("zr", "发布年度 2026", []string{"已发布 2026 年年度结算：4 人的年度结算单", "汇总已发给 2 位中心领导", "奖惩 5 条已记入2027年1月台账", "合计 +100 元"}, nil)
