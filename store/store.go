@@ -70,7 +70,7 @@ func open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger,
 	secrets := model.DSNSecrets(dsn)
 	db := &DB{dialect: dialect, log: log, clock: clock}
 	g, err := gorm.Open(dialector, &gorm.Config{
-		Logger:                                   &gormLogger{log: log, slow: SlowQuery, clock: clock},
+		Logger:                                   &gormLogger{log: log, slow: SlowQuery, wall: model.SystemClock(nil)},
 		NowFunc:                                  db.now,
 		SkipDefaultTransaction:                   true,
 		DisableForeignKeyConstraintWhenMigrating: true,
@@ -309,10 +309,12 @@ func (db *DB) fail(err error, what string) error {
 }
 
 // gormLogger 让 gorm 只通过 slog 报告慢查询；错误由调用方处理，不在这里记录。
+// 查询的开始时刻是 gorm 取的真实时间，所以耗时用真实时间的时钟（wall）量，而不是全系统的时钟——
+// 后者在测试、演练（HONGQI_CLOCK）时与真实时间相差很远。
 type gormLogger struct {
-	log   *slog.Logger
-	slow  time.Duration
-	clock *model.Clock
+	log  *slog.Logger
+	slow time.Duration
+	wall *model.Clock
 }
 
 func (l *gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
@@ -324,7 +326,7 @@ func (l *gormLogger) Error(ctx context.Context, msg string, args ...any) {
 	l.log.ErrorContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
 }
 func (l *gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
-	if d := l.clock.Since(begin); d > l.slow {
+	if d := l.wall.Since(begin); d > l.slow {
 		q, rows := fc()
 		if len(q) > 300 {
 			q = q[:300] + "…"
