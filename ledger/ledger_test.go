@@ -80,6 +80,7 @@ func TestRecordRefusals(t *testing.T) {
 		{"no person", "wzg", model.Deduction, nil, []string{"迟到"}, model.EINVALID, []string{"扣 张三 迟到"}},
 		{"manual rule points to its command", "wzg", model.Reward, []string{"李四"}, []string{"明星"}, model.EINVALID, []string{"当月政务服务明星", "不能用“奖”直接记录", "“明星”命令"}},
 		{"inactive staff", "wzg", model.Deduction, []string{"赵六"}, []string{"迟到"}, model.EFORBIDDEN, []string{"赵六", "已不在花名册"}},
+		{"a person who left on a known day", "wzg", model.Reward, []string{"周八"}, []string{"信息采纳"}, model.EFORBIDDEN, []string{"周八（城关所）已于2026年6月30日离职，不能再记录。本次没有记录。"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

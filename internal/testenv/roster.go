@@ -21,6 +21,7 @@ func Roster(t testing.TB, path string) []model.Staff {
 	defer f.Close()
 	r := csv.NewReader(f)
 	r.Comment = '#'
+	r.FieldsPerRecord = -1 // joined、left 两列可以不写
 	rows, err := r.ReadAll()
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
