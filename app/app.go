@@ -232,8 +232,13 @@ func (m *Main) Handler() (http.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
+		// 回调的时钟只管传输（重放窗口、回复的时间戳）：企业微信按真实时间签名，所以演练时用真实时间的时钟。
+		transport := m.Clock
+		if m.Rehearsal {
+			transport = model.SystemClock(m.Clock.Location())
+		}
 		mux.Handle("/wecom/callback", &wecom.Callback{
-			Crypto: c, Processor: m.Bot, Clock: m.Clock, ReplayWindow: m.Config.ReplayWindow,
+			Crypto: c, Processor: m.Bot, Clock: transport, ReplayWindow: m.Config.ReplayWindow,
 			MaxBody: 64 << 10, Log: m.Log, Mark: m.mark(),
 		})
 	} else {

@@ -267,9 +267,10 @@ func TestRehearsedMonthEnd(t *testing.T) {
 		// 8 人：6 张结算单（员工、主管、所长），2 位中心领导的汇总。
 		return len(got) == 8
 	})
-	// 回调的被动回复也带标记。
+	// 回调的被动回复也带标记。企业微信按真实时间签名：演练时回调的重放窗口看真实时间。
+	now := time.Now()
 	q, body := wecomtest.SignedRequest(testToken, testAESKey, wecomtest.CorpID,
-		wecomtest.TextMessage(wecomtest.CorpID, "cg02", "查 12月", 777001, "1000002", janAt), janAt, "1597212914")
+		wecomtest.TextMessage(wecomtest.CorpID, "cg02", "查 12月", 777001, "1000002", now), now, "1597212914")
 	resp, err := http.Post(base+"/wecom/callback?"+q.Encode(), "application/xml", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)

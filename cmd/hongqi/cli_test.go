@@ -33,7 +33,8 @@ func TestCLI(t *testing.T) {
 	if err := os.WriteFile(badFlags, []byte("kind,period,who\n周,2026-W41,张三\n旬,2026-10-4,河口所\n周,2026-W42,cg_sup\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"HONGQI_DB": db}
+	// 时钟停在演练的 2026-11-16 09:30：测试不随真实日期变（同一个 HONGQI_CLOCK 连用时接着往前走）。
+	env := map[string]string{"HONGQI_DB": db, "HONGQI_CLOCK": "2026-11-16T09:30:00+08:00"}
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -45,7 +46,7 @@ func TestCLI(t *testing.T) {
 		{"import the example roster", env, "", []string{"staff", "import", "../../testdata/roster-example.csv"}, []string{"新增 17 人"}, ""},
 		{"re-import updates", env, "", []string{"staff", "import", "../../testdata/roster-example.csv"}, []string{"新增 0 人，更新 17 人"}, ""},
 		{"bad row names the line and writes nothing", env, "", []string{"staff", "import", bad}, nil, "第 2 行"},
-		{"list shows both 张三", env, "", []string{"staff", "list"}, []string{"cg01", "dj01", "共 17 人"}, ""},
+		{"list shows both 张三", env, "", []string{"staff", "list"}, []string{"cg01", "dj01", "共 17 人", "入职日期", "在职", "2019-03-01", "2026-11-10"}, ""},
 		{"chat records and answers", env, "扣 张三(cg01) 迟到\n查 张三(cg01)\n", []string{"chat", "--as", "cg_sup"}, []string{"已记录 #1", "合计 −10 元"}, ""},
 		{"import the example posts", env, "", []string{"post", "import", "../../testdata/posts-example.csv"}, []string{"新增 5 个窗口"}, ""},
 		{"leave goes to the director, post shows the holders", env, "请假 1 天 家中有事\n岗位 城关社保窗口\n", []string{"chat", "--as", "cg01"}, []string{"林主任", "城关社保窗口"}, ""},

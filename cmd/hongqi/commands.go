@@ -185,6 +185,9 @@ func runChat(ctx context.Context, getenv func(string) string, stdin io.Reader, s
 		return model.Errorf(model.ENOTFOUND, "花名册里没有工号 %s。先导入花名册：hongqi staff import FILE；用 hongqi staff list 查看工号。", as)
 	}
 	fmt.Fprintf(stdout, "您好，%s（%s·%s）。输入命令与红旗对话，例如“帮助”；Ctrl-D 退出。\n", actor.Name, actor.Branch, actor.Role.Label())
+	if m.Rehearsal {
+		fmt.Fprintf(stdout, "这是演练数据库：时钟现在是 %s（HONGQI_CLOCK），发往企业微信的消息都以【演练】开头。\n", m.Clock.Now().Format("2006-01-02 15:04"))
+	}
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64<<10), 64<<10)
 	for {
