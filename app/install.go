@@ -51,6 +51,17 @@ func (m *Main) checkClock(ctx context.Context, db *store.DB) error {
 		if has && want == clockRehearsal {
 			return model.Errorf(model.EINVALID, "HONGQI_CLOCK：这个数据库（%s）里已经有正式的数据，不能拿来演练。演练请用一个新的数据库：另设 HONGQI_DB，例如 sqlite:rehearsal.db。", m.Config.RedactedDB())
 		}
+		if has {
+			// 早于这些设定的老数据库（已经在用的中心升级）：上线是库里最早记下的时间，而不是升级这一刻——
+			// 否则升级之前结束、还没结算的月份就不再发草稿、不再自动发布了。
+			first, err := db.EarliestTime(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := db.InitMeta(ctx, metaStarted, first.Format(time.RFC3339Nano)); err != nil {
+				return err
+			}
+		}
 		if mode, err = db.InitMeta(ctx, metaClock, want); err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/roster"
+	"github.com/hongqi-dev/hongqi/store"
 	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
 )
 
@@ -121,4 +122,34 @@ func TestFirstStartIsQuiet(t *testing.T) {
 		}
 	}
 	t.Logf("2027-01-01 09:05 reached WeCom:\n%s", strings.Join(got, "\n"))
+}
+
+// TestUpgradeKeepsGoingLive：已经在用的中心升级到记上线时刻的版本（库里有数据、没有记过设定）：上线是库里最早
+// 记下的时间，不是升级那一刻——升级前结束、还没发布的 11 月照样在 12 月 5 日自动发布。
+func TestUpgradeKeepsGoingLive(t *testing.T) {
+	ctx := context.Background()
+	loc := shanghaiLoc(t)
+	env := map[string]string{"HONGQI_DB": testenv.MySQL(t)}
+	used := time.Date(2026, 11, 2, 9, 0, 0, 0, loc)
+	db, err := store.Open(ctx, env["HONGQI_DB"], model.PinClock(used, nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.UpsertRoster(ctx, testenv.Roster(t, "testdata/roster.csv")); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	clk := model.PinClock(time.Date(2026, 12, 3, 10, 0, 0, 0, loc), nil)
+	m := openWithClock(t, env, clk)
+	if !m.GoLive.Equal(used) {
+		t.Fatalf("after the upgrade go-live = %v, want the database's first record %v", m.GoLive, used)
+	}
+	clk.Set(time.Date(2026, 12, 5, 9, 1, 0, 0, loc))
+	if err := m.Sched.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if closed, _ := m.Settle.Closed(ctx, model.Month{Year: 2026, Month: time.November}); !closed {
+		t.Error("November was not auto-published on 5 December after the upgrade")
+	}
 }

@@ -67,6 +67,26 @@ var timeColumns = []struct {
 // 全新的数据库返回零值。演练时钟不能早于它（时间只往前走）。
 func (db *DB) LatestTime(ctx context.Context) (time.Time, error) { return db.latest(ctx, true) }
 
+// EarliestTime 返回数据库里记下的最早时刻（UTC，设定除外）；全新的数据库返回零值。
+func (db *DB) EarliestTime(ctx context.Context) (time.Time, error) {
+	var earliest time.Time
+	for _, c := range timeColumns {
+		if _, meta := c.model.(*metaRow); meta {
+			continue
+		}
+		var ts []time.Time
+		err := db.g.WithContext(ctx).Model(c.model).Where(c.column+" IS NOT NULL").
+			Order(c.column+" ASC").Limit(1).Pluck(c.column, &ts).Error
+		if err != nil {
+			return time.Time{}, db.fail(err, "没能读取数据库里最早的时间")
+		}
+		if len(ts) > 0 && (earliest.IsZero() || ts[0].Before(earliest)) {
+			earliest = ts[0]
+		}
+	}
+	return earliest.UTC(), nil
+}
+
 // HasData 表示数据库里除了设定（meta）之外是否已经有任何东西（花名册、台账、通知……）。
 func (db *DB) HasData(ctx context.Context) (bool, error) {
 	t, err := db.latest(ctx, false)
