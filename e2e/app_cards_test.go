@@ -18,7 +18,7 @@ func TestTwoCardClicksInOneSecond(t *testing.T) {
 	redisURL, prefix := testenv.Redis(t)
 	in := startInstance(t, baseEnv(testenv.MySQL(t), redisURL), prefix)
 	ctx := context.Background()
-	if _, _, err := roster.Import(ctx, in.m.DB, "testdata/hostile-roster.csv"); err != nil {
+	if _, _, err := roster.Import(ctx, in.m.DB, "testdata/hostile-roster.csv", model.DateOf(in.m.Clock.Now(), in.m.Clock.Location())); err != nil {
 		t.Fatalf("import roster: %v", err)
 	}
 	for i, from := range []string{"cg01", "cg02"} {

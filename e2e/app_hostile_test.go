@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/roster"
 	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
 )
@@ -29,7 +30,7 @@ func TestUserTextReachesWeComAsLiteralText(t *testing.T) {
 	env["HONGQI_WECOM_API_BASE"] = fake.URL()
 	in := startInstance(t, env, "")
 	ctx := context.Background()
-	if _, _, err := roster.Import(ctx, in.m.DB, "testdata/hostile-roster.csv"); err != nil {
+	if _, _, err := roster.Import(ctx, in.m.DB, "testdata/hostile-roster.csv", model.DateOf(in.m.Clock.Now(), in.m.Clock.Location())); err != nil {
 		t.Fatalf("import roster: %v", err)
 	}
 
