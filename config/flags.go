@@ -23,8 +23,8 @@ type Flags struct {
 	ProposeDekad string `yaml:"propose_dekad"`
 	// ConfirmWithin 是评选小组确认的期限，过期提名自动生效，默认 48h。
 	ConfirmWithin time.Duration `yaml:"confirm_within"`
-	// Since 是开始用 hongqi 评红旗的日期（2026-11-02 形式）：到点时间早于它的期别不补提名。
-	// 留空表示不限（首次启动会为最近已到点的周和旬提名）。
+	// Since 是上线日期（2026-11-02 形式）：这天之前就结束的周、旬、月，定时任务不提名、不发草稿、不自动发布。
+	// 留空时上线是数据库记下的第一次启动（见 app.Main.GoLive）。
 	Since string `yaml:"since"`
 	// Announce 是公布结果的去处（应用群聊或群机器人），可以有多个。
 	Announce []AnnounceTarget `yaml:"announce"`
