@@ -91,7 +91,7 @@ func flagConfig() config.Flags {
 	return cfg
 }
 
-func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtest.Server, ranker model.Ranker, clk *model.Clock, notBefore time.Time) *replica {
+func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtest.Server, ranker model.Ranker, clk *model.Clock, goLive time.Time) *replica {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn, clk, quiet)
@@ -114,7 +114,7 @@ func startReplica(t *testing.T, dsn, redisURL, redisPrefix string, api *wecomtes
 	}
 	sc := sched.New(clk, rds, db, quiet)
 	sc.Add(jobs...)
-	sc.GoLive = notBefore
+	sc.GoLive = goLive
 
 	robots := map[string]string{}
 	chats := map[string]wecom.AppChat{}
@@ -227,8 +227,8 @@ func TestWeeklyFlagEndToEnd(t *testing.T) {
 	clk := model.PinClock(monday, nil)
 	api.SetNow(clk.Now)
 	rs := []*replica{
-		startReplica(t, dsn, redisURL, prefix, api, ranker, clk, monday.Add(-time.Hour)),
-		startReplica(t, dsn, redisURL, prefix, api, ranker, clk, monday.Add(-time.Hour)),
+		startReplica(t, dsn, redisURL, prefix, api, ranker, clk, monday.AddDate(0, 0, -7)), // 上周一上线：那时 W44 已经结束，不提名
+		startReplica(t, dsn, redisURL, prefix, api, ranker, clk, monday.AddDate(0, 0, -7)), // 上周一上线：那时 W44 已经结束，不提名
 	}
 	ctx := context.Background()
 	if _, _, err := rs[0].db.UpsertRoster(ctx, testenv.Roster(t, "testdata/roster.csv")); err != nil {
