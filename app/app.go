@@ -135,6 +135,7 @@ func (m *Main) Open(ctx context.Context) error {
 		DedupTTL: 24 * time.Hour,
 		Log:      m.Log,
 		Clock:    m.Clock,
+		Outbox:   m.DB, // 超过企业微信上限的回复，其余几段经发件箱私信续发
 	})
 	m.Posts = &leave.Service{Staff: m.DB, Posts: m.DB, Leaves: m.DB, Ledger: m.Ledger, Clock: m.Clock}
 	m.Posts.HookLedger()

@@ -8,10 +8,12 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hongqi-dev/hongqi/model"
 )
@@ -24,6 +26,37 @@ type Context struct {
 	Command string      // Parse 得到的命令；事件为空
 	Args    []string    // Parse 得到的参数
 	Now     time.Time
+	// Tails[i] 是从第 i 个参数起的原文（见 Parsed.Tails），用 Rest 取。
+	Tails []string
+	// Understood 非空时，回复前面加一行“按“<Understood>”理解：”，告诉发送人这条消息是怎样读的。
+	// 命令和后面的字粘在一起（“扣李四迟到”）时由机器人填写；处理函数自己拆开粘连的词时也可以填写
+	// （如“扣 李四 迟到”）。
+	Understood string
+	// Guess 只在兜底回复里有：消息开头像命令 Guess，但后面的内容看不懂（如“请假条”）。
+	Guess string
+	// commandTail 是从命令起的原文，拆开粘连的命令时用。
+	commandTail string
+}
+
+// Rest 返回从第 i 个参数起的原文（标点照用户写的，如“10:20，门口没人。”）；没有时为空。
+// 备注、事由、理由等自由文字用它，不用 strings.Join(Args[i:], " ")。
+func (c *Context) Rest(i int) string {
+	if i < 0 || i >= len(c.Args) {
+		return ""
+	}
+	if len(c.Tails) == len(c.Args) {
+		return c.Tails[i]
+	}
+	return strings.Join(c.Args[i:], " ")
+}
+
+// Fallback 给出不是命令的消息的回复：进入应用（enter_agent）、空消息、问候、未知命令
+// （c.Command 是写的词；c.Guess 非空时开头像命令 Guess，后面看不懂）。
+type Fallback func(c *Context) string
+
+// NoticeQueue 是回复续发用的发件箱（model.Outbox 的一部分）：Key 已存在时什么也不做。
+type NoticeQueue interface {
+	Enqueue(ctx context.Context, n model.Notice) error
 }
 
 // HandlerFunc 处理一条消息，返回回复文字（可为空）或错误。
@@ -42,8 +75,14 @@ type Options struct {
 	DedupTTL time.Duration
 	Log      *slog.Logger
 	Clock    *model.Clock // 全系统唯一的时钟（必填）
-	// Help 返回帮助文字，用于“帮助”、未知命令和 enter_agent 事件；可用 SetHelp 后设。
-	Help func() string
+	// Fallback 回复不是命令的消息（进入应用、问候、未知命令）；可用 SetFallback 后设。
+	Fallback Fallback
+	// Outbox 非空时，超过企业微信上限（model.MaxMessageBytes）的回复分段：第一段作为回复，
+	// 其余按顺序作为应用消息私信发给发送人（通知 Key 为 "reply:<消息 Key>:<段号>"，重试不重发）。
+	// 为空时只回复第一段，并说明内容太长、没有显示完。
+	Outbox NoticeQueue
+	// OnReply 非空时，每条回复在分段之前交给它（写日志、测试检查回复长度）。
+	OnReply func(c *Context, reply string)
 }
 
 // Bot 是命令路由。注册（Handle、Use、HandleEvent、OnError、SetHelp）应在开始 Process 之前完成。
@@ -55,7 +94,9 @@ type Bot struct {
 	events   []eventRoute
 	onError  func(c *Context, err error) string
 	mu       sync.RWMutex
-	help     func() string
+	fallback Fallback
+	outbox   NoticeQueue
+	onReply  func(c *Context, reply string)
 }
 
 type eventRoute struct {
@@ -76,7 +117,9 @@ func New(o Options) *Bot {
 		log:      o.Log,
 		clock:    o.Clock,
 		commands: map[string]HandlerFunc{},
-		help:     o.Help,
+		fallback: o.Fallback,
+		outbox:   o.Outbox,
+		onReply:  o.OnReply,
 	}
 	b.onError = func(_ *Context, err error) string { return model.ErrorMessage(err) }
 	b.global = append(b.global, Recover(o.Log))
@@ -109,22 +152,25 @@ func (b *Bot) HandleEvent(prefix string, h HandlerFunc, mw ...Middleware) {
 // OnError 设置错误出口：把处理中的错误变成给用户的回复。默认回复 model.ErrorMessage(err)。
 func (b *Bot) OnError(f func(c *Context, err error) string) { b.onError = f }
 
-// SetHelp 设置帮助文字的来源（handlers.Register 会调用）。
-func (b *Bot) SetHelp(f func() string) {
+// SetFallback 设置不是命令的消息的回复（handlers.Register 会调用）。
+func (b *Bot) SetFallback(f Fallback) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.help = f
+	b.fallback = f
 }
 
-// Help 返回帮助文字；没有设置时给出一句提示。
-func (b *Bot) Help() string {
+// reply 给出不是命令的消息的回复；没有设置 Fallback 时说明发“帮助”。
+func (b *Bot) reply(c *Context) string {
 	b.mu.RLock()
-	f := b.help
+	f := b.fallback
 	b.mu.RUnlock()
-	if f == nil {
-		return "发送“帮助”查看可用命令。"
+	if f != nil {
+		return f(c)
 	}
-	return f()
+	if c.Command != "" {
+		return "没有“" + c.Command + "”这个命令，发“帮助”查看可用的命令。"
+	}
+	return "发“帮助”查看可用的命令。"
 }
 
 // Process 处理一条消息或事件，返回回复文字。
@@ -132,19 +178,22 @@ func (b *Bot) Help() string {
 // 用户层面的错误（输入有误、找不到人、无权操作等）都变成回复文字，err 为 nil。
 // 只有基础设施故障（错误码 EUNAVAILABLE、EINTERNAL）返回非 nil 的 err，
 // 此时 reply 是给用户看的说明（终端对话可以显示），企业微信回调应回非 200，让企业微信重试。
+//
+// 回复不超过企业微信的上限（model.MaxMessageBytes）：更长的分段，见 Options.Outbox。
 func (b *Bot) Process(ctx context.Context, m model.Message) (reply string, err error) {
 	// 控制字符和双向控制符在入口去掉：之后存下的事由、备注、理由都是干净的文字。
 	m.Text = model.CleanText(m.Text)
 	c := &Context{Ctx: ctx, Msg: m, Now: b.clock.Now()}
 	if m.Event == "" {
-		c.Command, c.Args = Parse(m.Text)
+		p := Split(m.Text)
+		c.Command, c.Args, c.Tails, c.commandTail = p.Command, p.Args, p.Tails, p.commandTail
 	}
-	h := chain(b.route, b.global)
+	h := chain(b.answer, b.global)
 	reply, err = h(c)
 	if err == nil {
 		return reply, nil
 	}
-	text := b.onError(c, err)
+	text := fit(b.onError(c, err))
 	if model.IsRetryable(err) {
 		b.log.Error("处理消息失败", "key", m.Key, "from", m.From, "command", c.Command, "err", err)
 		return text, err
@@ -153,12 +202,71 @@ func (b *Bot) Process(ctx context.Context, m model.Message) (reply string, err e
 	return text, nil
 }
 
+// answer 是全局中间件里面的一层：找到处理函数执行，用户错误变成回复，回复按企业微信的上限分段。
+// 分段在中间件之内，所以续发入队失败时（基础设施错误）去重标记被释放，企业微信的重试会再入队。
+func (b *Bot) answer(c *Context) (string, error) {
+	reply, err := b.route(c)
+	switch {
+	case err == nil:
+	case model.IsRetryable(err):
+		return reply, err
+	default:
+		b.log.Info("命令被拒绝", "key", c.Msg.Key, "from", c.Msg.From, "command", c.Command, "code", model.ErrorCode(err), "msg", model.ErrorMessage(err))
+		reply = b.onError(c, err)
+	}
+	if b.onReply != nil && reply != "" {
+		b.onReply(c, reply)
+	}
+	return b.send(c, reply)
+}
+
+// 分段的标记：第一段末尾说明还有几段，其余每段开头写“（续 2/3）”。预留 markBytes 字节给标记。
+const (
+	markBytes = 64
+	moreMark  = "\n……（未完，其余 %d 段随后私信发给您）"
+	partMark  = "（续 %d/%d）\n"
+	cutMark   = "\n……（内容太长，只显示了前一部分）"
+)
+
+// send 返回不超过企业微信上限的回复：超过时第一段作为回复，其余按顺序入队私信发给发送人。
+// 分段只由回复文字决定，续发的通知 Key 是 "reply:<消息 Key>:<段号>"：同一条消息的重试得到同样的第一段，
+// 续发的通知已在发件箱里的不再入队。入队失败是基础设施错误，让企业微信重试。
+func (b *Bot) send(c *Context, reply string) (string, error) {
+	if len(reply) <= model.MaxMessageBytes {
+		return reply, nil
+	}
+	parts := model.SplitText(reply, model.MaxMessageBytes-markBytes)
+	b.log.Warn("回复超过企业微信上限，分段发送", "key", c.Msg.Key, "command", c.Command, "bytes", len(reply), "parts", len(parts))
+	if b.outbox == nil || c.Msg.Key == "" || c.Msg.From == "" {
+		return fit(reply), nil
+	}
+	for i, p := range parts[1:] {
+		n := i + 2
+		err := b.outbox.Enqueue(c.Ctx, model.Notice{
+			Key:   fmt.Sprintf("reply:%s:%d", c.Msg.Key, n),
+			To:    model.ToUsers(c.Msg.From),
+			Body:  fmt.Sprintf(partMark, n, len(parts)) + p,
+			Plain: true,
+		})
+		if err != nil {
+			return "", model.Wrap(model.EUNAVAILABLE, err, "回复太长，后面几段暂时发不出去，请稍后再发一次。")
+		}
+	}
+	return parts[0] + fmt.Sprintf(moreMark, len(parts)-1), nil
+}
+
+// fit 把 reply 截到企业微信的上限以内（在换行处），说明没有显示完；不入队续发。
+func fit(reply string) string {
+	if len(reply) <= model.MaxMessageBytes {
+		return reply
+	}
+	return model.SplitText(reply, model.MaxMessageBytes-markBytes)[0] + cutMark
+}
+
 // route 按命令或事件找到处理函数并执行。
 func (b *Bot) route(c *Context) (string, error) {
 	switch c.Msg.Event {
 	case "":
-	case "enter_agent":
-		return b.Help(), nil
 	case "template_card_event":
 		best := -1
 		for i, r := range b.events {
@@ -171,16 +279,88 @@ func (b *Bot) route(c *Context) (string, error) {
 			return "", nil
 		}
 		return b.events[best].h(c)
+	case "enter_agent":
+		return b.reply(c), nil
 	default:
 		return "", nil
 	}
 	if c.Command == "" {
-		return b.Help(), nil
+		return b.reply(c), nil
 	}
 	if h, ok := b.commands[commandKey(c.Command)]; ok {
-		return h(c)
+		return run(c, h, false)
 	}
-	return "没有“" + c.Command + "”这个命令。\n" + b.Help(), nil
+	name, h, ok := b.prefix(c.Command)
+	if !ok {
+		return b.reply(c), nil
+	}
+	// 命令和后面的字粘在一起（“扣李四迟到”“帮助请假”）：按最长的命令名拆开再试；
+	// 后面的内容看不懂（输入有误）时，仍当作没有这个命令，只说最接近的命令怎么写。
+	typed, args, tails := c.Command, c.Args, c.Tails
+	k := utf8.RuneCountInString(name)
+	rest := string([]rune(typed)[k:])
+	c.Command = name
+	c.Args = append([]string{rest}, args...)
+	c.Tails = nil
+	if len(tails) == len(args) {
+		c.Tails = append([]string{skipRunes(c.commandTail, k)}, tails...)
+	}
+	reply, err := run(c, h, true)
+	if model.ErrorCode(err) == model.EINVALID {
+		c.Command, c.Args, c.Tails, c.Guess, c.Understood = typed, args, tails, name, ""
+		return b.reply(c), nil
+	}
+	return reply, err
+}
+
+// prefix 找出 word 开头最长的命令名（比 word 短）。
+func (b *Bot) prefix(word string) (string, HandlerFunc, bool) {
+	key := commandKey(word)
+	best := ""
+	for name := range b.commands {
+		if len(name) < len(key) && strings.HasPrefix(key, name) && len(name) > len(best) {
+			best = name
+		}
+	}
+	if best == "" {
+		return "", nil, false
+	}
+	// 命令名按小写登记；用写的原样（字数相同）。
+	return string([]rune(word)[:utf8.RuneCountInString(best)]), b.commands[best], true
+}
+
+// run 执行处理函数；split 表示命令是从粘连的词里拆出来的。c.Understood 非空时（拆开了粘连的词），
+// 回复或错误说明前面加“按“…”理解：”。
+func run(c *Context, h HandlerFunc, split bool) (string, error) {
+	reply, err := h(c)
+	if split && c.Understood == "" {
+		c.Understood = strings.TrimSpace(c.Command + " " + strings.Join(c.Args, " "))
+	}
+	if c.Understood == "" {
+		return reply, err
+	}
+	prefix := "按“" + c.Understood + "”理解：\n"
+	switch {
+	case err == nil:
+		if reply == "" {
+			return "", nil
+		}
+		return prefix + reply, nil
+	case model.IsRetryable(err):
+		return reply, err
+	}
+	return "", &model.Error{Code: model.ErrorCode(err), Message: prefix + model.ErrorMessage(err), Err: err}
+}
+
+// skipRunes 返回 s 去掉前 n 个字符后的部分（去掉开头的空白）。
+func skipRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return strings.TrimSpace(s[i:])
+		}
+		n--
+	}
+	return ""
 }
 
 func commandKey(name string) string { return strings.ToLower(name) }

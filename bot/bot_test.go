@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/model"
@@ -59,10 +61,26 @@ func echo(c *Context) (string, error) {
 	return c.Command + "|" + strings.Join(c.Args, ",") + "|" + c.Actor.UserID, nil
 }
 
+// fallback 是测试用的兜底回复：写出是什么消息（事件、命令、猜的命令）。
+func fallback(c *Context) string {
+	return "FALLBACK|" + c.Msg.Event + "|" + c.Command + "|" + c.Guess
+}
+
 func TestRouting(t *testing.T) {
 	db := openStore(t)
-	b := New(Options{Clock: testClock, Staff: db, Log: quiet, Help: func() string { return "HELP" }})
+	b := New(Options{Clock: testClock, Staff: db, Log: quiet, Fallback: fallback})
 	b.Handle([]string{"扣", "扣款"}, echo)
+	b.Handle([]string{"撤销"}, echo)
+	b.Handle([]string{"撤销红旗"}, echo)
+	b.Handle([]string{"请假"}, func(c *Context) (string, error) {
+		if c.Args[0] != "1天" {
+			return "", model.Errorf(model.EINVALID, "“%s”看不懂", c.Args[0])
+		}
+		return "已提交 " + c.Rest(0), nil
+	})
+	b.Handle([]string{"查"}, func(c *Context) (string, error) {
+		return "", model.Errorf(model.ENOTFOUND, "没有找到“%s”。", c.Args[0])
+	})
 	b.HandleEvent("flag:", func(c *Context) (string, error) { return "flag " + c.Msg.EventKey, nil })
 	b.HandleEvent("flag:confirm:", func(c *Context) (string, error) { return "confirm " + c.Msg.EventKey, nil })
 
@@ -74,9 +92,16 @@ func TestRouting(t *testing.T) {
 		{"command", text("1", "wzg", "扣 张三 迟到"), "扣|张三,迟到|wzg"},
 		{"alias", text("2", "wzg", "扣款 张三 迟到"), "扣款|张三,迟到|wzg"},
 		{"mention and full-width space", text("3", "wzg", "@红旗\u2005扣\u3000张三（zs01）"), "扣|张三(zs01)|wzg"},
-		{"unknown command gets help", text("4", "wzg", "罚 张三"), "没有“罚”这个命令。\nHELP"},
-		{"empty text gets help", text("5", "wzg", "  "), "HELP"},
-		{"enter_agent gets help", model.Message{Key: "e1", From: "wzg", Event: "enter_agent"}, "HELP"},
+		{"unknown command gets the fallback", text("4", "wzg", "罚 张三"), "FALLBACK||罚|"},
+		{"empty text gets the fallback", text("5", "wzg", "  "), "FALLBACK|||"},
+		{"enter_agent gets the fallback", model.Message{Key: "e1", From: "wzg", Event: "enter_agent"}, "FALLBACK|enter_agent||"},
+		{"glued command is split and said", text("g1", "wzg", "扣张三 迟到"), "按“扣 张三 迟到”理解：\n扣|张三,迟到|wzg"},
+		{"longest command name wins", text("g2", "wzg", "撤销红旗2026-W45 张三"), "按“撤销红旗 2026-W45 张三”理解：\n撤销红旗|2026-W45,张三|wzg"},
+		{"exact name is not split", text("g3", "wzg", "撤销红旗 2026-W45"), "撤销红旗|2026-W45|wzg"},
+		{"glued rest keeps punctuation", text("g4", "wzg", "请假1天，家中有事。"), "按“请假 1天 家中有事”理解：\n已提交 1天，家中有事。"},
+		{"glued rest that does not parse is an unknown command", text("g5", "wzg", "请假条"), "FALLBACK||请假条|请假"},
+		{"glued rest not found keeps the answer", text("g6", "wzg", "查张山"), "按“查 张山”理解：\n没有找到“张山”。"},
+		{"unknown glued word", text("g7", "wzg", "罚张三"), "FALLBACK||罚张三|"},
 		{"card event by prefix", model.Message{Key: "e2", From: "wzg", Event: "template_card_event", EventKey: "flag:vote:7"}, "flag flag:vote:7"},
 		{"longest prefix wins", model.Message{Key: "e3", From: "wzg", Event: "template_card_event", EventKey: "flag:confirm:7"}, "confirm flag:confirm:7"},
 		{"unknown card event ignored", model.Message{Key: "e4", From: "wzg", Event: "template_card_event", EventKey: "other"}, ""},
@@ -152,6 +177,66 @@ func TestErrorHook(t *testing.T) {
 	b.OnError(func(c *Context, err error) string { return "自定义：" + c.Command + " " + model.ErrorMessage(err) })
 	if got, _ := b.Process(context.Background(), text("1", "u", "x")); got != "自定义：x 坏" {
 		t.Errorf("OnError 没有生效：%q", got)
+	}
+}
+
+// TestLongReplyContinues 超过企业微信 2048 字节的回复：第一段作为回复（说明还有几段），其余按顺序作为
+// 私信入队发给发送人（Key 为 reply:<消息>:<段号>，每段不超过上限、在换行处分开）；同一条消息再到达，
+// 回复的第一段相同，续发的不重复入队。没有发件箱时只回第一段并说明没显示完。
+func TestLongReplyContinues(t *testing.T) {
+	db := openStore(t)
+	ctx := context.Background()
+	var lines []string
+	for i := 1; i <= 120; i++ {
+		lines = append(lines, fmt.Sprintf("#%d 11-16 迟到 −10 元（第 %d 条记录的备注）", i, i))
+	}
+	long := strings.Join(lines, "\n")
+	handler := func(*Context) (string, error) { return long, nil }
+	b := New(Options{Clock: testClock, Staff: db, Log: quiet, Outbox: db})
+	b.Handle([]string{"查"}, handler)
+
+	first, err := b.Process(ctx, text("long:1", "wzg", "查"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices, err := db.Notices(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := len(notices) + 1
+	if len(long) <= 2*model.MaxMessageBytes || parts < 3 {
+		t.Fatalf("回复 %d 字节分成 %d 段，应至少 3 段", len(long), parts)
+	}
+	more := fmt.Sprintf("\n……（未完，其余 %d 段随后私信发给您）", parts-1)
+	if len(first) > model.MaxMessageBytes || !strings.HasPrefix(first, "#1 11-16") || !strings.HasSuffix(first, more) {
+		t.Errorf("第一段 %d 字节：\n%s", len(first), first)
+	}
+	got := strings.TrimSuffix(first, more)
+	for i, n := range notices {
+		head := fmt.Sprintf("（续 %d/%d）\n", i+2, parts)
+		if n.Key != fmt.Sprintf("reply:long:1:%d", i+2) || !slices.Equal(n.To.Users, []string{"wzg"}) || !n.Plain ||
+			len(n.Body) > model.MaxMessageBytes || !strings.HasPrefix(n.Body, head) {
+			t.Errorf("第 %d 段：Key %s 发给 %v，%d 字节：%.60q", i+2, n.Key, n.To.Users, len(n.Body), n.Body)
+		}
+		got += "\n" + strings.TrimPrefix(n.Body, head)
+	}
+	if got != long {
+		t.Errorf("各段连起来与原回复不同（%d 字节，原 %d 字节）", len(got), len(long))
+	}
+
+	again, err := b.Process(ctx, text("long:1", "wzg", "查"))
+	if err != nil || again != first {
+		t.Errorf("同一消息再到达：%v；第一段应相同", err)
+	}
+	if n2, _ := db.Notices(ctx, ""); len(n2) != len(notices) {
+		t.Errorf("同一消息再到达后有 %d 条续发，应仍为 %d", len(n2), len(notices))
+	}
+
+	plain := New(Options{Clock: testClock, Staff: db, Log: quiet})
+	plain.Handle([]string{"查"}, handler)
+	cut, err := plain.Process(ctx, text("long:2", "wzg", "查"))
+	if err != nil || len(cut) > model.MaxMessageBytes || !strings.HasSuffix(cut, "……（内容太长，只显示了前一部分）") || !utf8.ValidString(cut) {
+		t.Errorf("没有发件箱时：%d 字节，%v：%.80q", len(cut), err, cut)
 	}
 }
 

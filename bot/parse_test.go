@@ -43,12 +43,37 @@ func TestParse(t *testing.T) {
 		{"bidi isolates and marks removed", "扣 张三\u2066\u200f 迟到\u2069", "扣", []string{"张三", "迟到"}},
 		{"control characters removed", "扣 张\x00三\x1b[31m 迟到\x7f", "扣", []string{"张三[31m", "迟到"}},
 		{"note kept as one word per field", "扣 张三 迟到 长 9点半才到", "扣", []string{"张三", "迟到", "长", "9点半才到"}},
+		{"time stays one word", "缺岗 城关社保窗口 10:20 抽查无人", "缺岗", []string{"城关社保窗口", "10:20", "抽查无人"}},
+		{"full-width colon in a time", "缺岗 社保窗口 10：20", "缺岗", []string{"社保窗口", "10:20"}},
+		{"colon after a word still separates", "扣 张三 迟到 备注：门口没人", "扣", []string{"张三", "迟到", "备注", "门口没人"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd, args := Parse(tt.text)
 			if cmd != tt.cmd || !reflect.DeepEqual(args, tt.args) {
 				t.Errorf("Parse(%q) = %q %q，应为 %q %q", tt.text, cmd, args, tt.cmd, tt.args)
+			}
+		})
+	}
+}
+
+// TestSplitTails 每个参数起的原文：标点照写的保留（备注、事由用它），空白并成一个空格。
+func TestSplitTails(t *testing.T) {
+	tests := []struct {
+		name  string
+		text  string
+		tails []string
+	}{
+		{"colon and comma in a note", "缺岗 城关社保窗口 10:20，抽查无人。", []string{"城关社保窗口 10:20，抽查无人。", "10:20，抽查无人。", "抽查无人。"}},
+		{"full-width punctuation kept", "扣 张三，李四 卫生：门口没扫！", []string{"张三，李四 卫生：门口没扫！", "李四 卫生：门口没扫！", "卫生：门口没扫！", "门口没扫！"}},
+		{"mention and odd spaces", "@红旗\u2005请假\u30001 天  家中\u200b有事", []string{"1 天 家中 有事", "天 家中 有事", "家中 有事", "有事"}},
+		{"parens merged", "扣 张三 (zs01) 迟到", []string{"张三 (zs01) 迟到", "迟到"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Split(tt.text)
+			if !reflect.DeepEqual(p.Tails, tt.tails) || len(p.Tails) != len(p.Args) {
+				t.Errorf("Split(%q).Tails = %q（参数 %q），应为 %q", tt.text, p.Tails, p.Args, tt.tails)
 			}
 		})
 	}

@@ -6,6 +6,48 @@ import (
 	"unicode/utf8"
 )
 
+// MaxMessageBytes 是企业微信文本、markdown 消息和被动回复内容的上限（字节）：更长的内容会被企业微信截掉。
+const MaxMessageBytes = 2048
+
+// MaxNoteRunes 是用户写的一段自由文字（备注、事由、理由、表扬或投诉的内容）最多的字数。
+// 更长的不截断、不存一半：整条命令不办理，回复说明上限（见 CheckNote）。
+const MaxNoteRunes = 200
+
+// CheckNote 检查用户写的自由文字 s 不超过 max 个字（max 为 0 时用 MaxNoteRunes）；超过时返回 EINVALID，
+// 说明 label（如“备注”“事由”）最多几个字、这次写了几个字，什么也没有办理。
+func CheckNote(label, s string, max int) error {
+	if max <= 0 {
+		max = MaxNoteRunes
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return Errorf(EINVALID, "%s最多 %d 个字，这次写了 %d 个字。请写短一些再发，这次什么也没有办理。", label, max, n)
+	}
+	return nil
+}
+
+// SplitText 把 s 分成每段不超过 limit 字节的几段：尽量在换行处分开（不把一行拆到两段里），
+// 一行本身超过 limit 时在字符边界处分开（不切断 UTF-8 字符）。s 不超过 limit 时原样返回一段。
+func SplitText(s string, limit int) []string {
+	if limit < utf8.UTFMax {
+		limit = utf8.UTFMax
+	}
+	var parts []string
+	for len(s) > limit {
+		if cut := strings.LastIndexByte(s[:limit+1], '\n'); cut > 0 {
+			parts = append(parts, s[:cut])
+			s = s[cut+1:]
+			continue
+		}
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		parts = append(parts, s[:cut])
+		s = s[cut:]
+	}
+	return append(parts, s)
+}
+
 // CleanText 去掉用户文字里不该保存的字符：控制字符（保留换行和制表符）、Unicode 双向控制符
 // （U+202A–U+202E、U+2066–U+2069、U+200E、U+200F、U+061C，能把“批准”显示成倒序等）、
 // 行/段分隔符（换成换行）和无效的 UTF-8。其余文字原样保留。

@@ -136,6 +136,59 @@ func cardOf(n model.Notice) templateCard {
 	return tc
 }
 
+// cutNote 是截断的内容末尾的说明。
+const cutNote = "\n……（内容太长，没有显示完）"
+
+// truncateContent 把文本或 markdown 内容截到不超过 n 字节（通知的生产者应自己控制长度，这里是最后一道保险）：
+// 在最后一个能放下的换行处截断——我们的 markdown 写法（**标题**、> 引用、<font>）都不跨行，
+// 所以不会把一个写法切成两半；一行本身就超过上限时在字符边界截断，并去掉截断处没有闭合的写法。
+// 末尾说明内容没有显示完。
+func truncateContent(s string, n int, markdown bool) string {
+	if len(s) <= n {
+		return s
+	}
+	room := n - len(cutNote)
+	if room <= 0 {
+		return truncateBytes(s, n)
+	}
+	// 换行处太靠前（如只剩标题一行）就不在换行处截，免得丢掉大半内容。
+	if cut := strings.LastIndexByte(s[:room+1], '\n'); cut > room/2 {
+		return s[:cut] + cutNote
+	}
+	cut := room
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	head := s[:cut]
+	if markdown {
+		head = closeMarkdown(head)
+	}
+	return head + cutNote
+}
+
+// closeMarkdown 去掉截断处没有闭合的 markdown 写法，文字保留：多出来的“**”、没有闭合的 <font …>
+// 开始标签（标签本身被截断时从它截掉），以及被截断的链接。
+func closeMarkdown(s string) string {
+	for {
+		switch {
+		case strings.Count(s, "**")%2 == 1:
+			i := strings.LastIndex(s, "**")
+			s = s[:i] + s[i+2:]
+		case strings.LastIndex(s, "<font") > strings.LastIndex(s, "</font>"):
+			i := strings.LastIndex(s, "<font")
+			if j := strings.IndexByte(s[i:], '>'); j >= 0 {
+				s = s[:i] + s[i+j+1:]
+			} else {
+				s = s[:i]
+			}
+		case strings.LastIndex(s, "[") > strings.LastIndex(s, ")"):
+			s = s[:strings.LastIndex(s, "[")]
+		default:
+			return s
+		}
+	}
+}
+
 // truncateBytes 把 s 截到不超过 n 字节，不切断 UTF-8 字符。
 func truncateBytes(s string, n int) string {
 	if len(s) <= n {

@@ -27,7 +27,7 @@ const (
 	// 作为发件箱“只送一次”之外的第二道保险。
 	DuplicateCheckInterval = 1800
 	// MaxContentBytes 是文本和 markdown 消息内容的上限（字节），超出部分截断。
-	MaxContentBytes = 2048
+	MaxContentBytes = model.MaxMessageBytes
 )
 
 // SenderConfig 是 Sender 的配置。
@@ -268,7 +268,7 @@ func (s *Sender) content(n model.Notice, limit int) (string, bool, error) {
 	content = s.cfg.Mark + content
 	if len(content) > limit {
 		s.log.Warn("wecom notice truncated", slog.String("key", n.Key), slog.Int("bytes", len(content)))
-		content = truncateBytes(content, limit)
+		content = truncateContent(content, limit, markdown)
 	}
 	return content, markdown, nil
 }

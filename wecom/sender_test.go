@@ -282,17 +282,44 @@ func TestSenderDuplicateCheckDropsResend(t *testing.T) {
 	}
 }
 
+// TestSenderTruncatesLongContent 超过 2048 字节的通知（生产者应自己控制长度，这是最后一道保险）：
+// 企业微信收到的内容不超过上限、是有效的 UTF-8、末尾说明没有显示完；多行的在换行处截断，
+// 一行很长的在字符边界截断，不留半个加粗或颜色写法。
 func TestSenderTruncatesLongContent(t *testing.T) {
-	srv := wecomtest.NewServer(t)
-	s, _ := newSender(t, srv, wecomtest.Secret)
-	n := notice(1)
-	n.Body = strings.Repeat("记录", 1000) // 6000 字节
-	if err := s.Send(context.Background(), n); err != nil {
-		t.Fatal(err)
+	var lines []string
+	for i := range 200 {
+		lines = append(lines, fmt.Sprintf("> **第 %d 条** <font color=\"warning\">迟到 −10 元</font>", i))
 	}
-	c := srv.Messages()[0].Content
-	if len(c) > wecom.MaxContentBytes || !utf8.ValidString(c) || !strings.HasSuffix(c, "…") {
-		t.Errorf("content is %d bytes, valid UTF-8 %v; want ≤ %d, valid, ending in …", len(c), utf8.ValidString(c), wecom.MaxContentBytes)
+	cases := []struct {
+		name string
+		body string
+		last string // 截断说明之前的最后一行应以它结尾
+	}{
+		{"one long line", strings.Repeat("记录", 1000), "记录"},
+		{"many markdown lines", strings.Join(lines, "\n"), "</font>"},
+		{"a long bold line", "**" + strings.Repeat("加粗", 1000) + "**", "加粗"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := wecomtest.NewServer(t)
+			s, _ := newSender(t, srv, wecomtest.Secret)
+			n := notice(1)
+			n.Body = tc.body
+			if err := s.Send(context.Background(), n); err != nil {
+				t.Fatal(err)
+			}
+			c := srv.Messages()[0].Content
+			if len(c) > wecom.MaxContentBytes || len(c) < wecom.MaxContentBytes/2 || !utf8.ValidString(c) {
+				t.Fatalf("content is %d bytes, valid UTF-8 %v; want about %d, valid", len(c), utf8.ValidString(c), wecom.MaxContentBytes)
+			}
+			head, ok := strings.CutSuffix(c, "\n……（内容太长，没有显示完）")
+			if !ok || !strings.HasSuffix(head, tc.last) {
+				t.Errorf("content should end with %q and the truncation note:\n…%s", tc.last, c[len(c)-200:])
+			}
+			if strings.Count(head, "**")%2 != 0 || strings.Count(head, "<font") != strings.Count(head, "</font>") {
+				t.Errorf("a markdown construct was cut in half:\n…%s", head[len(head)-200:])
+			}
+		})
 	}
 }
 
