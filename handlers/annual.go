@@ -10,7 +10,7 @@ import (
 
 // annualSection 是年度结算的命令（年度、发布年度）。
 func annualSection(d *Deps) section {
-	return section{title: "年度结算", commands: []Command{
+	return section{title: "年度结算", topic: "结算", commands: []Command{
 		{
 			Names:   []string{"年度", "年度结算"},
 			Usage:   "年度 [年份]",

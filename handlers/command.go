@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/hongqi-dev/hongqi/bot"
@@ -47,10 +46,25 @@ var (
 type Command struct {
 	Names   []string // 第一个是正式名，其余是别名
 	Usage   string   // 用法，如“扣 <人>… <事项> [备注]”
-	Summary string   // 一句话说明
+	Summary string   // 一句话说明；菜单里只用第一小句（到第一个“，；：（”为止）
 	Example string   // 示例
 	Who     Who      // 谁能用；零值为所有在册人员
-	Run     bot.HandlerFunc
+	// Show 非空时，帮助里只有它为真的人看得到这条命令（如只有评选小组用的命令）；能不能用仍由 Who 和服务决定。
+	Show func(model.Staff) bool
+	Run  bot.HandlerFunc
+}
+
+// visibleTo 表示 s 在帮助里是否看得到这条命令：s 能用（Who），且 Show 允许。
+func (c Command) visibleTo(s model.Staff) bool {
+	return (c.Who.Allow == nil || c.Who.Allow(s)) && (c.Show == nil || c.Show(s))
+}
+
+// brief 是菜单里的一小句说明：Summary 到第一个“，”“；”“：”“（”为止。
+func (c Command) brief() string {
+	if i := strings.IndexAny(c.Summary, "，；：（"); i > 0 {
+		return c.Summary[:i]
+	}
+	return c.Summary
 }
 
 // Button 是卡片按钮的处理：EventKey 以 Prefix 开头的 template_card_event 交给 Run。
@@ -59,11 +73,23 @@ type Button struct {
 	Run    bot.HandlerFunc
 }
 
-// section 是一个功能在命令表里的一节：帮助里的标题（核心命令没有标题）、命令和按钮。
+// section 是一个功能在命令表里的一节：帮助里的标题和主题、命令和按钮。
+// 几节可以同属一个主题（“帮助 红旗”是评选和评分两节，“帮助 结算”是月度、导出和年度三节）。
 type section struct {
 	title    string
+	topic    string // “帮助 <主题>”的主题词
+	note     string // 这一节帮助末尾的说明（可为空）
 	commands []Command
 	buttons  []Button
+}
+
+// topicWords 是“帮助 <词>”里各主题的别称。
+var topicWords = map[string]string{
+	"记录": "记录", "台账": "记录", "扣款": "记录", "奖励": "记录",
+	"请假": "请假", "岗位": "请假", "缺岗": "请假",
+	"红旗": "红旗", "评选": "红旗", "评分": "红旗", "流动红旗": "红旗",
+	"结算": "结算", "年度": "结算", "导出": "结算",
+	"网页": "网页",
 }
 
 // sections 是唯一的命令表：每个功能的文件给出自己的一节，这里的顺序就是帮助里的顺序。
@@ -88,20 +114,20 @@ func sections(d *Deps) []section {
 	return out
 }
 
-// Register 把命令表注册到机器人上：每条命令按 Who 加上 bot.Require，按钮按前缀注册，
-// 帮助文字（“帮助”、未知命令、enter_agent 事件）由同一张表生成。
+// Register 把命令表注册到机器人上：每条命令按 Who 加上 bot.Require，按钮按前缀注册；
+// “帮助”、问候、未知命令和进入应用的回复由同一张表生成（见 help.go）。
 func Register(b *bot.Bot, d Deps) {
 	register(b, sections(&d))
 }
 
-// register 注册 secs 中的命令和按钮，并设置帮助文字。
+// register 注册 secs 中的命令和按钮，并设置帮助和兜底回复。
 func register(b *bot.Bot, secs []section) {
-	help := helpText(secs)
+	h := &helper{secs: secs}
 	for _, s := range secs {
 		for _, c := range s.commands {
 			run := c.Run
 			if run == nil { // “帮助”
-				run = func(*bot.Context) (string, error) { return help, nil }
+				run = h.help
 			}
 			var mw []bot.Middleware
 			if c.Who.Allow != nil {
@@ -113,37 +139,5 @@ func register(b *bot.Bot, secs []section) {
 			b.HandleEvent(btn.Prefix, btn.Run)
 		}
 	}
-	b.SetHelp(func() string { return help })
-}
-
-// helpText 由命令表生成帮助：核心命令在前，之后每个功能一节（【标题】）。
-func helpText(secs []section) string {
-	var sb strings.Builder
-	sb.WriteString("红旗考核，可以发这些命令：\n")
-	for _, c := range secs[0].commands {
-		writeCommand(&sb, c)
-		sb.WriteString("\n")
-	}
-	sb.WriteString("\n<人> 写姓名、工号，或 姓名(工号)（重名时用）。")
-	for _, s := range secs[1:] {
-		var sec strings.Builder
-		sec.WriteString("【" + s.title + "】\n")
-		for _, c := range s.commands {
-			writeCommand(&sec, c)
-			sec.WriteString("\n")
-		}
-		sb.WriteString("\n\n" + strings.TrimRight(sec.String(), "\n"))
-	}
-	return sb.String()
-}
-
-// writeCommand 写出一条命令的用法、说明（和谁能用）、示例。
-func writeCommand(sb *strings.Builder, c Command) {
-	fmt.Fprintf(sb, "\n%s\n  %s", c.Usage, c.Summary)
-	if c.Who.Label != "" {
-		fmt.Fprintf(sb, "（%s）", c.Who.Label)
-	}
-	if c.Example != "" {
-		fmt.Fprintf(sb, "\n  例：%s", c.Example)
-	}
+	b.SetFallback(h.fallback)
 }

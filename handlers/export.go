@@ -11,10 +11,10 @@ import (
 
 // exportSection 是“导出”命令（中心领导）：表格由结算服务生成并经它的发件箱发出。
 func exportSection(d *Deps) section {
-	return section{title: "导出", commands: []Command{{
+	return section{title: "导出", topic: "结算", commands: []Command{{
 		Names:   []string{"导出"},
 		Usage:   "导出 [月份]",
-		Summary: "把某月结算（每人汇总、每条明细、红旗）导出为 Excel 表格，以文件私信发给您",
+		Summary: "导出某月结算为 Excel 表格：每人汇总、每条明细、红旗，以文件私信发给您",
 		Example: "导出 上月",
 		Who:     leadership,
 		Run:     func(c *bot.Context) (string, error) { return export(d, c) },

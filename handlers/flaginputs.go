@@ -8,6 +8,7 @@ import (
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/model"
+	"github.com/hongqi-dev/hongqi/redflag"
 	"github.com/hongqi-dev/hongqi/redflag/rank"
 )
 
@@ -16,10 +17,10 @@ func inputSection(d *Deps) section {
 	run := func(f func(*Deps, *bot.Context) (string, error)) bot.HandlerFunc {
 		return func(c *bot.Context) (string, error) { return f(d, c) }
 	}
-	return section{title: "红旗评分", commands: []Command{
+	return section{title: "红旗评分", topic: "红旗", note: inputUndoNote, commands: []Command{
 		{
 			Names: []string{"测评"}, Usage: "测评 <人> 满意 <次数> 基本满意 <次数> 不满意 <次数> [日期]",
-			Summary: "录入测评仪没记上的一天的满意度测评，默认今天；同一天再发会覆盖", Who: recorders,
+			Summary: "录入测评仪没记上的一天的满意度测评，默认今天；三项都要写，没有的写 0；同一天再发会覆盖", Who: recorders,
 			Example: "测评 张三 满意 38 基本满意 2 不满意 0 昨天", Run: run(meterDay),
 		},
 		{
@@ -56,13 +57,22 @@ func inputSection(d *Deps) section {
 
 const dupReply = "这条消息已经处理过，没有重复记录。"
 
+// inputUndoNote 是“帮助 红旗”里评分依据一节末尾的说明。
+const inputUndoNote = "录错了：撤销 <类别> <编号> [理由]，类别是 测评、抽查、表扬、投诉 或 检查，编号在录入时的回复里，例如：撤销 抽查 12 记错人了。原记录保留，注明已撤销，不再计分。"
+
+// undoHint 是录入回复末尾怎样撤销的一句。
+func undoHint(kind model.InputKind, id int64) string {
+	return fmt.Sprintf("录错了请发“撤销 %s %d”。", kind.Label(), id)
+}
+
 var (
 	reCount = regexp.MustCompile(`^(基本满意|不满意|满意)(\d+)次?$`)
 )
 
-// parseDay 解析“今天/昨天/前天”、2026-11-02、11月2日、11-02（model.ParseDay）：只写月日时取不晚于今天的那一年。
-func parseDay(s string, today model.Date) (model.Date, bool) {
-	return model.ParseDay(s, model.DayRef{Today: today, Past: true})
+// parseDay 解析“今天/昨天/前天”、2026-11-02、11月2日、11-02（model.ParseDayChecked）：只写月日时取不晚于今天的那一年。
+// 写的是日期、但这一天不存在时（2月30日）返回 EINVALID，说明哪里不对。
+func parseDay(s string, today model.Date) (model.Date, bool, error) {
+	return model.ParseDayChecked(s, model.DayRef{Today: today, Past: true})
 }
 
 func meterDay(d *Deps, c *bot.Context) (string, error) {
@@ -71,9 +81,9 @@ func meterDay(d *Deps, c *bot.Context) (string, error) {
 		return "", model.Errorf(model.EINVALID, "请写人和次数，例如：%s", usage)
 	}
 	today := d.Inputs.Today()
-	md := model.MeterDay{Day: today}
-	counts := map[string]*int{"满意": &md.Satisfied, "基本满意": &md.Basic, "不满意": &md.Unsatisfied}
-	seen := false
+	var mc redflag.MeterCounts
+	counts := map[string]**int{"满意": &mc.Satisfied, "基本满意": &mc.Basic, "不满意": &mc.Unsatisfied}
+	set := func(p **int, n int) { *p = &n }
 	args := c.Args[1:]
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -82,8 +92,7 @@ func meterDay(d *Deps, c *bot.Context) (string, error) {
 			if !ok {
 				return "", model.Errorf(model.EINVALID, "“%s”的次数应为 0 到 %d 的整数，这次没有记录。", a, model.MaxMeterCount)
 			}
-			*counts[m[1]] = n
-			seen = true
+			set(counts[m[1]], n)
 			continue
 		}
 		if p, ok := counts[a]; ok {
@@ -94,29 +103,41 @@ func meterDay(d *Deps, c *bot.Context) (string, error) {
 			if !ok {
 				return "", model.Errorf(model.EINVALID, "“%s %s”的次数应为 0 到 %d 的整数，这次没有记录。", a, args[i+1], model.MaxMeterCount)
 			}
-			*p = n
-			seen = true
+			set(p, n)
 			i++
 			continue
 		}
-		if day, ok := parseDay(a, today); ok {
-			md.Day = day
+		day, ok, err := parseDay(a, today)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			mc.Day = day
 			continue
 		}
 		return "", model.Errorf(model.EINVALID, "“%s”看不懂。请这样写：%s", a, usage)
 	}
-	if !seen {
+	if mc.Satisfied == nil && mc.Basic == nil && mc.Unsatisfied == nil {
 		return "", model.Errorf(model.EINVALID, "没有写次数，例如：%s", usage)
 	}
-	st, got, err := d.Inputs.RecordMeterDay(c.Ctx, c.Actor, c.Msg, c.Args[0], md)
+	res, err := d.Inputs.RecordMeterDay(c.Ctx, c.Actor, c.Msg, c.Args[0], mc)
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已记录 %s %s 的测评：满意 %d、基本满意 %d、不满意 %d（共 %d 次）。同一天再发一次会覆盖；测评仪导入了这一天的数据时以测评仪为准。",
-		st.Name, got.Day.Label(), got.Satisfied, got.Basic, got.Unsatisfied, got.Total()), nil
+	got := res.Day
+	s := fmt.Sprintf("已记录 %s %s 的测评（编号 %d）：%s。", res.Staff.Name, got.Day.Label(), got.ID, meterCounts(got))
+	if p := res.Replaced; p != nil {
+		s += fmt.Sprintf("\n这一天先前录入的%s已被替换。", meterCounts(*p))
+	}
+	return s + "\n同一天再发一次会替换；测评仪导入了这一天的数据时以测评仪为准。" + undoHint(model.InputMeter, got.ID), nil
+}
+
+// meterCounts 是一天的测评计数：“满意 38、基本满意 2、不满意 0（共 40 次）”。
+func meterCounts(d model.MeterDay) string {
+	return fmt.Sprintf("满意 %d、基本满意 %d、不满意 %d（共 %d 次）", d.Satisfied, d.Basic, d.Unsatisfied, d.Total())
 }
 
 // scoreArg 解析“92”或“92分”（0 到 model.MaxScore）；写得不对时说明怎么写。
@@ -137,14 +158,14 @@ func spotCheck(d *Deps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	got, err := d.Inputs.RecordSpotCheck(c.Ctx, c.Actor, c.Msg, c.Args[0], n, strings.Join(c.Args[2:], " "))
+	got, err := d.Inputs.RecordSpotCheck(c.Ctx, c.Actor, c.Msg, c.Args[0], n, c.Rest(2))
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已记录 %s 抽查 %d 分（编号 %d）。", got.StaffName, got.Score, got.ID), nil
+	return fmt.Sprintf("已记录 %s 抽查 %d 分（编号 %d）。", got.StaffName, got.Score, got.ID) + undoHint(model.InputSpot, got.ID), nil
 }
 
 func feedback(d *Deps, c *bot.Context, kind model.FeedbackKind) (string, error) {
@@ -152,7 +173,7 @@ func feedback(d *Deps, c *bot.Context, kind model.FeedbackKind) (string, error) 
 	if len(c.Args) < 1 {
 		return "", model.Errorf(model.EINVALID, "请写是谁，例如：%s", usage)
 	}
-	got, err := d.Inputs.RecordFeedback(c.Ctx, c.Actor, c.Msg, c.Args[0], kind, strings.Join(c.Args[1:], " "))
+	got, err := d.Inputs.RecordFeedback(c.Ctx, c.Actor, c.Msg, c.Args[0], kind, c.Rest(1))
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}
@@ -160,9 +181,9 @@ func feedback(d *Deps, c *bot.Context, kind model.FeedbackKind) (string, error) 
 		return "", err
 	}
 	if kind == model.FeedbackComplaint {
-		return fmt.Sprintf("已记录对 %s 的投诉（编号 %d）。核实不成立时发“投诉无效 %d 理由”。", got.StaffName, got.ID, got.ID), nil
+		return fmt.Sprintf("已记录对 %s 的投诉（编号 %d）。核实不成立时发“投诉无效 %d 理由”；", got.StaffName, got.ID, got.ID) + undoHint(model.InputComplaint, got.ID), nil
 	}
-	return fmt.Sprintf("已记录对 %s 的表扬（编号 %d）。", got.StaffName, got.ID), nil
+	return fmt.Sprintf("已记录对 %s 的表扬（编号 %d）。", got.StaffName, got.ID) + undoHint(model.InputPraise, got.ID), nil
 }
 
 func invalidComplaint(d *Deps, c *bot.Context) (string, error) {
@@ -174,7 +195,7 @@ func invalidComplaint(d *Deps, c *bot.Context) (string, error) {
 	if !ok {
 		return "", model.Errorf(model.EINVALID, "投诉编号“%s”应为正整数，例如：%s", c.Args[0], usage)
 	}
-	got, err := d.Inputs.InvalidateComplaint(c.Ctx, c.Actor, c.Msg, id, strings.Join(c.Args[1:], " "))
+	got, err := d.Inputs.InvalidateComplaint(c.Ctx, c.Actor, c.Msg, id, c.Rest(1))
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}
@@ -194,14 +215,66 @@ func inspect(d *Deps, c *bot.Context) (string, error) {
 		return "", err
 	}
 	branch := c.Args[0]
-	got, it, err := d.Inputs.RecordInspection(c.Ctx, c.Actor, c.Msg, branch, c.Args[1], n, strings.Join(c.Args[3:], " "))
+	got, it, err := d.Inputs.RecordInspection(c.Ctx, c.Actor, c.Msg, branch, c.Args[1], n, c.Rest(3))
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已记录 %s %s %d 分（编号 %d），计入%s。", branch, it.Name, got.Score, got.ID, model.DekadOf(c.Now, d.Clock.Location()).Label()), nil
+	return fmt.Sprintf("已记录 %s %s %d 分（编号 %d），计入%s。", branch, it.Name, got.Score, got.ID, model.DekadOf(c.Now, d.Clock.Location()).Label()) +
+		undoHint(model.InputInspection, got.ID), nil
+}
+
+// revokeInput 处理“撤销 <类别> <编号> [理由]”（类别是 测评、抽查、表扬、投诉、检查）：args 是类别之后的参数。
+func revokeInput(d *Deps, c *bot.Context, kind model.InputKind) (string, error) {
+	usage := fmt.Sprintf("撤销 %s 12 记错人了", kind.Label())
+	if len(c.Args) < 2 {
+		return "", model.Errorf(model.EINVALID, "请写%s的编号（录入时的回复里有），例如：%s", kind.Label(), usage)
+	}
+	id, ok := model.ParseInt(strings.TrimPrefix(strings.TrimPrefix(c.Args[1], "#"), "编号"), 1, model.MaxID)
+	if !ok {
+		return "", model.Errorf(model.EINVALID, "编号“%s”不对，编号是正整数，例如：%s", c.Args[1], usage)
+	}
+	reason := c.Rest(2)
+	r, err := d.Inputs.Revoke(c.Ctx, c.Actor, c.Msg, kind, id, reason)
+	if err != nil {
+		return "", err
+	}
+	in := r.Input
+	var what string
+	switch kind {
+	case model.InputMeter:
+		what = fmt.Sprintf("%s %s 的测评 %s", in.StaffName, in.Meter.Day.Label(), meterCounts(in.Meter))
+	case model.InputSpot:
+		what = fmt.Sprintf("%s 抽查 %d 分", in.StaffName, in.Score)
+	case model.InputInspection:
+		item := in.Item
+		if it, ok := d.Inputs.Item(in.Item); ok {
+			item = it.Name
+		}
+		what = fmt.Sprintf("%s %s %d 分", in.Branch, item, in.Score)
+	default:
+		what = fmt.Sprintf("对 %s 的%s", in.StaffName, kind.Label())
+	}
+	var sb strings.Builder
+	if r.Duplicate {
+		sb.WriteString("这条消息已经处理过，没有重复撤销。\n")
+	}
+	fmt.Fprintf(&sb, "已撤销%s %d：%s（%s %s 录入）。原记录保留，注明已撤销，不再计分。", kind.Label(), id, what,
+		in.CreatedAt.In(d.Clock.Location()).Format("1月2日"), actorName(in))
+	if reason != "" {
+		sb.WriteString("\n理由：" + reason)
+	}
+	return sb.String(), nil
+}
+
+// actorName 是录入人的称呼；测评的录入只记了工号。
+func actorName(in model.InputRecord) string {
+	if in.ActorName != "" {
+		return in.ActorName
+	}
+	return in.ActorID
 }
 
 // rankShown 是排行里详细列出的合格者人数（手机上一屏能看完）。

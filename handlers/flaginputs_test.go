@@ -24,7 +24,7 @@ func setupFlagInputs(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	db := openStore(t, "testdata/flag-roster.csv", clk)
 	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
-	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	b := newBot(t, bot.Options{Staff: db, Log: quietLog, Clock: clk})
 	cfg := config.DefaultFlags()
 	Register(b, Deps{Ledger: svc, Clock: clk,
 		Inputs: &redflag.Inputs{Store: db, Ledger: svc, Items: cfg.Dekad.Items, Clock: clk},
@@ -63,23 +63,24 @@ func TestFlagInputsAndRanking(t *testing.T) {
 	b, db, _ := setupFlagInputs(t)
 	runFlagSteps(t, b, []flagStep{
 		{as: "wzg", text: "测评 李四 满意 38 基本满意 2 不满意 0", key: "msg:m1",
-			want: []string{"已记录 李四 11月5日 的测评：满意 38、基本满意 2、不满意 0（共 40 次）"}},
+			want: []string{"已记录 李四 11月5日 的测评（编号 1）：满意 38、基本满意 2、不满意 0（共 40 次）。", "录错了请发“撤销 测评 1”"}},
 		{as: "wzg", text: "测评 李四 满意 38 基本满意 2 不满意 0", key: "msg:m1", want: []string{"已经处理过，没有重复记录"}},
-		{as: "wzg", text: "测评 周九 满意19 不满意1 昨天", want: []string{"周九 11月4日 的测评：满意 19、基本满意 0、不满意 1（共 20 次）"}},
-		{as: "wzg", text: "测评 孙八 满意 5", want: []string{"共 5 次"}},
-		{as: "wzg", text: "测评 钱七 满意 30", want: []string{"钱七（东街所）不在您的管理范围内"}},
+		{as: "wzg", text: "测评 周九 满意19 不满意1 昨天", want: []string{"还缺“基本满意”的次数，这次没有记录。三项都要写，没有的写 0"}},
+		{as: "wzg", text: "测评 周九 满意19 基本满意0 不满意1 昨天", want: []string{"周九 11月4日 的测评（编号 2）：满意 19、基本满意 0、不满意 1（共 20 次）"}},
+		{as: "wzg", text: "测评 孙八 满意 5 基本满意 0 不满意 0", want: []string{"共 5 次"}},
+		{as: "wzg", text: "测评 钱七 满意 30 基本满意 0 不满意 0", want: []string{"钱七（东街所）不在您的管理范围内"}},
 		{as: "wzg", text: "测评 李四 很好 30", want: []string{"“很好”看不懂"}},
-		{as: "wzg", text: "测评 李四 满意 3 明天", want: []string{"还没到，不能录入测评"}},
-		{as: "wzg", text: "抽查 李四 92 着装规范", want: []string{"已记录 李四 抽查 92 分"}},
+		{as: "wzg", text: "测评 李四 满意 3 基本满意 0 不满意 0 明天", want: []string{"还没到，不能录入测评"}},
+		{as: "wzg", text: "抽查 李四 92 着装规范", want: []string{"已记录 李四 抽查 92 分（编号 1）。录错了请发“撤销 抽查 1”。"}},
 		{as: "wzg", text: "抽查 李四 120", want: []string{"应为 0 到 100 的整数"}},
 		{as: "ls01", text: "抽查 周九 90", want: []string{"只有", "可以使用“抽查”"}},
-		{as: "wzg", text: "投诉 李四 态度生硬", want: []string{"已记录对 李四 的投诉（编号 1）", "投诉无效 1 理由"}},
-		{as: "wzg", text: "表扬 李四 耐心解答", want: []string{"已记录对 李四 的表扬（编号 2）"}},
+		{as: "wzg", text: "投诉 李四 态度生硬", want: []string{"已记录对 李四 的投诉（编号 1）", "投诉无效 1 理由", "撤销 投诉 1"}},
+		{as: "wzg", text: "表扬 李四 耐心解答", want: []string{"已记录对 李四 的表扬（编号 2）。录错了请发“撤销 表扬 2”。"}},
 		{as: "lsz", text: "投诉无效 1", want: []string{"不在您的管理范围内"}},
 		{as: "wzg", text: "投诉无效 2", want: []string{"编号 2 是表扬，不是投诉"}},
 		{as: "wzg", text: "投诉无效 1 录像显示服务规范", want: []string{"对 李四 的投诉（编号 1）已认定无效：记录保留，不再计入评分"}},
 		{as: "wzg", text: "投诉无效 1", want: []string{"已经认定无效"}},
-		{as: "lsz", text: "检查 河口所 卫生 90", want: []string{"已记录 河口所 卫生状况 90 分", "计入2026年11月上旬"}},
+		{as: "lsz", text: "检查 河口所 卫生 90", want: []string{"已记录 河口所 卫生状况 90 分（编号 1）", "计入2026年11月上旬", "撤销 检查 1"}},
 		{as: "lsz", text: "检查 河口所 打扫 90", want: []string{"“打扫”看不懂", "卫生、综合服务、基础管理、晨会"}},
 		{as: "wzg", text: "检查 河口所 卫生 80", want: []string{"河口所 不在您的管理范围内"}},
 		{as: "gly", text: "检查 城关所 卫生 80", want: []string{"“城关所”不是花名册里的农村网点", "河口所"}},
@@ -114,8 +115,74 @@ func TestFlagInputsAndRanking(t *testing.T) {
 func TestFlagInputsHelp(t *testing.T) {
 	b, _, _ := setupFlagInputs(t)
 	runFlagSteps(t, b, []flagStep{
-		{as: "ls01", text: "帮助", want: []string{"【红旗评分】", "测评 <人> 满意", "投诉无效 <编号>", "排行 [本周|上周|本旬|上旬|本月]"}},
+		{as: "wzg", text: "帮助 红旗", want: []string{"【红旗评分】", "测评 <人> 满意", "投诉无效 <编号>", "排行 [本周|上周|本旬|上旬|本月]", "撤销 抽查 12"}},
+		{as: "ls01", text: "帮助 红旗", want: []string{"排行 [本周|上周|本旬|上旬|本月]"}, notWant: []string{"测评 <人>", "抽查 <人>"}},
 	})
+}
+
+// TestInputRevocations 录错的测评、抽查、表扬、投诉、检查用“撤销 <类别> <编号>”撤销：原记录保留、注明已撤销，
+// 不再计分；管理范围同录入；撤过的不能再撤。测评只写一项的被拒绝（说缺哪几项），同一天再录说明替换了什么。
+func TestInputRevocations(t *testing.T) {
+	b, db, _ := setupFlagInputs(t)
+	runFlagSteps(t, b, []flagStep{
+		{as: "wzg", text: "测评 李四 满意 38 基本满意 2 不满意 0", want: []string{"（编号 1）：满意 38、基本满意 2、不满意 0（共 40 次）"}, notWant: []string{"已被替换"}},
+		{as: "wzg", text: "测评 李四 满意 10", want: []string{"还缺“基本满意”“不满意”的次数，这次没有记录。"}},
+		{as: "wzg", text: "测评 李四 满意10 不满意0", want: []string{"还缺“基本满意”的次数"}},
+		{as: "wzg", text: "测评 李四 满意 10 基本满意 0 不满意 0", want: []string{"（编号 1）：满意 10、基本满意 0、不满意 0（共 10 次）。",
+			"这一天先前录入的满意 38、基本满意 2、不满意 0（共 40 次）已被替换。"}},
+		{as: "wzg", text: "抽查 李四 92 10:20，着装规范。", want: []string{"（编号 1）", "撤销 抽查 1"}},
+		{as: "wzg", text: "表扬 李四 耐心", want: []string{"表扬（编号 1）", "撤销 表扬 1"}},
+		{as: "lsz", text: "检查 河口所 卫生 90", want: []string{"（编号 1）", "撤销 检查 1"}},
+		{as: "wzg", text: "撤销 抽查 1 记错人了", want: []string{"已撤销抽查 1：李四 抽查 92 分（11月5日 王主管 录入）。原记录保留，注明已撤销，不再计分。", "理由：记错人了"}},
+		{as: "wzg", text: "撤销 抽查 1", want: []string{"抽查 1 已于 11月5日 09:30 被王主管撤销，不用再撤。"}},
+		{as: "lsz", text: "撤销 表扬 1", want: []string{"表扬 1 是李四（城关所）的，不在您的管理范围内，不能撤销。"}},
+		{as: "wzg", text: "撤销 投诉 1", want: []string{"编号 1 是表扬，不是投诉。要撤销它请发“撤销 表扬 1”。"}},
+		{as: "wzg", text: "撤销 表扬 1", want: []string{"已撤销表扬 1：对 李四 的表扬"}},
+		{as: "wzg", text: "撤销 检查 1", want: []string{"检查 1 是对 河口所 的检查，不在您的管理范围内"}},
+		{as: "lsz", text: "撤销 检查 1 打错分", want: []string{"已撤销检查 1：河口所 卫生状况 90 分（11月5日 刘所长 录入）"}},
+		{as: "wzg", text: "撤销 测评 1", want: []string{"已撤销测评 1：李四 11月5日 的测评 满意 10、基本满意 0、不满意 0（共 10 次）（11月5日 王主管 录入）"}},
+		{as: "wzg", text: "撤销 抽查 99", want: []string{"没有编号为 99 的抽查记录"}},
+		{as: "wzg", text: "撤销 抽查", want: []string{"请写抽查的编号（录入时的回复里有），例如：撤销 抽查 12 记错人了"}},
+		{as: "wzg", text: "撤销 抽查 -1", want: []string{"编号“-1”不对"}},
+		{as: "ls01", text: "撤销 抽查 1", want: []string{"只有主管、所长和中心领导可以使用“撤销”。"}},
+	})
+	ctx := context.Background()
+	w := model.Week{Year: 2026, Week: 45}
+	from, to := w.Start(shanghaiLoc), w.End(shanghaiLoc)
+	in, err := db.StaffInputs(ctx, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range in {
+		if s.StaffID == "ls01" && (s.Ratings() != 0 || s.SpotCount != 0 || s.Praise != 0) {
+			t.Errorf("撤销后李四仍计入：%+v", s)
+		}
+	}
+	if br, err := db.BranchInputs(ctx, from, to); err != nil || len(br) != 0 {
+		t.Errorf("撤销后网点检查仍计入：%+v, %v", br, err)
+	}
+	// 原记录还在，注明已撤销；备注照原文。
+	spot, err := db.Input(ctx, model.InputSpot, 1)
+	if err != nil || spot.Revoked == nil || spot.Score != 92 || spot.Note != "10:20，着装规范。" || spot.Revoked.Reason != "记错人了" {
+		t.Errorf("抽查 1 = %+v, %v；应保留、注明已撤销（理由“记错人了”），备注“10:20，着装规范。”", spot, err)
+	}
+	// 撤销之后同一天再录测评：新的录入照常计分。
+	runFlagSteps(t, b, []flagStep{
+		{as: "wzg", text: "测评 李四 满意 20 基本满意 0 不满意 0", key: "msg:again", want: []string{"（编号 1）：满意 20"}, notWant: []string{"已被替换"}},
+	})
+	in, err = db.StaffInputs(ctx, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, s := range in {
+		if s.StaffID == "ls01" {
+			got = s.Ratings()
+		}
+	}
+	if got != 20 {
+		t.Errorf("撤销后再录的测评计 %d 次，应为 20", got)
+	}
 }
 
 // TestTypedNumbers：人们真会打出来的数——全角数字、超大的数、负数、1e9、小数、千分位——
@@ -133,8 +200,9 @@ func TestTypedNumbers(t *testing.T) {
 		{as: "wzg", text: "测评 周九 满意 3.5", want: []string{"“满意 3.5”" + countHint}},
 		{as: "wzg", text: "测评 周九 基本满意10001 不满意 0", want: []string{"“基本满意10001”" + countHint}},
 		{as: "wzg", text: "测评 周九 满意 1,000", want: []string{"看不懂"}},
-		{as: "wzg", text: "测评 周九 满意１９ 不满意１", want: []string{"满意 19、基本满意 0、不满意 1（共 20 次）"}},
-		{as: "wzg", text: "测评 李四 满意 ２０次 基本满意 10000", want: []string{"满意 20、基本满意 10000、不满意 0"}},
+		{as: "wzg", text: "测评 周九 满意１９ 基本满意０ 不满意１", want: []string{"满意 19、基本满意 0、不满意 1（共 20 次）"}},
+		{as: "wzg", text: "测评 李四 满意 ２０次 基本满意 10000 不满意 0", want: []string{"满意 20、基本满意 10000、不满意 0"}},
+		{as: "wzg", text: "测评 李四 满意 1 基本满意 0 不满意 0 2月30日", want: []string{"2月没有30日"}},
 		{as: "wzg", text: "抽查 李四 ９５", want: []string{"已记录 李四 抽查 95 分"}},
 		{as: "wzg", text: "抽查 李四 95分", want: []string{"已记录 李四 抽查 95 分"}},
 		{as: "wzg", text: "抽查 李四 -1", want: []string{"分数“-1”" + scoreHint}},

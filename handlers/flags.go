@@ -12,12 +12,13 @@ import (
 // flagSection 是流动红旗评选的命令（确认红旗、改选、撤销红旗）和确认按钮（EventKey 以 "flag:" 开头）。
 // 确认、改选只有评选小组成员能做：由评选服务检查（小组名单在它的配置里）。
 func flagSection(d *Deps) section {
-	return section{title: "流动红旗", commands: []Command{
+	return section{title: "流动红旗", topic: "红旗", commands: []Command{
 		{
 			Names:   []string{"确认红旗"},
 			Usage:   "确认红旗 [期别]",
 			Summary: "评选小组确认提名；同时有几期待定时写期别",
 			Example: "确认红旗 2026-W45",
+			Show:    func(s model.Staff) bool { return d.Flags.IsMember(s.UserID) },
 			Run:     func(c *bot.Context) (string, error) { return confirmFlag(d, c) },
 		},
 		{
@@ -25,6 +26,7 @@ func flagSection(d *Deps) section {
 			Usage:   "改选 [期别] <人>… [理由]",
 			Summary: "评选小组改选；旬红旗写网点名",
 			Example: "改选 李四 王五 张三本周有投诉",
+			Show:    func(s model.Staff) bool { return d.Flags.IsMember(s.UserID) },
 			Run:     func(c *bot.Context) (string, error) { return overrideFlag(d, c) },
 		},
 		{
@@ -80,7 +82,7 @@ func cancelFlag(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) < 3 {
 		return "", model.Errorf(model.EINVALID, "请写明期别、人（或网点）和理由，如“撤销红旗 2026-W45 张三 测评数据造假”。")
 	}
-	f, err := d.Flags.CancelFlag(c.Ctx, c.Actor, c.Args[0], c.Args[1], strings.Join(c.Args[2:], " "))
+	f, err := d.Flags.CancelFlag(c.Ctx, c.Actor, c.Args[0], c.Args[1], c.Rest(2))
 	if err != nil {
 		return "", err
 	}

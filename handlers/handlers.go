@@ -7,7 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/ledger"
@@ -16,7 +19,7 @@ import (
 
 // ledgerSection 是核心命令：扣、奖、撤销、查、规则、帮助。
 func ledgerSection(d *Deps) section {
-	return section{commands: []Command{
+	return section{title: "记录与查询", topic: "记录", commands: []Command{
 		{
 			Names:   []string{"扣", "扣款", "扣分"},
 			Usage:   "扣 <人>… <事项> [备注]",
@@ -36,7 +39,7 @@ func ledgerSection(d *Deps) section {
 		{
 			Names:   []string{"撤销", "撤回", "取消"},
 			Usage:   "撤销 [编号] [理由]",
-			Summary: "撤销一条记录，不写编号即撤销自己最近记的一条",
+			Summary: "撤销一条扣款或奖励，不写编号即撤销自己最近记的一条；评分依据写类别和编号，如 撤销 抽查 12",
 			Example: "撤销 12 记错人了",
 			Who:     recorders,
 			Run:     func(c *bot.Context) (string, error) { return revoke(d, c) },
@@ -71,23 +74,154 @@ func (d *Deps) catalog() *model.Catalog { return d.Ledger.Catalog }
 // 如“迟到 长”；两个方向都算，以便提示用错了命令）就是事项，它之前的都是人，之后的是备注。
 // 一个也查不到时，第一个在花名册里找不到的参数（不是第一个参数）被当作事项，
 // 由台账服务给出“没有这个事项，您是不是要找…”。
+//
+// 人和事项粘在一起（“李四迟到”“张三迟到长”“张三李四卫生”）时，按花名册上的姓名和事项目录拆开，
+// 回复前面说明是怎样读的（“按“扣 李四 迟到”理解”）。备注照原文保存（标点不丢）。
 func record(d *Deps, c *bot.Context, kind model.RuleKind) (string, error) {
 	if len(c.Args) == 0 {
 		return "", model.Errorf(model.EINVALID, "请写明人和事项，例如：%s", exampleFor(kind))
 	}
-	split, err := splitPeople(c.Ctx, d, c.Actor, kind, c.Args)
+	args, tails, err := unglue(c.Ctx, d, c.Actor, c.Args, c.Tails)
+	if err != nil {
+		return "", err
+	}
+	split, err := splitPeople(c.Ctx, d, c.Actor, kind, args)
 	if err != nil {
 		return "", err
 	}
 	if split == 0 {
 		return "", model.Errorf(model.EINVALID, "请先写人、再写事项，例如：%s", exampleFor(kind))
 	}
-	people, words := c.Args[:split], c.Args[split:]
+	people, words := args[:split], args[split:]
+	// 事项占几个词由目录决定（“迟到 长”是两个）；其后的备注用原文。
+	if _, used, err := d.catalog().Match(kind, words); err == nil && used < len(words) && len(tails) == len(args) {
+		words = append(append([]string(nil), words[:used]...), tails[split+used])
+	}
+	if !slices.Equal(args, c.Args) {
+		c.Understood = strings.TrimSpace(c.Command + " " + strings.Join(append(append([]string(nil), people...), words...), " "))
+	}
 	res, err := d.Ledger.Record(c.Ctx, c.Actor, c.Msg, kind, people, words)
 	if err != nil {
 		return "", err
 	}
 	return formatRecord(d, res), nil
+}
+
+// unglue 拆开人和事项之间粘在一起的词：事项之前的参数里，既不是事项、也找不到这个人的，
+// 试着拆成“姓名…事项[备注]”（姓名、工号来自花名册，事项词来自目录）；拆不开的原样保留，
+// 由台账服务报“没有找到”。返回新的参数和对应的原文（tails 与 args 对不上时为空）。
+func unglue(ctx context.Context, d *Deps, actor model.Staff, args, tails []string) ([]string, []string, error) {
+	var names []string
+	var outArgs, outTails []string
+	aligned := len(tails) == len(args)
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		tail := ""
+		if aligned {
+			tail = tails[i]
+		}
+		if isRuleWord(d.catalog(), args, i) {
+			outArgs, outTails = append(outArgs, args[i:]...), append(outTails, tailsFrom(tails, i, aligned, len(args))...)
+			break
+		}
+		_, err := d.Ledger.Resolve(ctx, actor, a)
+		switch model.ErrorCode(err) {
+		case model.ENOTFOUND:
+		case model.EUNAVAILABLE, model.EINTERNAL:
+			return nil, nil, err
+		default: // 找到了（或重名、范围外：交给台账服务报）
+			outArgs, outTails = append(outArgs, a), append(outTails, tail)
+			continue
+		}
+		if names == nil {
+			if names, err = d.Ledger.Names(ctx); err != nil {
+				return nil, nil, err
+			}
+		}
+		parts := splitGlued(d.catalog(), names, a, i > 0)
+		if parts == nil {
+			outArgs, outTails = append(outArgs, args[i:]...), append(outTails, tailsFrom(tails, i, aligned, len(args))...)
+			break
+		}
+		skip := 0
+		for _, p := range parts {
+			outArgs, outTails = append(outArgs, p), append(outTails, skipChars(tail, skip))
+			skip += utf8.RuneCountInString(p)
+		}
+		// 拆出了事项：后面的都是备注。
+		outArgs, outTails = append(outArgs, args[i+1:]...), append(outTails, tailsFrom(tails, i+1, aligned, len(args))...)
+		break
+	}
+	if !aligned {
+		outTails = nil
+	}
+	return outArgs, outTails, nil
+}
+
+// tailsFrom 返回 tails[i:]（对不上时返回 n-i 个空串，调用方最后丢弃）。
+func tailsFrom(tails []string, i int, aligned bool, n int) []string {
+	if aligned {
+		return tails[i:]
+	}
+	return make([]string, n-i)
+}
+
+// splitGlued 把粘在一起的 word 拆成 姓名…、事项词[、备注]：从头依次取花名册上的姓名或工号（names，长的在前），
+// 直到剩下的以事项词开头。ruleFirst 为 true 时（前面的参数已经是人）开头就可以是事项词（“迟到门口没人”）。
+// 拆不开时返回 nil。
+func splitGlued(cat *model.Catalog, names []string, word string, ruleFirst bool) []string {
+	if ruleFirst {
+		if n := cat.WordPrefix(word); n > 0 {
+			return ruleAndNote(word, n)
+		}
+	}
+	// “张三(zs01)迟到长”：括号写的工号连同前面的姓名是一个人。
+	if i := strings.Index(word, ")"); i > 0 && i < len(word)-1 && strings.Contains(word[:i], "(") {
+		rest := word[i+1:]
+		if n := cat.WordPrefix(rest); n > 0 {
+			return append([]string{word[:i+1]}, ruleAndNote(rest, n)...)
+		}
+		if more := splitGlued(cat, names, rest, false); more != nil {
+			return append([]string{word[:i+1]}, more...)
+		}
+	}
+	r := []rune(word)
+	for _, name := range names {
+		nr := []rune(name)
+		if len(nr) >= len(r) || !strings.EqualFold(string(r[:len(nr)]), name) {
+			continue
+		}
+		rest := string(r[len(nr):])
+		if n := cat.WordPrefix(rest); n > 0 {
+			return append([]string{string(r[:len(nr)])}, ruleAndNote(rest, n)...)
+		}
+		if more := splitGlued(cat, names, rest, false); more != nil {
+			return append([]string{string(r[:len(nr)])}, more...)
+		}
+	}
+	return nil
+}
+
+// ruleAndNote 把以 n 个字的事项词开头的 s 拆成事项词和其后的备注（没有备注时只有事项词）。
+func ruleAndNote(s string, n int) []string {
+	r := []rune(s)
+	if n >= len(r) {
+		return []string{s}
+	}
+	return []string{string(r[:n]), string(r[n:])}
+}
+
+// skipChars 返回 s 去掉前 n 个非空白字符后的部分（去掉开头的空白）。
+func skipChars(s string, n int) string {
+	for i, r := range s {
+		if n == 0 {
+			return strings.TrimSpace(s[i:])
+		}
+		if !unicode.IsSpace(r) {
+			n--
+		}
+	}
+	return ""
 }
 
 // splitPeople 返回事项开始的位置（见 record 的说明）。
@@ -175,8 +309,13 @@ func names(c *model.Catalog, code, name string) (word, full string) {
 	return name, ""
 }
 
-// revoke 处理“撤销 [编号] [理由]”。
+// revoke 处理“撤销 [编号] [理由]”；“撤销 抽查 12”这样先写评分依据类别的交给 revokeInput。
 func revoke(d *Deps, c *bot.Context) (string, error) {
+	if len(c.Args) > 0 && d.Inputs != nil {
+		if kind, ok := model.ParseInputKind(c.Args[0]); ok {
+			return revokeInput(d, c, kind)
+		}
+	}
 	var id int64
 	args := c.Args
 	if len(args) > 0 {
@@ -191,7 +330,7 @@ func revoke(d *Deps, c *bot.Context) (string, error) {
 			args = args[1:]
 		}
 	}
-	reason := strings.Join(args, " ")
+	reason := c.Rest(len(c.Args) - len(args)) // 理由照原文（标点不丢）
 	e, total, err := d.Ledger.Revoke(c.Ctx, c.Actor, c.Msg, id, reason)
 	if errors.Is(err, ledger.ErrAdjusted) {
 		// 所在月份已结账：没有撤销，而是在本月记了一笔调整，这是正常结果，不是拒绝。

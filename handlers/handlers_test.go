@@ -38,7 +38,7 @@ func setupAt(t *testing.T, deduper model.Deduper, at time.Time) (*bot.Bot, *stor
 	db := openStore(t, "testdata/roster.csv", clk)
 	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
-	b := bot.New(bot.Options{Staff: db, Deduper: deduper, Log: quietLog, Clock: clk})
+	b := newBot(t, bot.Options{Staff: db, Deduper: deduper, Log: quietLog, Clock: clk})
 	Register(b, Deps{Ledger: svc, Clock: clk})
 	return b, db, clk
 }
@@ -68,8 +68,13 @@ func conversation(t *testing.T, at time.Time) {
 	dates := strings.NewReplacer("{月}", month.Label(), "{上月}", month.Add(-1).Label(), "{ISO}", month.String(),
 		"{几月}", fmt.Sprintf("%d月", int(month.Month)), "{月日}", at.Format("1-2"))
 	steps := []step{
-		{as: "wzg", text: "帮助", want: []string{"扣 <人>… <事项> [备注]", "撤销 [编号] [理由]", "查 [人] [月份]", "规则"}},
-		{as: "wzg", text: "罚 张三", want: []string{"没有“罚”这个命令。", "扣 <人>… <事项> [备注]"}},
+		{as: "wzg", text: "帮助", want: []string{"扣：记扣款", "撤销：撤销一条扣款或奖励", "查：查记录和合计", "规则：", "帮助 记录"}, notWant: []string{"扣 <人>…"}},
+		{as: "ls01", text: "帮助", want: []string{"查：查记录和合计", "规则："}, notWant: []string{"扣：", "撤销："}},
+		{as: "wzg", text: "帮助 记录", want: []string{"扣 <人>… <事项> [备注]", "撤销 [编号] [理由]", "查 [人] [月份]", "例：扣 张三 迟到 长", "姓名(工号)"}},
+		{as: "wzg", text: "罚 张三", want: []string{"没有“罚”这个命令，发“帮助”看您可以用的命令。"}, notWant: []string{"扣 <人>…", "\n"}},
+		{as: "wzg", text: "撤消 1", want: []string{"没有“撤消”这个命令。您是不是要发“撤销”？例如：撤销 12 记错人了。"}, notWant: []string{"\n"}},
+		{as: "wzg", text: "你好", want: []string{"您好，王主管！发“帮助”看您可以用的命令。"}, notWant: []string{"\n"}},
+		{as: "ls01", text: "谢谢！", want: []string{"不客气"}, notWant: []string{"\n"}},
 		{as: "wzg", text: "规则", want: []string{"扣款事项", "迟到/早退", "10 元", "旷工", "配置默认值", "奖励事项", "信息采纳", "50 元", "明星"}},
 		{as: "wzg", text: "扣 李四 迟到", want: []string{"已记录 #1：李四（城关所）迟到 −10 元（到岗迟到或者早退）。李四本月合计 −10 元。"},
 			entries: 1, totals: map[string]int64{"ls01": -10}},
@@ -110,6 +115,20 @@ func conversation(t *testing.T, at time.Time) {
 		{as: "wzg", text: "查 李四 13月", want: []string{"月份“13月”不存在"}},
 		{as: "wzg", text: "查 张三", want: []string{"有 2 位“张三”"}},
 		{as: "gly", text: "查 张三(zs03)", want: []string{"张三（河口所）{月}：", "态度 −10 元", "合计 −10 元。"}},
+
+		// 像人们在手机上那样打字：命令和人、事项连着写；备注里有冒号、逗号；很长的备注；查人只提示管理范围内的人。
+		{as: "wzg", text: "扣李四迟到", want: []string{"按“扣 李四 迟到”理解：\n已记录 #8：李四（城关所）迟到 −10 元"}, entries: 8, totals: map[string]int64{"ls01": 20}},
+		{as: "wzg", text: "扣张三迟到长", want: []string{"按“扣 张三 迟到长”理解：\n有 2 位“张三”", "本次没有记录"}, entries: 8},
+		{as: "wzg", text: "扣 张三(zs01)迟到长", want: []string{"按“扣 张三(zs01) 迟到长”理解：\n已记录 #9：张三（城关所）迟到长 −30 元（到岗迟到或者早退，时间长的）"}, entries: 9, totals: map[string]int64{"zs01": -60}},
+		{as: "wzg", text: "扣 李四 张三(zs02)卫生 门口没扫", want: []string{"按“扣 李四 张三(zs02) 卫生 门口没扫”理解：\n已记录 2 条：卫生 −20 元"}, entries: 11},
+		{as: "wzg", text: "扣李四迟早", want: []string{"按“扣 李四迟早”理解：\n没有找到“李四迟早”"}, entries: 11},
+		{as: "wzg", text: "查询张三", want: []string{"按“查询 张三”理解：\n有 2 位“张三”"}},
+		{as: "wzg", text: "帮助扣", want: []string{"按“帮助 扣”理解：\n扣 <人>… <事项> [备注]"}},
+		{as: "wzg", text: "扣 李四 迟到 10:20，门口没人。", want: []string{"已记录 #12", "备注：10:20，门口没人。"}, entries: 12},
+		{as: "wzg", text: "扣 李四 迟到 " + strings.Repeat("很", 1200), want: []string{"备注最多 200 个字，这次写了 1200 个字"}, notWant: []string{"已记录"}, entries: 12},
+		{as: "wzg", text: "撤销 12 " + strings.Repeat("错", 201), want: []string{"理由最多 200 个字，这次写了 201 个字"}, notWant: []string{"已撤销"}, entries: 12},
+		{as: "wzg", text: "查 张", want: []string{"没有找到“张”。您是不是要找：张三(zs01)（城关所）、张三(zs02)（城关所）？"}, notWant: []string{"河口所"}},
+		{as: "ls01", text: "查 张", want: []string{"没有找到“张”"}, notWant: []string{"张三", "河口所"}},
 	}
 	ctx := context.Background()
 	for i, s := range steps {
@@ -139,6 +158,23 @@ func conversation(t *testing.T, at time.Time) {
 	}
 }
 
+// TestNotesKeepWhatWasTyped 备注照原文存下：冒号、逗号、句号不变成空格。
+func TestNotesKeepWhatWasTyped(t *testing.T) {
+	b, db := setup(t, nil)
+	ctx := context.Background()
+	for i, text := range []string{"扣 李四 迟到 10:20，门口没人。", "扣李四卫生 地没扫：很脏"} {
+		if _, err := b.Process(ctx, model.Message{Key: fmt.Sprintf("n:%d", i), From: "wzg", Text: text, CreateTime: conversationDates[0]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, want := range map[int64]string{1: "10:20，门口没人。", 2: "地没扫：很脏"} {
+		e, err := db.Entry(ctx, id)
+		if err != nil || e.Note != want {
+			t.Errorf("#%d 的备注 = %q, %v；应为 %q", id, e.Note, err, want)
+		}
+	}
+}
+
 // TestSameMessageTwice 没有 Redis 去重时，同一条消息第二次到达由数据库唯一键拦住，回复说明已处理过。
 func TestSameMessageTwice(t *testing.T) {
 	b, db := setup(t, nil)
@@ -162,11 +198,11 @@ func TestSameMessageTwice(t *testing.T) {
 	}
 }
 
-// TestEnterAgent 进入应用时回复帮助。
+// TestEnterAgent 进入应用时回复一句问候和怎样看帮助，不是整张帮助。
 func TestEnterAgent(t *testing.T) {
 	b, _ := setup(t, nil)
 	reply, err := b.Process(context.Background(), model.Message{Key: "evt:ls01:1", From: "ls01", Event: "enter_agent"})
-	if err != nil || !strings.Contains(reply, "查 [人] [月份]") {
-		t.Errorf("enter_agent 回复 %q, %v；应为帮助", reply, err)
+	if err != nil || reply != "您好，李四！发“帮助”看您可以用的命令。" {
+		t.Errorf("enter_agent 回复 %q, %v；应为一句问候", reply, err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // leaveSection 是岗位与请假的命令（岗位、请假、销假、批准、驳回、缺岗）和审批卡片的按钮
 // （EventKey 以 "leave:" 开头的 template_card_event）。
 func leaveSection(d *Deps) section {
-	return section{title: "岗位与请假", commands: []Command{
+	return section{title: "岗位与请假", topic: "请假", commands: []Command{
 		{
 			Names: []string{"岗位", "窗口", "AB岗"}, Usage: "岗位 [窗口|人]",
 			Summary: "查看窗口的 A 岗、B 岗和今天谁在岗，或某人所在的窗口；不写则看自己的",
@@ -35,16 +35,16 @@ func leaveSection(d *Deps) section {
 		{
 			Names: []string{"批准", "同意"}, Usage: "批准 <请假编号>",
 			Summary: "批准请假（也可点审批卡片上的按钮）", Example: "批准 3", Who: approvers,
-			Run: func(c *bot.Context) (string, error) { return decide(d, c, c.Args, true) },
+			Run: func(c *bot.Context) (string, error) { return decide(d, c, c.Args, true, c.Rest(1)) },
 		},
 		{
 			Names: []string{"驳回", "不批"}, Usage: "驳回 <请假编号> [理由]",
 			Summary: "驳回请假", Example: "驳回 3 月底业务忙", Who: approvers,
-			Run: func(c *bot.Context) (string, error) { return decide(d, c, c.Args, false) },
+			Run: func(c *bot.Context) (string, error) { return decide(d, c, c.Args, false, c.Rest(1)) },
 		},
 		{
-			Names: []string{"缺岗", "空岗"}, Usage: "缺岗 <窗口> [备注]",
-			Summary: "检查发现窗口无人：A 岗、B 岗各扣“不按规定在窗口坐班”，当天请假的人不扣",
+			Names: []string{"缺岗", "空岗"}, Usage: "缺岗 <窗口> [再次] [备注]",
+			Summary: "检查发现窗口无人：A 岗、B 岗各扣“不按规定在窗口坐班”，当天请假的人不扣；同一天第二次要写“再次”",
 			Example: "缺岗 城关社保窗口 10:20 抽查无人", Who: recorders,
 			Run: func(c *bot.Context) (string, error) { return absent(d, c) },
 		},
@@ -62,7 +62,7 @@ func leaveButton(d *Deps, c *bot.Context) (string, error) {
 	if !approvers.Allow(c.Actor) {
 		return "", model.Errorf(model.EFORBIDDEN, "只有%s可以审批请假。", approvers.Label)
 	}
-	return decide(d, c, []string{parts[2]}, parts[1] == "approve")
+	return decide(d, c, []string{parts[2]}, parts[1] == "approve", "")
 }
 
 func parseLeaveID(s, verb string) (int64, error) {
@@ -74,7 +74,8 @@ func parseLeaveID(s, verb string) (int64, error) {
 	return id, nil
 }
 
-func decide(d *Deps, c *bot.Context, args []string, approve bool) (string, error) {
+// decide 审批请假：args[0] 是编号，note 是理由（原文）。
+func decide(d *Deps, c *bot.Context, args []string, approve bool, note string) (string, error) {
 	verb := "驳回"
 	if approve {
 		verb = "批准"
@@ -86,7 +87,6 @@ func decide(d *Deps, c *bot.Context, args []string, approve bool) (string, error
 	if err != nil {
 		return "", err
 	}
-	note := strings.Join(args[1:], " ")
 	res, err := d.Leave.Decide(c.Ctx, c.Actor, c.Msg, id, approve, note)
 	if err != nil {
 		return "", err
@@ -121,7 +121,7 @@ func staffNames(ss []model.Staff) string {
 }
 
 func requestLeave(d *Deps, c *bot.Context) (string, error) {
-	l, dup, err := d.Leave.Request(c.Ctx, c.Actor, c.Msg, c.Args)
+	l, dup, err := d.Leave.Request(c.Ctx, c.Actor, c.Msg, c.Args, c.Tails)
 	if err != nil {
 		return "", err
 	}
@@ -258,7 +258,13 @@ func absent(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) == 0 {
 		return "", model.Errorf(model.EINVALID, "请写窗口名，例如：缺岗 城关社保窗口。发“岗位”查看全部窗口。")
 	}
-	a, err := d.Leave.Absent(c.Ctx, c.Actor, c.Msg, c.Args[0], c.Args[1:])
+	// “缺岗 窗口 再次 [备注]”：同一天第二次发现窗口无人，确认再扣一次。
+	again := len(c.Args) > 1 && c.Args[1] == "再次"
+	note := c.Rest(1)
+	if again {
+		note = c.Rest(2)
+	}
+	a, err := d.Leave.Absent(c.Ctx, c.Actor, c.Msg, c.Args[0], note, again)
 	if err != nil {
 		return "", err
 	}

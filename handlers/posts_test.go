@@ -39,7 +39,7 @@ func setupPosts(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	}
 	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
-	b := bot.New(bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	b := newBot(t, bot.Options{Staff: db, Log: quietLog, Clock: clk})
 	ps := &leave.Service{Staff: db, Posts: db, Leaves: db, Ledger: svc, Clock: clk}
 	ps.HookLedger()
 	Register(b, Deps{Ledger: svc, Leave: ps, Clock: clk})
@@ -160,7 +160,12 @@ func TestLeaveBadInput(t *testing.T) {
 		{as: "a1", text: "请假", want: []string{"请写天数或日期"}, leaves: 2},
 		{as: "a1", text: "请假 下周 有事", want: []string{"“下周”看不懂", "请假 11月28日-11月30日 探亲"}, leaves: 2},
 		{as: "a1", text: "请假 11月30日-11月25日 有事", want: []string{"结束日期 11月25日 早于开始日期 11月30日"}, leaves: 2},
-		{as: "a1", text: "请假 11月31日 有事", want: []string{"看不懂"}, leaves: 2},
+		{as: "a1", text: "请假 11月31日 有事", want: []string{"11月没有31日。这次没有提交。"}, leaves: 2},
+		{as: "a1", text: "请假 2月30日", want: []string{"2月没有30日。这次没有提交。"}, notWant: []string{"看不懂"}, leaves: 2},
+		{as: "a1", text: "请假 2026-02-29 有事", want: []string{"2026年不是闰年，2月没有29日"}, leaves: 2},
+		{as: "a1", text: "请假 13月1日 有事", want: []string{"没有13月"}, leaves: 2},
+		{as: "a1", text: "请假 11月28日-31日 探亲", want: []string{"11月没有31日"}, leaves: 2},
+		{as: "a1", text: "请假 1 天 " + strings.Repeat("家中有事", 51), want: []string{"事由最多 200 个字，这次写了 204 个字", "这次什么也没有办理"}, leaves: 2},
 		{as: "a1", text: "请假 40天 长假", want: []string{"一次请假最多 30 天"}, leaves: 2},
 		{as: "b1", text: "请假 11月18日-11月20日 探亲", want: []string{"#3"}, leaves: 3},
 		{as: "zr", text: "批准 abc", want: []string{"请写请假编号，例如：批准 3"}},
@@ -169,6 +174,47 @@ func TestLeaveBadInput(t *testing.T) {
 	notices, _ := db.Notices(context.Background(), "")
 	if len(notices) != 3 {
 		t.Errorf("通知 %d 条，应为 3（3 张请假单各一张卡片；被拒的请求没有通知）", len(notices))
+	}
+}
+
+// TestLeaveAsPeopleType 半天假写上午、下午（分开写或连写）是半天，事由照原文（标点不丢）；
+// 驳回的请假不告诉 B 岗（提交时他们没收到过什么），批准的才告诉 B 岗顶岗；撤回还没批的请假告诉收到过审批卡片的人。
+func TestLeaveAsPeopleType(t *testing.T) {
+	b, db, clk := setupPosts(t)
+	runPostSteps(t, b, db, clk, []postStep{
+		{as: "a1", text: "请假 12月20日 下午 看病", want: []string{"已提交请假 #1：12月20日下午（半天）看病。", "1 天以内，由中心主任或副主任审批"}, leaves: 1},
+		{as: "a1", text: "请假 11月21日下午 体检：空腹", want: []string{"已提交请假 #2：11月21日下午（半天）体检：空腹。"}, leaves: 2},
+		{as: "a1", text: "请假 明天 上午 办证", want: []string{"已提交请假 #3：11月17日上午（半天）办证。"}, leaves: 3},
+		{as: "a1", text: "请假 半天 下午 取药", want: []string{"#4：11月16日下午（半天）取药。"}, leaves: 4},
+		{as: "a1", text: "请假 11月22日 上午", want: []string{"请写明事由"}, leaves: 4},
+		{as: "zr", text: "驳回 1 那天有检查，请改期。", want: []string{"已驳回请假 #1：张三 12月20日下午（半天）看病。", "理由：那天有检查，请改期。", "已通知张三。"},
+			notWant: []string{"B岗"}},
+		{as: "zr", text: "批准 2", want: []string{"已批准请假 #2", "已通知张三和B岗 李四、王五。"}},
+		{as: "a1", text: "销假", want: []string{"已撤回请假 #4（11月16日下午 取药）"}},
+	})
+	notices, err := db.Notices(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]model.Notice{}
+	for _, n := range notices {
+		byKey[n.Key] = n
+	}
+	if _, ok := byKey["leave:1:standin"]; ok {
+		t.Errorf("驳回的请假 #1 不应告诉 B 岗：%+v", byKey["leave:1:standin"])
+	}
+	if n, ok := byKey["leave:2:standin"]; !ok || !slices.Equal(n.To.Users, []string{"b1", "b2"}) || !strings.Contains(n.Body, "11月21日下午") {
+		t.Errorf("批准的请假 #2 应告诉 B 岗顶岗：%+v", n)
+	}
+	if n := byKey["leave:1:ask"]; n.Card == nil || n.Card.Lines[0].Value != "12月20日下午" || n.Card.Lines[1].Value != "半天" {
+		t.Errorf("审批卡片上的时间 = %+v，应为 12月20日下午、半天", n.Card)
+	}
+	if n, ok := byKey["leave:4:end"]; !ok || !slices.Equal(slices.Sorted(slices.Values(n.To.Users)), []string{"fzr", "zr"}) || !strings.Contains(n.Body, "已撤回") {
+		t.Errorf("撤回待批的请假只告诉收到过审批卡片的主任、副主任（不告诉 B 岗）：%+v", n)
+	}
+	l, err := db.Leave(context.Background(), 2)
+	if err != nil || l.Half != model.HalfPM || l.HalfDays != 1 || l.Reason != "体检：空腹" {
+		t.Errorf("请假 #2 = %+v, %v；应为下午半天，事由“体检：空腹”", l, err)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 
 // settleSection 是月度结算的命令（明星、结算、发布）。
 func settleSection(d *Deps) section {
-	return section{title: "月度结算", commands: []Command{
+	return section{title: "月度结算", topic: "结算", commands: []Command{
 		{
 			Names:   []string{"明星", "服务明星"},
 			Usage:   "明星 <人> [月份]",

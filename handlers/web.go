@@ -9,7 +9,7 @@ import (
 // webSection 是“网页”命令：回复给发送人一个一次性登录链接（只能用一次，10 分钟内有效），
 // 在企业微信之外（或试用时）用浏览器打开红旗的网页。
 func webSection(d *Deps) section {
-	return section{title: "网页", commands: []Command{{
+	return section{title: "网页", topic: "网页", commands: []Command{{
 		Names:   []string{"网页", "网站", "登录"},
 		Usage:   "网页",
 		Summary: "给您一个一次性登录链接（10 分钟内有效，只能用一次），在浏览器里看我的、排行、台账、结算",

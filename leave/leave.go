@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
@@ -208,17 +209,20 @@ func (s *Service) DutiesOf(ctx context.Context, userID string, day model.Date) (
 	return out, nil
 }
 
-// Request 提交一张请假单：args 是“<天数 或 日期范围> <事由>”。按时长交给审批人（1 天以内：中心主任
-// 或副主任；超过 1 天：分管领导），以一张带“批准”“驳回”按钮的卡片送达。同一条消息重复到达时返回原请假单，
-// dup 为 true。
-func (s *Service) Request(ctx context.Context, actor model.Staff, msg model.Message, args []string) (l model.Leave, dup bool, err error) {
+// Request 提交一张请假单：args 是“<天数 或 日期范围> <事由>”（tails[i] 是从第 i 个参数起的原文，可为空，
+// 见 ParseSpanText）。按时长交给审批人（1 天以内：中心主任或副主任；超过 1 天：分管领导），以一张带
+// “批准”“驳回”按钮的卡片送达。同一条消息重复到达时返回原请假单，dup 为 true。
+func (s *Service) Request(ctx context.Context, actor model.Staff, msg model.Message, args, tails []string) (l model.Leave, dup bool, err error) {
 	today := s.Today()
-	span, err := ParseSpan(args, today)
+	span, err := ParseSpanText(args, tails, today)
 	if err != nil {
 		return model.Leave{}, false, err
 	}
 	if span.Reason == "" {
 		return model.Leave{}, false, model.Errorf(model.EINVALID, "请写明事由，例如：请假 1 天 家中有事。这次没有提交。")
+	}
+	if err := model.CheckNote("事由", span.Reason, 0); err != nil {
+		return model.Leave{}, false, err
 	}
 	if span.Start.Before(today.AddDays(-s.maxBack())) {
 		return model.Leave{}, false, model.Errorf(model.EINVALID, "请假从 %s 开始，已超过 %d 天，不能再补请。请联系中心办公室处理。这次没有提交。", span.Start.Label(), s.maxBack())
@@ -233,7 +237,7 @@ func (s *Service) Request(ctx context.Context, actor model.Staff, msg model.Mess
 	}
 	l = model.Leave{
 		StaffID: actor.UserID, StaffName: actor.Name, Branch: actor.Branch,
-		Start: span.Start, End: span.End, HalfDays: span.HalfDays, Reason: span.Reason,
+		Start: span.Start, End: span.End, HalfDays: span.HalfDays, Half: span.Half, Reason: span.Reason,
 		Route: route, Status: model.LeavePending,
 	}
 	ids := make([]string, len(approvers))
@@ -278,12 +282,16 @@ func (s *Service) Approvers(ctx context.Context, l model.Leave) ([]model.Staff, 
 type Decision struct {
 	Leave     model.Leave
 	Duplicate bool          // 这条消息先前已处理过，本次什么也没写
-	StandIns  []model.Staff // 被告知结果的 B 岗
+	StandIns  []model.Staff // 被告知要顶岗的 B 岗（只在批准时）
 }
 
 // Decide 批准（approve 为 true）或驳回请假单 id。只有该路线的审批人可以审批，不能审批自己的请假，
-// 每张请假单只审批一次。请假人和他的 B 岗都会收到结果。
+// 每张请假单只审批一次。请假人收到结果；批准时 B 岗收到顶岗通知。驳回时不告诉 B 岗：
+// 提交请假时 B 岗没有收到过什么，没有要收回的。
 func (s *Service) Decide(ctx context.Context, actor model.Staff, msg model.Message, id int64, approve bool, note string) (Decision, error) {
+	if err := model.CheckNote("理由", note, 0); err != nil {
+		return Decision{}, err
+	}
 	l, err := s.Leaves.Leave(ctx, id)
 	if err != nil {
 		return Decision{}, err
@@ -301,9 +309,11 @@ func (s *Service) Decide(ctx context.Context, actor model.Staff, msg model.Messa
 	if approve {
 		status = model.LeaveApproved
 	}
-	standIns, err := s.standIns(ctx, l.StaffID)
-	if err != nil {
-		return Decision{}, err
+	var standIns []model.Staff
+	if approve {
+		if standIns, err = s.standIns(ctx, l.StaffID); err != nil {
+			return Decision{}, err
+		}
 	}
 	decided := l
 	decided.Status, decided.DeciderName, decided.DecideNote = status, actor.Name, note
@@ -372,7 +382,8 @@ func (s *Service) standIns(ctx context.Context, userID string) ([]model.Staff, e
 }
 
 // End 为 actor 销假：正在休的假提前到昨天结束；尚未开始或还在审批的请假撤回。
-// B 岗和审批人会收到通知。
+// 告诉先前被告知过这张请假单的人：已批准的告诉 B 岗（批准时收到了顶岗通知）和审批人；
+// 还在审批的告诉收到过审批卡片的审批人，不告诉 B 岗（他们没有收到过什么）。
 func (s *Service) End(ctx context.Context, actor model.Staff, msg model.Message) (model.Leave, error) {
 	today := s.Today()
 	ls, err := s.Leaves.Leaves(ctx, model.LeaveFilter{StaffID: actor.UserID, Statuses: []model.LeaveStatus{model.LeavePending, model.LeaveApproved}, From: today})
@@ -398,15 +409,25 @@ func (s *Service) End(ctx context.Context, actor model.Staff, msg model.Message)
 		after.End = d.End
 	}
 	var to []string
-	standIns, err := s.standIns(ctx, actor.UserID)
-	if err != nil {
-		return model.Leave{}, err
-	}
-	for _, b := range standIns {
-		to = append(to, b.UserID)
+	if l.Status == model.LeaveApproved {
+		standIns, err := s.standIns(ctx, actor.UserID)
+		if err != nil {
+			return model.Leave{}, err
+		}
+		for _, b := range standIns {
+			to = append(to, b.UserID)
+		}
 	}
 	if l.DecidedBy != "" {
 		to = append(to, l.DecidedBy)
+	} else if l.Status == model.LeavePending {
+		as, err := s.approvers(ctx, l.Route, l.StaffID)
+		if err != nil && model.ErrorCode(err) != model.EINVALID { // EINVALID：已没有审批人，不用告诉谁
+			return model.Leave{}, err
+		}
+		for _, a := range as {
+			to = append(to, a.UserID)
+		}
 	}
 	if len(to) > 0 {
 		d.Notices = []model.Notice{endNotice(l, after, model.ToUsers(to...))}
@@ -428,12 +449,25 @@ type Absence struct {
 	Excused []Holder // 当天请假、未扣款的人
 }
 
+// absentNote 是缺岗扣款记录的备注开头，同一窗口同一天有没有记过缺岗也按它找。
+func absentNote(window string) string { return "缺岗检查：" + window }
+
 // Absent 记录检查发现窗口 window 无人：A、B 各扣“不按规定在窗口坐班”，当天请假的人除外。
-// extra 是备注。谁都在请假时什么也不写。
-func (s *Service) Absent(ctx context.Context, actor model.Staff, msg model.Message, window string, extra []string) (Absence, error) {
+// note 是备注。谁都在请假时什么也不写。同一窗口今天已记过缺岗（未撤销）时不再扣，
+// 说明先前那次的编号；确实又一次无人时 again 为真（“缺岗 窗口 再次”）。
+func (s *Service) Absent(ctx context.Context, actor model.Staff, msg model.Message, window, note string, again bool) (Absence, error) {
 	d, err := s.Duty(ctx, window, s.Today())
 	if err != nil {
 		return Absence{}, err
+	}
+	prefix := absentNote(d.Post.Window)
+	if err := model.CheckNote("备注", note, model.MaxNoteRunes-utf8.RuneCountInString(prefix)-1); err != nil {
+		return Absence{}, err
+	}
+	if !again {
+		if err := s.absentBefore(ctx, d.Post.Window, prefix, msg.Key); err != nil {
+			return Absence{}, err
+		}
 	}
 	a := Absence{Duty: d}
 	var people []string
@@ -447,7 +481,10 @@ func (s *Service) Absent(ctx context.Context, actor model.Staff, msg model.Messa
 	if len(people) == 0 {
 		return Absence{}, model.Errorf(model.EINVALID, "%s的 A 岗和 B 岗今天都在请假，没有人应被扣款，本次没有记录。请联系中心安排人员。", d.Post.Window)
 	}
-	words := append([]string{"window_absent", "缺岗检查：" + d.Post.Window}, extra...)
+	words := []string{"window_absent", prefix}
+	if note != "" {
+		words = append(words, note)
+	}
 	res, err := s.Ledger.Record(ctx, actor, msg, model.Deduction, people, words)
 	if err != nil {
 		return Absence{}, err
@@ -456,9 +493,36 @@ func (s *Service) Absent(ctx context.Context, actor model.Staff, msg model.Messa
 	return a, nil
 }
 
+// absentBefore 在窗口今天已由别的消息记过缺岗（未撤销）时返回 ECONFLICT，列出那次的编号、谁记的、几点。
+func (s *Service) absentBefore(ctx context.Context, window, prefix, msgKey string) error {
+	today := s.Today()
+	since := time.Date(today.Year, today.Month, today.Day, 0, 0, 0, 0, s.loc())
+	list, err := s.Ledger.RecordedSince(ctx, "window_absent", since)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	var first model.Entry
+	for _, e := range list {
+		if e.MsgKey == msgKey || (e.Note != prefix && !strings.HasPrefix(e.Note, prefix+" ")) {
+			continue
+		}
+		if len(ids) == 0 {
+			first = e
+		}
+		ids = append(ids, fmt.Sprintf("#%d %s", e.ID, e.StaffName))
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return model.Errorf(model.ECONFLICT, "%s今天 %s 已由%s记过缺岗（%s），本次没有再扣。如果又一次发现窗口无人，请发“缺岗 %s 再次 备注”。",
+		window, first.CreatedAt.In(s.loc()).Format("15:04"), first.ActorName, strings.Join(ids, "、"), window)
+}
+
 // LinkFalseLeave 是“虚假请假”扣款的 ledger.LinkFunc：备注的第一个词是请假编号，
 // 请假单须存在、属于被扣款人且已获批准；返回 Entry.Ref（"leave:<编号>"）。
 func (s *Service) LinkFalseLeave(ctx context.Context, target model.Staff, note []string) (string, error) {
+	note = strings.Fields(strings.Join(note, " ")) // 备注可能是一段原文
 	if len(note) == 0 {
 		return "", model.Errorf(model.EINVALID, "虚假请假要写明请假编号，例如：扣 %s 虚假请假 12。", target.Name)
 	}
@@ -565,16 +629,13 @@ func resultNotice(l model.Leave) model.Notice {
 	return model.Notice{Key: "leave:{id}:result", To: model.ToUsers(l.StaffID), Title: title, Body: b.String()}
 }
 
-// standInNotice 告诉 B 岗：A 的请假批准了要顶岗，或没批准不用顶岗。
+// standInNotice 告诉 B 岗：A 的请假批准了，要顶岗（只在批准时发）。
 func standInNotice(l model.Leave, standIns []model.Staff) model.Notice {
 	ids := make([]string, len(standIns))
 	for i, st := range standIns {
 		ids[i] = st.UserID
 	}
 	body := fmt.Sprintf("> %s %s 请假已批准（#{id}）。\n\n请在此期间顶岗，保证窗口不空岗。", md(l.StaffName), l.Span())
-	if l.Status != model.LeaveApproved {
-		body = fmt.Sprintf("> %s %s 的请假未获批准（#{id}），不用顶岗。", md(l.StaffName), l.Span())
-	}
 	return model.Notice{Key: "leave:{id}:standin", To: model.ToUsers(ids...), Title: "顶岗通知", Body: body}
 }
 

@@ -143,6 +143,9 @@ func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Messa
 		return Result{}, model.Errorf(model.EINVALID, "%s。", strings.TrimRight(msg, "。"))
 	}
 	note := strings.Join(words[used:], " ")
+	if err := model.CheckNote("备注", note, 0); err != nil {
+		return Result{}, err
+	}
 	month := s.Month()
 
 	ids := make([]string, len(targets))
@@ -224,6 +227,9 @@ func (s *Service) duplicate(ctx context.Context, rule model.Rule, entries []mode
 func (s *Service) Revoke(ctx context.Context, actor model.Staff, msg model.Message, id int64, reason string) (model.Entry, int64, error) {
 	if !actor.CanRecord() {
 		return model.Entry{}, 0, model.Errorf(model.EFORBIDDEN, "只有主管、所长和中心领导可以撤销记录。")
+	}
+	if err := model.CheckNote("理由", reason, 0); err != nil {
+		return model.Entry{}, 0, err
 	}
 	var e model.Entry
 	if id == 0 {
@@ -363,6 +369,21 @@ func LeftText(st model.Staff) string {
 		return "已于" + st.Left.LongLabel() + "离职"
 	}
 	return "已不在花名册中（离职或调出）"
+}
+
+// RecordedSince 返回本月记下的、规则 code 自 since 起写入且未撤销的记录（按编号升序），如今天已记的缺岗。
+func (s *Service) RecordedSince(ctx context.Context, code string, since time.Time) ([]model.Entry, error) {
+	list, err := s.Ledger.Entries(ctx, model.EntryFilter{RuleCode: code, Month: s.Month()})
+	if err != nil {
+		return nil, unavailable(err, "台账暂时读不到，本次没有记录，请稍后再试。")
+	}
+	var out []model.Entry
+	for _, e := range list {
+		if !e.CreatedAt.Before(since) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // nothingWritten 在用户错误的提示后补一句“本次没有记录。”，让对方知道一个人也没记。

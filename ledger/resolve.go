@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hongqi-dev/hongqi/model"
 )
@@ -89,6 +91,29 @@ func (s *Service) resolve(ctx context.Context, actor *model.Staff, who string) (
 	return pick(matches, actor, who)
 }
 
+// Names 返回花名册上在职人员的姓名和工号（拆开粘在一起的“扣李四迟到”用），长的在前。
+func (s *Service) Names(ctx context.Context) ([]string, error) {
+	all, err := s.Staff.ListStaff(ctx)
+	if err != nil {
+		return nil, unavailable(err, "花名册暂时读不到，请稍后再试。")
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, st := range all {
+		if !st.Active {
+			continue
+		}
+		for _, n := range []string{st.Name, st.UserID} {
+			if n != "" && !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return utf8.RuneCountInString(b) - utf8.RuneCountInString(a) })
+	return out, nil
+}
+
 // canView 表示 actor 能否看到 st；actor 为 nil（不限范围）时谁都能看到。
 func canView(actor *model.Staff) func(model.Staff) bool {
 	if actor == nil {
@@ -134,33 +159,28 @@ func pick(matches []model.Staff, actor *model.Staff, who string) (model.Staff, e
 	return model.Staff{}, model.Errorf(model.EFORBIDDEN, "“%s”（%s）都不在您的管理范围内，不能操作。", who, strings.Join(branches, "、"))
 }
 
-// notFound 生成“没有找到”的提示，附上最接近的姓名（范围内的人排在前面）。
+// notFound 生成“没有找到”的提示，附上最接近的姓名：只在操作人的可见范围内找（actor 为 nil 时不限），
+// 范围外的人不出现在提示里（员工发“查 张”不会看到别的网点的张某）。
 func notFound(all []model.Staff, actor *model.Staff, who, name string) error {
+	visible := filter(all, func(st model.Staff) bool { return st.Active && canView(actor)(st) })
 	var names []string
 	seen := map[string]bool{}
-	for _, st := range all {
-		if st.Active && !seen[st.Name] {
+	for _, st := range visible {
+		if !seen[st.Name] {
 			seen[st.Name] = true
 			names = append(names, st.Name)
 		}
 	}
 	var hints []string
 	for _, n := range model.Closest(name, names, 5) {
-		var in, out []string
-		same := filter(all, func(st model.Staff) bool { return st.Active && st.Name == n })
+		same := filter(visible, func(st model.Staff) bool { return st.Name == n })
 		for _, st := range same {
 			label := fmt.Sprintf("%s（%s）", st.Name, st.Branch)
 			if len(same) > 1 {
 				label = fmt.Sprintf("%s（%s）", st.Display(), st.Branch)
 			}
-			if canView(actor)(st) {
-				in = append(in, label)
-			} else {
-				out = append(out, label)
-			}
+			hints = append(hints, label)
 		}
-		hints = append(hints, in...)
-		hints = append(hints, out...)
 	}
 	if len(hints) > 5 {
 		hints = hints[:5]

@@ -269,7 +269,8 @@ func MakeDate(y int, m time.Month, d int) Date {
 
 var reISODate = regexp.MustCompile(`^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?$`)
 
-// ParseDate 解析 2026-11-28 形式（也接受 / . 和 2026年11月28日）的日期；日期不存在时返回 EINVALID。
+// ParseDate 解析 2026-11-28 形式（也接受 / . 和 2026年11月28日）的日期；日期不存在时返回 EINVALID，
+// 说明哪里不对（“2月没有30日”，见 CheckDate）。
 func ParseDate(s string) (Date, error) {
 	m := reISODate.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
@@ -278,11 +279,23 @@ func ParseDate(s string) (Date, error) {
 	y, _ := strconv.Atoi(m[1])
 	mo, _ := strconv.Atoi(m[2])
 	d, _ := strconv.Atoi(m[3])
-	out := MakeDate(y, time.Month(mo), d)
-	if out.Year != y || int(out.Month) != mo || out.Day != d {
-		return Date{}, Errorf(EINVALID, "日期“%s”不存在", s)
+	return CheckDate(y, mo, d)
+}
+
+// CheckDate 返回 y 年 mo 月 d 日；这一天不存在时返回 EINVALID，用人说的话说明：
+// “没有13月，月份是 1 到 12。”“2月没有30日。”“2027年不是闰年，2月没有29日。”
+func CheckDate(y, mo, d int) (Date, error) {
+	if mo < 1 || mo > 12 {
+		return Date{}, Errorf(EINVALID, "没有%d月，月份是 1 到 12。", mo)
 	}
-	return out, nil
+	out := MakeDate(y, time.Month(mo), d)
+	if d >= 1 && out.Year == y && int(out.Month) == mo && out.Day == d {
+		return out, nil
+	}
+	if mo == 2 && d == 29 {
+		return Date{}, Errorf(EINVALID, "%d年不是闰年，2月没有29日。", y)
+	}
+	return Date{}, Errorf(EINVALID, "%d月没有%d日。", mo, d)
 }
 
 // String 返回 2026-11-28 形式（也是存储形式，可按字符串比较先后）。
@@ -348,24 +361,38 @@ var relativeDays = map[string]int{
 // ParseDay 解析用户写的一天：今天、明天、后天、昨天、前天，2026-11-28（也接受 / . 和 2026年11月28日），
 // 11月28日、11/28、11-28、11.28（年份见 DayRef.Past），ref.From 非零时还接受“30日”。看不懂或日期不存在时 ok 为 false。
 func ParseDay(s string, ref DayRef) (Date, bool) {
+	d, ok, _ := ParseDayChecked(s, ref)
+	return d, ok
+}
+
+// ParseDayChecked 与 ParseDay 相同；写的是日期、但这一天不存在时（2月30日、13月1日、2026-02-29、
+// 11月28日之后的“31日”）另返回 EINVALID，用人说的话说明哪里不对（见 CheckDate），不只说“看不懂”。
+// 根本不像日期时 ok 为 false、err 为 nil。
+func ParseDayChecked(s string, ref DayRef) (Date, bool, error) {
 	s = strings.TrimSpace(s)
 	if n, ok := relativeDays[s]; ok {
-		return ref.Today.AddDays(n), true
+		return ref.Today.AddDays(n), true, nil
 	}
-	if d, err := ParseDate(s); err == nil {
-		return d, true
+	if reISODate.MatchString(s) {
+		d, err := ParseDate(s)
+		return d, err == nil, err
 	}
 	if m := reMonthDay.FindStringSubmatch(s); m != nil {
 		mo, _ := strconv.Atoi(m[1])
 		dd, _ := strconv.Atoi(m[2])
 		if mo < 1 || mo > 12 {
-			return Date{}, false
+			_, err := CheckDate(ref.Today.Year, mo, dd)
+			return Date{}, false, err
 		}
 		years := []int{ref.Today.Year - 1, ref.Today.Year, ref.Today.Year + 1}
 		best, found := Date{}, false
+		var bad error
 		for _, y := range years {
-			d := MakeDate(y, time.Month(mo), dd)
-			if int(d.Month) != mo || d.Day != dd {
+			d, err := CheckDate(y, mo, dd)
+			if err != nil {
+				if bad == nil || y == ref.Today.Year {
+					bad = err
+				}
 				continue // 这一年没有这一天（2月29日只在闰年）
 			}
 			if ref.Past {
@@ -378,20 +405,27 @@ func ParseDay(s string, ref DayRef) (Date, bool) {
 				best, found = d, true
 			}
 		}
-		return best, found
+		if !found && bad != nil {
+			return Date{}, false, bad
+		}
+		return best, found, nil
 	}
 	if m := reDayOnly.FindStringSubmatch(s); m != nil && !ref.From.IsZero() {
 		dd, _ := strconv.Atoi(m[1])
-		d := MakeDate(ref.From.Year, ref.From.Month, dd)
-		if d.Day != dd {
-			return Date{}, false
+		d, err := CheckDate(ref.From.Year, int(ref.From.Month), dd)
+		if err != nil {
+			return Date{}, false, err
 		}
 		if d.Before(ref.From) { // 11月30日-2日：跨到下个月
-			d = MakeDate(ref.From.Year, ref.From.Month+1, dd)
+			next := MakeDate(ref.From.Year, ref.From.Month+1, 1)
+			d, err = CheckDate(next.Year, int(next.Month), dd)
+			if err != nil {
+				return Date{}, false, err
+			}
 		}
-		return d, true
+		return d, true, nil
 	}
-	return Date{}, false
+	return Date{}, false, nil
 }
 
 func absDays(n int) int {

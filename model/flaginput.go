@@ -133,6 +133,82 @@ type BranchItemInputs struct {
 	Count  int
 }
 
+// InputKind 是一种手工录入的评分依据，“撤销 <类别> <编号>”用。
+type InputKind string
+
+// 评分依据的类别。表扬和投诉在同一张表里，编号不重复。
+const (
+	InputMeter      InputKind = "meter"      // 测评（手工录入的一天）
+	InputSpot       InputKind = "spot"       // 抽查
+	InputPraise     InputKind = "praise"     // 表扬
+	InputComplaint  InputKind = "complaint"  // 投诉
+	InputInspection InputKind = "inspection" // 农村网点检查
+)
+
+// InputKinds 是全部类别，按帮助里的顺序。
+var InputKinds = []InputKind{InputMeter, InputSpot, InputPraise, InputComplaint, InputInspection}
+
+// Label 返回类别的叫法（也是命令名）：测评、抽查、表扬、投诉、检查。
+func (k InputKind) Label() string {
+	switch k {
+	case InputMeter:
+		return "测评"
+	case InputSpot:
+		return "抽查"
+	case InputPraise:
+		return "表扬"
+	case InputComplaint:
+		return "投诉"
+	case InputInspection:
+		return "检查"
+	}
+	return string(k)
+}
+
+// ParseInputKind 按叫法（测评、抽查、表扬、投诉、检查）找类别。
+func ParseInputKind(s string) (InputKind, bool) {
+	for _, k := range InputKinds {
+		if k.Label() == s {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// InputRecord 是一条手工录入的评分依据（撤销时读它，核对是谁、录了什么）。
+type InputRecord struct {
+	Kind      InputKind
+	ID        int64
+	StaffID   string // 被录入的人；检查为空
+	StaffName string
+	Branch    string // 被录入的人的网点；检查是被检查的网点
+	Score     int    // 抽查、检查的分数
+	Item      string // 检查项编码
+	Meter     MeterDay
+	Note      string
+	ActorID   string
+	ActorName string
+	// MsgKey 是录入它的消息。同一人同一天的测评再录入会覆盖这一行、换成新的消息：
+	// 撤销针对的是当时那次录入，覆盖后的新计数照常计分。
+	MsgKey    string
+	CreatedAt time.Time
+	// Revoked 非空表示这次录入已被撤销（记录保留，不再计分）。
+	Revoked *InputRevocation
+}
+
+// InputRevocation 是一次评分依据的撤销：另记一条，原录入保留并标明已撤销。
+type InputRevocation struct {
+	ID          int64
+	Kind        InputKind
+	InputID     int64
+	InputMsgKey string // 撤销的是哪一次录入（见 InputRecord.MsgKey）
+	ActorID     string
+	ActorName   string
+	MsgKey      string
+	Reason      string
+	CreatedAt   time.Time
+}
+
 // FlagInputStore 保存流动红旗的评分依据，并给排行提供汇总。
 // 每次录入都登记来源消息：同一消息 Key 再次投递时返回 EDUPLICATE 和先前写入的记录，什么也不新写。
 type FlagInputStore interface {
@@ -153,7 +229,12 @@ type FlagInputStore interface {
 	InvalidateComplaint(ctx context.Context, msg Message, id int64, inv FeedbackInvalid) (Feedback, error)
 	// RecordInspection 登记一次网点检查项打分。
 	RecordInspection(ctx context.Context, msg Message, in Inspection) (Inspection, error)
-	// StaffInputs 汇总 [from, to) 内各人的测评（按 from、to 所在时区的日期）、抽查、客户反映和扣款；
+	// Input 按类别和编号取一条手工录入的评分依据（含撤销信息）；没有时 ENOTFOUND（测评仪导入的测评也是）。
+	Input(ctx context.Context, kind InputKind, id int64) (InputRecord, error)
+	// RevokeInput 在一个事务里登记消息和撤销记录：录入不存在（或已被新的录入覆盖）ENOTFOUND，
+	// 已撤销 ECONFLICT，消息重复 EDUPLICATE（返回那次撤销）。被撤销的录入不再计入汇总。
+	RevokeInput(ctx context.Context, msg Message, r InputRevocation) (InputRevocation, error)
+	// StaffInputs 汇总 [from, to) 内各人（不计已撤销的录入）的测评（按 from、to 所在时区的日期）、抽查、客户反映和扣款；
 	// 没有任何记录的人不在结果里。
 	StaffInputs(ctx context.Context, from, to time.Time) ([]StaffInputs, error)
 	// BranchInputs 汇总 [from, to) 内各网点各检查项的得分。

@@ -89,13 +89,15 @@ func (r LeaveRoute) Label() string {
 // Leave 是一张请假单。Start、End 都含在内；HalfDays 是请假时长（半天数，半天为 1）。
 // 销假后 End 改为销假前一天（尚未开始的请假改为撤回），EndedEarly 为 true。
 type Leave struct {
-	ID          int64
-	StaffID     string
-	StaffName   string
-	Branch      string
-	Start       Date
-	End         Date
-	HalfDays    int
+	ID        int64
+	StaffID   string
+	StaffName string
+	Branch    string
+	Start     Date
+	End       Date
+	HalfDays  int
+	// Half 是半天假在上午还是下午（HalfAM、HalfPM）；整天的假和没有说明上下午的半天假为空。
+	Half        HalfDay
 	Reason      string
 	Route       LeaveRoute
 	Status      LeaveStatus
@@ -114,10 +116,41 @@ func (l Leave) Covers(d Date) bool { return !d.Before(l.Start) && !d.After(l.End
 // OnLeave 表示此人 d 当天是否在已批准的假中。
 func (l Leave) OnLeave(d Date) bool { return l.Status == LeaveApproved && l.Covers(d) }
 
-// Span 返回“11月28日–11月30日”或“11月28日”（单日）。
+// HalfDay 是半天假的上午或下午。
+type HalfDay string
+
+// 上午、下午。
+const (
+	HalfAM HalfDay = "am"
+	HalfPM HalfDay = "pm"
+)
+
+// Label 返回“上午”“下午”；空值为空串。
+func (h HalfDay) Label() string {
+	switch h {
+	case HalfAM:
+		return "上午"
+	case HalfPM:
+		return "下午"
+	}
+	return ""
+}
+
+// ParseHalfDay 读“上午”（或“早上”）、“下午”。
+func ParseHalfDay(s string) (HalfDay, bool) {
+	switch s {
+	case "上午", "早上":
+		return HalfAM, true
+	case "下午":
+		return HalfPM, true
+	}
+	return "", false
+}
+
+// Span 返回“11月28日–11月30日”、“11月28日”（单日）或“12月20日下午”（半天）。
 func (l Leave) Span() string {
 	if l.Start == l.End {
-		return l.Start.Label()
+		return l.Start.Label() + l.Half.Label()
 	}
 	return l.Start.Label() + "–" + l.End.Label()
 }

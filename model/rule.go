@@ -89,6 +89,22 @@ func NewCatalog(rules []Rule) (*Catalog, error) {
 	return c, nil
 }
 
+// WordPrefix 返回 s 开头最长的一个事项词（两个方向的短词、全称、编码都算）的字数；没有时为 0。
+// 用来拆开粘在一起的“张三迟到”“迟到长”。
+func (c *Catalog) WordPrefix(s string) int {
+	best := 0
+	r := []rune(s)
+	for n := len(r); n > 0; n-- {
+		w := NormalizeWord(string(r[:n]))
+		for _, k := range []RuleKind{Deduction, Reward} {
+			if _, ok := c.byWord[k][w]; ok {
+				return n
+			}
+		}
+	}
+	return best
+}
+
 // NormalizeWord 统一一个词的写法：去空白，转小写。
 func NormalizeWord(s string) string {
 	return strings.ToLower(strings.Join(strings.Fields(s), ""))

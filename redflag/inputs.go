@@ -63,28 +63,77 @@ func checkScore(score int) error {
 	return nil
 }
 
-// RecordMeterDay 登记 who 在 d.Day 的测评计数（d 里的满意、基本满意、不满意；测评仪没记上的一天）：
-// 每项 0 到 model.MaxMeterCount 次，日期不能晚于今天。同一人同一天再录会覆盖先前的手工录入。
-// 返回被录入的人和存下的计数。
-func (s *Inputs) RecordMeterDay(ctx context.Context, actor model.Staff, msg model.Message, who string, d model.MeterDay) (model.Staff, model.MeterDay, error) {
-	st, err := s.target(ctx, actor, who)
-	if err != nil {
-		return model.Staff{}, model.MeterDay{}, err
-	}
-	for _, n := range []int{d.Satisfied, d.Basic, d.Unsatisfied} {
-		if n < 0 || n > model.MaxMeterCount {
-			return st, model.MeterDay{}, model.Errorf(model.EINVALID, "满意、基本满意、不满意的次数应为 0 到 %d 的整数。", model.MaxMeterCount)
+// MeterCounts 是“测评”写的一天的三项次数；nil 表示没有写这一项。
+type MeterCounts struct {
+	Day                           model.Date // 零值为今天
+	Satisfied, Basic, Unsatisfied *int
+}
+
+// MeterResult 是一次测评录入的结果。
+type MeterResult struct {
+	Staff model.Staff
+	Day   model.MeterDay // 存下的计数
+	// Replaced 非空表示这次覆盖了此人这一天先前手工录入的计数（发的是另一条消息）。
+	Replaced *model.MeterDay
+}
+
+// RecordMeterDay 登记 who 在 c.Day 的测评计数（测评仪没记上的一天）：满意、基本满意、不满意三项都要写
+// （没有的写 0；缺哪几项就说哪几项，免得只写一项把当天的计数换成别的都是 0），每项 0 到 model.MaxMeterCount 次，
+// 日期不能晚于今天。同一人同一天再录会覆盖先前的手工录入，结果里说明覆盖了什么。
+func (s *Inputs) RecordMeterDay(ctx context.Context, actor model.Staff, msg model.Message, who string, c MeterCounts) (MeterResult, error) {
+	var missing []string
+	for _, f := range []struct {
+		name string
+		n    *int
+	}{{"满意", c.Satisfied}, {"基本满意", c.Basic}, {"不满意", c.Unsatisfied}} {
+		if f.n == nil {
+			missing = append(missing, f.name)
+			continue
+		}
+		if *f.n < 0 || *f.n > model.MaxMeterCount {
+			return MeterResult{}, model.Errorf(model.EINVALID, "满意、基本满意、不满意的次数应为 0 到 %d 的整数，这次没有记录。", model.MaxMeterCount)
 		}
 	}
+	if len(missing) > 0 {
+		return MeterResult{}, model.Errorf(model.EINVALID, "还缺“%s”的次数，这次没有记录。三项都要写，没有的写 0，例如：测评 张三 满意 38 基本满意 2 不满意 0",
+			strings.Join(missing, "”“"))
+	}
+	st, err := s.target(ctx, actor, who)
+	if err != nil {
+		return MeterResult{}, err
+	}
+	d := model.MeterDay{Day: c.Day, Satisfied: *c.Satisfied, Basic: *c.Basic, Unsatisfied: *c.Unsatisfied}
 	if d.Day.IsZero() {
 		d.Day = s.Today()
 	}
 	if d.Day.After(s.Today()) {
-		return st, model.MeterDay{}, model.Errorf(model.EINVALID, "%s 还没到，不能录入测评。", d.Day.Label())
+		return MeterResult{}, model.Errorf(model.EINVALID, "%s 还没到，不能录入测评。", d.Day.Label())
+	}
+	res := MeterResult{Staff: st}
+	prev, err := s.Store.MeterDays(ctx, st.UserID, d.Day, d.Day)
+	if err != nil {
+		return MeterResult{}, err
+	}
+	for _, p := range prev {
+		if p.Source != model.MeterTyped || p.MsgKey == msg.Key {
+			continue
+		}
+		rec, err := s.Store.Input(ctx, model.InputMeter, p.ID)
+		if err != nil {
+			return MeterResult{}, err
+		}
+		if rec.Revoked == nil { // 已撤销的不算被替换
+			p := p
+			res.Replaced = &p
+		}
 	}
 	d.StaffID, d.Source, d.ActorID = st.UserID, model.MeterTyped, actor.UserID
 	got, err := s.Store.RecordMeterDay(ctx, msg, d)
-	return st, got, err
+	res.Day = got
+	if err != nil {
+		res.Replaced = nil
+	}
+	return res, err
 }
 
 // RecordSpotCheck 登记对 who 的一次视频监控抽查（0 到 100 分）。
@@ -94,6 +143,9 @@ func (s *Inputs) RecordSpotCheck(ctx context.Context, actor model.Staff, msg mod
 		return model.SpotCheck{}, err
 	}
 	if err := checkScore(score); err != nil {
+		return model.SpotCheck{}, err
+	}
+	if err := model.CheckNote("备注", note, 0); err != nil {
 		return model.SpotCheck{}, err
 	}
 	return s.Store.RecordSpotCheck(ctx, msg, model.SpotCheck{
@@ -108,6 +160,9 @@ func (s *Inputs) RecordFeedback(ctx context.Context, actor model.Staff, msg mode
 	if err != nil {
 		return model.Feedback{}, err
 	}
+	if err := model.CheckNote(kind.Label()+"的内容", note, 0); err != nil {
+		return model.Feedback{}, err
+	}
 	return s.Store.RecordFeedback(ctx, msg, model.Feedback{
 		StaffID: st.UserID, StaffName: st.Name, Branch: st.Branch, Kind: kind, Note: note,
 		ActorID: actor.UserID, ActorName: actor.Name, CreatedAt: s.Clock.Now(),
@@ -117,6 +172,9 @@ func (s *Inputs) RecordFeedback(ctx context.Context, actor model.Staff, msg mode
 // InvalidateComplaint 认定编号为 id 的投诉不成立：记录保留，不再计分。被投诉的人须在认定人的管理范围内
 // （已不在花名册的按投诉时的网点算）。
 func (s *Inputs) InvalidateComplaint(ctx context.Context, actor model.Staff, msg model.Message, id int64, reason string) (model.Feedback, error) {
+	if err := model.CheckNote("理由", reason, 0); err != nil {
+		return model.Feedback{}, err
+	}
 	f, err := s.Store.Feedback(ctx, id)
 	if err != nil {
 		return model.Feedback{}, err
@@ -164,11 +222,73 @@ func (s *Inputs) RecordInspection(ctx context.Context, actor model.Staff, msg mo
 	if err := checkScore(score); err != nil {
 		return model.Inspection{}, it, err
 	}
+	if err := model.CheckNote("备注", note, 0); err != nil {
+		return model.Inspection{}, it, err
+	}
 	got, err := s.Store.RecordInspection(ctx, msg, model.Inspection{
 		Branch: branch, Item: it.Code, Score: score, Note: note,
 		ActorID: actor.UserID, ActorName: actor.Name, CreatedAt: s.Clock.Now(),
 	})
 	return got, it, err
+}
+
+// Revoked 是一次评分依据撤销的结果：撤销的那条录入和撤销记录。
+type Revoked struct {
+	Input      model.InputRecord
+	Revocation model.InputRevocation
+	Duplicate  bool // 这条消息先前已处理过，本次什么也没写
+}
+
+// Revoke 撤销一条手工录入的评分依据（kind 的编号 id）：原录入保留、标明已撤销，不再计分。
+// 与录入同样的范围：被录入的人（检查是网点）须在撤销人的管理范围内；测评仪导入的测评不能撤销。
+func (s *Inputs) Revoke(ctx context.Context, actor model.Staff, msg model.Message, kind model.InputKind, id int64, reason string) (Revoked, error) {
+	if !actor.CanRecord() {
+		return Revoked{}, model.Errorf(model.EFORBIDDEN, "只有主管、所长和中心领导可以撤销评分依据。")
+	}
+	if err := model.CheckNote("理由", reason, 0); err != nil {
+		return Revoked{}, err
+	}
+	in, err := s.Store.Input(ctx, kind, id)
+	if err != nil {
+		return Revoked{}, err
+	}
+	if kind == model.InputInspection {
+		if !actor.InScope(in.Branch) {
+			return Revoked{}, model.Errorf(model.EFORBIDDEN, "%s %d 是对 %s 的检查，不在您的管理范围内，不能撤销。", kind.Label(), id, in.Branch)
+		}
+	} else {
+		st, err := s.Ledger.Staff.Staff(ctx, in.StaffID)
+		switch model.ErrorCode(err) {
+		case "":
+		case model.ENOTFOUND:
+			st = model.Staff{UserID: in.StaffID, Name: in.StaffName, Branch: in.Branch}
+		default:
+			return Revoked{}, err
+		}
+		if in.StaffName == "" {
+			in.StaffName, in.Branch = st.Name, st.Branch
+		}
+		if !actor.Manages(st) {
+			return Revoked{}, model.Errorf(model.EFORBIDDEN, "%s %d 是%s（%s）的，不在您的管理范围内，不能撤销。", kind.Label(), id, st.Name, st.Branch)
+		}
+	}
+	if in.ActorName == "" && in.ActorID != "" { // 测评只记了录入人的工号
+		if a, err := s.Ledger.Staff.Staff(ctx, in.ActorID); err == nil {
+			in.ActorName = a.Name
+		}
+	}
+	rev, err := s.Store.RevokeInput(ctx, msg, model.InputRevocation{
+		Kind: kind, InputID: id, InputMsgKey: in.MsgKey, ActorID: actor.UserID, ActorName: actor.Name, Reason: reason,
+	})
+	switch model.ErrorCode(err) {
+	case "":
+		in.Revoked = &rev
+		return Revoked{Input: in, Revocation: rev}, nil
+	case model.EDUPLICATE:
+		in.Revoked = &rev
+		return Revoked{Input: in, Revocation: rev, Duplicate: true}, nil
+	}
+	return Revoked{}, err
 }
 
 func shortList(ss []string, n int) string {

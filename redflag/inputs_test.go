@@ -14,6 +14,11 @@ import (
 	"github.com/hongqi-dev/hongqi/rules"
 )
 
+// counts 是三项都写了的一天的测评。
+func counts(day model.Date, sat, basic, unsat int) redflag.MeterCounts {
+	return redflag.MeterCounts{Day: day, Satisfied: &sat, Basic: &basic, Unsatisfied: &unsat}
+}
+
 // 评分依据的录入经 Inputs 服务：人要在录入人的管理范围内、数值在范围内、日期不在将来；不合格的什么也不写。
 func TestInputsValidateAndCheckScope(t *testing.T) {
 	e := setup(t)
@@ -34,21 +39,30 @@ func TestInputsValidateAndCheckScope(t *testing.T) {
 		wantMsg  string
 	}{
 		{"head records a day", "cg_head", func(by model.Staff) error {
-			_, _, err := in.RecordMeterDay(ctx, by, msg(), "张三", model.MeterDay{Day: today, Satisfied: 38, Basic: 2})
+			_, err := in.RecordMeterDay(ctx, by, msg(), "张三", counts(today, 38, 2, 0))
 			return err
 		}, "", ""},
 		{"count over the bound", "cg_head", func(by model.Staff) error {
-			_, _, err := in.RecordMeterDay(ctx, by, msg(), "张三", model.MeterDay{Day: today, Satisfied: model.MaxMeterCount + 1})
+			_, err := in.RecordMeterDay(ctx, by, msg(), "张三", counts(today, model.MaxMeterCount+1, 0, 0))
 			return err
 		}, model.EINVALID, "0 到 10000"},
 		{"overflowed count", "cg_head", func(by model.Staff) error {
-			_, _, err := in.RecordMeterDay(ctx, by, msg(), "张三", model.MeterDay{Day: today, Satisfied: math.MaxInt})
+			_, err := in.RecordMeterDay(ctx, by, msg(), "张三", counts(today, math.MaxInt, 0, 0))
 			return err
 		}, model.EINVALID, "0 到 10000"},
 		{"a day in the future", "cg_head", func(by model.Staff) error {
-			_, _, err := in.RecordMeterDay(ctx, by, msg(), "张三", model.MeterDay{Day: today.AddDays(1), Satisfied: 3})
+			_, err := in.RecordMeterDay(ctx, by, msg(), "张三", counts(today.AddDays(1), 3, 0, 0))
 			return err
 		}, model.EINVALID, "还没到"},
+		{"only one of the three counts", "cg_head", func(by model.Staff) error {
+			n := 10
+			_, err := in.RecordMeterDay(ctx, by, msg(), "张三", redflag.MeterCounts{Day: today, Satisfied: &n})
+			return err
+		}, model.EINVALID, "还缺“基本满意”“不满意”的次数"},
+		{"note over the limit", "cg_head", func(by model.Staff) error {
+			_, err := in.RecordSpotCheck(ctx, by, msg(), "张三", 90, strings.Repeat("好", model.MaxNoteRunes+1))
+			return err
+		}, model.EINVALID, "备注最多 200 个字，这次写了 201 个字"},
 		{"person outside the head's branch", "cg_head", func(by model.Staff) error {
 			_, err := in.RecordSpotCheck(ctx, by, msg(), "王五", 90, "")
 			return err

@@ -386,6 +386,9 @@ func (s *Service) Override(ctx context.Context, by model.Staff, roundID int64, a
 	if err != nil {
 		return Decision{}, err
 	}
+	if err := model.CheckNote("理由", strings.Join(rest, " "), 0); err != nil {
+		return Decision{}, err
+	}
 	flags, err := s.flagsFor(ctx, r, picks)
 	if err != nil {
 		return Decision{}, err
@@ -645,6 +648,9 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return model.Flag{}, model.Errorf(model.EINVALID, "请写明撤销理由，如“撤销红旗 2026-W45 张三 测评数据造假”。")
+	}
+	if err := model.CheckNote("理由", reason, 0); err != nil {
+		return model.Flag{}, err
 	}
 	_, p, err := ParsePeriod(period)
 	if err != nil {

@@ -13,8 +13,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hongqi-dev/hongqi/internal/sheet"
@@ -65,31 +67,60 @@ const headerHint = "表头应为 userid,name,branch,branch_kind,role（或 工�
 
 // Parse 按文件扩展名（.csv 或 .xlsx）读取花名册。CSV 须为 UTF-8（可带 BOM）；
 // XLSX 读第一个工作表。任何一行有误都返回 EINVALID 错误，列出全部有误的行（至多 20 行），
-// 此时不返回任何人员。today 是导入那天（考核时区）：离职日期不能晚于它。
+// 此时不返回任何人员。today 是导入那天（考核时区）：离职日期不能晚于它。管理范围里的网点须在文件里出现过。
 func Parse(name string, r io.Reader, today model.Date) ([]model.Staff, error) {
+	staff, _, err := ParseKnown(name, r, today, nil)
+	return staff, err
+}
+
+// ParseKnown 与 Parse 相同；管理范围里的网点在文件里或在 known（花名册上已有的网点）里都算存在。
+// 另返回读的时候做过的改动的说明（如去掉中文姓名里的空格），导入时告诉导入的人。
+func ParseKnown(name string, r io.Reader, today model.Date, known []string) ([]model.Staff, []string, error) {
 	rows, err := sheet.Read(name, r, sheet.Options{What: "花名册文件"})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return parseRecords(rows, today)
+	return parseRecords(rows, today, known)
+}
+
+// Report 是一次导入的结果。
+type Report struct {
+	Added, Updated int
+	// Notes 是导入时对文件内容做的改动（如“第 3 行：姓名“赵 七”中间的空格已去掉，记为“赵七””）。
+	Notes []string
 }
 
 // Import 读取 path 处的花名册并按 userid 新增或更新人员；文件有误时什么也不写。
 // today 是导入那天：标为离职而没写离职日期的人，离职日期记为这天（已经离职的保留原来的日期）。
 func Import(ctx context.Context, s model.StaffStore, path string, today model.Date) (added, updated int, err error) {
+	r, err := ImportReport(ctx, s, path, today)
+	return r.Added, r.Updated, err
+}
+
+// ImportReport 与 Import 相同，另说明导入时对文件内容做的改动。管理范围里的网点在文件里或花名册上已有都算存在。
+func ImportReport(ctx context.Context, s model.StaffStore, path string, today model.Date) (Report, error) {
 	f, err := sheet.Open(path, "花名册文件")
 	if err != nil {
-		return 0, 0, err
+		return Report{}, err
 	}
 	defer f.Close()
-	staff, err := Parse(path, f, today)
+	existing, err := s.ListStaff(ctx)
 	if err != nil {
-		return 0, 0, err
+		return Report{}, err
+	}
+	var known []string
+	for _, st := range existing {
+		known = append(known, st.Branch)
+	}
+	staff, notes, err := ParseKnown(path, f, today, known)
+	if err != nil {
+		return Report{}, err
 	}
 	if err := fillLeft(ctx, s, staff, today); err != nil {
-		return 0, 0, err
+		return Report{}, err
 	}
-	return s.UpsertRoster(ctx, staff)
+	added, updated, err := s.UpsertRoster(ctx, staff)
+	return Report{Added: added, Updated: updated, Notes: notes}, err
 }
 
 // fillLeft 给标为离职而没写离职日期的人补上日期：已经离职的保留花名册上原来的日期，否则记 today。
@@ -153,17 +184,17 @@ func header(cells []string) (idx [numCols]int, err error) {
 	return idx, nil
 }
 
-func parseRecords(recs []sheet.Row, today model.Date) ([]model.Staff, error) {
+func parseRecords(recs []sheet.Row, today model.Date, known []string) ([]model.Staff, []string, error) {
 	i := 0
 	for i < len(recs) && (sheet.Blank(recs[i].Cells) || comment(recs[i].Cells)) {
 		i++
 	}
 	if i == len(recs) {
-		return nil, model.Errorf(model.EINVALID, "花名册是空的。%s。", headerHint)
+		return nil, nil, model.Errorf(model.EINVALID, "花名册是空的。%s。", headerHint)
 	}
 	idx, err := header(recs[i].Cells)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	type seenAt struct {
 		line int
@@ -171,11 +202,21 @@ func parseRecords(recs []sheet.Row, today model.Date) ([]model.Staff, error) {
 	}
 	var (
 		staff    []model.Staff
+		lines    []int // staff[i] 所在的行
+		notes    []string
 		problems []string
 		badRows  int
 		ids      = map[string]int{}    // 小写工号 → 行号
 		branches = map[string]seenAt{} // 网点 → 首次出现的行和类型
+		rowErrs  = map[int][]string{}  // 行号 → 问题（按行报出）
+		order    []int                 // 有问题的行
 	)
+	addErrs := func(line int, errs ...string) {
+		if _, ok := rowErrs[line]; !ok {
+			order = append(order, line)
+		}
+		rowErrs[line] = append(rowErrs[line], errs...)
+	}
 	for _, rec := range recs[i+1:] {
 		if sheet.Blank(rec.Cells) || comment(rec.Cells) {
 			continue
@@ -188,6 +229,9 @@ func parseRecords(recs []sheet.Row, today model.Date) ([]model.Staff, error) {
 			return strings.TrimSpace(model.PlainText(rec.Cells[idx[col]]))
 		}
 		s, errs := parseRow(cell, today)
+		if raw := cell(colName); raw != s.Name && s.Name == strings.Join(strings.Fields(raw), "") {
+			notes = append(notes, fmt.Sprintf("第 %d 行：姓名“%s”中间的空格已去掉，记为“%s”", rec.Line, raw, s.Name))
+		}
 		if s.UserID != "" {
 			key := strings.ToLower(s.UserID)
 			if prev, dup := ids[key]; dup {
@@ -205,25 +249,56 @@ func parseRecords(recs []sheet.Row, today model.Date) ([]model.Staff, error) {
 			}
 		}
 		if len(errs) > 0 {
-			badRows++
-			if len(problems) < maxReported {
-				problems = append(problems, fmt.Sprintf("第 %d 行：%s", rec.Line, strings.Join(errs, "；")))
-			}
+			addErrs(rec.Line, errs...)
 			continue
 		}
 		staff = append(staff, s)
+		lines = append(lines, rec.Line)
+	}
+	// 管理范围里的网点要存在（在文件里或花名册上已有）：写错的网点名（“东街;河西所”里的“东街”）
+	// 会让这位主管管不到本该管的网点，导入时就拒绝。
+	exists := map[string]bool{}
+	for b := range branches {
+		exists[b] = true
+	}
+	for _, b := range known {
+		exists[b] = true
+	}
+	var all []string
+	for b := range exists {
+		all = append(all, b)
+	}
+	slices.Sort(all)
+	for i, s := range staff {
+		for _, b := range s.Scope {
+			if b == model.ScopeAll || exists[b] {
+				continue
+			}
+			msg := fmt.Sprintf("管理范围里的网点“%s”不存在", b)
+			if near := model.Closest(b, all, 3); len(near) > 0 {
+				msg += "（是不是" + strings.Join(near, "、") + "？）"
+			}
+			addErrs(lines[i], msg)
+		}
+	}
+	slices.Sort(order)
+	for _, line := range order {
+		badRows++
+		if len(problems) < maxReported {
+			problems = append(problems, fmt.Sprintf("第 %d 行：%s", line, strings.Join(rowErrs[line], "；")))
+		}
 	}
 	if badRows > 0 {
 		msg := fmt.Sprintf("花名册有 %d 行有误，没有导入任何人：\n%s", badRows, strings.Join(problems, "\n"))
 		if badRows > len(problems) {
 			msg += fmt.Sprintf("\n……另有 %d 行有误未列出", badRows-len(problems))
 		}
-		return nil, model.Errorf(model.EINVALID, "%s\n请改正后重新导入。", msg)
+		return nil, nil, model.Errorf(model.EINVALID, "%s\n请改正后重新导入。", msg)
 	}
 	if len(staff) == 0 {
-		return nil, model.Errorf(model.EINVALID, "花名册只有表头，没有人员。")
+		return nil, nil, model.Errorf(model.EINVALID, "花名册只有表头，没有人员。")
 	}
-	return staff, nil
+	return staff, notes, nil
 }
 
 // parseRow 读一行人员，返回其中的全部问题。
@@ -231,7 +306,7 @@ func parseRow(cell func(col int) string, today model.Date) (model.Staff, []strin
 	var errs []string
 	s := model.Staff{
 		UserID: cell(colUserID),
-		Name:   cell(colName),
+		Name:   cleanName(cell(colName)),
 		Branch: cell(colBranch),
 		Active: true,
 	}
@@ -314,6 +389,21 @@ func parseDates(s *model.Staff, cell func(col int) string, today model.Date) []s
 		errs = append(errs, fmt.Sprintf("离职日期 %s 早于入职日期 %s", s.Left, s.Joined))
 	}
 	return errs
+}
+
+// cleanName 去掉中文姓名里的空白（“赵 七”→“赵七”，否则“查 赵七”找不到人）；
+// 不是中文的姓名（如“Li Ming”）只把连续的空白并成一个空格。
+func cleanName(s string) string {
+	fields := strings.Fields(s)
+	if len(fields) <= 1 {
+		return s
+	}
+	for _, r := range strings.Join(fields, "") {
+		if !unicode.Is(unicode.Han, r) && r != '·' && r != '•' {
+			return strings.Join(fields, " ")
+		}
+	}
+	return strings.Join(fields, "")
 }
 
 // parseScope 拆分管理范围：网点之间用 ; ； 、 , ， 分隔，* 或“全部”表示全部网点。

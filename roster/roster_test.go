@@ -46,6 +46,15 @@ var sameSix = []string{
 	"admin|周文|城关所|county|admin|*",
 }
 
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func parseFile(t *testing.T, path string) ([]model.Staff, error) {
 	t.Helper()
 	f, err := os.Open(path)
@@ -116,8 +125,11 @@ func TestParseGood(t *testing.T) {
 			data: []byte("userid,name,branch,branch_kind,role\ncg01,\"张\u202e三\x1b[0m\",\"城关\n所\",county,staff\n"),
 			want: []string{"cg01|张三[0m|城关 所|county|staff|"}},
 		{name: "quoted comma-separated scope", file: "scope.csv",
-			data: []byte("userid,name,branch,branch_kind,role,scope\ncg_head,刘强,城关所,county,head,\"东街所,河口所,东街所\"\n"),
-			want: []string{"cg_head|刘强|城关所|county|head|东街所;河口所"}},
+			data: []byte("userid,name,branch,branch_kind,role,scope\ncg_head,刘强,城关所,county,head,\"东街所,河口所,东街所\"\ndj01,张四,东街所,county,staff,\nhk01,吴明,河口所,rural,staff,\n"),
+			want: []string{"cg_head|刘强|城关所|county|head|东街所;河口所", "dj01|张四|东街所|county|staff|", "hk01|吴明|河口所|rural|staff|"}},
+		{name: "spaces inside a Chinese name removed, a Latin name keeps one", file: "testdata/spaced-names.csv",
+			data: mustRead(t, "testdata/spaced-names.csv"),
+			want: []string{"cg01|赵七|城关所|county|staff|", "cg02|Li Ming|城关所|county|staff|", "dj_sup|孙主管|东街所|county|supervisor|城关所"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,6 +193,12 @@ func TestParseErrors(t *testing.T) {
 			file: "dup.csv",
 			data: []byte("userid,name,branch,branch_kind,role\nZhangSan,张三,城关所,county,staff\nzhangsan,张三,东街所,county,staff\n"),
 			want: []string{"第 3 行：工号 zhangsan 与第 2 行重复"},
+		},
+		{
+			name: "scope naming a branch that does not exist",
+			file: "scope.csv",
+			data: []byte("userid,name,branch,branch_kind,role,scope\ndj01,张四,东街所,county,staff,\ncg_head,刘强,城关所,county,head,东街;河西所\n"),
+			want: []string{"1 行有误，没有导入任何人", "第 3 行：管理范围里的网点“东街”不存在（是不是东街所？）；管理范围里的网点“河西所”不存在"},
 		},
 		{
 			name: "staff cannot have a scope",
@@ -440,5 +458,45 @@ func TestImport(t *testing.T) {
 				t.Errorf("花名册 =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(w, "\n"))
 			}
 		})
+	}
+}
+
+// TestImportReport 导入时去掉中文姓名里的空格并说明（之后“查 赵七”找得到）；管理范围里的网点在花名册上
+// 已有（之前导入过）也算存在，都没有时拒绝，什么也不写。
+func TestImportReport(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, testenv.MySQL(t), testClock, quiet)
+	if err != nil {
+		t.Fatalf("store.Open: %v", err)
+	}
+	defer db.Close()
+
+	r, err := ImportReport(ctx, db, "testdata/spaced-names.csv", testToday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Added != 3 || !slices.Equal(r.Notes, []string{
+		"第 2 行：姓名“赵 七”中间的空格已去掉，记为“赵七”",
+		"第 4 行：姓名“孙 主管”中间的空格已去掉，记为“孙主管”",
+	}) {
+		t.Errorf("导入结果 = %+v", r)
+	}
+	if got, err := db.FindStaff(ctx, "赵七"); err != nil || len(got) != 1 || got[0].UserID != "cg01" {
+		t.Errorf("按“赵七”找人 = %+v, %v", got, err)
+	}
+	// 城关所已在花名册上：另一个文件里的主管可以管它。
+	if r, err := ImportReport(ctx, db, "testdata/scope-known.csv", testToday); err != nil || r.Added != 1 {
+		t.Errorf("管理范围是已有的网点：%+v, %v", r, err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("userid,name,branch,branch_kind,role,scope\nx1,某某,城关所,county,supervisor,东街;河西\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ImportReport(ctx, db, bad, testToday)
+	if model.ErrorCode(err) != model.EINVALID || !strings.Contains(model.ErrorMessage(err), "管理范围里的网点“东街”不存在（是不是东街所？）") {
+		t.Errorf("不存在的网点：%v", err)
+	}
+	if _, err := db.Staff(ctx, "x1"); model.ErrorCode(err) != model.ENOTFOUND {
+		t.Errorf("有误的文件不应写入：%v", err)
 	}
 }

@@ -480,6 +480,7 @@ func (db *DB) StaffInputs(ctx context.Context, from, to time.Time) ([]model.Staf
 FROM meter_days m
 WHERE m.day >= ? AND m.day < ?
   AND (m.source = ? OR NOT EXISTS (SELECT 1 FROM meter_days x WHERE x.staff_id = m.staff_id AND x.day = m.day AND x.source = ?))
+  AND `+notRevoked("m", model.InputMeter)+`
 GROUP BY m.staff_id`, dayString(from), dayString(to), string(model.MeterImported), string(model.MeterImported)).Scan(&meter).Error
 	if err != nil {
 		return nil, db.fail(err, what)
@@ -498,8 +499,9 @@ GROUP BY m.staff_id`, dayString(from), dayString(to), string(model.MeterImported
 		Total   int
 		N       int
 	}
-	if err := g.Raw(`SELECT staff_id, SUM(score) AS total, COUNT(*) AS n FROM spot_checks
-WHERE created_at >= ? AND created_at < ? AND score BETWEEN 0 AND ? GROUP BY staff_id`, f, t, model.MaxScore).Scan(&spots).Error; err != nil {
+	if err := g.Raw(`SELECT s.staff_id AS staff_id, SUM(s.score) AS total, COUNT(*) AS n FROM spot_checks s
+WHERE s.created_at >= ? AND s.created_at < ? AND s.score BETWEEN 0 AND ? AND `+notRevoked("s", model.InputSpot)+`
+GROUP BY s.staff_id`, f, t, model.MaxScore).Scan(&spots).Error; err != nil {
 		return nil, db.fail(err, what)
 	}
 	for _, r := range spots {
@@ -512,8 +514,9 @@ WHERE created_at >= ? AND created_at < ? AND score BETWEEN 0 AND ? GROUP BY staf
 		Kind    string
 		N       int
 	}
-	if err := g.Raw(`SELECT staff_id, kind, COUNT(*) AS n FROM feedback
-WHERE created_at >= ? AND created_at < ? AND invalid_at IS NULL GROUP BY staff_id, kind`, f, t).Scan(&fb).Error; err != nil {
+	if err := g.Raw(`SELECT f.staff_id AS staff_id, f.kind AS kind, COUNT(*) AS n FROM feedback f
+WHERE f.created_at >= ? AND f.created_at < ? AND f.invalid_at IS NULL AND `+notRevoked("f", model.InputPraise, model.InputComplaint)+`
+GROUP BY f.staff_id, f.kind`, f, t).Scan(&fb).Error; err != nil {
 		return nil, db.fail(err, what)
 	}
 	for _, r := range fb {
@@ -554,8 +557,9 @@ func (db *DB) BranchInputs(ctx context.Context, from, to time.Time) ([]model.Bra
 		Total  int
 		N      int
 	}
-	if err := db.g.WithContext(ctx).Raw(`SELECT branch, item, SUM(score) AS total, COUNT(*) AS n FROM inspections
-WHERE created_at >= ? AND created_at < ? AND score BETWEEN 0 AND ? GROUP BY branch, item ORDER BY branch, item`, utc(from), utc(to), model.MaxScore).Scan(&rows).Error; err != nil {
+	if err := db.g.WithContext(ctx).Raw(`SELECT i.branch AS branch, i.item AS item, SUM(i.score) AS total, COUNT(*) AS n FROM inspections i
+WHERE i.created_at >= ? AND i.created_at < ? AND i.score BETWEEN 0 AND ? AND `+notRevoked("i", model.InputInspection)+`
+GROUP BY i.branch, i.item ORDER BY i.branch, i.item`, utc(from), utc(to), model.MaxScore).Scan(&rows).Error; err != nil {
 		return nil, db.fail(err, "检查记录暂时读不到")
 	}
 	out := make([]model.BranchItemInputs, 0, len(rows))

@@ -40,6 +40,7 @@ type leaveRow struct {
 	StartDate   string     `gorm:"type:char(10);not null;index:idx_leaves_staff,priority:2"`
 	EndDate     string     `gorm:"type:char(10);not null"`
 	HalfDays    int        `gorm:"not null"`
+	Half        string     `gorm:"size:8;not null;default:''"`
 	Reason      string     `gorm:"size:500;not null"`
 	Route       string     `gorm:"size:16;not null"`
 	Status      string     `gorm:"size:16;not null"`
@@ -60,7 +61,7 @@ func leaveFromRow(r leaveRow) model.Leave {
 	end, _ := model.ParseDate(r.EndDate)
 	l := model.Leave{
 		ID: r.ID, StaffID: r.StaffID, StaffName: r.StaffName, Branch: r.Branch,
-		Start: start, End: end, HalfDays: r.HalfDays, Reason: r.Reason,
+		Start: start, End: end, HalfDays: r.HalfDays, Half: model.HalfDay(r.Half), Reason: r.Reason,
 		Route: model.LeaveRoute(r.Route), Status: model.LeaveStatus(r.Status),
 		DecidedBy: r.DecidedBy, DeciderName: r.DeciderName, DecideNote: r.DecideNote,
 		EndedEarly: r.EndedEarly, MsgKey: r.MsgKey, CreatedAt: r.CreatedAt.UTC(),
@@ -249,7 +250,7 @@ func (db *DB) CreateLeave(ctx context.Context, msg model.Message, l model.Leave,
 		}
 		row := leaveRow{
 			StaffID: l.StaffID, StaffName: truncate(l.StaffName, sizeName), Branch: truncate(l.Branch, sizeName),
-			StartDate: l.Start.String(), EndDate: l.End.String(), HalfDays: l.HalfDays,
+			StartDate: l.Start.String(), EndDate: l.End.String(), HalfDays: l.HalfDays, Half: string(l.Half),
 			Reason: truncate(l.Reason, sizeNote), Route: string(l.Route), Status: string(l.Status),
 			MsgKey: msg.Key, CreatedAt: at, UpdatedAt: at,
 		}

@@ -115,7 +115,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	models := []any{&staffRow{}, &branchRow{}, &messageRow{}, &entryRow{}, &revocationRow{}, &noticeRow{},
 		&roundRow{}, &flagRow{}, &jobRow{}, &postHolderRow{}, &leaveRow{},
-		&meterDayRow{}, &spotCheckRow{}, &feedbackRow{}, &inspectionRow{},
+		&meterDayRow{}, &spotCheckRow{}, &feedbackRow{}, &inspectionRow{}, &inputRevocationRow{},
 		&starRow{}, &publicationRow{}, &webSessionRow{}, &loginTokenRow{}, &metaRow{}}
 	err := g.AutoMigrate(models...)
 	if err != nil {

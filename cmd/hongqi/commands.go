@@ -40,8 +40,12 @@ func runImport(ctx context.Context, getenv func(string) string, stdout, stderr i
 
 func runStaffImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
 	return runImport(ctx, getenv, stdout, stderr, func(m *app.Main) (string, error) {
-		added, updated, err := roster.Import(ctx, m.DB, path, model.DateOf(m.Clock.Now(), m.Clock.Location()))
-		return fmt.Sprintf("已导入花名册 %s：新增 %d 人，更新 %d 人。", path, added, updated), err
+		r, err := roster.ImportReport(ctx, m.DB, path, model.DateOf(m.Clock.Now(), m.Clock.Location()))
+		msg := fmt.Sprintf("已导入花名册 %s：新增 %d 人，更新 %d 人。", path, r.Added, r.Updated)
+		if len(r.Notes) > 0 {
+			msg += "\n导入时做了这些改动：\n" + strings.Join(r.Notes, "\n")
+		}
+		return msg, err
 	})
 }
 
