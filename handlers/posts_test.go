@@ -276,6 +276,30 @@ func TestStandInAndAbsence(t *testing.T) {
 	}
 }
 
+// TestAbsentTwiceSameDay 同一窗口同一天第二次“缺岗”不再扣，说明第一次的编号、谁记的、几点；写“再次”才再扣。
+// 第一次撤销了的不算。备注照原文（10:20 不变成 10 20）。
+func TestAbsentTwiceSameDay(t *testing.T) {
+	b, db, clk := setupPosts(t)
+	runPostSteps(t, b, db, clk, []postStep{
+		{as: "wzg", text: "缺岗 社保窗口 10:20 抽查无人", want: []string{"已记录缺岗：社保窗口", "扣 #1 张三（A岗）", "扣 #2 李四（B岗）", "扣 #3 王五（B岗）"}, entries: 3},
+		{as: "wzg", text: "缺岗 社保窗口", want: []string{"社保窗口今天 09:30 已由王主管记过缺岗（#1 张三、#2 李四、#3 王五），本次没有再扣。",
+			"如果又一次发现窗口无人，请发“缺岗 社保窗口 再次 备注”。"}, notWant: []string{"已记录"}, entries: 3},
+		{as: "zr", text: "缺岗 社保窗口 11:05 又无人", want: []string{"已由王主管记过缺岗"}, entries: 3},
+		{as: "wzg", text: "缺岗 社保窗口 再次 11:05 又无人", want: []string{"已记录缺岗：社保窗口", "扣 #4 张三（A岗），本月合计 −100 元"}, entries: 6},
+		{as: "wzg", text: "缺岗 医保窗口 再次 " + strings.Repeat("无", 200), want: []string{"备注最多 190 个字，这次写了 200 个字"}, entries: 6},
+		{as: "wzg", text: "缺岗 医保窗口", want: []string{"已记录缺岗：医保窗口"}, entries: 8},
+		{as: "wzg", text: "撤销 7 看错窗口", want: []string{"已撤销 #7"}},
+		{as: "wzg", text: "撤销 8 看错窗口", want: []string{"已撤销 #8"}},
+		{as: "wzg", text: "缺岗 医保窗口", want: []string{"已记录缺岗：医保窗口"}, notWant: []string{"记过缺岗"}, entries: 10},
+		{day: 17, as: "wzg", text: "缺岗 社保窗口", want: []string{"已记录缺岗：社保窗口"}, notWant: []string{"记过缺岗"}, entries: 13},
+	})
+	for id, want := range map[int64]string{1: "缺岗检查：社保窗口 10:20 抽查无人", 4: "缺岗检查：社保窗口 11:05 又无人"} {
+		if e, err := db.Entry(context.Background(), id); err != nil || e.Note != want {
+			t.Errorf("#%d 的备注 = %q, %v；应为 %q", id, e.Note, err, want)
+		}
+	}
+}
+
 // TestFalseLeave “扣 人 虚假请假 编号”把扣款与请假单关联；编号不对、不是此人的、没批准的都拒绝。
 func TestFalseLeave(t *testing.T) {
 	b, db, clk := setupPosts(t)
