@@ -85,7 +85,7 @@ type Options struct {
 	OnReply func(c *Context, reply string)
 }
 
-// Bot 是命令路由。注册（Handle、Use、HandleEvent、OnError、SetHelp）应在开始 Process 之前完成。
+// Bot 是命令路由。注册（Handle、Use、HandleEvent、OnError、SetFallback）应在开始 Process 之前完成。
 type Bot struct {
 	log      *slog.Logger
 	clock    *model.Clock
