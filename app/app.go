@@ -128,7 +128,7 @@ func (m *Main) Open(ctx context.Context) error {
 		tokenCache = mem.TokenCache()
 	}
 
-	m.Ledger = &ledger.Service{Staff: m.DB, Ledger: m.DB, Catalog: cat, Clock: m.Clock}
+	m.Ledger = &ledger.Service{Staff: m.DB, Ledger: m.DB, Catalog: cat, Clock: m.Clock, AppealWithin: m.Config.Appeal.Within}
 	m.Bot = bot.New(bot.Options{
 		Staff:    m.DB,
 		Deduper:  m.Dedup,

@@ -31,6 +31,8 @@ type Config struct {
 	Flags Flags `yaml:"flags"`
 	// Settle 是结算门槛、草稿和发布期限（见 settle.go）。
 	Settle Settle `yaml:"settle"`
+	// Appeal 是申诉的设置。
+	Appeal Appeal `yaml:"appeal"`
 
 	// ReplayWindow 是回调时间戳允许的偏差（HONGQI_REPLAY_WINDOW，默认 5m）。
 	ReplayWindow time.Duration `yaml:"replay_window"`
@@ -68,6 +70,12 @@ func (w WeCom) CallbackEnabled() bool { return w.Token != "" && w.AESKey != "" &
 // SendEnabled 表示是否配置了主动发送消息（CorpID、AgentID、Secret 齐全）。
 func (w WeCom) SendEnabled() bool { return w.CorpID != "" && w.AgentID != "" && w.Secret != "" }
 
+// Appeal 是申诉的设置。
+type Appeal struct {
+	// Within 是记录写入（通知发出）后多久内可以申诉（HONGQI_APPEAL_WITHIN，默认 72h）。
+	Within time.Duration `yaml:"within"`
+}
+
 // Default 返回内置默认配置。
 func Default() Config {
 	return Config{
@@ -79,6 +87,7 @@ func Default() Config {
 		WeCom:        WeCom{APIBase: "https://qyapi.weixin.qq.com"},
 		Flags:        DefaultFlags(),
 		Settle:       DefaultSettle(),
+		Appeal:       Appeal{Within: model.DefaultAppealWithin},
 	}
 }
 
@@ -134,6 +143,13 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, model.Errorf(model.EINVALID, "HONGQI_REPLAY_WINDOW：“%s”不是时长，应写成 5m、300s 这样", v)
 		}
 		c.ReplayWindow = d
+	}
+	if v, ok := lookup(getenv, "HONGQI_APPEAL_WITHIN"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, model.Errorf(model.EINVALID, "HONGQI_APPEAL_WITHIN：“%s”不是时长，应写成 72h、48h 这样", v)
+		}
+		c.Appeal.Within = d
 	}
 	return c, c.validate()
 }
@@ -193,6 +209,9 @@ func (c *Config) validate() error {
 	}
 	if err := c.Settle.validate(); err != nil {
 		return err
+	}
+	if c.Appeal.Within < time.Hour || c.Appeal.Within > 90*24*time.Hour {
+		return model.Errorf(model.EINVALID, "appeal.within（HONGQI_APPEAL_WITHIN）应在 1h 到 2160h（90 天）之间，现在是 %s", c.Appeal.Within)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

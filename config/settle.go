@@ -25,6 +25,9 @@ type Settle struct {
 	// DekadFalseInfo 是旬服务红旗标杆所因虚假信息被撤销时给所长扣的金额（元），默认 0（不扣）：
 	// 原文只对周红旗规定了所长扣 200 元，旬红旗没有规定。撤销的旬红旗总是不再计数。
 	DekadFalseInfo int `yaml:"dekad_false_info"`
+	// AnnounceNames 为 true 时，发布后发到群里的月度结果点名列出每笔扣款的人；默认 false（收入是个人的事，
+	// 群里只有各网点合计、红旗奖励和服务明星、扣款和奖励的笔数）。
+	AnnounceNames bool `yaml:"announce_names"`
 }
 
 // DefaultSettle 返回内置默认的结算配置。

@@ -95,7 +95,7 @@ var topicWords = map[string]string{
 // sections 是唯一的命令表：每个功能的文件给出自己的一节，这里的顺序就是帮助里的顺序。
 // Deps 里没有的服务，它那一节不在表里。
 func sections(d *Deps) []section {
-	out := []section{ledgerSection(d)}
+	out := []section{ledgerSection(d), appealSection(d)}
 	if d.Leave != nil {
 		out = append(out, leaveSection(d))
 	}

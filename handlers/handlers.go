@@ -394,8 +394,8 @@ func formatStatement(d *Deps, st ledger.Statement) string {
 		if e.Note != "" {
 			fmt.Fprintf(&sb, "（%s）", e.Note)
 		}
-		if e.Revoked() {
-			sb.WriteString(" 已撤销")
+		if st := e.StatusLabel(); st != "" {
+			sb.WriteString(" " + st)
 		}
 	}
 	fmt.Fprintf(&sb, "\n合计 %s", ledger.Yuan(st.Total))

@@ -165,7 +165,7 @@ func settlementMonth(t *testing.T, at time.Time) {
 		t.Errorf("%d 张“合计 0 元”的结算单，应为 2 张", zero)
 	}
 	ls := statements["ls01"].Body
-	for _, w := range []string{"#1 到岗迟到或者早退 −10 元", "本月周服务红旗：3 次", "合计：<font color=\"info\">+290 元</font>", "下月5日前", "如有异议"} {
+	for _, w := range []string{"#1 到岗迟到或者早退 −10 元", "本月周服务红旗：3 次", "合计：<font color=\"info\">+290 元</font>", "下月5日前", "回复“申诉 编号 理由”"} {
 		if !strings.Contains(ls, w) {
 			t.Errorf("李四的结算单缺少 %q：\n%s", w, ls)
 		}

@@ -22,7 +22,7 @@ func Yuan(n int64) string {
 func md(s string) string { return model.MarkdownText(s) }
 
 // entryNotice 生成一条记录的私信通知；"{id}" 由存储替换为记录编号。
-func entryNotice(e model.Entry, r model.Rule, monthTotal int64) model.Notice {
+func entryNotice(e model.Entry, r model.Rule, monthTotal int64, hint string) model.Notice {
 	title := e.Kind.Label() + "通知"
 	var b strings.Builder
 	fmt.Fprintf(&b, "> 事项：%s\n", md(e.RuleName))
@@ -40,7 +40,7 @@ func entryNotice(e model.Entry, r model.Rule, monthTotal int64) model.Notice {
 	}
 	fmt.Fprintf(&b, "> 编号：#{id}\n")
 	fmt.Fprintf(&b, "> %s合计：%s\n\n", e.Month.Label(), Yuan(monthTotal))
-	b.WriteString(ObjectionHint)
+	b.WriteString(hint)
 	return model.Notice{Key: "entry:{id}", To: model.ToUsers(e.StaffID), Title: title, Body: b.String()}
 }
 
@@ -59,13 +59,13 @@ func revokeNotice(e model.Entry, rev model.Revocation, m model.Month, monthTotal
 }
 
 // adjustNotice 是结账后更正的通知：原记录所在月份已结账，本月记一笔金额相反的调整。
-func adjustNotice(orig, adj model.Entry, monthTotal int64) model.Notice {
+func adjustNotice(orig, adj model.Entry, monthTotal int64, hint string) model.Notice {
 	title := "调整通知"
 	var b strings.Builder
 	fmt.Fprintf(&b, "> %s的记录 #%d（%s %s）有误，该月已结账，原记录不改。\n", orig.Month.Label(), orig.ID, md(orig.RuleName), Yuan(orig.Amount))
 	fmt.Fprintf(&b, "> 本月调整：%s（编号 #{id}）\n", Yuan(adj.Amount))
 	fmt.Fprintf(&b, "> 调整人：%s\n", md(adj.ActorName))
 	fmt.Fprintf(&b, "> %s合计：%s\n\n", adj.Month.Label(), Yuan(monthTotal))
-	b.WriteString(ObjectionHint)
+	b.WriteString(hint)
 	return model.Notice{Key: "entry:{id}", To: model.ToUsers(adj.StaffID), Title: title, Body: b.String()}
 }

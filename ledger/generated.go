@@ -71,7 +71,7 @@ func (s *Service) RecordGenerated(ctx context.Context, g Generated) (GeneratedRe
 	}
 	total := before[e.StaffID] + e.Amount
 	out, err := s.Ledger.Record(ctx, model.RecordRequest{Msg: g.Msg, Entries: []model.Entry{e},
-		Notices: []model.Notice{entryNotice(e, rule, total)}})
+		Notices: []model.Notice{entryNotice(e, rule, total, s.ObjectionHint())}})
 	switch {
 	case model.ErrorCode(err) == model.EDUPLICATE && len(out) > 0:
 		t, terr := s.Ledger.MonthTotals(ctx, out[0].Month, []string{e.StaffID})

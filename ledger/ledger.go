@@ -18,6 +18,8 @@ type Service struct {
 	Ledger  model.LedgerStore
 	Catalog *model.Catalog
 	Clock   *model.Clock // 全系统唯一的时钟，也给出考核时区
+	// AppealWithin 是申诉期限（记录写入后多久内可以申诉，配置 appeal.within），0 表示 model.DefaultAppealWithin。
+	AppealWithin time.Duration
 
 	links   map[string]LinkFunc // 按规则编码关联别的记录，见 Link
 	notes   []NoteFunc          // 月度台账的附加说明，见 AddNote
@@ -89,8 +91,10 @@ type Statement struct {
 	Projected []Projection
 }
 
-// ObjectionHint 是每条通知结尾的异议说明。
-const ObjectionHint = "如有异议，请在 3 日内联系记录人或回复“查”核对。"
+// ObjectionHint 返回每条记录通知结尾的异议说明：期限内怎样申诉（“{id}”是记录编号，写入时换成编号）。
+func (s *Service) ObjectionHint() string {
+	return fmt.Sprintf("如有异议，请在 %s内回复“申诉 {id} 理由”，或在“我的”页点“申诉”；回复“查”可以核对。", model.DurationLabel(s.AppealWindow()))
+}
 
 func (s *Service) loc() *time.Location { return s.Clock.Location() }
 
@@ -183,7 +187,7 @@ func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Messa
 		}
 		totals[t.UserID] = before[t.UserID] + e.Amount
 		req.Entries = append(req.Entries, e)
-		req.Notices = append(req.Notices, entryNotice(e, rule, totals[t.UserID]))
+		req.Notices = append(req.Notices, entryNotice(e, rule, totals[t.UserID], s.ObjectionHint()))
 	}
 
 	entries, err := s.Ledger.Record(ctx, req)
@@ -269,33 +273,60 @@ func (s *Service) Revoke(ctx context.Context, actor model.Staff, msg model.Messa
 			return model.Entry{}, 0, model.Errorf(model.EFORBIDDEN, "#%d 是%s（%s）的记录，不在您的管理范围内，不能撤销。", e.ID, e.StaffName, e.Branch)
 		}
 	}
+	out, adj, total, err := s.revokeEntry(ctx, actor, msg, e, reason, nil)
+	if err == nil && adj != nil {
+		return model.Entry{}, 0, s.adjustedErr(e, *adj, total)
+	}
+	return out, total, err
+}
+
+// appealRevoke 是申诉后撤销的附加信息：裁决（与撤销同一事务写入）和申诉本身（通知里说明）。
+type appealRevoke struct {
+	appeal   model.Appeal
+	decision model.AppealDecision
+}
+
+// revokeEntry 是撤销的唯一写法（“撤销”命令、网页的台账和申诉后撤销都经它）：记录所在月份已结账时
+// 在本月记一笔金额相反的调整（adj 非空），否则写撤销记录。total 是此人该月（或调整记入的月份）撤销后的合计。
+// ap 非空时裁决与撤销（或调整）在同一事务里写入，通知改说申诉的结果。调用方已检查过权限和记录的状态。
+func (s *Service) revokeEntry(ctx context.Context, actor model.Staff, msg model.Message, e model.Entry, reason string, ap *appealRevoke) (out model.Entry, adj *model.Entry, total int64, err error) {
 	if s.closed != nil {
 		closed, err := s.closed(ctx, e.Month)
 		if err != nil {
-			return model.Entry{}, 0, unavailable(err, "结算记录暂时读不到，本次没有撤销，请稍后再试。")
+			return model.Entry{}, nil, 0, unavailable(err, "结算记录暂时读不到，本次没有撤销，请稍后再试。")
 		}
 		if closed {
-			return s.adjust(ctx, actor, msg, e, reason)
+			a, total, err := s.adjust(ctx, actor, msg, e, reason, ap)
+			if err != nil {
+				return model.Entry{}, nil, 0, err
+			}
+			return e, &a, total, nil
 		}
 	}
 	totals, err := s.Ledger.MonthTotals(ctx, e.Month, []string{e.StaffID})
 	if err != nil {
-		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
+		return model.Entry{}, nil, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
 	}
 	after := totals[e.StaffID] - e.Amount
 	rev := model.Revocation{EntryID: e.ID, ActorID: actor.UserID, ActorName: actor.Name, MsgKey: msg.Key, Reason: reason}
-	out, err := s.Ledger.Revoke(ctx, model.RevokeRequest{Msg: msg, Revocation: rev, Notice: revokeNotice(e, rev, e.Month, after)})
+	req := model.RevokeRequest{Msg: msg, Revocation: rev, Notice: revokeNotice(e, rev, e.Month, after)}
+	if ap != nil {
+		req.Notice = appealRevokedNotice(ap.appeal, e, actor, ap.decision.Note, nil, e.Month, after)
+		req.Appeal = &ap.decision
+	}
+	out, err = s.Ledger.Revoke(ctx, req)
 	switch model.ErrorCode(err) {
 	case "":
-		return out, after, nil
+		return out, nil, after, nil
 	case model.EDUPLICATE:
 		// 同一条消息重复到达：撤销已经做过。不写编号时这次选中的可能是另一条，
 		// 所以按消息找出当时撤销的那条，返回它的现状。
-		return s.revokedBy(ctx, msg.Key)
+		out, total, err := s.revokedBy(ctx, msg.Key)
+		return out, nil, total, err
 	case model.ENOTFOUND, model.ECONFLICT:
-		return model.Entry{}, 0, err
+		return model.Entry{}, nil, 0, err
 	}
-	return model.Entry{}, 0, unavailable(err, "台账暂时写不进去，本次没有撤销，请稍后再试。")
+	return model.Entry{}, nil, 0, unavailable(err, "台账暂时写不进去，本次没有撤销，请稍后再试。")
 }
 
 // revokedBy 找出消息 msgKey 撤销的记录和此人该月现在的合计。
@@ -422,8 +453,8 @@ func exampleWord(k model.RuleKind) string {
 }
 
 // adjust 处理已结账月份的撤销：原记录不动，在本月记一笔金额相反、Ref 为 "adjusts:#编号" 的调整，
-// 并私信通知本人。同一记录只调整一次。返回的错误带 ErrAdjusted，提示说明了调整结果。
-func (s *Service) adjust(ctx context.Context, actor model.Staff, msg model.Message, e model.Entry, reason string) (model.Entry, int64, error) {
+// 并私信通知本人（ap 非空时是申诉的结果，裁决同一事务写入）。同一记录只调整一次。返回调整和此人调整所在月份的合计。
+func (s *Service) adjust(ctx context.Context, actor model.Staff, msg model.Message, e model.Entry, reason string, ap *appealRevoke) (model.Entry, int64, error) {
 	ref := fmt.Sprintf("adjusts:#%d", e.ID)
 	month := s.Month()
 	prev, err := s.Ledger.Entries(ctx, model.EntryFilter{Ref: ref})
@@ -455,11 +486,17 @@ func (s *Service) adjust(ctx context.Context, actor model.Staff, msg model.Messa
 		if err != nil {
 			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，本次没有撤销，请稍后再试。")
 		}
-		n := adjustNotice(e, adj, before[e.StaffID]+adj.Amount)
-		out, err := s.Ledger.Record(ctx, model.RecordRequest{Msg: msg, Entries: []model.Entry{adj}, Notices: []model.Notice{n}})
+		req := model.RecordRequest{Msg: msg, Entries: []model.Entry{adj}, Notices: []model.Notice{adjustNotice(e, adj, before[e.StaffID]+adj.Amount, s.ObjectionHint())}}
+		if ap != nil {
+			req.Notices = []model.Notice{appealRevokedNotice(ap.appeal, e, actor, ap.decision.Note, &adj, month, before[e.StaffID]+adj.Amount)}
+			req.Appeal = &ap.decision
+		}
+		out, err := s.Ledger.Record(ctx, req)
 		switch {
 		case model.ErrorCode(err) == model.EDUPLICATE && len(out) > 0:
 			adj = out[0]
+		case model.ErrorCode(err) == model.ECONFLICT:
+			return model.Entry{}, 0, err
 		case err != nil:
 			return model.Entry{}, 0, unavailable(err, "台账暂时写不进去，本次没有撤销，请稍后再试。")
 		default:
@@ -470,8 +507,13 @@ func (s *Service) adjust(ctx context.Context, actor model.Staff, msg model.Messa
 	if err != nil {
 		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后发“查”核对。")
 	}
-	return model.Entry{}, 0, &model.Error{Code: model.ECONFLICT, Err: ErrAdjusted, Message: fmt.Sprintf(
+	return adj, totals[e.StaffID], nil
+}
+
+// adjustedErr 是撤销已结账月份的记录时的答复（带 ErrAdjusted）：原记录不改，本月记了调整。
+func (s *Service) adjustedErr(e, adj model.Entry, total int64) error {
+	return &model.Error{Code: model.ECONFLICT, Err: ErrAdjusted, Message: fmt.Sprintf(
 		"#%d 所在的%s已结账，原记录不改；已在%s记一笔调整 #%d：%s %s（%s）。%s%s合计 %s。\n已私信通知本人。",
 		e.ID, e.Month.Label(), adj.Month.Label(), adj.ID, e.StaffName, Yuan(adj.Amount), e.RuleName,
-		e.StaffName, adj.Month.Label(), Yuan(totals[e.StaffID]))}
+		e.StaffName, adj.Month.Label(), Yuan(total))}
 }

@@ -144,7 +144,7 @@ func TestRecordWritesEntriesNoticesAndTotals(t *testing.T) {
 	if !slices.Equal(n.To.Users, []string{"ls01"}) {
 		t.Fatalf("没有找到发给李四的 entry:%d 通知：%+v", id, notices)
 	}
-	for _, want := range []string{"当班人员不打扫卫生", "−20 元", "王主管", "门口没扫", fmt.Sprintf("#%d", id), "2026年11月合计：−30 元", ObjectionHint} {
+	for _, want := range []string{"当班人员不打扫卫生", "−20 元", "王主管", "门口没扫", fmt.Sprintf("#%d", id), "2026年11月合计：−30 元", fmt.Sprintf("请在 3 日内回复“申诉 %d 理由”", id)} {
 		if !strings.Contains(n.Body, want) {
 			t.Errorf("通知正文缺少 %q：\n%s", want, n.Body)
 		}

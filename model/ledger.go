@@ -60,6 +60,9 @@ type Entry struct {
 	Ref        string
 	CreatedAt  time.Time
 	Revocation *Revocation // 非空表示已撤销
+	// AppealID、Appeal 是这条记录的申诉（编号和状态）；没有申诉时为 0 和空。
+	AppealID int64
+	Appeal   AppealStatus
 }
 
 // Revoked 表示该记录是否已撤销。
@@ -116,13 +119,18 @@ type RecordRequest struct {
 	Entries []Entry // ID、CreatedAt 由存储填写
 	// Notices 与 Entries 一一对应，Key 中的 "{id}" 由存储替换为记录编号。
 	Notices []Notice
+	// Appeal 非空时同一事务写入这条申诉裁决（申诉后撤销、月份已结账而记调整时），
+	// AdjustID 记为写入的第一条记录；申诉已不是“申诉中”则什么也不写，返回 ECONFLICT。
+	Appeal *AppealDecision
 }
 
 // RevokeRequest 撤销一条记录并入队通知，同一事务。
 type RevokeRequest struct {
 	Msg        Message
 	Revocation Revocation
-	Notice     Notice // Key 中的 "{id}" 替换为被撤销记录编号
+	Notice     Notice // Key 中的 "{id}" 替换为被撤销记录编号；Key 为空时不发
+	// Appeal 非空时同一事务写入这条申诉裁决（申诉后撤销）；申诉已不是“申诉中”则什么也不写，返回 ECONFLICT。
+	Appeal *AppealDecision
 }
 
 // StaffStore 保存花名册。

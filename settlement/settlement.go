@@ -37,8 +37,8 @@ type Service struct {
 // PayDay 是结算单上写的兑现时间。
 const PayDay = "下月5日前"
 
-// ObjectionHint 是结算单结尾的异议说明。
-const ObjectionHint = "如有异议，请在 3 日内联系所在网点主管或中心管理员；回复“查 %s”可以核对明细。"
+// ObjectionHint 是结算单结尾的异议说明：对某条记录的异议在记录通知后的期限内申诉，其他问题找网点主管或中心管理员。
+const ObjectionHint = "对某条记录有异议，请在记录通知所说的期限内回复“申诉 编号 理由”；其他问题请联系所在网点主管或中心管理员。回复“查 %s”可以核对明细。"
 
 func (s *Service) now() time.Time { return s.Ledger.Clock.Now() }
 
@@ -391,7 +391,11 @@ func statementNotice(month model.Month, st calc.Statement, note string) model.No
 	for i, l := range st.Lines {
 		var s string
 		if l.EntryID > 0 {
-			s = fmt.Sprintf("> #%d %s %s\n", l.EntryID, model.MarkdownText(l.Text), ledger.Yuan(l.Amount))
+			status := ""
+			if l.Status != "" {
+				status = "（" + l.Status + "）"
+			}
+			s = fmt.Sprintf("> #%d %s %s%s\n", l.EntryID, model.MarkdownText(l.Text), ledger.Yuan(l.Amount), status)
 		} else {
 			s = fmt.Sprintf("> %s %s\n", model.MarkdownText(l.Text), ledger.Yuan(l.Amount))
 		}

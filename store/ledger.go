@@ -82,6 +82,11 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 			return nil, err
 		}
 	}
+	if req.Appeal != nil {
+		if err := checkDecision(*req.Appeal); err != nil {
+			return nil, err
+		}
+	}
 	var out []model.Entry
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		out = out[:0]
@@ -107,8 +112,14 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 				}
 			}
 		}
+		if req.Appeal != nil && len(out) > 0 {
+			return applyDecision(tx, *req.Appeal, out[0].ID, at)
+		}
 		return nil
 	})
+	if errors.Is(err, errAppealDecided) {
+		return nil, model.Errorf(model.ECONFLICT, "申诉 #%d 已经处理过，本次没有记录。", req.Appeal.AppealID)
+	}
 	if errors.Is(err, errDupMsg) {
 		prev, perr := db.EntriesByMsg(ctx, req.Msg.Key)
 		if perr != nil {
@@ -138,6 +149,11 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 	}
 	if req.Notice.Key != "" {
 		if err := checkNotice(req.Notice); err != nil {
+			return model.Entry{}, err
+		}
+	}
+	if req.Appeal != nil {
+		if err := checkDecision(*req.Appeal); err != nil {
 			return model.Entry{}, err
 		}
 	}
@@ -185,11 +201,17 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 				return err
 			}
 		}
+		if req.Appeal != nil {
+			out.AppealID, out.Appeal = req.Appeal.AppealID, req.Appeal.Status
+			return applyDecision(tx, *req.Appeal, 0, at)
+		}
 		return nil
 	})
 	switch {
 	case err == nil:
 		return out, nil
+	case errors.Is(err, errAppealDecided):
+		return model.Entry{}, model.Errorf(model.ECONFLICT, "申诉 #%d 已经处理过，没有撤销。", req.Appeal.AppealID)
 	case errors.Is(err, errDupMsg):
 		e, gerr := db.Entry(ctx, id)
 		if gerr != nil && model.ErrorCode(gerr) != model.ENOTFOUND {
@@ -234,10 +256,15 @@ type entryJoin struct {
 	RMsgKey    *string
 	RReason    *string
 	RCreatedAt *time.Time
+	AID        *int64
+	AStatus    *string
 }
 
 func (j entryJoin) entry() model.Entry {
 	e := entryFromRow(j.Entry)
+	if j.AID != nil {
+		e.AppealID, e.Appeal = *j.AID, model.AppealStatus(deref(j.AStatus))
+	}
 	if j.RID != nil {
 		e.Revocation = &model.Revocation{
 			EntryID:   j.Entry.ID,
@@ -264,8 +291,9 @@ func deref(s *string) string {
 func (db *DB) joined(ctx context.Context) *gorm.DB {
 	return db.g.WithContext(ctx).Table("entries AS e").
 		Select("e.*, r.id AS r_id, r.actor_id AS r_actor_id, r.actor_name AS r_actor_name, " +
-			"r.msg_key AS r_msg_key, r.reason AS r_reason, r.created_at AS r_created_at").
-		Joins("LEFT JOIN revocations r ON r.entry_id = e.id")
+			"r.msg_key AS r_msg_key, r.reason AS r_reason, r.created_at AS r_created_at, a.id AS a_id, a.status AS a_status").
+		Joins("LEFT JOIN revocations r ON r.entry_id = e.id").
+		Joins("LEFT JOIN appeals a ON a.entry_id = e.id")
 }
 
 func (db *DB) scanEntries(q *gorm.DB, what string) ([]model.Entry, error) {

@@ -26,3 +26,7 @@ func mayRevoke(a model.Staff, e model.Entry) bool {
 	}
 	return a.IsLeadership() || a.Manages(model.Staff{UserID: e.StaffID, Branch: e.Branch})
 }
+
+// canDecideAppeals：审批页的申诉——所长和中心领导（model.MayDecideAppeals），每条申诉由
+// ledger.Service.DecideAppeal 按 model.MayDecideAppeal 再判断（不是申诉人、不是记录人）。
+func canDecideAppeals(a model.Staff) bool { return model.MayDecideAppeals(a) }

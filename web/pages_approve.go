@@ -12,7 +12,7 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
-// Approvals 是审批页上的一类待办。请假是第一类（leaveApprovals）；申诉等以后用 Server.AddApprovals
+// Approvals 是审批页上的一类待办：请假（leaveApprovals）和申诉（appealApprovals）；别的种类用 Server.AddApprovals
 // 加进来，页面、表单、校验码和“同一表单只生效一次”都不用再写。
 type Approvals interface {
 	// Kind 是表单里区分待办种类的短名，如 "leave"（只含小写字母）。
@@ -55,7 +55,7 @@ func (s *Server) canApprove(a model.Staff) bool {
 // approvePage 是“审批”：每一类待办一节，逐条批准或驳回。
 func (s *Server) approvePage(w http.ResponseWriter, r *http.Request, v *visit) {
 	if !s.canApprove(v.Actor) {
-		s.fail(w, r, http.StatusForbidden, "您没有需要审批的事项：请假由中心主任、副主任和分管领导审批。")
+		s.fail(w, r, http.StatusForbidden, "您没有需要审批的事项：请假由中心主任、副主任和分管领导审批，申诉由所长和中心领导处理。")
 		return
 	}
 	var secs []approvalSection

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
@@ -18,19 +19,24 @@ type entryRow struct {
 	Adjusts  bool
 	Revoke   bool // 是否显示撤销（台账页）
 	Internal bool // 结算产生的记录
+	// Appeal 表示是否显示“申诉”（我的：本人、期限内、未申诉过，与 ledger.Service.CanAppeal 同一个判断），
+	// AppealBy 是申诉截止的时刻。
+	Appeal   bool
+	AppealBy time.Time
 }
 
-// rowOf 说明一条记录的状态：已撤销（谁、何时、理由），调整（已结账月份的更正），结算产生。
+// rowOf 说明一条记录的状态：已撤销、申诉中、申诉后撤销、申诉维持（model.Entry.StatusLabel；撤销的写明谁、何时、理由），
+// 调整（已结账月份的更正），结算产生。
 func (s *Server) rowOf(e model.Entry) entryRow {
-	row := entryRow{Entry: e}
+	row := entryRow{Entry: e, Status: e.StatusLabel()}
 	switch {
 	case e.Revoked():
-		row.Status = "已撤销"
 		d := e.Revocation.ActorName + " " + e.Revocation.CreatedAt.In(s.d.Clock.Location()).Format("1月2日 15:04") + "撤销"
 		if e.Revocation.Reason != "" {
 			d += "：" + e.Revocation.Reason
 		}
 		row.Detail = d
+	case row.Status != "":
 	case strings.HasPrefix(e.Ref, "adjusts:"):
 		row.Status, row.Adjusts = "调整", true
 	case strings.HasPrefix(e.Ref, "flags:") || strings.HasPrefix(e.Ref, "star:"):
@@ -53,6 +59,7 @@ type meData struct {
 	YearText   string
 	Leaves     []model.Leave
 	MonthFlags int
+	Within     string // 申诉期限，如“3 日”
 }
 
 // mePage 是“我的”：本月（或 ?month= 的那个月）的记录和合计（与“查”同一个服务），红旗和明星的预计，
@@ -72,8 +79,11 @@ func (s *Server) mePage(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	d := meData{Month: month, Current: month == cur, Statement: st}
 	for _, e := range st.Entries {
-		d.Rows = append(d.Rows, s.rowOf(e))
+		row := s.rowOf(e)
+		row.Appeal, row.AppealBy = s.d.Ledger.CanAppeal(me, e), s.d.Ledger.AppealDeadline(e)
+		d.Rows = append(d.Rows, row)
 	}
+	d.Within = model.DurationLabel(s.d.Ledger.AppealWindow())
 	if d.Forecast, err = s.d.Settle.Forecast(ctx, me, me, month); err != nil {
 		s.failErr(w, r, err)
 		return

@@ -98,11 +98,12 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.AddApprovals(leaveApprovals{svc: d.Leave, loc: d.Clock.Location()})
+	s.AddApprovals(appealApprovals{svc: d.Ledger, loc: d.Clock.Location()})
 	s.routes()
 	return s, nil
 }
 
-// AddApprovals 在审批页加一类待办（请假已内置；申诉等以后加在这里）。
+// AddApprovals 在审批页加一类待办（请假和申诉已内置）。
 func (s *Server) AddApprovals(a Approvals) { s.approvals = append(s.approvals, a) }
 
 // Handler 返回 /app/ 下的全部路由（应挂在 /app/ 上），外面套着跨站请求拦截和安全响应头。
@@ -128,6 +129,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /app/logout", s.post(s.logout))
 
 	m.HandleFunc("GET /app/{$}", s.page(s.mePage))
+	m.HandleFunc("POST /app/appeal", s.post(s.appealSubmit))
 	m.HandleFunc("GET /app/board", s.page(s.boardPage))
 	m.HandleFunc("GET /app/ledger", s.page(s.ledgerPage))
 	m.HandleFunc("POST /app/ledger/revoke", s.post(s.revokeSubmit))

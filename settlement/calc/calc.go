@@ -132,6 +132,8 @@ type Line struct {
 	Ref string
 	// Branch 是这一行计入的网点（分网点汇总用）：记录当时、授旗当时的网点。
 	Branch string
+	// Status 是台账记录的申诉状态（model.Entry.StatusLabel：申诉中、申诉维持、申诉后撤销），其他为空。
+	Status string
 }
 
 // Statement 是一个人的结算单。

@@ -82,7 +82,7 @@ func Monthly(in MonthInput, cat *model.Catalog, cfg Config) (MonthResult, error)
 			text += "（" + e.Note + "）"
 		}
 		b.add(e.StaffID, model.Staff{Name: e.StaffName, Branch: e.Branch, Role: model.RoleStaff},
-			Line{Kind: LineEntry, Text: text, Amount: e.Amount, EntryID: e.ID, RuleCode: e.RuleCode, RuleName: e.RuleName, Ref: e.Ref, Branch: e.Branch})
+			Line{Kind: LineEntry, Text: text, Amount: e.Amount, EntryID: e.ID, RuleCode: e.RuleCode, RuleName: e.RuleName, Ref: e.Ref, Branch: e.Branch, Status: e.StatusLabel()})
 	}
 
 	inMonth := func(k model.FlagKind) func(model.Flag) bool {

@@ -4,7 +4,7 @@
 // 工作簿有三张表，每张第 1 行是标题（如“2026年11月考核结算”），第 2 行是加粗并冻结的表头：
 //   - 汇总：每人一行（工号、姓名、网点、扣款合计、奖励合计、本月合计），一行合计；空一行后是
 //     分网点汇总（取自 Summary）；有需要管理员处理的问题（Warnings）时列在最后。
-//   - 明细：每张结算单的每一行（工号、姓名、网点、类别、事项、金额、记录编号、关联）。
+//   - 明细：每张结算单的每一行（工号、姓名、网点、类别、事项、金额、记录编号、关联、状态：申诉中、申诉维持、申诉后撤销）。
 //     这里的网点是这一行计入的网点（记录当时、授旗当时），与分网点汇总一致。
 //   - 红旗：计入本月的每一面红旗（种类、期别、获旗者、网点、计入月份、状态、撤销说明），
 //     已撤销的也列出，状态为“已撤销”。
@@ -286,7 +286,7 @@ func KindLabel(kind string) string {
 
 // linesTable 是“明细”表：每张结算单的每一行。
 func linesTable(res calc.MonthResult, st styles) *table {
-	t := &table{header: []string{"工号", "姓名", "网点", "类别", "事项", "金额", "记录编号", "关联"},
+	t := &table{header: []string{"工号", "姓名", "网点", "类别", "事项", "金额", "记录编号", "关联", "状态"},
 		maxWidth: map[int]float64{4: 60}}
 	for _, s := range res.Statements {
 		for _, l := range s.Lines {
@@ -295,7 +295,7 @@ func linesTable(res calc.MonthResult, st styles) *table {
 				id = excelize.Cell{StyleID: st.text, Value: l.EntryID}
 			}
 			t.rows = append(t.rows, []any{text(st, s.Staff.UserID), text(st, s.Staff.Name), text(st, l.Branch),
-				text(st, KindLabel(l.Kind)), text(st, l.Text), money(st, l.Amount), id, text(st, l.Ref)})
+				text(st, KindLabel(l.Kind)), text(st, l.Text), money(st, l.Amount), id, text(st, l.Ref), text(st, l.Status)})
 		}
 	}
 	return t
