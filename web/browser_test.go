@@ -212,6 +212,87 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("staff appeals from 我的, the head upholds it from 审批", func(t *testing.T) {
+		staff := phone(t, b)
+		loginInBrowser(t, in, staff, "cg01", "", dir)
+		e := in.entryOf(t, "cg01", "late_long", model.Month{Year: 2026, Month: 11})
+		sel := fmt.Sprintf("#e%d", e.ID)
+		before, err := chromedp.Run(staff, chromedp.Text(chromedp.ID("total")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = chromedp.Do(staff,
+			chromedp.Click(chromedp.CSS(sel+" details.appeal summary")),
+			chromedp.SendKeys(chromedp.CSS(sel+` input[name="reason"]`), "堵车是因为修路，有通告"),
+			chromedp.ScrollIntoView(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lookAt(t, staff, dir, "appeal", sel)
+		if err := chromedp.Do(staff, chromedp.Click(chromedp.CSS(sel+" details.appeal button")), chromedp.WaitVisible(chromedp.CSS("p.flash"))); err != nil {
+			t.Fatal(err)
+		}
+		flash, err := chromedp.Run(staff, chromedp.Text(chromedp.CSS("p.flash")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(flash, "已提交申诉 #") || !strings.Contains(flash, "刘强（城关所所长）") {
+			t.Fatalf("flash %q", flash)
+		}
+		if tag := entryTag(t, staff, sel); tag != "申诉中" {
+			t.Errorf("after appealing the entry shows %q, want 申诉中", tag)
+		}
+		aps, err := in.m.DB.Appeals(context.Background(), model.AppealFilter{EntryID: e.ID})
+		if err != nil || len(aps) != 1 || aps[0].Reason != "堵车是因为修路，有通告" {
+			t.Fatalf("appeals %+v, %v", aps, err)
+		}
+		aid := aps[0].ID
+
+		head := phone(t, b)
+		loginInBrowser(t, in, head, "cg_head", "", dir)
+		item := fmt.Sprintf("#appeal%d", aid)
+		if err := chromedp.Do(head, chromedp.Navigate(in.url+"/app/approve"), chromedp.WaitVisible(chromedp.CSS(item))); err != nil {
+			t.Fatal(err)
+		}
+		lookAt(t, head, dir, "approve-appeal", item)
+		err = chromedp.Do(head,
+			chromedp.SendKeys(chromedp.CSS(item+` input[name="note"]`), "核实属实"),
+			chromedp.Click(chromedp.CSS(item+` button[value="approve"]`)),
+			chromedp.WaitVisible(chromedp.CSS("p.flash")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		flash, err = chromedp.Run(head, chromedp.Text(chromedp.CSS("p.flash")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(flash, fmt.Sprintf("申诉 #%d 成立：已撤销 #%d", aid, e.ID)) {
+			t.Errorf("flash %q", flash)
+		}
+		got := in.entry(t, e.ID)
+		if !got.Revoked() || got.Appeal != model.AppealRevoked || got.Revocation.ActorID != "cg_head" {
+			t.Errorf("entry after the decision: %+v %+v", got, got.Revocation)
+		}
+
+		if err := chromedp.Do(staff, chromedp.Navigate(in.url+"/app/"), chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
+			t.Fatal(err)
+		}
+		if tag := entryTag(t, staff, sel); tag != "申诉后撤销" {
+			t.Errorf("after the decision the entry shows %q, want 申诉后撤销", tag)
+		}
+		after, err := chromedp.Run(staff, chromedp.Text(chromedp.ID("total")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := yuan(parseYuan(t, before) - e.Amount); strings.TrimSpace(after) != want {
+			t.Errorf("total %q before, %q after, want %q", before, after, want)
+		}
+		if m := reYuan.FindStringSubmatch(in.chat(t, "cg01", "查")); m == nil || m[1] != strings.TrimSpace(after) {
+			t.Errorf("查 says %v, 我的 %q", m, after)
+		}
+		lookAt(t, staff, dir, "appealed", sel)
+	})
+
 	t.Run("leader publishes and downloads the sheet", func(t *testing.T) {
 		ctx := phone(t, b)
 		loginInBrowser(t, in, ctx, "zx_dir", "", dir)
@@ -330,4 +411,52 @@ func waitFile(t *testing.T, dir, ext string) string {
 	}
 	t.Fatalf("no %s file was downloaded into %s", ext, dir)
 	return ""
+}
+
+// entryTag 返回页面上一条记录的状态标签（没有时为空）。
+func entryTag(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	tag, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+strconv.Quote(sel+" .tag")+`)||{}).textContent||""`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(tag)
+}
+
+// lookAt 把 sel 滚到屏幕上方后截一屏（375×812），并检查页面没有横向滚动。
+func lookAt(t *testing.T, ctx context.Context, dir, name, sel string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector(`+strconv.Quote(sel)+`).scrollIntoView({block:"center"})`)); err != nil {
+		t.Fatal(err)
+	}
+	scrollW, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scrollW > phoneW {
+		t.Errorf("%s: 页面宽 %d px，屏幕宽 %d px：在手机上要横向滚动", name, scrollW, phoneW)
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// parseYuan 读“−40 元”“+50 元”“0 元”。
+func parseYuan(t *testing.T, s string) int64 {
+	t.Helper()
+	s = strings.TrimSuffix(strings.TrimSpace(s), " 元")
+	neg := strings.HasPrefix(s, "−")
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "−"), "+")
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("not an amount: %q", s)
+	}
+	if neg {
+		n = -n
+	}
+	return n
 }
