@@ -25,13 +25,16 @@ type mediaRequest struct {
 	Image *mediaField `json:"image,omitempty"`
 }
 
-// sendMedia 把带 File 的通知发给成员：以文件名上传为临时素材（/cgi-bin/media/upload），
-// 再用得到的 media_id 发文件或图片消息。上传和发送各自在 token 失效时换新 token 重试一次；
-// 内容太短、种类不对或接收人不是成员时不再重试。
+// MaxRobotImageBytes 是群机器人图片的上限（企业微信：图片在 base64 编码前不超过 2 MB）。
+const MaxRobotImageBytes = 2 << 20
+
+// sendMedia 把带 File 的通知发出去：
+//   - 发给成员、应用群聊的：以文件名上传为临时素材（/cgi-bin/media/upload），再用得到的 media_id 发文件或图片消息
+//     （应用消息 /message/send 或群聊 /appchat/send）；
+//   - 发给群机器人的（只能是图片）：图片的 base64 和 MD5 直接放在 webhook 消息里（不超过 2 MB）。
+//
+// 上传和发送各自在 token 失效时换新 token 重试一次；内容太短、种类不对、太大时不再重试。
 func (s *Sender) sendMedia(ctx context.Context, n model.Notice) error {
-	if len(n.To.Users) == 0 {
-		return refuse(0, "文件和图片只能私信发给成员，不能发到群聊或群机器人")
-	}
 	f := n.File
 	mediaType := string(f.Kind) // "file" 或 "image"，与企业微信的素材类型和消息类型同名
 	if f.Kind != model.FileDocument && f.Kind != model.FileImage {
@@ -39,6 +42,9 @@ func (s *Sender) sendMedia(ctx context.Context, n model.Notice) error {
 	}
 	if len(f.Data) < MinMediaBytes {
 		return refuse(codeEmptyContent, "文件内容为空或太短，不再重试")
+	}
+	if n.To.Robot != "" {
+		return s.sendRobotImage(ctx, n)
 	}
 	name := strings.TrimSpace(f.Name)
 	if name == "" {
@@ -48,20 +54,12 @@ func (s *Sender) sendMedia(ctx context.Context, n model.Notice) error {
 		}
 	}
 	name = s.cfg.Mark + name
-	var mediaID string
-	err := s.call(ctx, func() error {
-		resp, err := s.wk.GetMaterial().UploadTempFileFromReader(name, mediaType, bytes.NewReader(f.Data))
-		if err != nil {
-			return err
-		}
-		if resp.MediaID == "" {
-			return util.NewCommonError("UploadTempFile", -1, "no media_id")
-		}
-		mediaID = resp.MediaID
-		return nil
-	})
+	mediaID, err := s.upload(ctx, name, mediaType, f.Data)
 	if err != nil {
 		return err
+	}
+	if n.To.Chat != "" {
+		return s.sendChatMedia(ctx, n, mediaType, mediaID)
 	}
 	req := mediaRequest{SendRequestCommon: s.common(n, mediaType)}
 	if f.Kind == model.FileImage {
@@ -73,4 +71,21 @@ func (s *Sender) sendMedia(ctx context.Context, n model.Notice) error {
 		resp, err := s.msg.Send("MessageSendMedia", req)
 		return s.checkSent(n, "MessageSendMedia", resp, err)
 	})
+}
+
+// upload 把数据上传为临时素材，返回 media_id。
+func (s *Sender) upload(ctx context.Context, name, mediaType string, data []byte) (string, error) {
+	var mediaID string
+	err := s.call(ctx, func() error {
+		resp, err := s.wk.GetMaterial().UploadTempFileFromReader(name, mediaType, bytes.NewReader(data))
+		if err != nil {
+			return err
+		}
+		if resp.MediaID == "" {
+			return util.NewCommonError("UploadTempFile", -1, "no media_id")
+		}
+		mediaID = resp.MediaID
+		return nil
+	})
+	return mediaID, err
 }

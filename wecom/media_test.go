@@ -88,7 +88,7 @@ func TestSenderMediaTokenRefresh(t *testing.T) {
 	}
 }
 
-// TestSenderMediaRejected：坏内容、群聊接收人、全部无效的接收人都不再重试；暂时的故障可重试。
+// TestSenderMediaRejected：坏内容、不存在的群聊、发给群机器人的普通文件、全部无效的接收人都不再重试；暂时的故障可重试。
 func TestSenderMediaRejected(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -99,7 +99,7 @@ func TestSenderMediaRejected(t *testing.T) {
 	}{
 		{"种类不对", fileNotice("voice", model.ToUsers("zhangsan"), "a.amr", []byte("hello world")), nil, true, 0},
 		{"内容太短", fileNotice(model.FileDocument, model.ToUsers("zhangsan"), "a.xlsx", []byte("ab")), nil, true, 0},
-		{"发到群聊", fileNotice(model.FileDocument, model.ToChat("c1"), "a.xlsx", []byte("hello world")), nil, true, 0},
+		{"发到不存在的群聊", fileNotice(model.FileDocument, model.ToChat("c1"), "a.xlsx", []byte("hello world")), nil, true, 1},
 		{"发给群机器人", fileNotice(model.FileDocument, model.ToRobot("all"), "a.xlsx", []byte("hello world")), nil, true, 0},
 		{"接收人全部无效", fileNotice(model.FileDocument, model.ToUsers("nobody"), "a.xlsx", []byte("hello world")),
 			func(srv *wecomtest.Server) { srv.InvalidUsers("nobody") }, true, 1},
@@ -131,5 +131,37 @@ func TestSenderMediaRejected(t *testing.T) {
 				t.Errorf("不应送达任何消息：%+v", srv.Messages())
 			}
 		})
+	}
+}
+
+// TestSenderImagesToGroups：图片能发到群机器人（base64 + md5 在消息里，假企业微信核对 MD5）和应用群聊
+// （先上传素材，再发图片消息）；群里收到的正是那张图。超过 2 MB 的图片不发给群机器人。
+func TestSenderImagesToGroups(t *testing.T) {
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 300)...)
+	srv := wecomtest.NewServer(t)
+	srv.AddRobot(robotKey)
+	srv.AddChat(wecomtest.Chat{ChatID: "c1", Name: "公布群", Owner: "a", UserList: []string{"a", "b"}})
+	s, _ := newTargetSender(t, srv)
+	ctx := context.Background()
+	if err := s.Send(ctx, fileNotice(model.FileImage, model.ToRobot("all"), "排行.png", png)); err != nil {
+		t.Fatalf("群机器人：%v", err)
+	}
+	if err := s.Send(ctx, fileNotice(model.FileImage, model.ToChat("c1"), "排行.png", png)); err != nil {
+		t.Fatalf("应用群聊：%v", err)
+	}
+	rm := srv.RobotMessages()
+	if len(rm) != 1 || rm[0].MsgType != "image" || !bytes.Equal(rm[0].Data, png) {
+		t.Errorf("群机器人收到 %+v", rm)
+	}
+	cm := srv.ChatMessages()
+	if len(cm) != 1 || cm[0].MsgType != "image" || cm[0].ChatID != "c1" || !bytes.Equal(cm[0].Data, png) {
+		t.Errorf("群聊收到 %+v", cm)
+	}
+	big := fileNotice(model.FileImage, model.ToRobot("all"), "大.png", bytes.Repeat([]byte{1}, wecom.MaxRobotImageBytes+1))
+	if err := s.Send(ctx, big); !model.IsPermanent(err) {
+		t.Errorf("超过 2 MB 的图片：%v，应不再重试", err)
+	}
+	if len(srv.RobotMessages()) != 1 {
+		t.Error("超过 2 MB 的图片发出去了")
 	}
 }

@@ -2,6 +2,9 @@ package wecom
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -40,7 +43,35 @@ func (s *Sender) sendAppChat(ctx context.Context, n model.Notice) error {
 		}
 		return err
 	}
-	err = s.call(ctx, send)
+	return s.toChat(ctx, chatID, send)
+}
+
+// appChatMedia 是应用群聊文件、图片消息的请求体。
+type appChatMedia struct {
+	*appchat.SendRequestCommon
+	File  *mediaField `json:"file,omitempty"`
+	Image *mediaField `json:"image,omitempty"`
+}
+
+// sendChatMedia 把已上传的素材 mediaID（file 或 image）发到应用群聊 To.Chat（群不存在时建群后重发，同 sendAppChat）。
+func (s *Sender) sendChatMedia(ctx context.Context, n model.Notice, mediaType, mediaID string) error {
+	chatID := n.To.Chat
+	chat := s.wk.GetAppChat()
+	req := appChatMedia{SendRequestCommon: &appchat.SendRequestCommon{ChatID: chatID, MsgType: mediaType}}
+	if mediaType == string(model.FileImage) {
+		req.Image = &mediaField{MediaID: mediaID}
+	} else {
+		req.File = &mediaField{MediaID: mediaID}
+	}
+	return s.toChat(ctx, chatID, func() error {
+		_, err := chat.Send("AppChatSendMedia", req)
+		return err
+	})
+}
+
+// toChat 调用 send 发到应用群聊 chatID；企业微信答“群不存在”（86003）时按 SenderConfig.AppChats 建群后重发一次。
+func (s *Sender) toChat(ctx context.Context, chatID string, send func() error) error {
+	err := s.call(ctx, send)
 	se, ok := err.(*SendError)
 	if !ok || se.Code != codeChatNotExist {
 		return err
@@ -101,6 +132,27 @@ type robotMessage struct {
 	MsgType  string         `json:"msgtype"`
 	Markdown *markdownField `json:"markdown,omitempty"`
 	Text     *markdownField `json:"text,omitempty"`
+	Image    *robotImage    `json:"image,omitempty"`
+}
+
+// robotImage 是群机器人的图片：base64 编码的内容和原始内容的 MD5（十六进制）。
+type robotImage struct {
+	Base64 string `json:"base64"`
+	MD5    string `json:"md5"`
+}
+
+// sendRobotImage 把通知的图片经名为 To.Robot 的群机器人发到群里（图片不超过 2 MB；普通文件群机器人不发）。
+func (s *Sender) sendRobotImage(ctx context.Context, n model.Notice) error {
+	f := n.File
+	if f.Kind != model.FileImage {
+		return refuse(codeBadMsgType, "群机器人只发图片，文件“"+f.Name+"”没有发送，不再重试")
+	}
+	if len(f.Data) > MaxRobotImageBytes {
+		return refuse(codeBadMsgType, fmt.Sprintf("图片有 %d KB，群机器人的图片不能超过 2 MB，不再重试", len(f.Data)/1024))
+	}
+	sum := md5.Sum(f.Data)
+	return s.robot(ctx, n.To.Robot, robotMessage{MsgType: "image", Image: &robotImage{
+		Base64: base64.StdEncoding.EncodeToString(f.Data), MD5: hex.EncodeToString(sum[:])}})
 }
 
 // sendRobot 把通知通过名为 To.Robot 的群机器人发到群里（markdown 或文本；卡片改为纯文本：
@@ -119,6 +171,15 @@ func (s *Sender) sendRobot(ctx context.Context, n model.Notice) error {
 	msg := robotMessage{MsgType: "text", Text: &markdownField{Content: content}}
 	if markdown {
 		msg = robotMessage{MsgType: "markdown", Markdown: &markdownField{Content: content}}
+	}
+	return s.robot(ctx, name, msg)
+}
+
+// robot 把 msg 经名为 name 的群机器人发出（key 来自 SenderConfig.Robots）。
+func (s *Sender) robot(ctx context.Context, name string, msg robotMessage) error {
+	key := s.cfg.Robots[name]
+	if key == "" {
+		return &SendError{Msg: fmt.Sprintf("没有配置名为“%s”的群机器人（flags.announce 中 kind: robot 的 name 和 key），不再重试", name), permanent: true}
 	}
 	if err := ctx.Err(); err != nil {
 		return &SendError{Msg: "发送已取消：" + err.Error()}

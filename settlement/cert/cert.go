@@ -17,9 +17,13 @@ import (
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 
+	"github.com/hongqi-dev/hongqi/internal/cjk"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/settlement/calc"
 )
+
+// SystemFonts 是内置字体缺字时默认依次尝试的系统字体文件（见 cjk.SystemFonts）。
+var SystemFonts = cjk.SystemFonts
 
 // 证书图片的尺寸（横向 A4 比例）。
 const (
@@ -128,12 +132,12 @@ func (r Renderer) draw(c calc.Certificate) (*image.RGBA, error) {
 		if l.text == "" {
 			continue
 		}
-		f, err := fontFor(l.text, fallback)
-		var mg *missingGlyph
+		f, err := cjk.For(l.text, fallback)
+		var mg *cjk.MissingGlyph
 		if errors.As(err, &mg) {
 			return nil, model.Wrap(model.EUNAVAILABLE, err,
 				"无法生成%s的年度服务明星证书：“%s”中的“%c”字在内置字体里没有，本机也找不到含这个字的中文字体。请在服务器上安装 fonts-noto-cjk（Debian/Ubuntu：apt-get install fonts-noto-cjk）后重新生成。",
-				name, l.text, mg.r)
+				name, l.text, mg.R)
 		}
 		if err != nil {
 			return nil, model.Wrap(model.EINTERNAL, err, "证书字体加载失败，请联系管理员。")

@@ -6,7 +6,7 @@
 //
 // 字体（中文必须有 CJK 字体，而服务要能在没有装任何字体的机器上、以静态二进制运行）：
 //
-//   - 内置字体：本包用 go:embed 带着 font/NotoSerifCJKsc-Bold-GB2312.otf，是思源宋体粗体
+//   - 内置字体：internal/cjk 用 go:embed 带着 font/NotoSerifCJKsc-Bold-GB2312.otf，是思源宋体粗体
 //     （Noto Serif CJK SC Bold，SIL OFL 1.1，见 font/LICENSE）中 GB2312 的 6763 个汉字、
 //     ASCII 和常用全角标点的子集，约 2.1 MB。标题、正文和绝大多数姓名、网点名都用它画，
 //     不需要在机器上安装任何东西。子集由 font/gen.sh 从 Debian 的 fonts-noto-cjk 生成。

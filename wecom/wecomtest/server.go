@@ -3,6 +3,9 @@
 package wecomtest
 
 import (
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"github.com/hongqi-dev/hongqi/model"
@@ -370,20 +373,25 @@ type Chat struct {
 	UserList []string
 }
 
-// ChatMessage 是发到应用群聊的一条消息。
+// ChatMessage 是发到应用群聊的一条消息。图片和文件消息的 Content 是 media_id，Data 是那个素材的内容。
 type ChatMessage struct {
 	ChatID  string
 	MsgType string
 	Content string
+	Data    []byte
 }
 
-// RobotMessage 是群机器人发出的一条消息。
+// RobotMessage 是群机器人发出的一条消息。图片消息的 Data 是解开 base64、核对过 MD5 的图片。
 type RobotMessage struct {
 	Key     string
 	MsgType string
 	Content string
+	Data    []byte
 	At      time.Time
 }
+
+// MaxImageField 是群机器人图片的上限（base64 编码前 2 MB），与企业微信一致。
+const MaxImageField = 2 << 20
 
 // RobotPerMinute 是假服务器对每个群机器人每分钟的限额（超出答 45009），与企业微信一致。
 const RobotPerMinute = 20
@@ -539,11 +547,35 @@ func (s *Server) handleChatSend(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, 86003, "chat not exist")
 		return
 	}
-	content, ok := req.content(w)
-	if !ok {
-		return
+	var data []byte
+	var content string
+	switch req.MsgType {
+	case "image", "file":
+		var mediaID string
+		switch {
+		case req.MsgType == "file" && req.File != nil:
+			mediaID = req.File.MediaID
+		case req.MsgType == "image" && req.ImageField != nil:
+			mediaID = req.ImageField.MediaID
+		}
+		if mediaID == "" {
+			writeErr(w, 41006, "media_id missing")
+			return
+		}
+		up, ok := s.upload(mediaID)
+		if !ok || up.Type != req.MsgType {
+			writeErr(w, 40007, "invalid media_id")
+			return
+		}
+		content, data = mediaID, up.Data
+	default:
+		c, ok := req.content(w)
+		if !ok {
+			return
+		}
+		content = c
 	}
-	s.chatMessages = append(s.chatMessages, ChatMessage{ChatID: req.ChatID, MsgType: req.MsgType, Content: content})
+	s.chatMessages = append(s.chatMessages, ChatMessage{ChatID: req.ChatID, MsgType: req.MsgType, Content: content, Data: data})
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
@@ -582,12 +614,37 @@ func (s *Server) handleRobot(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, 40035, "invalid parameter")
 		return
 	}
-	content, ok := req.content(w)
-	if !ok {
-		return
+	var content string
+	var data []byte
+	if req.MsgType == "image" {
+		if req.ImageField == nil || req.ImageField.Base64 == "" {
+			writeErr(w, 40035, "invalid parameter: image")
+			return
+		}
+		img, err := base64.StdEncoding.DecodeString(req.ImageField.Base64)
+		if err != nil {
+			writeErr(w, 40035, "invalid base64")
+			return
+		}
+		sum := md5.Sum(img)
+		if !strings.EqualFold(hex.EncodeToString(sum[:]), req.ImageField.MD5) {
+			writeErr(w, 40035, "md5 mismatch")
+			return
+		}
+		if len(img) > MaxImageField {
+			writeErr(w, 40009, "image size out of limit")
+			return
+		}
+		data, content = img, req.ImageField.MD5
+	} else {
+		c, ok := req.content(w)
+		if !ok {
+			return
+		}
+		content = c
 	}
 	s.robotSends[key] = append(recent, now)
-	s.robotMessages = append(s.robotMessages, RobotMessage{Key: key, MsgType: req.MsgType, Content: content, At: now})
+	s.robotMessages = append(s.robotMessages, RobotMessage{Key: key, MsgType: req.MsgType, Content: content, Data: data, At: now})
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
@@ -660,10 +717,18 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "type": typ, "media_id": up.MediaID, "created_at": strconv.FormatInt(s.now().Unix(), 10)})
 }
 
-// textOrMarkdown 是群聊和群机器人消息共有的 text/markdown 正文。
+// textOrMarkdown 是群聊和群机器人消息的正文：text/markdown，群聊的图片、文件（media_id），群机器人的图片（base64 + md5）。
 type textOrMarkdown struct {
 	MsgType string `json:"msgtype"`
-	Text    *struct {
+	File    *struct {
+		MediaID string `json:"media_id"`
+	} `json:"file"`
+	ImageField *struct {
+		MediaID string `json:"media_id"`
+		Base64  string `json:"base64"`
+		MD5     string `json:"md5"`
+	} `json:"image"`
+	Text *struct {
 		Content string `json:"content"`
 	} `json:"text"`
 	Markdown *struct {

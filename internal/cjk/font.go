@@ -1,4 +1,8 @@
-package cert
+// Package cjk 是画中文用的字体：二进制里内置的思源宋体粗体（Noto Serif CJK SC Bold，SIL OFL 1.1，见 font/LICENSE）
+// GB2312 子集（6763 个汉字、ASCII 和常用全角标点，约 2.1 MB，由 font/gen.sh 从 Debian 的 fonts-noto-cjk 生成），
+// 缺字时依次找系统字体（SystemFonts）。年度服务明星证书（settlement/cert）和排行、结算的图片（internal/picture）都用它，
+// 所以服务在没有装任何字体的机器上、以静态二进制运行也能画出中文。
+package cjk
 
 import (
 	_ "embed"
@@ -14,8 +18,8 @@ import (
 //go:embed font/NotoSerifCJKsc-Bold-GB2312.otf
 var builtinOTF []byte
 
-// builtinFont 解析内置字体（只解析一次）。
-var builtinFont = sync.OnceValues(func() (*sfnt.Font, error) {
+// Builtin 返回解析好的内置字体（只解析一次）。
+var Builtin = sync.OnceValues(func() (*sfnt.Font, error) {
 	return opentype.Parse(builtinOTF)
 })
 
@@ -91,8 +95,8 @@ func isSimplified(f *sfnt.Font) bool {
 	return false
 }
 
-// missing 返回 s 中 f 没有字形的第一个字；都有时返回 0。空白不需要字形。
-func missing(f *sfnt.Font, s string) rune {
+// Missing 返回 s 中 f 没有字形的第一个字；都有时返回 0。空白不需要字形。
+func Missing(f *sfnt.Font, s string) rune {
 	var b sfnt.Buffer
 	for _, r := range s {
 		if r == ' ' || r == '\u3000' {
@@ -105,32 +109,36 @@ func missing(f *sfnt.Font, s string) rune {
 	return 0
 }
 
-// fontFor 返回能画出 s 全部字的字体：先内置字体，再依次找 fallback 中的文件。
-func fontFor(s string, fallback []string) (*sfnt.Font, error) {
-	f, err := builtinFont()
-	if err != nil {
-		return nil, fmt.Errorf("cert: 内置字体无法解析: %w", err)
+// For 返回能画出 s 全部字的字体：先内置字体，再依次找 fallback 中的文件（为空时用 SystemFonts）。
+// 都缺字时返回 *MissingGlyph。
+func For(s string, fallback []string) (*sfnt.Font, error) {
+	if len(fallback) == 0 {
+		fallback = SystemFonts
 	}
-	r := missing(f, s)
+	f, err := Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("cjk: 内置字体无法解析: %w", err)
+	}
+	r := Missing(f, s)
 	if r == 0 {
 		return f, nil
 	}
 	for _, path := range fallback {
 		for _, sf := range loadFile(path) {
-			if missing(sf, s) == 0 {
+			if Missing(sf, s) == 0 {
 				return sf, nil
 			}
 		}
 	}
-	return nil, &missingGlyph{text: s, r: r}
+	return nil, &MissingGlyph{Text: s, R: r}
 }
 
-// missingGlyph 表示找不到含某个字的字体。
-type missingGlyph struct {
-	text string
-	r    rune
+// MissingGlyph 表示找不到含某个字的字体：Text 中的 R。
+type MissingGlyph struct {
+	Text string
+	R    rune
 }
 
-func (e *missingGlyph) Error() string {
-	return fmt.Sprintf("cert: no font has %q (U+%04X) in %q", e.r, e.r, e.text)
+func (e *MissingGlyph) Error() string {
+	return fmt.Sprintf("cjk: no font has %q (U+%04X) in %q", e.R, e.R, e.Text)
 }
