@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"github.com/hongqi-dev/hongqi/app"
+	"image"
+	"image/color"
+	_ "image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -199,12 +203,14 @@ func TestWeeklyFlagFullStack(t *testing.T) {
 	drainApp(t, a, b)
 
 	ann := fake.RobotMessages()
-	if len(ann) != 1 {
-		t.Fatalf("the group robot received %d announcements, want exactly 1: %+v", len(ann), ann)
+	if len(ann) != 2 || ann[0].MsgType != "markdown" || ann[1].MsgType != "image" {
+		t.Fatalf("the group robot received %d messages, want exactly 1 announcement and 1 picture", len(ann))
 	}
 	if !strings.Contains(ann[0].Content, "张三") || !strings.Contains(ann[0].Content, "李四") {
 		t.Errorf("announcement does not name the winners: %s", ann[0].Content)
 	}
+	// 排行图：两位获旗者和东街所的张三（不合格，不在图上）之外没有别人：两行。
+	checkPicture(t, ann[1].Data, 2)
 	flags, err := a.m.DB.Flags(context.Background(), model.FlagFilter{Kind: model.FlagWeekly, Period: "2026-W45"})
 	if err != nil || len(flags) != 2 {
 		t.Fatalf("flags = %+v, %v; want two", flags, err)
@@ -230,4 +236,28 @@ func newServer(t *testing.T, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// checkPicture 解开群里收到的图片：PNG、宽 750 像素、高度容得下 rows 行、不是空白图（颜色丰富，写了字）。
+func checkPicture(t *testing.T, data []byte, rows int) image.Image {
+	t.Helper()
+	img, format, err := image.Decode(bytes.NewReader(data))
+	if err != nil || format != "png" {
+		t.Fatalf("the picture does not decode as PNG: %s %v", format, err)
+	}
+	b := img.Bounds()
+	if b.Dx() != 750 || b.Dy() < 200+rows*70 || len(data) > 2<<20 {
+		t.Errorf("picture %d×%d, %d bytes; want 750 wide, room for %d rows, ≤ 2 MB", b.Dx(), b.Dy(), len(data), rows)
+	}
+	colors := map[color.RGBA]int{}
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			colors[color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 0}]++
+		}
+	}
+	if len(colors) < 20 {
+		t.Errorf("the picture looks blank: %d colours", len(colors))
+	}
+	return img
 }

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"github.com/hongqi-dev/hongqi/app"
@@ -339,8 +340,13 @@ func TestWeeklyFlagEndToEnd(t *testing.T) {
 
 	robot := api.RobotMessages()
 	chat := api.ChatMessages()
-	if len(robot) != 1 || len(chat) != 1 {
-		t.Fatalf("公布：机器人 %d 条、群聊 %d 条，想要各恰好 1 条\nrobot=%+v\nchat=%+v", len(robot), len(chat), robot, chat)
+	if len(robot) != 2 || len(chat) != 2 || robot[1].MsgType != "image" || chat[1].MsgType != "image" {
+		t.Fatalf("公布：机器人 %d 条、群聊 %d 条，想要各恰好 1 条文字、1 张排行图", len(robot), len(chat))
+	}
+	// 排行图：两位获旗者之后是提名时排在后面的合格者。
+	checkPicture(t, robot[1].Data, 2)
+	if !bytes.Equal(robot[1].Data, chat[1].Data) {
+		t.Error("群机器人和应用群聊收到的排行图不同")
 	}
 	for _, body := range []string{robot[0].Content, chat[0].Content} {
 		for _, want := range []string{"张三（城关所）", "王五（东街所）", "评选小组已确认"} {

@@ -79,6 +79,8 @@ type Round struct {
 	Label      string
 	Status     RoundStatus
 	Proposed   []Ranked // 提名时的人选及分数快照
+	// RunnersUp 是提名时排在人选之后的几名合格者（公布时的排行图用），可能为空。
+	RunnersUp []Ranked
 	ProposedAt time.Time
 	Deadline   time.Time
 	DecidedBy  string // 确认或改选的人 userid；自动生效时为空

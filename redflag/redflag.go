@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/config"
+	"github.com/hongqi-dev/hongqi/internal/picture"
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 )
@@ -120,13 +121,31 @@ func (s *Service) Propose(ctx context.Context, kind model.FlagKind, period strin
 	at := s.now()
 	r, err := s.Store.CreateRound(ctx, model.Round{
 		Kind: kind, Period: period, Label: rk.Label, Status: model.RoundProposed,
-		Proposed: rk.Winners, ProposedAt: at, Deadline: at.Add(s.Cfg.ConfirmWithin),
+		Proposed: rk.Winners, RunnersUp: runnersUp(rk), ProposedAt: at, Deadline: at.Add(s.Cfg.ConfirmWithin),
 	})
 	if err != nil && model.ErrorCode(err) != model.ECONFLICT {
 		return model.Round{}, err
 	}
 	s.log().Info("红旗提名", "kind", kind, "period", period, "round", r.ID, "winners", len(r.Proposed))
 	return r, s.sendProposal(ctx, r)
+}
+
+// RunnersUp 是公布的排行图上写在获旗者之后的名次数。
+const RunnersUp = 5
+
+// runnersUp 返回排行里建议人选之后的几名合格者（至多 RunnersUp 名）。
+func runnersUp(rk model.Ranking) []model.Ranked {
+	picked := map[string]bool{}
+	for _, w := range rk.Winners {
+		picked[w.Subject] = true
+	}
+	var out []model.Ranked
+	for _, e := range rk.Entries {
+		if e.Eligible && !picked[e.Subject] && len(out) < RunnersUp {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // enqueueGroup 把通知 n 发给评选小组（没有配置评选小组时不发）。
@@ -576,7 +595,87 @@ func (s *Service) announcement(r model.Round, status model.RoundStatus, reason s
 	case model.RoundAuto:
 		fmt.Fprintf(&sb, "评选小组在期限（%s）前未处理，提名自动生效。", s.when(r.Deadline))
 	}
-	return s.toTargets("flag:"+strconv.FormatInt(r.ID, 10)+":announce:", "流动红旗｜"+r.Label+" "+r.Kind.Label(), sb.String())
+	prefix := "flag:" + strconv.FormatInt(r.ID, 10) + ":announce:"
+	out := s.toTargets(prefix, "流动红旗｜"+r.Label+" "+r.Kind.Label(), sb.String())
+	if len(out) == 0 {
+		return out
+	}
+	img, err := s.boardPicture(r, flags)
+	if err != nil {
+		s.log().Warn("排行图没有生成，公布只有文字", "round", r.ID, "err", err)
+		return out
+	}
+	return append(out, s.toTargetsFile(prefix+"image:", &model.File{Name: "流动红旗排行.png", Kind: model.FileImage, Data: img})...)
+}
+
+// spoken 返回期别的说法：“11月第2周（11月9日–15日）”“12月上旬”。
+func (s *Service) spoken(r model.Round) string {
+	if w, err := model.ParseWeek(r.Period); err == nil {
+		return w.Spoken(s.loc())
+	}
+	if d, err := model.ParseDekad(r.Period); err == nil {
+		return d.Spoken()
+	}
+	return r.Label
+}
+
+// boardPicture 画公布用的排行图：获旗者（浅金底）在前，之后是提名时排在后面的几名，都写上提名时的分数。
+func (s *Service) boardPicture(r model.Round, flags []model.Flag) ([]byte, error) {
+	ranked := map[string]model.Ranked{}
+	for _, p := range append(append([]model.Ranked(nil), r.Proposed...), r.RunnersUp...) {
+		ranked[p.Subject] = p
+	}
+	row := func(p model.Ranked, won bool) picture.Row {
+		sub := p.Branch
+		if sub == p.Name {
+			sub = ""
+		}
+		if won {
+			sub = strings.TrimPrefix(sub+" · 获旗", " · ")
+		}
+		return picture.Row{Rank: p.Rank, Name: p.Name, Sub: sub, Value: p.Score, ValueText: score(p.Score), Highlight: won}
+	}
+	var rows []picture.Row
+	won := map[string]bool{}
+	for _, f := range flags {
+		won[flagSubject(f)] = true
+		if p, ok := ranked[flagSubject(f)]; ok {
+			rows = append(rows, row(p, true))
+			continue
+		}
+		rows = append(rows, picture.Row{Name: f.Name, Sub: strings.TrimPrefix(f.Branch+" · 获旗", " · "), ValueText: "改选", Highlight: true})
+	}
+	var rest []model.Ranked
+	for _, p := range append(append([]model.Ranked(nil), r.Proposed...), r.RunnersUp...) {
+		if !won[p.Subject] {
+			rest = append(rest, p)
+		}
+	}
+	slices.SortStableFunc(rest, func(a, b model.Ranked) int { return a.Rank - b.Rank })
+	for _, p := range rest[:min(len(rest), RunnersUp)] {
+		rows = append(rows, row(p, false))
+	}
+	who, unit := "县城窗口员工", "人"
+	if r.Kind == model.FlagDekad {
+		who, unit = "农村网点", "个网点"
+	}
+	b := picture.Board{
+		Title:    "流动红旗 · " + s.spoken(r),
+		Subtitle: who + "排行（" + r.Kind.Label() + "）",
+		Rows:     rows,
+		Footer:   fmt.Sprintf("获旗 %d %s；分数为提名时的综合得分，发“排行”可看各项得分。", len(flags), unit),
+	}
+	return b.PNG()
+}
+
+// toTargetsFile 给每个公布去处生成一条发文件（图片）的通知，Key 为 keyPrefix 加去处名。
+func (s *Service) toTargetsFile(keyPrefix string, f *model.File) []model.Notice {
+	var out []model.Notice
+	for _, n := range s.toTargets(keyPrefix, "", "") {
+		n.File = f
+		out = append(out, n)
+	}
+	return out
 }
 
 func flagSubject(f model.Flag) string {

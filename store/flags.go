@@ -25,6 +25,7 @@ type roundRow struct {
 	Label      string     `gorm:"size:200;not null"`
 	Status     string     `gorm:"size:16;not null;index"`
 	Proposed   string     `gorm:"type:text"`
+	RunnersUp  string     `gorm:"type:text"`
 	ProposedAt time.Time  `gorm:"precision:6;not null"`
 	Deadline   time.Time  `gorm:"precision:6;not null"`
 	DecidedBy  string     `gorm:"size:64;not null"`
@@ -72,6 +73,12 @@ func roundToRow(r model.Round) (roundRow, error) {
 	if err != nil {
 		return roundRow{}, err
 	}
+	next := []byte("[]")
+	if len(r.RunnersUp) > 0 {
+		if next, err = json.Marshal(r.RunnersUp); err != nil {
+			return roundRow{}, err
+		}
+	}
 	status := r.Status
 	if status == "" {
 		status = model.RoundProposed
@@ -83,6 +90,7 @@ func roundToRow(r model.Round) (roundRow, error) {
 		Label:      truncate(r.Label, sizeTitle),
 		Status:     string(status),
 		Proposed:   string(b),
+		RunnersUp:  string(next),
 		ProposedAt: utc(r.ProposedAt),
 		Deadline:   utc(r.Deadline),
 		DecidedBy:  r.DecidedBy,
@@ -104,6 +112,9 @@ func roundFromRow(r roundRow) model.Round {
 	}
 	if r.Proposed != "" {
 		_ = json.Unmarshal([]byte(r.Proposed), &out.Proposed)
+	}
+	if r.RunnersUp != "" {
+		_ = json.Unmarshal([]byte(r.RunnersUp), &out.RunnersUp)
 	}
 	if r.DecidedAt != nil {
 		t := r.DecidedAt.UTC()
