@@ -25,7 +25,8 @@ func (m *Main) openFlags() error {
 
 // openSettlement 装配月度和年度结算；已发布月份的撤销改记调整。
 func (m *Main) openSettlement() error {
-	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: m.Config.Settle.Config(), Outbox: m.DB, GoLive: m.GoLive}
+	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: m.Config.Settle.Config(), Outbox: m.DB, GoLive: m.GoLive,
+		Announce: announceRecipients(m.Config.Flags.Announce), AnnounceNames: m.Config.Settle.AnnounceNames}
 	m.Ledger.CloseWith(m.Settle.Closed)
 	m.Ledger.ProjectWith(m.Settle.Projected) // “查”还没发布的月份时给出发布时会另记的奖励（预计）
 	return nil
@@ -175,4 +176,18 @@ func SettleJobs(cfg config.Settle, loc *time.Location, flow SettleFlow, log *slo
 			},
 		},
 	}, nil
+}
+
+// announceRecipients 把配置里的公布去处变成通知的去处（群机器人按名称，应用群聊按 chatid）。
+func announceRecipients(ts []config.AnnounceTarget) []model.Recipient {
+	var out []model.Recipient
+	for _, t := range ts {
+		switch t.Kind {
+		case "robot":
+			out = append(out, model.ToRobot(t.Name))
+		case "appchat":
+			out = append(out, model.ToChat(t.ChatID))
+		}
+	}
+	return out
 }

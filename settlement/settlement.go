@@ -32,6 +32,10 @@ type Service struct {
 	// GoLive 是这个中心开始用红旗的时刻（app 从数据库读出）；零值表示不知道（只用于测试）。
 	// 不写月份的命令不会落到它之前就结束的月份；它之前的年份没有导入红旗就不做年度结算。
 	GoLive time.Time
+	// Announce 是发布后把月度结果发到哪些群（配置 flags.announce：群机器人或应用群聊）；为空时不发。
+	Announce []model.Recipient
+	// AnnounceNames 为真时群里的月度结果点名列出每笔扣款（配置 settle.announce_names，默认不点名）。
+	AnnounceNames bool
 }
 
 // PayDay 是结算单上写的兑现时间。
@@ -255,7 +259,7 @@ type PublishResult struct {
 
 // Publish 发布 month 的结算（中心领导）：只能发布已经结束的月份。在一个事务里登记发布、
 // 写入结算产生的记录（红旗奖励、所长奖励、服务明星，带 Ref，已有的跳过），并入队每个有明细的人的
-// 结算单（Key "statement:<月份>:<userid>"）和给每位在职中心领导的汇总。已发布时返回 ECONFLICT，
+// 结算单（Key "statement:<月份>:<userid>"）、给每位在职中心领导的汇总和发到公布群的月度结果（见 groupPost）。已发布时返回 ECONFLICT，
 // 说明何时由谁发布，什么也不发。
 func (s *Service) Publish(ctx context.Context, actor model.Staff, msg model.Message, month model.Month) (PublishResult, error) {
 	return s.publish(ctx, actor, msg, month, "")
@@ -315,6 +319,7 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 			out.Summaries++
 		}
 	}
+	req.Notices = append(req.Notices, s.groupPost(res, note)...)
 	pub, written, err := s.Store.Publish(ctx, req)
 	if err != nil {
 		return PublishResult{Publication: pub}, err
