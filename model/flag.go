@@ -73,14 +73,14 @@ const (
 
 // Round 是一期评选：某周或某旬的提名、决定和公布。每个 (Kind, Period) 只有一轮。
 type Round struct {
-	ID         int64
-	Kind       FlagKind
-	Period     string
-	Label      string
-	Status     RoundStatus
-	Proposed   []Ranked // 提名时的人选及分数快照
+	ID       int64
+	Kind     FlagKind
+	Period   string
+	Label    string
+	Status   RoundStatus
+	Proposed []Ranked // 提名时的人选及分数快照
 	// RunnersUp 是提名时排在人选之后的几名合格者（公布时的排行图用），可能为空。
-	RunnersUp []Ranked
+	RunnersUp  []Ranked
 	ProposedAt time.Time
 	Deadline   time.Time
 	DecidedBy  string // 确认或改选的人 userid；自动生效时为空

@@ -68,6 +68,8 @@ func TestPagesAndPostsByRoleAndRelation(t *testing.T) {
 		return url.Values{"kind": {"leave"}, "id": {id(n)}, "decision": {"approve"}}
 	}
 	publish := url.Values{"month": {"2026-10"}, "confirm": {"yes"}}
+	appeal := func(n int64) url.Values { return url.Values{"id": {id(n)}, "reason": {"测试"}} }
+	decideAppeal := url.Values{"kind": {"appeal"}, "id": {"1"}, "decision": {"approve"}}
 
 	tests := []struct {
 		name   string
@@ -106,7 +108,11 @@ func TestPagesAndPostsByRoleAndRelation(t *testing.T) {
 		{"admin reads 结算", "admin", "GET", "/app/settle?month=2026-10", nil, 200, "2026年10月结算"},
 		{"admin downloads the sheet", "admin", "GET", "/app/settle/xlsx?month=2026-10", nil, 200, ""},
 		{"admin reads the annual draft", "admin", "GET", "/app/settle/year", nil, 200, "2026 年年度结算"},
-		{"admin is not a leave approver", "admin", "GET", "/app/approve", nil, 403, "没有需要审批的事项"},
+		{"admin sees appeals, not leave", "admin", "GET", "/app/approve", nil, 200, "没有待审批的申诉"},
+		{"staff has nothing to approve", "cg01", "GET", "/app/approve", nil, 403, "没有需要审批的事项"},
+		{"staff cannot appeal another's entry", "dj01", "POST", "/app/appeal", appeal(cgEntry), 403, "只有本人可以申诉"},
+		{"staff cannot decide appeals", "cg01", "POST", "/app/approve", decideAppeal, 403, "您不能审批申诉"},
+		{"supervisor cannot decide appeals", "cg_sup", "POST", "/app/approve", decideAppeal, 403, "您不能审批申诉"},
 		{"admin cannot approve leave", "admin", "POST", "/app/approve", approve(dirLeave), 403, "不能审批请假"},
 
 		{"director sees the 1-day leave", "zx_dir", "GET", "/app/approve", nil, 200, "张三（城关所）请假 11月27日（1 天）"},
@@ -170,7 +176,8 @@ func TestNavigationFollowsTheRole(t *testing.T) {
 	}{
 		{"cg01", []string{"我的", "排行"}, []string{"台账", "结算", "审批"}},
 		{"cg_sup", []string{"我的", "排行", "台账"}, []string{"结算", "审批"}},
-		{"admin", []string{"台账", "结算"}, []string{"审批"}},
+		{"cg_head", []string{"台账", "审批"}, []string{"结算"}}, // 所长处理申诉
+		{"admin", []string{"台账", "结算", "审批"}, nil}, // 中心领导处理申诉
 		{"zx_dir", []string{"台账", "结算", "审批"}, nil},
 	}
 	for _, tt := range tests {
