@@ -25,7 +25,7 @@ func TestAppealThroughSignedCallback(t *testing.T) {
 	_, prefix := testenv.Redis(t)
 	a := startAppReplica(t, env, prefix, clk)
 	ctx := context.Background()
-	if _, _, err := roster.Import(ctx, a.m.DB, "testdata/appeal-roster.csv"); err != nil {
+	if _, _, err := roster.Import(ctx, a.m.DB, "testdata/appeal-roster.csv", model.DateOf(clk.Now(), clk.Location())); err != nil {
 		t.Fatal(err)
 	}
 

@@ -62,6 +62,7 @@ var timeColumns = []struct {
 	{&spotCheckRow{}, "created_at"}, {&feedbackRow{}, "created_at"}, {&inspectionRow{}, "created_at"},
 	{&starRow{}, "at"}, {&publicationRow{}, "at"}, {&postHolderRow{}, "updated_at"},
 	{&webSessionRow{}, "created_at"}, {&loginTokenRow{}, "created_at"}, {&metaRow{}, "updated_at"},
+	{&appealRow{}, "created_at"}, {&appealRow{}, "decided_at"},
 }
 
 // LatestTime 返回数据库里记下的最晚时刻（UTC）：记录、通知、评选、任务登记、花名册更新、设定等；

@@ -177,7 +177,7 @@ func TestNavigationFollowsTheRole(t *testing.T) {
 		{"cg01", []string{"我的", "排行"}, []string{"台账", "结算", "审批"}},
 		{"cg_sup", []string{"我的", "排行", "台账"}, []string{"结算", "审批"}},
 		{"cg_head", []string{"台账", "审批"}, []string{"结算"}}, // 所长处理申诉
-		{"admin", []string{"台账", "结算", "审批"}, nil}, // 中心领导处理申诉
+		{"admin", []string{"台账", "结算", "审批"}, nil},        // 中心领导处理申诉
 		{"zx_dir", []string{"台账", "结算", "审批"}, nil},
 	}
 	for _, tt := range tests {
