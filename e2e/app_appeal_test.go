@@ -42,7 +42,7 @@ func TestAppealThroughSignedCallback(t *testing.T) {
 	}
 
 	clk.Advance(2 * time.Hour)
-	reply = a.say(t, clk, "cg01", "申诉 "+id+" 当时在窗口办理业务有监控")
+	reply = a.say(t, clk, "cg01", "申诉 "+id+" 当时在窗口办理业务，有监控")
 	if !strings.Contains(reply, "已提交申诉 #1") || !strings.Contains(reply, "陈所长（城关所所长）") {
 		t.Fatalf("申诉 → %q", reply)
 	}
@@ -65,7 +65,7 @@ func TestAppealThroughSignedCallback(t *testing.T) {
 		card.Buttons[0].Text != "维持" || card.Buttons[1].Text != "撤销" || card.Buttons[1].Key != "appeal:revoke:1" {
 		t.Fatalf("卡片 = %+v", card)
 	}
-	if !strings.Contains(toHead[0].Content, "当时在窗口办理业务有监控") || !strings.Contains(toHead[0].Content, "王主管") {
+	if !strings.Contains(toHead[0].Content, "当时在窗口办理业务，有监控") || !strings.Contains(toHead[0].Content, "王主管") {
 		t.Errorf("卡片上没有理由或记录人：%s", toHead[0].Content)
 	}
 

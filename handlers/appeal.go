@@ -11,7 +11,7 @@ import (
 // appealSection 是申诉：“申诉 <编号> <理由>”（本人），“申诉 维持|撤销 <申诉编号> [理由]”（所长、中心领导），
 // 以及申诉卡片上的按钮（EventKey 以 "appeal:" 开头）。谁能裁决由台账服务按 model.MayDecideAppeal 判断。
 func appealSection(d *Deps) section {
-	return section{title: "申诉", commands: []Command{
+	return section{title: "申诉", topic: "申诉", commands: []Command{
 		{
 			Names: []string{"申诉"}, Usage: "申诉 <记录编号> <理由>",
 			Summary: "对自己的一条记录提出异议（记录通知后 " + model.DurationLabel(d.Ledger.AppealWindow()) + "内），交记录人的上级处理；所长和中心领导回复“申诉 维持 申诉编号 [理由]”或“申诉 撤销 申诉编号 [理由]”处理",
@@ -48,13 +48,13 @@ func appeal(d *Deps, c *bot.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return decideAppeal(d, c, id, args[0] == "撤销", strings.Join(args[2:], " "))
+		return decideAppeal(d, c, id, args[0] == "撤销", c.Rest(2))
 	}
 	id, err := parseID(args[0], "申诉 12 当时在窗口办理业务")
 	if err != nil {
 		return "", err
 	}
-	res, err := d.Ledger.Appeal(c.Ctx, c.Actor, c.Msg, id, strings.Join(args[1:], " "))
+	res, err := d.Ledger.Appeal(c.Ctx, c.Actor, c.Msg, id, c.Rest(1))
 	if err != nil {
 		return "", err
 	}

@@ -66,6 +66,9 @@ func (s *Service) Appeal(ctx context.Context, actor model.Staff, msg model.Messa
 	if reason == "" {
 		return AppealResult{}, model.Errorf(model.EINVALID, "请写明申诉的理由，例如：申诉 %d 当时在窗口办理业务。这次没有提交。", entryID)
 	}
+	if err := model.CheckNote("申诉理由", reason, 0); err != nil {
+		return AppealResult{}, err
+	}
 	e, err := s.Ledger.Entry(ctx, entryID)
 	switch model.ErrorCode(err) {
 	case "":
@@ -178,6 +181,9 @@ type AppealDecided struct {
 // 申诉人和记录人都收到结果。
 func (s *Service) DecideAppeal(ctx context.Context, actor model.Staff, msg model.Message, id int64, revoke bool, note string) (AppealDecided, error) {
 	note = strings.TrimSpace(note)
+	if err := model.CheckNote("理由", note, 0); err != nil {
+		return AppealDecided{}, err
+	}
 	a, err := s.appeals().Appeal(ctx, id)
 	switch model.ErrorCode(err) {
 	case "":
