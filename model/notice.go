@@ -156,13 +156,19 @@ const (
 	FileImage    FileKind = "image" // 图片（PNG/JPG）
 )
 
-// IDPlaceholder 是通知中代表记录编号的占位符：记录写入时由存储换成编号（见 Notice.WithID）。
+// IDPlaceholder 是通知模板中代表记录编号的占位符：记录写入时由存储换成编号（见 Notice.WithID）。
+// 只有生成通知的代码写的“{id}”是占位符：嵌进模板的用户文字经过 MarkdownText 或 PlainText，
+// 其中的“{id}”另有写法（idEscaped），不会被换成编号。
 const IDPlaceholder = "{id}"
 
-// WithID 返回把 Key、标题、正文、卡片和文件名中的 "{id}" 换成 id 的通知（卡片是新的副本）。
+// WithID 返回把 Key、标题、正文、卡片和文件名中的占位符 "{id}" 换成 id 的通知（卡片是新的副本）。
+// 用户文字里的“{id}”（经 MarkdownText、PlainText 嵌入的）原样保留。
 func (n Notice) WithID(id int64) Notice {
 	s := strconv.FormatInt(id, 10)
-	r := func(v string) string { return strings.ReplaceAll(v, IDPlaceholder, s) }
+	r := func(v string) string {
+		v = strings.ReplaceAll(v, IDPlaceholder, s)
+		return strings.ReplaceAll(v, idEscaped, IDPlaceholder)
+	}
 	n.Key, n.Title, n.Body = r(n.Key), r(n.Title), r(n.Body)
 	if n.Card != nil {
 		c := *n.Card

@@ -64,3 +64,22 @@ func TestNoticeWithID(t *testing.T) {
 		t.Errorf("WithID changed the template: %+v %+v", tmpl.Card, tmpl.File)
 	}
 }
+
+// 只有模板里的 {id} 是占位符：用户写在备注、事由里的“{id}”（经 MarkdownText、PlainText 嵌入）原样留着。
+func TestNoticeWithIDLeavesUserText(t *testing.T) {
+	note := "见{id}号文件"
+	tmpl := Notice{Key: "entry:{id}", To: ToUsers("cg01"), Title: "扣款通知",
+		Body: "> 备注：" + MarkdownText(note) + "\n> 编号：#{id}",
+		Card: &Card{Lines: []CardLine{{Key: "事由", Value: PlainText("{id}{id}")}}, TaskID: "leave-{id}"}}
+	n := tmpl.WithID(12)
+	if n.Body != "> 备注：见{id}号文件\n> 编号：#12" || n.Key != "entry:12" {
+		t.Errorf("WithID 正文 = %q，键 %q；备注应原样，编号换成 12", n.Body, n.Key)
+	}
+	if n.Card.Lines[0].Value != "{id}{id}" || n.Card.TaskID != "leave-12" {
+		t.Errorf("WithID 卡片 = %+v；事由应原样", n.Card)
+	}
+	// 用户自己夹进看不见的字符也伪造不了占位符：显示的仍是“{id}”，不变成编号。
+	if got := (Notice{Body: MarkdownText("{\u2060id}")}).WithID(5).Body; got != "{id}" {
+		t.Errorf("夹了 U+2060 的“{id}” = %q，应为“{id}”", got)
+	}
+}

@@ -140,7 +140,25 @@ func MarkdownLines(s string) string {
 
 // PlainText 把用户文字变成可以放进模板卡片字段（纯文本、单行）的样子：按 CleanText 清理，
 // 连续的空白（含换行）并成一个空格，去掉零宽字符。卡片字段不解析 markdown，特殊字符原样保留。
+// 用户写的“{id}”不会被当作记录编号的占位符（见 escapeID）。
 func PlainText(s string) string {
+	return escapeID(plainText(s))
+}
+
+// idEscaped 是用户文字里的“{id}”在通知模板中的写法：中间夹一个看不见的 U+2060（WORD JOINER），
+// 就不是占位符 IDPlaceholder 了。Notice.WithID 换完占位符后把它还原成“{id}”，所以收到的人看到的
+// 正是用户写的字。用户自己打的 U+2060 在 plainText 里已经去掉，伪造不了占位符。
+const idEscaped = "{\u2060id}"
+
+// escapeID 让用户文字里的“{id}”不再是占位符（见 idEscaped）。
+func escapeID(s string) string {
+	if !strings.Contains(s, IDPlaceholder) {
+		return s
+	}
+	return strings.ReplaceAll(s, IDPlaceholder, idEscaped)
+}
+
+func plainText(s string) string {
 	s = CleanText(s)
 	var b strings.Builder
 	b.Grow(len(s))
