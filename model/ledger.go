@@ -57,7 +57,10 @@ type Entry struct {
 	Month     Month    // 所属考核月
 	// Ref 把记录与别的业务记录关联起来，如 "leave:12"（虚假请假所指的请假单）、
 	// "flag:weekly:2026-W45"（流动红旗奖惩）、"adjusts:#88"（结账后的调整）。空表示无关联。
-	Ref        string
+	Ref string
+	// Adjusts 非零表示这是结账后对记录 #Adjusts 的调整（Ref 为 "adjusts:#Adjusts"）。
+	// 一条记录至多一笔调整，由存储的唯一键保证：两人同时撤销同一条已结账的记录，只记一笔。
+	Adjusts    int64
 	CreatedAt  time.Time
 	Revocation *Revocation // 非空表示已撤销
 	// AppealID、Appeal 是这条记录的申诉（编号和状态）；没有申诉时为 0 和空。
@@ -67,6 +70,10 @@ type Entry struct {
 
 // Revoked 表示该记录是否已撤销。
 func (e Entry) Revoked() bool { return e.Revocation != nil }
+
+// ErrAdjustedTwice 表示这条记录已经有一笔调整（错误码 ECONFLICT，由存储的唯一键发现）：
+// 两人同时撤销同一条已结账的记录时，后提交的一方什么也没写。
+var ErrAdjustedTwice = errors.New("model: entry already adjusted")
 
 // Revocation 记录一次撤销：谁、何时、从哪条消息。
 type Revocation struct {

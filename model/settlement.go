@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -37,7 +38,25 @@ type PublishRequest struct {
 	Entries []Entry
 	// Notices 是结算单和汇总通知；Key 已存在的跳过。
 	Notices []Notice
+	// Basis 非空时是结算单所依据的台账（见 LedgerBasis）：存储在发布的事务里先锁住该月
+	// （与撤销排队），再数一遍该月的记录和撤销，对不上时什么也不写，返回 ErrLedgerMoved。
+	Basis *LedgerBasis
 }
+
+// LedgerBasis 是一个月台账的状况：记录条数（含已撤销的）和其中已撤销的条数。记录和撤销都只增不删，
+// 所以两个数都没变就说明这个月的台账没变。
+type LedgerBasis struct {
+	Entries int
+	Revoked int
+}
+
+// ErrMonthClosed 表示记录所在的月份已结账（结算已发布）：存储拒绝撤销它（错误码 ECONFLICT），
+// 台账服务改为在本月记一笔调整。存储在撤销的事务里锁住该月再查发布记录，所以与发布互相排队。
+var ErrMonthClosed = errors.New("model: month closed")
+
+// ErrLedgerMoved 表示结算草稿算出之后、发布之前，该月的台账又有了新的记录或撤销（错误码 ECONFLICT）：
+// 什么也没发布，调用方重算草稿再发布。
+var ErrLedgerMoved = errors.New("model: ledger changed since the draft")
 
 // SettlementStore 保存服务明星和月度结算的发布记录。
 type SettlementStore interface {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,6 +20,10 @@ var (
 	errDupMsg = errors.New("store: message already recorded")
 	// errRevokedMeanwhile 表示撤销时撞上了另一条同时写入的撤销。
 	errRevokedMeanwhile = errors.New("store: entry revoked concurrently")
+	// errAdjustedTwice 表示要写的调整所更正的记录已经有一笔调整（adjusts_id 唯一键）。
+	errAdjustedTwice = errors.New("store: entry already adjusted")
+	// errMonthClosed 表示要撤销的记录所在的月份已发布。
+	errMonthClosed = errors.New("store: month published")
 )
 
 const msgNotRecorded = "本次没有记录"
@@ -102,6 +108,9 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 			row.ID = 0
 			// 逐条插入：各库的批量插入不保证返回连续的自增编号。
 			if err := tx.Create(&row).Error; err != nil {
+				if row.AdjustsID != nil && isDuplicate(err) {
+					return errAdjustedTwice
+				}
 				return err
 			}
 			e.ID = row.ID
@@ -126,6 +135,9 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 			return nil, perr
 		}
 		return prev, model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
+	}
+	if errors.Is(err, errAdjustedTwice) {
+		return nil, &model.Error{Code: model.ECONFLICT, Err: model.ErrAdjustedTwice, Message: "这条记录已经调整过，本次没有记录。"}
 	}
 	if err != nil {
 		return nil, db.fail(err, msgNotRecorded)
@@ -180,6 +192,18 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 			out.Revocation = revocationFromRow(prev[0])
 			return db.revokedErr(out)
 		}
+		// 与发布排队：锁住记录所在的月份再看是否已发布。发布先锁住这个月，撤销就等它提交，
+		// 看到已发布，不撤销（台账服务改记调整）；撤销先锁住，发布就等撤销提交，结算单上没有这条。
+		if err := db.lockMonth(tx, out.Month, false); err != nil {
+			return err
+		}
+		closed, err := db.published(tx, out.Month)
+		if err != nil {
+			return err
+		}
+		if closed {
+			return errMonthClosed
+		}
 		rev := req.Revocation
 		rr := revocationRow{
 			EntryID:   id,
@@ -218,6 +242,9 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 			return model.Entry{}, gerr
 		}
 		return e, model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
+	case errors.Is(err, errMonthClosed):
+		return out, &model.Error{Code: model.ECONFLICT, Err: model.ErrMonthClosed,
+			Message: fmt.Sprintf("#%d 所在的%s已结账，没有撤销。", id, out.Month.Label())}
 	case errors.Is(err, errRevokedMeanwhile):
 		e, gerr := db.Entry(ctx, id)
 		if gerr != nil {
@@ -455,4 +482,88 @@ func (db *DB) MonthTotals(ctx context.Context, m model.Month, staffIDs []string)
 		out[r.StaffID] = r.Total
 	}
 	return out, nil
+}
+
+// lockMonth 在事务 tx 里锁住考核月 m 的 month_locks 行（见 monthLockRow）：exclusive 为真时加排他锁
+// （发布），否则加共享锁（撤销：同一个月的几条撤销互不等待）。行不存在时先插入。只在 MySQL 上加锁：
+// SQLite 的写事务以 BEGIN IMMEDIATE 开始，本来就一个接一个。
+func (db *DB) lockMonth(tx *gorm.DB, m model.Month, exclusive bool) error {
+	if db.dialect != DialectMySQL {
+		return nil
+	}
+	if exclusive {
+		return tx.Exec("INSERT INTO month_locks (month) VALUES (?) ON DUPLICATE KEY UPDATE month = month", m.String()).Error
+	}
+	if err := tx.Exec("INSERT IGNORE INTO month_locks (month) VALUES (?)", m.String()).Error; err != nil {
+		return err
+	}
+	var got []string
+	return tx.Raw("SELECT month FROM month_locks WHERE month = ? LOCK IN SHARE MODE", m.String()).Scan(&got).Error
+}
+
+// published 表示考核月 m 是否已发布。MySQL 上是加锁读：读到最新提交的发布记录，不受事务开始时的快照影响
+// （撤销的事务在等到月份锁之前已经读过别的表）。
+func (db *DB) published(tx *gorm.DB, m model.Month) (bool, error) {
+	q := "SELECT month FROM publications WHERE month = ?"
+	if db.dialect == DialectMySQL {
+		q += " LOCK IN SHARE MODE"
+	}
+	var got []string
+	if err := tx.Raw(q, m.String()).Scan(&got).Error; err != nil {
+		return false, err
+	}
+	return len(got) > 0, nil
+}
+
+// monthBasis 数出考核月 m 的记录条数（含已撤销的）和其中已撤销的条数（见 model.LedgerBasis）。
+func monthBasis(tx *gorm.DB, m model.Month) (model.LedgerBasis, error) {
+	var b struct {
+		Entries int
+		Revoked int
+	}
+	err := tx.Raw(`SELECT COUNT(*) AS entries, COUNT(r.id) AS revoked FROM entries e
+LEFT JOIN revocations r ON r.entry_id = e.id WHERE e.month = ?`, m.String()).Scan(&b).Error
+	return model.LedgerBasis{Entries: b.Entries, Revoked: b.Revoked}, err
+}
+
+// backfillAdjusts 给旧版本写的调整（Ref "adjusts:#<编号>"、adjusts_id 为空）补上 adjusts_id，并给已发布的
+// 月份补上 month_locks 行（撤销时锁行已在，不必在事务里插入）。迁移时运行，可重复运行。
+// 旧版本在并发撤销时可能给同一条记录记了两笔调整：只给最早的一笔补上，其余留空（仍是调整，可由中心领导撤销）。
+func backfillAdjusts(g *gorm.DB) error {
+	var rows []struct {
+		ID  int64
+		Ref string
+	}
+	if err := g.Table("entries").Select("id, ref").Where("ref LIKE ? AND adjusts_id IS NULL", "adjusts:#%").
+		Order("id").Find(&rows).Error; err != nil {
+		return fmt.Errorf("读取旧的调整记录：%w", err)
+	}
+	for _, r := range rows {
+		orig, err := strconv.ParseInt(strings.TrimPrefix(r.Ref, "adjusts:#"), 10, 64)
+		if err != nil || orig <= 0 {
+			continue
+		}
+		var taken int64
+		if err := g.Table("entries").Where("adjusts_id = ?", orig).Count(&taken).Error; err != nil {
+			return err
+		}
+		if taken > 0 {
+			continue
+		}
+		err = g.Table("entries").Where("id = ? AND adjusts_id IS NULL", r.ID).Update("adjusts_id", orig).Error
+		if err != nil && !isDuplicate(err) { // 另一个副本同时补上了：不算错
+			return fmt.Errorf("补记调整 #%d 所更正的记录：%w", r.ID, err)
+		}
+	}
+	var months []string
+	if err := g.Table("publications p").Select("p.month").
+		Where("NOT EXISTS (SELECT 1 FROM month_locks l WHERE l.month = p.month)").Find(&months).Error; err != nil {
+		return err
+	}
+	for _, m := range months {
+		if err := g.Clauses(clause.OnConflict{DoNothing: true}).Create(&monthLockRow{Month: m}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

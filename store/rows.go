@@ -72,10 +72,20 @@ type entryRow struct {
 	MsgKey    string    `gorm:"size:191;not null;index"`
 	Month     string    `gorm:"type:char(7);not null;index:idx_entries_staff_month,priority:2;index:idx_entries_month"`
 	Ref       string    `gorm:"size:191;not null;default:'';index"`
+	AdjustsID *int64    `gorm:"uniqueIndex"` // 结账后的调整所更正的原记录；唯一：一条记录至多一笔调整。其余记录为 NULL
 	CreatedAt time.Time `gorm:"precision:6;not null;index"`
 }
 
 func (entryRow) TableName() string { return "entries" }
+
+// monthLockRow 是 month_locks 表的一行：每个考核月一行，只用来加锁（见 lockMonth）。撤销在事务里对该月的行
+// 加共享锁后再查是否已发布，发布对它加排他锁后再核对台账、登记发布，所以同一个月的发布和撤销互相排队：
+// 撤销要么在发布之前提交（结算单上没有这条），要么看到已发布、改记调整。行在第一次用到时插入。
+type monthLockRow struct {
+	Month string `gorm:"type:char(7);primaryKey"`
+}
+
+func (monthLockRow) TableName() string { return "month_locks" }
 
 // revocationRow 是 revocations 表的一行；entry_id 唯一，一条记录只能撤销一次。
 type revocationRow struct {
@@ -116,13 +126,16 @@ func (db *DB) migrate(ctx context.Context) error {
 	models := []any{&staffRow{}, &branchRow{}, &messageRow{}, &entryRow{}, &revocationRow{}, &noticeRow{},
 		&roundRow{}, &flagRow{}, &jobRow{}, &postHolderRow{}, &leaveRow{},
 		&meterDayRow{}, &spotCheckRow{}, &feedbackRow{}, &inspectionRow{}, &inputRevocationRow{},
-		&starRow{}, &publicationRow{}, &webSessionRow{}, &loginTokenRow{}, &metaRow{}, &appealRow{}}
+		&starRow{}, &publicationRow{}, &webSessionRow{}, &loginTokenRow{}, &metaRow{}, &appealRow{}, &monthLockRow{}}
 	err := g.AutoMigrate(models...)
 	if err != nil {
 		time.Sleep(200 * time.Millisecond)
 		err = g.AutoMigrate(models...)
 	}
 	if err != nil {
+		return err
+	}
+	if err := backfillAdjusts(db.g.WithContext(ctx)); err != nil {
 		return err
 	}
 	if err := migrateLegacyNotices(db.g.WithContext(ctx)); err != nil {
@@ -214,8 +227,16 @@ func entryToRow(e model.Entry) entryRow {
 		MsgKey:    e.MsgKey,
 		Month:     e.Month.String(),
 		Ref:       e.Ref,
+		AdjustsID: adjustsID(e.Adjusts),
 		CreatedAt: utc(e.CreatedAt),
 	}
+}
+
+func adjustsID(id int64) *int64 {
+	if id <= 0 {
+		return nil
+	}
+	return &id
 }
 
 func entryFromRow(r entryRow) model.Entry {
@@ -234,8 +255,16 @@ func entryFromRow(r entryRow) model.Entry {
 		MsgKey:    r.MsgKey,
 		Month:     parseMonth(r.Month),
 		Ref:       r.Ref,
+		Adjusts:   deref64(r.AdjustsID),
 		CreatedAt: r.CreatedAt.UTC(),
 	}
+}
+
+func deref64(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 func revocationFromRow(r revocationRow) *model.Revocation {

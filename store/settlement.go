@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -154,9 +155,32 @@ func (db *DB) Publish(ctx context.Context, req model.PublishRequest) (model.Publ
 	}
 	var out []model.Entry
 	var pub model.Publication
+	moved := false
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		out = out[:0]
+		out, moved = out[:0], false
 		at := db.now()
+		// 先锁住这个月：进行中的撤销提交之后才往下走，之后的撤销等本事务提交、看到已发布。
+		if err := db.lockMonth(tx, p.Month, true); err != nil {
+			return err
+		}
+		if done, err := db.published(tx, p.Month); err != nil || done {
+			if err == nil {
+				err = errPublished
+			}
+			return err
+		}
+		if req.Basis != nil {
+			got, err := monthBasis(tx, p.Month)
+			if err != nil {
+				return err
+			}
+			if got != *req.Basis {
+				// 草稿算完之后又有了记录或撤销：什么也不发布。返回 nil 让锁行（可能是刚插入的）照常提交，
+				// 外面再报 ErrLedgerMoved，由调用方重算草稿。
+				moved = true
+				return nil
+			}
+		}
 		row := publicationRow{Month: p.Month.String(), ActorID: truncate(p.ActorID, sizeID), ActorName: truncate(p.ActorName, sizeName),
 			MsgKey: truncate(p.MsgKey, sizeKey), At: at, People: p.People, Total: p.Total}
 		if !p.At.IsZero() {
@@ -212,6 +236,10 @@ func (db *DB) Publish(ctx context.Context, req model.PublishRequest) (model.Publ
 	}
 	if err != nil {
 		return model.Publication{}, nil, db.fail(err, "结算没有发布")
+	}
+	if moved {
+		return model.Publication{}, nil, &model.Error{Code: model.ECONFLICT, Err: model.ErrLedgerMoved,
+			Message: fmt.Sprintf("%s的台账在结算时又有变动，结算没有发布，请再发一次。", p.Month.Label())}
 	}
 	return pub, out, nil
 }
