@@ -2,8 +2,10 @@ package model
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // 用户输入的数的上下限。命令、导入和存储都用这些常量检查，排行也只计入范围内的数。
@@ -60,4 +62,75 @@ func LooksNumeric(s string) bool {
 		}
 	}
 	return true
+}
+
+// 编号的写法（见 ParseSerial）。全角的数字、“＃”“：”先换成半角。
+var (
+	// reSerial 是写在一个词里的编号：12、#12、12号、编号12、编号:12、No.12、第12条。
+	reSerial = regexp.MustCompile(`^(?i:#|编号|no\.?|№|第)?:?(\d+)(?:号|条)?$`)
+	// reSerialPrefix 是单独写的前缀（“编号：12”“# 12”“No. 12”拆开后的第一个词）。
+	reSerialPrefix = regexp.MustCompile(`^(?i:#|编号|no\.?|№|第):?$`)
+	// reSerialNumber 是前缀之后的那个词：12、12号。
+	reSerialNumber = regexp.MustCompile(`^(\d+)(?:号|条)?$`)
+	// reSerialCN 是用汉字写的编号（十二、八号、#八、编号八、第八条）：看得出是编号，但要请对方写数字。
+	reSerialCN = regexp.MustCompile(`^(?:#|编号|第)?:?[零〇一二两三四五六七八九十百千]+(?:号|条)?$`)
+)
+
+// serialWord 把一个词里的全角数字和“＃”“：”“．”换成半角，去掉两端空白。
+func serialWord(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '０' && r <= '９':
+			return '0' + (r - '０')
+		case r == '＃':
+			return '#'
+		case r == '：':
+			return ':'
+		case r == '．':
+			return '.'
+		}
+		return r
+	}, strings.TrimSpace(s))
+}
+
+// ParseSerial 读命令参数开头写的编号（台账记录、请假单、投诉的编号），认人们常见的写法：
+// 12、#12、＃12、12号、编号12、编号：12、No.12、第12条，以及拆成两个词的“编号 12”“# 12”“12 号”
+// （bot.Parse 把“：”当作分隔，“编号：12”到这里是“编号”“12”两个词）。
+//
+// 返回编号和用掉的参数个数。args 为空或 args[0] 不像编号（不含数字，也不是编号的写法，如“记错人了”）时
+// 返回 0, 0, nil：调用方据此决定怎么办（如“撤销”先问清撤销哪一条），而不是猜一个编号。
+// 像是想写编号却读不出（12a、8点、#abc、编号、十二、0、-3、超出 MaxID）时返回 EINVALID，提示用 example 举例。
+func ParseSerial(args []string, example string) (n int64, used int, err error) {
+	if len(args) == 0 {
+		return 0, 0, nil
+	}
+	w := serialWord(args[0])
+	bad := func() (int64, int, error) {
+		return 0, 0, Errorf(EINVALID, "编号“%s”不对，编号是正整数，例如：%s", args[0], example)
+	}
+	num := ""
+	switch {
+	case reSerial.MatchString(w):
+		num, used = reSerial.FindStringSubmatch(w)[1], 1
+		if len(args) > 1 && strings.TrimSpace(args[1]) == "号" && reSerialNumber.MatchString(w) && !strings.HasSuffix(w, "号") {
+			used = 2 // “12 号”
+		}
+	case reSerialPrefix.MatchString(w):
+		if len(args) < 2 || !reSerialNumber.MatchString(serialWord(args[1])) {
+			return 0, 0, Errorf(EINVALID, "“%s”后面要写编号的数字，例如：%s", args[0], example)
+		}
+		num, used = reSerialNumber.FindStringSubmatch(serialWord(args[1]))[1], 2
+	case reSerialCN.MatchString(w):
+		return 0, 0, Errorf(EINVALID, "编号请用数字写，例如：%s", example)
+	case strings.ContainsFunc(w, unicode.IsDigit) || LooksNumeric(w) ||
+		strings.HasPrefix(w, "#") || strings.HasPrefix(w, "编号") || strings.HasPrefix(w, "№"):
+		return bad()
+	default:
+		return 0, 0, nil
+	}
+	n, ok := ParseInt(num, 1, MaxID)
+	if !ok {
+		return bad()
+	}
+	return n, used, nil
 }
