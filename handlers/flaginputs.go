@@ -229,14 +229,14 @@ func inspect(d *Deps, c *bot.Context) (string, error) {
 // revokeInput 处理“撤销 <类别> <编号> [理由]”（类别是 测评、抽查、表扬、投诉、检查）：args 是类别之后的参数。
 func revokeInput(d *Deps, c *bot.Context, kind model.InputKind) (string, error) {
 	usage := fmt.Sprintf("撤销 %s 12 记错人了", kind.Label())
-	if len(c.Args) < 2 {
+	id, used, err := model.ParseSerial(c.Args[1:], usage)
+	if err != nil {
+		return "", err
+	}
+	if id == 0 {
 		return "", model.Errorf(model.EINVALID, "请写%s的编号（录入时的回复里有），例如：%s", kind.Label(), usage)
 	}
-	id, ok := model.ParseInt(strings.TrimPrefix(strings.TrimPrefix(c.Args[1], "#"), "编号"), 1, model.MaxID)
-	if !ok {
-		return "", model.Errorf(model.EINVALID, "编号“%s”不对，编号是正整数，例如：%s", c.Args[1], usage)
-	}
-	reason := c.Rest(2)
+	reason := c.Rest(1 + used)
 	r, err := d.Inputs.Revoke(c.Ctx, c.Actor, c.Msg, kind, id, reason)
 	if err != nil {
 		return "", err

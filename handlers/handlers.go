@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -39,7 +40,7 @@ func ledgerSection(d *Deps) section {
 		{
 			Names:   []string{"撤销", "撤回", "取消"},
 			Usage:   "撤销 [编号] [理由]",
-			Summary: "撤销一条扣款或奖励，不写编号即撤销自己最近记的一条；评分依据写类别和编号，如 撤销 抽查 12",
+			Summary: "撤销一条扣款或奖励（不写编号时先告诉您最近记的是哪一条，确认后再撤）；评分依据写类别和编号，如 撤销 抽查 12",
 			Example: "撤销 12 记错人了",
 			Who:     recorders,
 			Run:     func(c *bot.Context) (string, error) { return revoke(d, c) },
@@ -310,27 +311,23 @@ func names(c *model.Catalog, code, name string) (word, full string) {
 }
 
 // revoke 处理“撤销 [编号] [理由]”；“撤销 抽查 12”这样先写评分依据类别的交给 revokeInput。
+// 编号的写法见 model.ParseSerial（12、#12、12号、编号：12、No.12……）。没有写编号（“撤销”或“撤销 记错人了”）
+// 时不猜：先告诉对方他最近记的是哪一条、怎样确认，什么也不撤销。写了却读不出编号（“撤销 12a”“撤销 十二”）
+// 时拒绝，也不去撤最近一条。
 func revoke(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) > 0 && d.Inputs != nil {
 		if kind, ok := model.ParseInputKind(c.Args[0]); ok {
 			return revokeInput(d, c, kind)
 		}
 	}
-	var id int64
-	args := c.Args
-	if len(args) > 0 {
-		s := strings.TrimPrefix(strings.TrimPrefix(args[0], "#"), "编号")
-		if model.LooksNumeric(s) {
-			// 写的是数：必须是有效的编号；太大、为负的都拒绝，不能当作理由去撤销最近一条。
-			n, ok := model.ParseInt(s, 1, model.MaxID)
-			if !ok {
-				return "", model.Errorf(model.EINVALID, "编号“%s”不对，编号是正整数，例如：撤销 12", args[0])
-			}
-			id = n
-			args = args[1:]
-		}
+	id, used, err := model.ParseSerial(c.Args, "撤销 12 记错人了")
+	if err != nil {
+		return "", err
 	}
-	reason := c.Rest(len(c.Args) - len(args)) // 理由照原文（标点不丢）
+	reason := c.Rest(used) // 理由照原文（标点不丢）
+	if id == 0 {
+		return revokePreview(d, c, reason)
+	}
 	e, total, err := d.Ledger.Revoke(c.Ctx, c.Actor, c.Msg, id, reason)
 	if errors.Is(err, ledger.ErrAdjusted) {
 		// 所在月份已结账：没有撤销，而是在本月记了一笔调整，这是正常结果，不是拒绝。
@@ -345,6 +342,23 @@ func revoke(d *Deps, c *bot.Context) (string, error) {
 		s += "\n理由：" + reason
 	}
 	return s + "\n已私信通知本人。", nil
+}
+
+// revokePreview 是没有写编号的“撤销”：说明会撤销哪一条（本人最近记的、未撤销的一条）和确认的写法。
+func revokePreview(d *Deps, c *bot.Context, reason string) (string, error) {
+	e, err := d.Ledger.LastRecorded(c.Ctx, c.Actor)
+	if err != nil {
+		return "", err
+	}
+	word, _ := names(d.catalog(), e.RuleCode, e.RuleName)
+	confirm := fmt.Sprintf("撤销 %d", e.ID)
+	if reason != "" {
+		confirm += " " + reason
+	} else {
+		confirm += "”，也可以带上理由：“撤销 " + strconv.FormatInt(e.ID, 10) + " 记错人了"
+	}
+	return fmt.Sprintf("没有写编号，这次没有撤销。\n您最近记的一条是 #%d：%s（%s）%s %s（%s）。\n确认撤销这一条请发“%s”。要撤销别的记录，请写它的编号（发“查 姓名”可以看到）。",
+		e.ID, e.StaffName, e.Branch, word, ledger.Yuan(e.Amount), e.CreatedAt.In(d.Clock.Location()).Format("1月2日 15:04"), confirm), nil
 }
 
 // query 处理“查 [人] [月份]”。参数像月份的是月份，其余的是人。

@@ -100,7 +100,11 @@ func conversation(t *testing.T, at time.Time) {
 			entries: 6, totals: map[string]int64{"ls01": -80}},
 		{as: "lsz", text: "扣 张三 态度", want: []string{"已记录 #7", "张三（河口所）", "−10 元"},
 			entries: 7, totals: map[string]int64{"zs03": -10}},
-		{as: "wzg", text: "撤销", want: []string{"已撤销 #6", "李四本月合计 +20 元"}, entries: 6 + 1, totals: map[string]int64{"ls01": 20}},
+		// 不写编号不猜：先说会撤销哪一条、怎样确认，什么也不撤。
+		{as: "wzg", text: "撤销", want: []string{"没有写编号，这次没有撤销", "您最近记的一条是 #6：李四（城关所）旷工 −100 元", "确认撤销这一条请发“撤销 6”"},
+			entries: 7, totals: map[string]int64{"ls01": -80}},
+		{as: "wzg", text: "撤销 记错人了", want: []string{"没有写编号，这次没有撤销", "#6", "请发“撤销 6 记错人了”"}, entries: 7, totals: map[string]int64{"ls01": -80}},
+		{as: "wzg", text: "撤销 6号", want: []string{"已撤销 #6", "李四本月合计 +20 元"}, entries: 7, totals: map[string]int64{"ls01": 20}},
 		{as: "wzg", text: "撤销 ＃1 记错人了", want: []string{"已撤销 #1", "李四本月合计 +30 元", "理由：记错人了"}, entries: 7, totals: map[string]int64{"ls01": 30}},
 		{as: "wzg", text: "撤销 1", want: []string{"#1 已于", "王主管撤销，不用再撤"}, entries: 7, totals: map[string]int64{"ls01": 30}},
 		{as: "wzg", text: "撤销 7", want: []string{"张三（河口所）", "不在您的管理范围内"}, entries: 7, totals: map[string]int64{"zs03": -10}},

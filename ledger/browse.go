@@ -33,6 +33,8 @@ type Browse struct {
 	Total    int64              // 满足条件、未撤销的记录合计
 	Branches []string           // 操作人管理范围内的网点，按名称排序
 	Pages    int
+	// Revocable 是这一页里操作人能撤销的记录（编号）：与“撤销”同一个判断（model.MayRevoke）。
+	Revocable map[int64]bool
 }
 
 // Branches 返回 actor 管理范围内的网点（花名册上出现过的网点中 actor.InScope 为真的），按名称排序。
@@ -117,6 +119,40 @@ func (s *Service) Browse(ctx context.Context, actor model.Staff, f BrowseFilter)
 	page.Desc, page.Limit, page.Offset = true, f.PerPage, (f.Page-1)*f.PerPage
 	if out.Entries, err = s.Ledger.Entries(ctx, page); err != nil {
 		return Browse{}, unavailable(err, "台账暂时读不到，请稍后再试。")
+	}
+	if out.Revocable, err = s.revocable(ctx, actor, out.Entries); err != nil {
+		return Browse{}, err
+	}
+	return out, nil
+}
+
+// revocable 返回 entries 中 actor 能撤销的记录：与 MayRevoke 相同，花名册只读一次。
+func (s *Service) revocable(ctx context.Context, actor model.Staff, entries []model.Entry) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(entries) == 0 || !actor.CanRecord() {
+		return out, nil
+	}
+	all, err := s.Staff.ListStaff(ctx)
+	if err != nil {
+		return nil, unavailable(err, "花名册暂时读不到，请稍后再试。")
+	}
+	roster := make(map[string]model.Staff, len(all))
+	for _, st := range all {
+		roster[st.UserID] = st
+	}
+	person := func(id, name, branch string) model.Staff {
+		if st, ok := roster[id]; ok {
+			return st
+		}
+		return model.Staff{UserID: id, Name: name, Branch: branch}
+	}
+	for _, e := range entries {
+		if e.Revoked() {
+			continue
+		}
+		if model.MayRevoke(actor, e, person(e.StaffID, e.StaffName, e.Branch), person(e.ActorID, e.ActorName, "")) == nil {
+			out[e.ID] = true
+		}
 	}
 	return out, nil
 }

@@ -34,7 +34,8 @@ type GeneratedResult struct {
 
 // RecordGenerated 写入一条系统生成的记录，并像“扣”“奖”一样私信通知本人（同一事务入队）。
 // 与撤销一样守结账的规矩：g.Month 已结账（结算已发布）时，原月份不改，这条记录记在本月并在备注里说明，
-// 是一笔调整。规则不在目录中时返回 EINVALID。
+// 是一笔调整。规则不在目录中时返回 EINVALID；g.Ref 不是系统生成的记录的 Ref（model.IsGeneratedRef）时
+// 返回 EINTERNAL。
 func (s *Service) RecordGenerated(ctx context.Context, g Generated) (GeneratedResult, error) {
 	rule, ok := s.Catalog.Rule(g.Rule)
 	if g.Custom != nil {
@@ -42,6 +43,10 @@ func (s *Service) RecordGenerated(ctx context.Context, g Generated) (GeneratedRe
 	}
 	if !ok {
 		return GeneratedResult{}, model.Errorf(model.EINVALID, "规则目录里没有“%s”，没有记录。", g.Rule)
+	}
+	if !model.IsGeneratedRef(g.Ref) {
+		// 系统生成的记录靠 Ref 的前缀认出来（只有中心领导能撤销，见 model.Entry.Generated）。
+		return GeneratedResult{}, model.Errorf(model.EINTERNAL, "系统生成的记录的关联标识“%s”不是已知的种类，没有记录。", g.Ref)
 	}
 	month, note := g.Month, g.Note
 	cur := s.Month()

@@ -125,8 +125,8 @@ func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Messa
 		if !st.Active {
 			return Result{}, model.Errorf(model.EFORBIDDEN, "%s（%s）%s，不能再记录。本次没有记录。", st.Name, st.Branch, LeftText(st))
 		}
-		if !actor.Manages(st) {
-			return Result{}, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，本次没有记录。", st.Name, st.Branch)
+		if err := model.May(actor, model.ActRecord, st); err != nil {
+			return Result{}, nothingWritten(err)
 		}
 		if seen[st.UserID] {
 			continue
@@ -225,9 +225,10 @@ func (s *Service) duplicate(ctx context.Context, rule model.Rule, entries []mode
 	return res, nil
 }
 
-// Revoke 撤销编号为 id 的记录（id 为 0 时撤销操作人自己最近一条未撤销的记录），并通知被记录人。
-// 只有主管、所长、管理员可以撤销，且只能撤销自己管理范围内人员的记录（管理员不限）。
-// 返回撤销后的记录和此人该月新的合计。
+// Revoke 撤销编号为 id 的记录，并通知被记录人。谁能撤销由 model.MayRevoke 判断（记录人或记录人的上级，
+// 不能撤销记在自己或上级名下的记录，系统生成的记录只有中心领导能撤）。记录所在的月份已结账时不撤销，
+// 改在本月记一笔调整（见 adjust），返回的错误带 ErrAdjusted。返回撤销后的记录和此人该月新的合计。
+// “撤销”不写编号时撤销哪一条由调用方先问清（见 LastRecorded），这里不猜。
 func (s *Service) Revoke(ctx context.Context, actor model.Staff, msg model.Message, id int64, reason string) (model.Entry, int64, error) {
 	if !actor.CanRecord() {
 		return model.Entry{}, 0, model.Errorf(model.EFORBIDDEN, "只有主管、所长和中心领导可以撤销记录。")
@@ -235,43 +236,23 @@ func (s *Service) Revoke(ctx context.Context, actor model.Staff, msg model.Messa
 	if err := model.CheckNote("理由", reason, 0); err != nil {
 		return model.Entry{}, 0, err
 	}
-	var e model.Entry
-	if id == 0 {
-		list, err := s.Ledger.Entries(ctx, model.EntryFilter{ActorID: actor.UserID, Desc: true, Limit: 1})
-		if err != nil {
-			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
-		}
-		if len(list) == 0 {
-			return model.Entry{}, 0, model.Errorf(model.ENOTFOUND, "您还没有可撤销的记录。要撤销别人记的，请写编号：撤销 12")
-		}
-		e = list[0]
-	} else {
-		var err error
-		e, err = s.Ledger.Entry(ctx, id)
-		switch model.ErrorCode(err) {
-		case "":
-		case model.ENOTFOUND:
-			return model.Entry{}, 0, model.Errorf(model.ENOTFOUND, "没有编号为 #%d 的记录。发“查 姓名”可以看到编号。", id)
-		default:
-			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
-		}
+	if id <= 0 {
+		return model.Entry{}, 0, model.Errorf(model.EINVALID, "请写明要撤销的编号，例如：撤销 12 记错人了")
+	}
+	e, err := s.Ledger.Entry(ctx, id)
+	switch model.ErrorCode(err) {
+	case "":
+	case model.ENOTFOUND:
+		return model.Entry{}, 0, model.Errorf(model.ENOTFOUND, "没有编号为 #%d 的记录。发“查 姓名”可以看到编号。", id)
+	default:
+		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
 	}
 	if e.Revoked() {
 		return model.Entry{}, 0, model.Errorf(model.ECONFLICT, "#%d 已于 %s 被%s撤销，不用再撤。",
 			e.ID, e.Revocation.CreatedAt.In(s.loc()).Format("1月2日 15:04"), e.Revocation.ActorName)
 	}
-	if !actor.IsLeadership() {
-		target, err := s.Staff.Staff(ctx, e.StaffID)
-		switch model.ErrorCode(err) {
-		case "":
-		case model.ENOTFOUND:
-			target = model.Staff{UserID: e.StaffID, Name: e.StaffName, Branch: e.Branch}
-		default:
-			return model.Entry{}, 0, unavailable(err, "花名册暂时读不到，请稍后再试。")
-		}
-		if !actor.Manages(target) {
-			return model.Entry{}, 0, model.Errorf(model.EFORBIDDEN, "#%d 是%s（%s）的记录，不在您的管理范围内，不能撤销。", e.ID, e.StaffName, e.Branch)
-		}
+	if err := s.MayRevoke(ctx, actor, e); err != nil {
+		return model.Entry{}, 0, err
 	}
 	out, adj, total, err := s.revokeEntry(ctx, actor, msg, e, reason, nil)
 	if err == nil && adj != nil {
@@ -315,13 +296,20 @@ func (s *Service) revokeEntry(ctx context.Context, actor model.Staff, msg model.
 		req.Appeal = &ap.decision
 	}
 	out, err = s.Ledger.Revoke(ctx, req)
+	if errors.Is(err, model.ErrMonthClosed) {
+		// 上面查的时候还没结账，写撤销时已发布（存储锁住这个月再查的）：改记调整。
+		a, total, err := s.adjust(ctx, actor, msg, e, reason, ap)
+		if err != nil {
+			return model.Entry{}, nil, 0, err
+		}
+		return e, &a, total, nil
+	}
 	switch model.ErrorCode(err) {
 	case "":
 		return out, nil, after, nil
 	case model.EDUPLICATE:
-		// 同一条消息重复到达：撤销已经做过。不写编号时这次选中的可能是另一条，
-		// 所以按消息找出当时撤销的那条，返回它的现状。
-		out, total, err := s.revokedBy(ctx, msg.Key)
+		// 同一条消息重复到达：撤销已经做过，返回那条记录的现状。
+		out, total, err := s.revokedNow(ctx, e.ID)
 		return out, nil, total, err
 	case model.ENOTFOUND, model.ECONFLICT:
 		return model.Entry{}, nil, 0, err
@@ -329,22 +317,56 @@ func (s *Service) revokeEntry(ctx context.Context, actor model.Staff, msg model.
 	return model.Entry{}, nil, 0, unavailable(err, "台账暂时写不进去，本次没有撤销，请稍后再试。")
 }
 
-// revokedBy 找出消息 msgKey 撤销的记录和此人该月现在的合计。
-func (s *Service) revokedBy(ctx context.Context, msgKey string) (model.Entry, int64, error) {
-	list, err := s.Ledger.Entries(ctx, model.EntryFilter{IncludeRevoked: true, Desc: true, Limit: 1000})
+// MayRevoke 报告 actor 能否撤销记录 e：从花名册取出被记录人和记录人，按 model.MayRevoke 判断。
+// 不能时返回 EFORBIDDEN，提示说明应由谁撤销。聊天的“撤销”和网页的撤销按钮都经过它。
+func (s *Service) MayRevoke(ctx context.Context, actor model.Staff, e model.Entry) error {
+	target, err := s.person(ctx, e.StaffID, e.StaffName, e.Branch)
+	if err != nil {
+		return err
+	}
+	recorder, err := s.person(ctx, e.ActorID, e.ActorName, "")
+	if err != nil {
+		return err
+	}
+	return model.MayRevoke(actor, e, target, recorder)
+}
+
+// person 从花名册取出 userID；不在花名册（从未导入过）时只有记录上的姓名和网点，角色不明。
+func (s *Service) person(ctx context.Context, userID, name, branch string) (model.Staff, error) {
+	st, err := s.Staff.Staff(ctx, userID)
+	switch model.ErrorCode(err) {
+	case "":
+		return st, nil
+	case model.ENOTFOUND:
+		return model.Staff{UserID: userID, Name: name, Branch: branch}, nil
+	}
+	return model.Staff{}, unavailable(err, "花名册暂时读不到，请稍后再试。")
+}
+
+// LastRecorded 返回 actor 自己最近记的一条未撤销的记录（“撤销”不写编号时，先告诉对方会撤销哪一条）；
+// 没有时返回 ENOTFOUND。
+func (s *Service) LastRecorded(ctx context.Context, actor model.Staff) (model.Entry, error) {
+	list, err := s.Ledger.Entries(ctx, model.EntryFilter{ActorID: actor.UserID, Desc: true, Limit: 1})
+	if err != nil {
+		return model.Entry{}, unavailable(err, "台账暂时读不到，请稍后再试。")
+	}
+	if len(list) == 0 {
+		return model.Entry{}, model.Errorf(model.ENOTFOUND, "您还没有可撤销的记录。要撤销别人记的，请写编号：撤销 12")
+	}
+	return list[0], nil
+}
+
+// revokedNow 返回记录 id 的现状和此人该月现在的合计（重复到达的撤销消息的答复）。
+func (s *Service) revokedNow(ctx context.Context, id int64) (model.Entry, int64, error) {
+	e, err := s.Ledger.Entry(ctx, id)
 	if err != nil {
 		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后发“查”核对。")
 	}
-	for _, e := range list {
-		if e.Revocation != nil && e.Revocation.MsgKey == msgKey {
-			t, err := s.Ledger.MonthTotals(ctx, e.Month, []string{e.StaffID})
-			if err != nil {
-				return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后发“查”核对。")
-			}
-			return e, t[e.StaffID], nil
-		}
+	t, err := s.Ledger.MonthTotals(ctx, e.Month, []string{e.StaffID})
+	if err != nil {
+		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后发“查”核对。")
 	}
-	return model.Entry{}, 0, model.Errorf(model.EDUPLICATE, "这条消息已经处理过，没有重复撤销。发“查”可以核对。")
+	return e, t[e.StaffID], nil
 }
 
 // Query 返回 who 在 month 的记录和合计；who 为空表示操作人自己，month 为零值表示本月。
@@ -463,8 +485,7 @@ func (s *Service) adjust(ctx context.Context, actor model.Staff, msg model.Messa
 	}
 	var adj model.Entry
 	if len(prev) > 0 && prev[0].MsgKey != msg.Key {
-		return model.Entry{}, 0, model.Errorf(model.ECONFLICT, "#%d 所在的%s已结账，已于 %s 由%s记过调整 #%d，不用再撤。",
-			e.ID, e.Month.Label(), prev[0].CreatedAt.In(s.loc()).Format("1月2日 15:04"), prev[0].ActorName, prev[0].ID)
+		return model.Entry{}, 0, s.alreadyAdjusted(e, prev[0])
 	}
 	if len(prev) > 0 {
 		adj = prev[0] // 同一条消息重复到达
@@ -480,7 +501,7 @@ func (s *Service) adjust(ctx context.Context, actor model.Staff, msg model.Messa
 		adj = model.Entry{
 			StaffID: e.StaffID, StaffName: e.StaffName, Branch: e.Branch, RuleCode: e.RuleCode, RuleName: e.RuleName,
 			Kind: kind, Amount: -e.Amount, Note: note, ActorID: actor.UserID, ActorName: actor.Name,
-			MsgKey: msg.Key, Month: month, Ref: ref,
+			MsgKey: msg.Key, Month: month, Ref: ref, Adjusts: e.ID,
 		}
 		before, err := s.Ledger.MonthTotals(ctx, month, []string{e.StaffID})
 		if err != nil {
@@ -495,6 +516,9 @@ func (s *Service) adjust(ctx context.Context, actor model.Staff, msg model.Messa
 		switch {
 		case model.ErrorCode(err) == model.EDUPLICATE && len(out) > 0:
 			adj = out[0]
+		case errors.Is(err, model.ErrAdjustedTwice):
+			// 另一人同时撤销了同一条记录，他的调整先提交：唯一键拦下了这一笔，说明已有的那笔。
+			return s.adjustedBefore(ctx, e, ref)
 		case model.ErrorCode(err) == model.ECONFLICT:
 			return model.Entry{}, 0, err
 		case err != nil:
@@ -516,4 +540,24 @@ func (s *Service) adjustedErr(e, adj model.Entry, total int64) error {
 		"#%d 所在的%s已结账，原记录不改；已在%s记一笔调整 #%d：%s %s（%s）。%s%s合计 %s。\n已私信通知本人。",
 		e.ID, e.Month.Label(), adj.Month.Label(), adj.ID, e.StaffName, Yuan(adj.Amount), e.RuleName,
 		e.StaffName, adj.Month.Label(), Yuan(total))}
+}
+
+// alreadyAdjusted 说明 e 已由调整 adj 更正过。
+func (s *Service) alreadyAdjusted(e, adj model.Entry) error {
+	return model.Errorf(model.ECONFLICT, "#%d 所在的%s已结账，已于 %s 由%s记过调整 #%d，不用再撤。",
+		e.ID, e.Month.Label(), adj.CreatedAt.In(s.loc()).Format("1月2日 15:04"), adj.ActorName, adj.ID)
+}
+
+// adjustedBefore 找出 e 已有的调整（Ref 为 ref），说明不用再撤。
+func (s *Service) adjustedBefore(ctx context.Context, e model.Entry, ref string) (model.Entry, int64, error) {
+	prev, err := s.Ledger.Entries(ctx, model.EntryFilter{Ref: ref, IncludeRevoked: true})
+	if err != nil {
+		return model.Entry{}, 0, unavailable(err, "台账暂时读不到，请稍后发“查”核对。")
+	}
+	for _, p := range prev {
+		if p.Adjusts == e.ID {
+			return model.Entry{}, 0, s.alreadyAdjusted(e, p)
+		}
+	}
+	return model.Entry{}, 0, model.Errorf(model.ECONFLICT, "#%d 所在的%s已结账，已经记过调整，不用再撤。发“查”可以核对。", e.ID, e.Month.Label())
 }

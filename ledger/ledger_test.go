@@ -193,22 +193,31 @@ func TestRevoke(t *testing.T) {
 	b := e.record("wzg", model.Deduction, []string{"李四"}, "卫生").Entries[0]
 	c := e.record("lsz", model.Deduction, []string{"王五"}, "态度").Entries[0]
 
-	// 不写编号：撤销自己最近一条（b）。
-	got, total, err := e.svc.Revoke(ctx, e.actor("wzg"), e.msg("wzg"), 0, "记错了")
+	// 自己最近记的一条是 b；撤销它。
+	last, err := e.svc.LastRecorded(ctx, e.actor("wzg"))
+	if err != nil || last.ID != b.ID {
+		t.Fatalf("最近一条 = #%d, %v；应为 #%d", last.ID, err, b.ID)
+	}
+	got, total, err := e.svc.Revoke(ctx, e.actor("wzg"), e.msg("wzg"), b.ID, "记错了")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.ID != b.ID || !got.Revoked() || got.Revocation.Reason != "记错了" || total != -10 {
 		t.Errorf("撤销自己最后一条 = #%d revoked=%v 合计 %d，应为 #%d、合计 −10", got.ID, got.Revoked(), total, b.ID)
 	}
-	// 再不写编号：撤销的是 a（b 已撤销）。
-	got, total, err = e.svc.Revoke(ctx, e.actor("wzg"), e.msg("wzg"), 0, "")
+	// b 已撤销，最近一条是 a。
+	if last, err = e.svc.LastRecorded(ctx, e.actor("wzg")); err != nil || last.ID != a.ID {
+		t.Fatalf("b 撤销后最近一条 = #%d, %v；应为 #%d", last.ID, err, a.ID)
+	}
+	got, total, err = e.svc.Revoke(ctx, e.actor("wzg"), e.msg("wzg"), a.ID, "")
 	if err != nil || got.ID != a.ID || total != 0 {
 		t.Errorf("第二次撤销 = #%d 合计 %d err %v，应为 #%d、合计 0", got.ID, total, err, a.ID)
 	}
-	// 没有可撤销的了。
-	_, _, err = e.svc.Revoke(ctx, e.actor("wzg"), e.msg("wzg"), 0, "")
+	// 没有可撤销的了；不写编号的撤销不猜。
+	_, err = e.svc.LastRecorded(ctx, e.actor("wzg"))
 	wantErr(t, err, model.ENOTFOUND, "没有可撤销的记录")
+	_, _, err = e.svc.Revoke(ctx, e.actor("wzg"), e.msg("wzg"), 0, "")
+	wantErr(t, err, model.EINVALID, "请写明要撤销的编号")
 
 	tests := []struct {
 		name  string
@@ -301,23 +310,40 @@ func TestQuery(t *testing.T) {
 	}
 }
 
-// TestRevokeSameMessageTwice 同一条“撤销”消息重复到达：只撤销一条，第二次返回同一条，而不是再撤一条。
+// TestRevokeSameMessageTwice 同一条“撤销”消息重复到达：只撤销那一条，第二次说明已经撤销过，别的记录不动。
 func TestRevokeSameMessageTwice(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	a := e.record("wzg", model.Deduction, []string{"李四"}, "迟到").Entries[0]
 	b := e.record("wzg", model.Deduction, []string{"李四"}, "卫生").Entries[0]
 	m := e.msg("wzg")
-	first, _, err := e.svc.Revoke(ctx, e.actor("wzg"), m, 0, "")
+	first, _, err := e.svc.Revoke(ctx, e.actor("wzg"), m, b.ID, "")
 	if err != nil || first.ID != b.ID {
 		t.Fatalf("第一次撤销 = #%d, %v；应为 #%d", first.ID, err, b.ID)
 	}
-	again, total, err := e.svc.Revoke(ctx, e.actor("wzg"), m, 0, "")
-	if err != nil || again.ID != b.ID || total != -10 {
-		t.Errorf("重复的撤销消息 = #%d 合计 %d, %v；应返回 #%d、合计 −10", again.ID, total, err, b.ID)
-	}
+	_, _, err = e.svc.Revoke(ctx, e.actor("wzg"), m, b.ID, "")
+	wantErr(t, err, model.ECONFLICT, fmt.Sprintf("#%d 已于", b.ID), "不用再撤")
 	cur, err := e.db.Entry(ctx, a.ID)
 	if err != nil || cur.Revoked() {
 		t.Errorf("重复的撤销消息撤掉了另一条 #%d", a.ID)
+	}
+	if got := e.total("ls01"); got != -10 {
+		t.Errorf("李四本月合计 %d，应为 −10", got)
+	}
+}
+
+// TestNoteWithPlaceholderStaysAsWritten：备注里写了“{id}”，通知里仍是“{id}”；只有模板的“编号：#{id}”换成编号。
+func TestNoteWithPlaceholderStaysAsWritten(t *testing.T) {
+	e := newEnv(t)
+	res := e.record("wzg", model.Deduction, []string{"李四"}, "迟到", "见{id}号通报")
+	id := res.Entries[0].ID
+	ns, err := e.db.Notices(context.Background(), "")
+	if err != nil || len(ns) != 1 {
+		t.Fatalf("通知 = %+v, %v", ns, err)
+	}
+	body := ns[0].Body
+	if !strings.Contains(body, "> 备注：见{id}号通报\n") || !strings.Contains(body, fmt.Sprintf("> 编号：#%d\n", id)) ||
+		ns[0].Key != fmt.Sprintf("entry:%d", id) {
+		t.Errorf("通知 %s：\n%s\n备注应原样是“见{id}号通报”，编号是 #%d", ns[0].Key, body, id)
 	}
 }

@@ -147,7 +147,7 @@ func pick(matches []model.Staff, actor *model.Staff, who string) (model.Staff, e
 		if actor.Role == model.RoleStaff {
 			return model.Staff{}, model.Errorf(model.EFORBIDDEN, "员工只能查看自己的记录。")
 		}
-		return model.Staff{}, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，不能操作。", st.Name, st.Branch)
+		return model.Staff{}, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，应由%s处理。", st.Name, st.Branch, model.Overseers(st))
 	}
 	branches := make([]string, 0, len(matches))
 	for _, st := range matches {
@@ -156,7 +156,7 @@ func pick(matches []model.Staff, actor *model.Staff, who string) (model.Staff, e
 	if actor.Role == model.RoleStaff {
 		return model.Staff{}, model.Errorf(model.EFORBIDDEN, "员工只能查看自己的记录。")
 	}
-	return model.Staff{}, model.Errorf(model.EFORBIDDEN, "“%s”（%s）都不在您的管理范围内，不能操作。", who, strings.Join(branches, "、"))
+	return model.Staff{}, model.Errorf(model.EFORBIDDEN, "“%s”（%s）都不在您的管理范围内，应由那里的主管、所长或中心领导处理。", who, strings.Join(branches, "、"))
 }
 
 // notFound 生成“没有找到”的提示，附上最接近的姓名：只在操作人的可见范围内找（actor 为 nil 时不限），

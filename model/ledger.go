@@ -71,6 +71,10 @@ type Entry struct {
 // Revoked 表示该记录是否已撤销。
 func (e Entry) Revoked() bool { return e.Revocation != nil }
 
+// Generated 表示该记录是系统生成的（红旗奖惩、服务明星、年度奖惩、提供虚假信息扣款、结账后的调整），
+// 不是谁用“扣”“奖”记的：只有中心领导能撤销（见 MayRevoke）。
+func (e Entry) Generated() bool { return e.Adjusts > 0 || IsGeneratedRef(e.Ref) }
+
 // ErrAdjustedTwice 表示这条记录已经有一笔调整（错误码 ECONFLICT，由存储的唯一键发现）：
 // 两人同时撤销同一条已结账的记录时，后提交的一方什么也没写。
 var ErrAdjustedTwice = errors.New("model: entry already adjusted")

@@ -187,13 +187,14 @@ func (s Staff) IsApprover() bool {
 	return false
 }
 
-// CanRecord 表示此人能否记扣分、奖励和撤销。
+// CanRecord 表示此人能否使用记扣分、奖励、撤销这类命令（对谁能用由 May 判断）。
 func (s Staff) CanRecord() bool {
 	return s.Role == RoleSupervisor || s.Role == RoleHead || s.IsLeadership()
 }
 
-// Manages 表示 s 是否可以管理 target：管理员管全部；主管、所长管本网点及花名册授予的网点；
-// 员工只能查看自己。
+// Manages 表示 target 是否在 s 的网点范围内（查看台账用，见 CanView）：中心领导是全部；主管、所长是本网点及
+// 花名册授予的网点；员工没有。它不看角色的上下：能不能给 target 记录、撤销、评分由 May、MayRevoke 判断
+// （主管看得到本所所长的记录，却不能给他记）。
 func (s Staff) Manages(target Staff) bool {
 	if s.UserID == target.UserID {
 		return s.CanRecord()

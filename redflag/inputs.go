@@ -38,8 +38,8 @@ func (s *Inputs) ItemNames() string {
 // Today 返回考核时区的今天。
 func (s *Inputs) Today() model.Date { return model.DateOf(s.Clock.Now(), s.Clock.Location()) }
 
-// target 找出被录入的人，并确认此人在花名册上、在录入人的管理范围内。
-func (s *Inputs) target(ctx context.Context, actor model.Staff, who string) (model.Staff, error) {
+// target 找出被录入的人，并确认此人在花名册上、录入人可以对他做 act（model.May：在录入人之下，不是本人）。
+func (s *Inputs) target(ctx context.Context, actor model.Staff, who string, act model.Action) (model.Staff, error) {
 	if strings.TrimSpace(who) == "" {
 		return model.Staff{}, model.Errorf(model.EINVALID, "请写上是谁。")
 	}
@@ -50,8 +50,8 @@ func (s *Inputs) target(ctx context.Context, actor model.Staff, who string) (mod
 	if !st.Active {
 		return model.Staff{}, model.Errorf(model.EINVALID, "%s 已不在花名册中，不能录入。", st.Name)
 	}
-	if !actor.Manages(st) {
-		return model.Staff{}, model.Errorf(model.EFORBIDDEN, "%s（%s）不在您的管理范围内，不能录入。", st.Name, st.Branch)
+	if err := model.May(actor, act, st); err != nil {
+		return model.Staff{}, err
 	}
 	return st, nil
 }
@@ -98,7 +98,7 @@ func (s *Inputs) RecordMeterDay(ctx context.Context, actor model.Staff, msg mode
 		return MeterResult{}, model.Errorf(model.EINVALID, "还缺“%s”的次数，这次没有记录。三项都要写，没有的写 0，例如：测评 张三 满意 38 基本满意 2 不满意 0",
 			strings.Join(missing, "”“"))
 	}
-	st, err := s.target(ctx, actor, who)
+	st, err := s.target(ctx, actor, who, model.ActMeter)
 	if err != nil {
 		return MeterResult{}, err
 	}
@@ -138,7 +138,7 @@ func (s *Inputs) RecordMeterDay(ctx context.Context, actor model.Staff, msg mode
 
 // RecordSpotCheck 登记对 who 的一次视频监控抽查（0 到 100 分）。
 func (s *Inputs) RecordSpotCheck(ctx context.Context, actor model.Staff, msg model.Message, who string, score int, note string) (model.SpotCheck, error) {
-	st, err := s.target(ctx, actor, who)
+	st, err := s.target(ctx, actor, who, model.ActSpotCheck)
 	if err != nil {
 		return model.SpotCheck{}, err
 	}
@@ -156,7 +156,7 @@ func (s *Inputs) RecordSpotCheck(ctx context.Context, actor model.Staff, msg mod
 
 // RecordFeedback 登记对 who 的一次客户表扬或投诉。
 func (s *Inputs) RecordFeedback(ctx context.Context, actor model.Staff, msg model.Message, who string, kind model.FeedbackKind, note string) (model.Feedback, error) {
-	st, err := s.target(ctx, actor, who)
+	st, err := s.target(ctx, actor, who, model.FeedbackAction(kind))
 	if err != nil {
 		return model.Feedback{}, err
 	}
@@ -169,8 +169,8 @@ func (s *Inputs) RecordFeedback(ctx context.Context, actor model.Staff, msg mode
 	})
 }
 
-// InvalidateComplaint 认定编号为 id 的投诉不成立：记录保留，不再计分。被投诉的人须在认定人的管理范围内
-// （已不在花名册的按投诉时的网点算）。
+// InvalidateComplaint 认定编号为 id 的投诉不成立：记录保留，不再计分。被投诉的人须在认定人之下
+// （model.May；已不在花名册的按投诉时的网点算）：不能认定对自己或上级的投诉无效。
 func (s *Inputs) InvalidateComplaint(ctx context.Context, actor model.Staff, msg model.Message, id int64, reason string) (model.Feedback, error) {
 	if err := model.CheckNote("理由", reason, 0); err != nil {
 		return model.Feedback{}, err
@@ -179,12 +179,12 @@ func (s *Inputs) InvalidateComplaint(ctx context.Context, actor model.Staff, msg
 	if err != nil {
 		return model.Feedback{}, err
 	}
-	st, err := s.Ledger.Staff.Staff(ctx, f.StaffID)
+	st, err := s.person(ctx, f.StaffID, f.StaffName, f.Branch)
 	if err != nil {
-		st = model.Staff{UserID: f.StaffID, Name: f.StaffName, Branch: f.Branch}
+		return model.Feedback{}, err
 	}
-	if !actor.Manages(st) {
-		return model.Feedback{}, model.Errorf(model.EFORBIDDEN, "投诉 %d 是对 %s（%s）的，不在您的管理范围内。", id, f.StaffName, f.Branch)
+	if err := model.May(actor, model.ActInvalidate, st); err != nil {
+		return model.Feedback{}, model.Errorf(model.EFORBIDDEN, "投诉 %d 是对%s（%s）的：%s", id, f.StaffName, f.Branch, model.ErrorMessage(err))
 	}
 	return s.Store.InvalidateComplaint(ctx, msg, id, model.FeedbackInvalid{
 		ActorID: actor.UserID, ActorName: actor.Name, Reason: reason,
@@ -212,8 +212,9 @@ func (s *Inputs) RecordInspection(ctx context.Context, actor model.Staff, msg mo
 	if !slices.Contains(rural, branch) {
 		return model.Inspection{}, config.InspectionItem{}, model.Errorf(model.ENOTFOUND, "“%s”不是花名册里的农村网点。农村网点有：%s。", branch, shortList(rural, 12))
 	}
-	if !actor.InScope(branch) {
-		return model.Inspection{}, config.InspectionItem{}, model.Errorf(model.EFORBIDDEN, "%s 不在您的管理范围内，不能录入检查。", branch)
+	// 检查给整个网点打分，关系到所长的旬红旗奖励：须在网点的所长之上（不能检查自己所在的网点）。
+	if err := model.May(actor, model.ActInspect, model.BranchTarget(branch, branchHead(all, branch))); err != nil {
+		return model.Inspection{}, config.InspectionItem{}, err
 	}
 	it, ok := s.Item(item)
 	if !ok {
@@ -240,7 +241,8 @@ type Revoked struct {
 }
 
 // Revoke 撤销一条手工录入的评分依据（kind 的编号 id）：原录入保留、标明已撤销，不再计分。
-// 与录入同样的范围：被录入的人（检查是网点）须在撤销人的管理范围内；测评仪导入的测评不能撤销。
+// 与撤销台账记录同一个判断（model.MayRevokeInput）：被录入的人（检查是网点，看它的所长）须在撤销人之下，
+// 录入人须是撤销人本人或在其之下；测评仪导入的测评不能撤销。
 func (s *Inputs) Revoke(ctx context.Context, actor model.Staff, msg model.Message, kind model.InputKind, id int64, reason string) (Revoked, error) {
 	if !actor.CanRecord() {
 		return Revoked{}, model.Errorf(model.EFORBIDDEN, "只有主管、所长和中心领导可以撤销评分依据。")
@@ -252,30 +254,30 @@ func (s *Inputs) Revoke(ctx context.Context, actor model.Staff, msg model.Messag
 	if err != nil {
 		return Revoked{}, err
 	}
+	var target model.Staff
 	if kind == model.InputInspection {
-		if !actor.InScope(in.Branch) {
-			return Revoked{}, model.Errorf(model.EFORBIDDEN, "%s %d 是对 %s 的检查，不在您的管理范围内，不能撤销。", kind.Label(), id, in.Branch)
+		all, err := s.Ledger.Staff.ListStaff(ctx)
+		if err != nil {
+			return Revoked{}, err
 		}
+		target = model.BranchTarget(in.Branch, branchHead(all, in.Branch))
 	} else {
-		st, err := s.Ledger.Staff.Staff(ctx, in.StaffID)
-		switch model.ErrorCode(err) {
-		case "":
-		case model.ENOTFOUND:
-			st = model.Staff{UserID: in.StaffID, Name: in.StaffName, Branch: in.Branch}
-		default:
+		if target, err = s.person(ctx, in.StaffID, in.StaffName, in.Branch); err != nil {
 			return Revoked{}, err
 		}
 		if in.StaffName == "" {
-			in.StaffName, in.Branch = st.Name, st.Branch
-		}
-		if !actor.Manages(st) {
-			return Revoked{}, model.Errorf(model.EFORBIDDEN, "%s %d 是%s（%s）的，不在您的管理范围内，不能撤销。", kind.Label(), id, st.Name, st.Branch)
+			in.StaffName, in.Branch = target.Name, target.Branch
 		}
 	}
-	if in.ActorName == "" && in.ActorID != "" { // 测评只记了录入人的工号
-		if a, err := s.Ledger.Staff.Staff(ctx, in.ActorID); err == nil {
-			in.ActorName = a.Name
-		}
+	recorder, err := s.person(ctx, in.ActorID, in.ActorName, "")
+	if err != nil {
+		return Revoked{}, err
+	}
+	if err := model.MayRevokeInput(actor, fmt.Sprintf("%s %d", kind.Label(), id), target, recorder); err != nil {
+		return Revoked{}, err
+	}
+	if in.ActorName == "" {
+		in.ActorName = recorder.Name
 	}
 	rev, err := s.Store.RevokeInput(ctx, msg, model.InputRevocation{
 		Kind: kind, InputID: id, InputMsgKey: in.MsgKey, ActorID: actor.UserID, ActorName: actor.Name, Reason: reason,
@@ -299,4 +301,27 @@ func shortList(ss []string, n int) string {
 		return "（无）"
 	}
 	return strings.Join(ss, "、")
+}
+
+// person 从花名册取出 userID；不在花名册时只有录入上的姓名和网点，角色不明。
+func (s *Inputs) person(ctx context.Context, userID, name, branch string) (model.Staff, error) {
+	st, err := s.Ledger.Staff.Staff(ctx, userID)
+	switch model.ErrorCode(err) {
+	case "":
+		return st, nil
+	case model.ENOTFOUND:
+		return model.Staff{UserID: userID, Name: name, Branch: branch}, nil
+	}
+	return model.Staff{}, err
+}
+
+// branchHead 返回花名册上 branch 的在职所长（有几位时取工号最小的，与红旗的所长相同）；没有时为零值。
+func branchHead(all []model.Staff, branch string) model.Staff {
+	var head model.Staff
+	for _, st := range all {
+		if st.Active && st.Role == model.RoleHead && st.Branch == branch && (head.UserID == "" || st.UserID < head.UserID) {
+			head = st
+		}
+	}
+	return head
 }

@@ -82,12 +82,16 @@ func TestInputsValidateAndCheckScope(t *testing.T) {
 		{"inspection outside scope", "cg_head", func(by model.Staff) error {
 			_, _, err := in.RecordInspection(ctx, by, msg(), "河西所", "卫生", 90, "")
 			return err
-		}, model.EFORBIDDEN, "河西所 不在您的管理范围内"},
-		{"unknown inspection item", "hx_head", func(by model.Staff) error {
+		}, model.EFORBIDDEN, "河西所不在您的管理范围内，应由中心领导处理"},
+		{"unknown inspection item", "boss", func(by model.Staff) error {
 			_, _, err := in.RecordInspection(ctx, by, msg(), "河西所", "打扫", 90, "")
 			return err
 		}, model.EINVALID, "“打扫”看不懂"},
 		{"head inspects own branch", "hx_head", func(by model.Staff) error {
+			_, _, err := in.RecordInspection(ctx, by, msg(), "河西所", "卫生", 90, "")
+			return err
+		}, model.EFORBIDDEN, "您不能检查自己所在的河西所，应由中心领导处理"},
+		{"director inspects a branch", "boss", func(by model.Staff) error {
 			_, _, err := in.RecordInspection(ctx, by, msg(), "河西所", "卫生", 90, "")
 			return err
 		}, "", ""},

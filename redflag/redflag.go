@@ -343,7 +343,7 @@ func (s *Service) OverridePeriod(ctx context.Context, by model.Staff, period str
 }
 
 // Confirm 由评选小组成员 by 确认评选 roundID 的提名。过了期限的评选按自动生效处理。
-// 非小组成员返回 EFORBIDDEN；已决定过返回 ECONFLICT（说明已如何决定）。
+// 非小组成员、提名涉及 by 本人（见 mayJudge）时返回 EFORBIDDEN；已决定过返回 ECONFLICT（说明已如何决定）。
 func (s *Service) Confirm(ctx context.Context, by model.Staff, roundID int64) (Decision, error) {
 	if err := s.checkMember(by); err != nil {
 		return Decision{}, err
@@ -354,6 +354,9 @@ func (s *Service) Confirm(ctx context.Context, by model.Staff, roundID int64) (D
 	}
 	if r.Status != model.RoundProposed {
 		return Decision{Round: r}, s.decided(r)
+	}
+	if err := mayJudge(by, r, r.Proposed); err != nil {
+		return Decision{}, err
 	}
 	if s.pastDeadline(r) {
 		return s.lateDecision(ctx, r)
@@ -377,7 +380,7 @@ func (s *Service) lateDecision(ctx context.Context, r model.Round) (Decision, er
 }
 
 // Override 由评选小组成员 by 改选评选 roundID：args 开头是新人选（周：人名或账号，至多每周名额；
-// 旬：网点名），其余是理由。
+// 旬：网点名），其余是理由。原提名或新人选涉及 by 本人（见 mayJudge）时返回 EFORBIDDEN。
 func (s *Service) Override(ctx context.Context, by model.Staff, roundID int64, args []string) (Decision, error) {
 	if err := s.checkMember(by); err != nil {
 		return Decision{}, err
@@ -392,6 +395,9 @@ func (s *Service) Override(ctx context.Context, by model.Staff, roundID int64, a
 	if len(args) == 0 {
 		return Decision{}, model.Errorf(model.EINVALID, "请写明改选谁，如“%s”。", overrideUsage(r.Kind))
 	}
+	if err := mayJudge(by, r, r.Proposed); err != nil {
+		return Decision{}, err
+	}
 	if s.pastDeadline(r) {
 		return s.lateDecision(ctx, r)
 	}
@@ -405,6 +411,9 @@ func (s *Service) Override(ctx context.Context, by model.Staff, roundID int64, a
 	if err != nil {
 		return Decision{}, err
 	}
+	if err := mayJudge(by, r, picks); err != nil {
+		return Decision{}, err
+	}
 	if err := model.CheckNote("理由", strings.Join(rest, " "), 0); err != nil {
 		return Decision{}, err
 	}
@@ -413,6 +422,21 @@ func (s *Service) Override(ctx context.Context, by model.Staff, roundID int64, a
 		return Decision{}, err
 	}
 	return s.decide(ctx, r, model.RoundOverridden, by.UserID, strings.Join(rest, " "), flags)
+}
+
+// mayJudge 确认评选小组成员 by 可以对评选 r 的人选 picks（原提名或改选的人选）作决定：人选里没有 by 本人，
+// 旬红旗的人选不是 by 所在的网点（model.May 的 ActJudge）。
+func mayJudge(by model.Staff, r model.Round, picks []model.Ranked) error {
+	for _, p := range picks {
+		subject := model.Staff{UserID: p.Subject, Name: p.Name, Branch: p.Branch}
+		if r.Kind == model.FlagDekad {
+			subject = model.BranchTarget(p.Subject, model.Staff{})
+		}
+		if err := model.May(by, model.ActJudge, subject); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func winnersLimit(cfg config.Flags, kind model.FlagKind) int {

@@ -56,7 +56,8 @@ func setup(t *testing.T) *env {
 	}
 	e := &env{db: db, clk: clk}
 	cfg := config.DefaultFlags()
-	cfg.Group = []string{"judge1", "judge2"}
+	// 评选小组里也有被评的人：张三（cg01）、李四（cg02），东山所和河西所的所长（ds_head、hx_head）。
+	cfg.Group = []string{"judge1", "judge2", "cg01", "cg02", "ds_head", "hx_head"}
 	cfg.Announce = []config.AnnounceTarget{{Kind: "robot", Name: "all", Key: "k"}}
 	e.svc = &redflag.Service{Store: db, Outbox: db, Staff: db, Ranker: fixed{}, Cfg: cfg,
 		Ledger: &ledger.Service{Staff: db, Ledger: db, Catalog: rules.Default(), Clock: clk},
@@ -101,7 +102,7 @@ func TestDecisions(t *testing.T) {
 				return e.svc.Confirm(context.Background(), by, r.ID)
 			},
 			wantFlags: []string{"张三", "王五"}, wantAnnoun: []string{"张三（城关所） 92.50 分", "评选小组已确认"}},
-		{name: "non-member cannot confirm", kind: model.FlagWeekly, period: "2026-W45", by: "cg02",
+		{name: "non-member cannot confirm", kind: model.FlagWeekly, period: "2026-W45", by: "dj01",
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Confirm(context.Background(), by, r.ID)
 			},
@@ -136,6 +137,32 @@ func TestDecisions(t *testing.T) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"城关所"})
 			},
 			wantCode: model.ENOTFOUND, wantMsg: "没有叫“城关所”的农村网点"},
+		// 评选小组成员不对涉及自己的一期作决定（model.May 的 ActJudge）。
+		{name: "nominee cannot confirm their own nomination", kind: model.FlagWeekly, period: "2026-W45", by: "cg01",
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
+				return e.svc.Confirm(context.Background(), by, r.ID)
+			},
+			wantCode: model.EFORBIDDEN, wantMsg: "这一期红旗的人选有您本人，您不能确认或改选，应由评选小组其他成员处理"},
+		{name: "nominee cannot override their own round", kind: model.FlagWeekly, period: "2026-W45", by: "cg01",
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
+				return e.svc.Override(context.Background(), by, r.ID, []string{"李四", "王五"})
+			},
+			wantCode: model.EFORBIDDEN, wantMsg: "人选有您本人"},
+		{name: "member cannot override to choose themselves", kind: model.FlagWeekly, period: "2026-W45", by: "cg02",
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
+				return e.svc.Override(context.Background(), by, r.ID, []string{"李四", "张三"})
+			},
+			wantCode: model.EFORBIDDEN, wantMsg: "人选有您本人"},
+		{name: "head cannot confirm their own branch's dekad flag", kind: model.FlagDekad, period: "2026-10-3", by: "ds_head",
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
+				return e.svc.Confirm(context.Background(), by, r.ID)
+			},
+			wantCode: model.EFORBIDDEN, wantMsg: "人选有您所在的东山所"},
+		{name: "head cannot override the dekad flag to their own branch", kind: model.FlagDekad, period: "2026-10-3", by: "hx_head",
+			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
+				return e.svc.Override(context.Background(), by, r.ID, []string{"河西所"})
+			},
+			wantCode: model.EFORBIDDEN, wantMsg: "人选有您所在的河西所"},
 		{name: "confirm after the deadline: the proposal stood", kind: model.FlagWeekly, period: "2026-W45", by: "judge1",
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				e.clk.Advance(49 * time.Hour)

@@ -5,6 +5,7 @@ package settlement
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -62,7 +63,7 @@ type StarResult struct {
 	Replaced *model.Star // 被替换的上一位；没有时为 nil
 }
 
-// SetStar 评定 month 的服务明星 who（中心领导）。每月一人，新的评定替换旧的；已发布的月份不能再改。
+// SetStar 评定 month 的服务明星 who（中心领导，不能评自己）。每月一人，新的评定替换旧的；已发布的月份不能再改。
 func (s *Service) SetStar(ctx context.Context, actor model.Staff, msg model.Message, who string, month model.Month) (StarResult, error) {
 	if err := leadershipOnly(actor, "评定服务明星"); err != nil {
 		return StarResult{}, err
@@ -83,6 +84,9 @@ func (s *Service) SetStar(ctx context.Context, actor model.Staff, msg model.Mess
 	if !st.Active {
 		return StarResult{}, model.Errorf(model.EINVALID, "%s（%s）已不在花名册中（离职或调出），不能评为服务明星。", st.Name, st.Branch)
 	}
+	if err := model.May(actor, model.ActStar, st); err != nil { // 不能评自己
+		return StarResult{}, err
+	}
 	star := model.Star{Month: month, StaffID: st.UserID, Name: st.Name, Branch: st.Branch,
 		ActorID: actor.UserID, ActorName: actor.Name, MsgKey: msg.Key, At: s.now()}
 	prev, err := s.Store.SetStar(ctx, star)
@@ -100,6 +104,8 @@ type Draft struct {
 	Result calc.MonthResult
 	// Published 非空表示该月已发布（此时草稿不含发布时写入台账的结算记录，以免重复）。
 	Published *model.Publication
+	// Basis 是草稿所依据的台账（该月的记录和撤销条数）：发布时存储据此核对台账没有变过。
+	Basis model.LedgerBasis
 }
 
 // generatedRef 表示 ref 是否是 month 的结算产生的记录（发布时写入台账）。
@@ -133,6 +139,12 @@ func (s *Service) draft(ctx context.Context, month model.Month, staffID string) 
 	entries, err := s.Ledger.Ledger.Entries(ctx, model.EntryFilter{Month: month, StaffID: staffID, IncludeRevoked: true})
 	if err != nil {
 		return Draft{}, err
+	}
+	d.Basis.Entries = len(entries)
+	for _, e := range entries {
+		if e.Revoked() {
+			d.Basis.Revoked++
+		}
 	}
 	if d.Published != nil {
 		entries = slices.DeleteFunc(entries, func(e model.Entry) bool { return generatedRef(e.Ref, month) })
@@ -265,7 +277,14 @@ func (s *Service) Publish(ctx context.Context, actor model.Staff, msg model.Mess
 	return s.publish(ctx, actor, msg, month, "")
 }
 
+// publishAttempts 是发布时台账一直在变（ErrLedgerMoved）最多重算草稿的次数。
+const publishAttempts = 5
+
 // publish 是 Publish；note 非空时写在每张结算单和汇总上。
+//
+// 草稿在发布的事务之外算出；存储在事务里锁住这个月（与撤销排队）后核对草稿所依据的台账（Draft.Basis）。
+// 其间有人记录或撤销了这个月的记录时，什么也不发布（ErrLedgerMoved），这里重算草稿再发布，
+// 所以结算单上的合计总是与发布那一刻的台账（“查”）一致。
 func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Message, month model.Month, note string) (PublishResult, error) {
 	if err := leadershipOnly(actor, "发布结算"); err != nil {
 		return PublishResult{}, err
@@ -273,6 +292,19 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 	if cur := s.Ledger.Month(); !month.Start(time.UTC).Before(cur.Start(time.UTC)) {
 		return PublishResult{}, model.Errorf(model.EINVALID, "%s还没结束，不能发布。月底之后再发“发布 %s”；现在可以发“结算 %s”看草稿。", month.Label(), month, month)
 	}
+	for attempt := 1; ; attempt++ {
+		out, err := s.publishOnce(ctx, actor, msg, month, note)
+		if !errors.Is(err, model.ErrLedgerMoved) {
+			return out, err
+		}
+		if attempt == publishAttempts {
+			return PublishResult{}, model.Wrap(model.EUNAVAILABLE, err, "%s的台账一直有人在记录或撤销，结算没有发布。请稍后再发“发布 %s”。", month.Label(), month)
+		}
+	}
+}
+
+// publishOnce 算一次草稿并发布；草稿算完之后台账有变时返回 ErrLedgerMoved，什么也没发布。
+func (s *Service) publishOnce(ctx context.Context, actor model.Staff, msg model.Message, month model.Month, note string) (PublishResult, error) {
 	d, err := s.Draft(ctx, month)
 	if err != nil {
 		return PublishResult{}, err
@@ -283,8 +315,9 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 			month.Label(), p.At.In(s.Loc()).Format("1月2日 15:04"), cmpOr(p.ActorName, p.ActorID))
 	}
 	res := d.Result
+	basis := d.Basis
 	req := model.PublishRequest{Publication: model.Publication{Month: month, ActorID: actor.UserID, ActorName: actor.Name,
-		MsgKey: msg.Key, At: s.now(), Total: res.Summary.Total}}
+		MsgKey: msg.Key, At: s.now(), Total: res.Summary.Total}, Basis: &basis}
 	out := PublishResult{Result: res}
 	for _, st := range res.Statements {
 		for _, l := range st.Lines {

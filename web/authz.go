@@ -2,12 +2,12 @@ package web
 
 import (
 	"github.com/hongqi-dev/hongqi/leave"
+	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 )
 
 // 这几个小函数是网页用到的全部权限判断，都只是转述 model 和服务里已有的判断（聊天命令用的也是它们），
 // 决定导航里显示哪些页、哪些按钮。真正的把关在服务里：即使绕过这里，服务也会拒绝（403）。
-// 权限判断以后若改成 model 里的一个统一谓词，只需改这里。
 
 // canBrowseLedger：台账页——能记录的人（主管、所长、中心领导），与 ledger.Service.Browse 一致。
 func canBrowseLedger(a model.Staff) bool { return a.CanRecord() }
@@ -18,14 +18,9 @@ func canSettle(a model.Staff) bool { return a.IsLeadership() }
 // canApproveLeave：审批页的请假——请假审批路线上的角色，与 leave.Service.Decide 一致。
 func canApproveLeave(a model.Staff) bool { return leave.CanApprove(a) }
 
-// mayRevoke：台账上某条记录是否显示“撤销”——与 ledger.Service.Revoke 的判断相同（未撤销、
-// 操作人能记录、记录在其管理范围内）；范围按记录上的网点近似，服务按花名册再判断一次。
-func mayRevoke(a model.Staff, e model.Entry) bool {
-	if e.Revoked() || !a.CanRecord() {
-		return false
-	}
-	return a.IsLeadership() || a.Manages(model.Staff{UserID: e.StaffID, Branch: e.Branch})
-}
+// mayRevoke：台账上某条记录是否显示“撤销”——ledger.Service.Browse 按 model.MayRevoke 算好的，
+// 与聊天的“撤销”同一个判断（记录人或其上级；不能撤销记在自己或上级名下的；系统生成的只有中心领导）。
+func mayRevoke(b ledger.Browse, e model.Entry) bool { return b.Revocable[e.ID] }
 
 // canDecideAppeals：审批页的申诉——所长和中心领导（model.MayDecideAppeals），每条申诉由
 // ledger.Service.DecideAppeal 按 model.MayDecideAppeal 再判断（不是申诉人、不是记录人）。

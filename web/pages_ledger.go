@@ -80,7 +80,7 @@ func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	} else {
 		for _, e := range b.Entries {
 			row := s.rowOf(e)
-			row.Revoke = mayRevoke(v.Actor, e)
+			row.Revoke = mayRevoke(b, e)
 			d.Rows = append(d.Rows, row)
 		}
 	}
