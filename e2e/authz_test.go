@@ -29,7 +29,7 @@ type authzApp struct {
 func openAuthzApp(t *testing.T, at time.Time) *authzApp {
 	t.Helper()
 	m := openWithClock(t, map[string]string{"HONGQI_DB": testenv.MySQL(t)}, model.PinClock(at, nil))
-	if _, _, err := roster.Import(context.Background(), m.DB, "testdata/authz-roster.csv"); err != nil {
+	if _, _, err := roster.Import(context.Background(), m.DB, "testdata/authz-roster.csv", model.DateOf(m.Clock.Now(), m.Clock.Location())); err != nil {
 		t.Fatalf("import roster: %v", err)
 	}
 	return &authzApp{m: m}
