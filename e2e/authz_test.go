@@ -174,6 +174,8 @@ func TestNobodySettlesTheirOwnCase(t *testing.T) {
 		complaint[who] = a.id(t, "dir", "投诉 "+who+" 态度生硬", "的投诉")
 	}
 	complaint["林主任"] = a.id(t, "dep", "投诉 林主任 态度生硬", "的投诉")
+	praiseBySup := a.id(t, "cg_sup", "表扬 张三 主动引导", "的表扬")
+	spotByHead := a.id(t, "cg_head", "抽查 李四 88", "抽查 88 分")
 
 	// 岗位，供“缺岗”用。
 	if _, _, err := a.m.DB.ReplacePosts(ctx, []model.Post{
@@ -191,7 +193,7 @@ func TestNobodySettlesTheirOwnCase(t *testing.T) {
 	}{
 		{"扣", "扣 %s 迟到", "给%s记扣款或奖励", "已记录 #"},
 		{"奖", "奖 %s 信息采纳", "给%s记扣款或奖励", "已记录 #"},
-		{"测评", "测评 %s 满意 %d", "给%s录入测评", "的测评"},
+		{"测评", "测评 %s 满意 %d 基本满意 0 不满意 0", "给%s录入测评", "的测评"},
 		{"抽查", "抽查 %s 90", "给%s记抽查", "抽查 90 分"},
 		{"表扬", "表扬 %s 耐心解答", "给%s记表扬", "的表扬"},
 		{"投诉", "投诉 %s 态度生硬", "给%s记投诉", "的投诉"},
@@ -287,6 +289,19 @@ func TestNobodySettlesTheirOwnCase(t *testing.T) {
 		authzCase{"撤销", "中心领导", "已结账月份的服务明星（系统生成）", "dir", rev(star), true, []string{"已结账", "调整 #"}},
 		authzCase{"撤销", "中心领导", "下级、本人记的", "dir", rev(dirOnSup), true, []string{fmt.Sprintf("已撤销 #%d", dirOnSup)}},
 		authzCase{"撤销", "员工", "下级记的", "cg01", rev(peerOnStaff2), false, []string{"只有主管、所长和中心领导可以使用“撤销”"}},
+		// 撤销评分依据（撤销 投诉 12）：同一个判断。
+		authzCase{"撤销评分依据", "主管", "本人（对自己的投诉）", "cg_sup", fmt.Sprintf("撤销 投诉 %d", complaint["王芳"]), false,
+			[]string{fmt.Sprintf("投诉 %d 记的是您本人，您不能撤销，应由记录人林主任及其上级（其他中心领导）处理。", complaint["王芳"])}},
+		authzCase{"撤销评分依据", "主管", "上级（对所长的投诉）", "cg_sup", fmt.Sprintf("撤销 投诉 %d", complaint["刘强"]), false,
+			[]string{fmt.Sprintf("投诉 %d 记的是所长刘强，您不能撤销", complaint["刘强"])}},
+		authzCase{"撤销评分依据", "主管", "下级、上级录入的", "cg_sup", fmt.Sprintf("撤销 抽查 %d", spotByHead), false,
+			[]string{fmt.Sprintf("抽查 %d 是所长刘强记的，您不能撤销", spotByHead)}},
+		authzCase{"撤销评分依据", "主管", "下级、本人录入的", "cg_sup", fmt.Sprintf("撤销 表扬 %d", praiseBySup), true,
+			[]string{fmt.Sprintf("已撤销表扬 %d", praiseBySup)}},
+		authzCase{"撤销评分依据", "所长", "本人（对自己的投诉）", "cg_head", fmt.Sprintf("撤销 投诉 %d", complaint["刘强"]), false,
+			[]string{fmt.Sprintf("投诉 %d 记的是您本人", complaint["刘强"])}},
+		authzCase{"撤销评分依据", "所长", "下级、本人录入的", "cg_head", fmt.Sprintf("撤销 抽查 %d", spotByHead), true,
+			[]string{fmt.Sprintf("已撤销抽查 %d", spotByHead)}},
 	)
 
 	for _, c := range cases {
