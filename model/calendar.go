@@ -143,22 +143,37 @@ func (w Week) Add(n int) Week {
 // String 返回 2026-W45 形式。
 func (w Week) String() string { return fmt.Sprintf("%04d-W%02d", w.Year, w.Week) }
 
-// Label 返回“第45周（11月2日–11月8日）”形式。
+// Label 返回带年份的人们说的周，如“2026年11月第4周（11月23日–29日）”（年份是该周计入的月份的年份）：
+// 存档、不知道读者在哪一年时用它；给人读的消息用 SpokenIn。
 func (w Week) Label(loc *time.Location) string {
-	s := w.Start(loc)
-	e := w.End(loc).AddDate(0, 0, -1)
-	return fmt.Sprintf("%d年第%d周（%d月%d日–%d月%d日）", w.Year, w.Week, int(s.Month()), s.Day(), int(e.Month()), e.Day())
+	return fmt.Sprintf("%d年", w.Month(loc).Year) + w.Spoken(loc)
 }
 
 // Spoken 返回人们说的周，如“11月第4周（11月23日–29日）”、跨月的“12月第1周（11月30日–12月6日）”：
 // 一周属于它的周四所在的月，第几周按该月的周四数。
 func (w Week) Spoken(loc *time.Location) string {
-	s, e, th := w.Start(loc), w.End(loc).AddDate(0, 0, -1), w.Thursday(loc)
+	s, e := w.Start(loc), w.End(loc).AddDate(0, 0, -1)
 	end := fmt.Sprintf("%d日", e.Day())
 	if e.Month() != s.Month() {
 		end = fmt.Sprintf("%d月%d日", int(e.Month()), e.Day())
 	}
-	return fmt.Sprintf("%d月第%d周（%d月%d日–%s）", int(th.Month()), (th.Day()-1)/7+1, int(s.Month()), s.Day(), end)
+	m, n := w.MonthWeek(loc)
+	return fmt.Sprintf("%d月第%d周（%d月%d日–%s）", int(m.Month), n, int(s.Month()), s.Day(), end)
+}
+
+// MonthWeek 返回该周计入的月份（周四所在的月）和它是那个月的第几周（按该月的周四数，从 1 起）。
+func (w Week) MonthWeek(loc *time.Location) (Month, int) {
+	th := w.Thursday(loc)
+	return MonthOf(th, loc), (th.Day()-1)/7 + 1
+}
+
+// SpokenIn 返回对 year 年的读者说的周：该周计入的月份在 year 年时与 Spoken 相同，否则前面加上年份，
+// 如“2025年12月第5周（12月29日–1月4日）”。通知、回复用当前年份，结算单和表格用它们所属的年份。
+func (w Week) SpokenIn(year int, loc *time.Location) string {
+	if m := w.Month(loc); m.Year != year {
+		return fmt.Sprintf("%d年", m.Year) + w.Spoken(loc)
+	}
+	return w.Spoken(loc)
 }
 
 // IsZero 表示是否为零值。
@@ -228,6 +243,14 @@ func (d Dekad) Spoken() string {
 	return fmt.Sprintf("%d月%s", int(d.Month), [...]string{"", "上旬", "中旬", "下旬"}[d.N])
 }
 
+// SpokenIn 返回对 year 年的读者说的旬：同一年时与 Spoken 相同（“12月上旬”），否则带年份（“2025年12月上旬”）。
+func (d Dekad) SpokenIn(year int) string {
+	if d.Year != year {
+		return fmt.Sprintf("%d年", d.Year) + d.Spoken()
+	}
+	return d.Spoken()
+}
+
 // IsZero 表示是否为零值。
 func (d Dekad) IsZero() bool { return d.Year == 0 }
 
@@ -246,6 +269,95 @@ func ParseDekad(s string) (Dekad, error) {
 		return Dekad{}, Errorf(EINVALID, "旬“%s”的月份不存在", s)
 	}
 	return Dekad{Year: y, Month: time.Month(mo), N: n}, nil
+}
+
+// SpokenPeriod 把红旗期别的代码（周 2026-W45、旬 2026-11-1）写成人们说的样子，年份的写法见 Week.SpokenIn：
+// 对 year 年的读者，同一年的期不写年份。认不出的原样返回。周的日期与时区无关，这里按 UTC 算。
+func SpokenPeriod(period string, year int) string {
+	if w, err := ParseWeek(period); err == nil {
+		return w.SpokenIn(year, time.UTC)
+	}
+	if d, err := ParseDekad(period); err == nil {
+		return d.SpokenIn(year)
+	}
+	return period
+}
+
+// PeriodsInMonth 把同一个月里的几期写成月内的说法，用“、”连接：周为“第1周、第3周”，旬为“上旬、下旬”。
+// 用在已经说明了是哪个月的地方（结算单、结算的明细）。认不出的原样写。
+func PeriodsInMonth(periods []string) string {
+	out := make([]string, len(periods))
+	for i, p := range periods {
+		out[i] = p
+		if w, err := ParseWeek(p); err == nil {
+			_, n := w.MonthWeek(time.UTC)
+			out[i] = fmt.Sprintf("第%d周", n)
+		} else if d, err := ParseDekad(p); err == nil {
+			out[i] = [...]string{"", "上旬", "中旬", "下旬"}[d.N]
+		}
+	}
+	return strings.Join(out, "、")
+}
+
+var (
+	reSpokenWeek  = regexp.MustCompile(`^(?:(\d{4})年)?(\d{1,2})月第(\d)周$`)
+	reSpokenDekad = regexp.MustCompile(`^(?:(\d{4})年)?(\d{1,2})月(上|中|下)旬$`)
+)
+
+// ParseSpokenPeriod 解析用户写的红旗期别，返回种类和期别代码：本周、上周、本旬、上旬（now 所在的周、旬及其前一期），
+// 人们说的“11月第4周”“2025年12月第5周”“12月上旬”，以及代码 2026-W45、2026-11-1。
+// 不写年份时取今年；该期在 now 之后时取去年（一月里说“12月第4周”是去年 12 月）。
+func ParseSpokenPeriod(s string, now time.Time, loc *time.Location) (FlagKind, string, error) {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "本周", "这周":
+		return FlagWeekly, WeekOf(now, loc).String(), nil
+	case "上周":
+		return FlagWeekly, WeekOf(now, loc).Add(-1).String(), nil
+	case "本旬", "这旬":
+		return FlagDekad, DekadOf(now, loc).String(), nil
+	case "上旬", "上一旬":
+		return FlagDekad, DekadOf(now, loc).Add(-1).String(), nil
+	}
+	if w, err := ParseWeek(s); err == nil {
+		return FlagWeekly, w.String(), nil
+	}
+	if d, err := ParseDekad(s); err == nil {
+		return FlagDekad, d.String(), nil
+	}
+	cur := MonthOf(now, loc)
+	year := func(y string, mo int) int {
+		if y != "" {
+			n, _ := strconv.Atoi(y)
+			return n
+		}
+		if mo > int(cur.Month) {
+			return cur.Year - 1
+		}
+		return cur.Year
+	}
+	if m := reSpokenWeek.FindStringSubmatch(s); m != nil {
+		mo, _ := strconv.Atoi(m[2])
+		n, _ := strconv.Atoi(m[3])
+		if mo >= 1 && mo <= 12 && n >= 1 {
+			y := year(m[1], mo)
+			// 第 n 周是该月第 n 个周四所在的周。
+			first := time.Date(y, time.Month(mo), 1, 12, 0, 0, 0, loc)
+			th := first.AddDate(0, 0, (int(time.Thursday)-int(first.Weekday())+7)%7+7*(n-1))
+			if th.Month() == time.Month(mo) {
+				return FlagWeekly, WeekOf(th, loc).String(), nil
+			}
+			return "", "", Errorf(EINVALID, "%d年%d月没有第%d周（一周算在它的周四所在的月）。", y, mo, n)
+		}
+	}
+	if m := reSpokenDekad.FindStringSubmatch(s); m != nil {
+		mo, _ := strconv.Atoi(m[2])
+		if mo >= 1 && mo <= 12 {
+			n := strings.Index("上中下", m[3])/len("上") + 1
+			return FlagDekad, Dekad{Year: year(m[1], mo), Month: time.Month(mo), N: n}.String(), nil
+		}
+	}
+	return "", "", Errorf(EINVALID, "期别“%s”看不懂：周写 上周、11月第4周 或 2026-W45，旬写 上旬、12月上旬 或 2026-12-1。", s)
 }
 
 // Date 是考核时区里的一个日历日，如 2026-11-28。零值无效。

@@ -179,3 +179,76 @@ func TestParseMonthKeyAndYear(t *testing.T) {
 		t.Error("二〇二六 accepted")
 	}
 }
+
+// 年份只在不是读者所在的那一年时才说：一月里公布的去年最后一周带“2025年”，同一年的不带。
+func TestSpokenPeriodSaysTheYearOnlyWhenItDiffers(t *testing.T) {
+	tests := []struct {
+		name   string
+		period string
+		year   int
+		want   string
+	}{
+		{"same year week", "2026-W48", 2026, "11月第4周（11月23日–29日）"},
+		{"last year's week", "2025-W52", 2026, "2025年12月第4周（12月22日–28日）"},
+		{"ISO week 1 counts in January", "2026-W01", 2026, "1月第1周（12月29日–1月4日）"},
+		{"ISO week 1 read in the old year", "2026-W01", 2025, "2026年1月第1周（12月29日–1月4日）"},
+		{"same year dekad", "2026-12-1", 2026, "12月上旬"},
+		{"last year's dekad", "2025-12-3", 2026, "2025年12月下旬"},
+		{"unknown stays as written", "河口所", 2026, "河口所"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SpokenPeriod(tt.period, tt.year); got != tt.want {
+				t.Errorf("SpokenPeriod(%s, %d) = %q, want %q", tt.period, tt.year, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPeriodsInMonth(t *testing.T) {
+	if got := PeriodsInMonth([]string{"2026-W45", "2026-W46", "2026-W48"}); got != "第1周、第2周、第4周" {
+		t.Errorf("weeks = %q", got)
+	}
+	if got := PeriodsInMonth([]string{"2026-11-1", "2026-11-3"}); got != "上旬、下旬" {
+		t.Errorf("dekads = %q", got)
+	}
+}
+
+// 期别可以照回复里的说法写回来（“11月第4周”“12月上旬”），也可以写“上周”“上旬”或代码。
+func TestParseSpokenPeriod(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, shanghai) // 12月第1周的周三，12月上旬
+	tests := []struct {
+		in       string
+		kind     FlagKind
+		period   string
+		wantFail bool
+	}{
+		{in: "11月第4周", kind: FlagWeekly, period: "2026-W48"},
+		{in: "2026年11月第4周", kind: FlagWeekly, period: "2026-W48"},
+		{in: "10月第5周", kind: FlagWeekly, period: "2026-W44"},
+		{in: "12月第1周", kind: FlagWeekly, period: "2026-W49"},
+		{in: "本周", kind: FlagWeekly, period: "2026-W49"},
+		{in: "上周", kind: FlagWeekly, period: "2026-W48"},
+		{in: "2026-W45", kind: FlagWeekly, period: "2026-W45"},
+		{in: "12月上旬", kind: FlagDekad, period: "2026-12-1"},
+		{in: "2025年12月下旬", kind: FlagDekad, period: "2025-12-3"},
+		{in: "上旬", kind: FlagDekad, period: "2026-11-3"},
+		{in: "2026-11-2", kind: FlagDekad, period: "2026-11-2"},
+		{in: "11月第5周", wantFail: true},
+		{in: "第4周", wantFail: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			kind, p, err := ParseSpokenPeriod(tt.in, now, shanghai)
+			if tt.wantFail {
+				if err == nil {
+					t.Fatalf("ParseSpokenPeriod(%q) = %s %s, want an error", tt.in, kind, p)
+				}
+				return
+			}
+			if err != nil || kind != tt.kind || p != tt.period {
+				t.Fatalf("ParseSpokenPeriod(%q) = %s %s %v, want %s %s", tt.in, kind, p, err, tt.kind, tt.period)
+			}
+		})
+	}
+}

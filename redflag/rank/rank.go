@@ -7,12 +7,12 @@
 // # 周排行
 //
 // 参评人：县城网点（model.BranchCounty）在职的员工（model.RoleStaff）；所长、主管、管理员不参评。
-// 各项先各自算到百分之一分（向下取整），再加权：
+// 各项先各自算到百分之一分（四舍五入，40/45 是 88.89% 而不是 88.88%），再加权：
 //
 //	满意率 = (满意×2 + 基本满意×1) ÷ (测评次数×2)，BasicCountsAsHalf 为 false 时基本满意不计满意
 //	抽查   = 抽查得分之和 ÷ 抽查次数
 //	客户反映 = 50 + 表扬×PraisePoints − 有效投诉×ComplaintPoints，限定在 0–100（认定无效的投诉不计）
-//	综合分 = (满意率×满意权重 + 抽查×抽查权重 + 客户反映×反映权重) ÷ 100，向下取整
+//	综合分 = (满意率×满意权重 + 抽查×抽查权重 + 客户反映×反映权重) ÷ 100，四舍五入
 //
 // 本周没有抽查的人：抽查的权重按比例分给另外两项，即
 // 综合分 = (满意率×满意权重 + 客户反映×反映权重) ÷ (满意权重 + 反映权重)。
@@ -25,7 +25,7 @@
 //
 // # 旬排行
 //
-// 参评网点：花名册中有在职人员的农村网点（model.BranchRural）。每个检查项取本旬的平均分（向下取整到
+// 参评网点：花名册中有在职人员的农村网点（model.BranchRural）。每个检查项取本旬的平均分（四舍五入到
 // 百分之一），没检查的项计 0 分并注明“未检查”；综合分 = Σ 项均分×权重 ÷ 100。本旬一次检查都没有的网点不合格。
 // 同分时依次比较：检查次数多者在前，最后按网点名排序（见 DekadTieRule）。
 package rank
@@ -120,7 +120,7 @@ func weeklyRow(cfg config.WeeklyRanking, st model.Staff, in model.StaffInputs) w
 	}
 	var rate int64 // 百分之一个百分点：9750 表示 97.50%
 	if n > 0 {
-		rate = satNum * 10000 / (2 * n)
+		rate = roundDiv(satNum*10000, 2*n)
 	}
 	fbPts := min(max(50+in.Praise*cfg.PraisePoints-in.Complaints*cfg.ComplaintPoints, 0), 100)
 	fb := int64(fbPts) * 100
@@ -132,12 +132,12 @@ func weeklyRow(cfg config.WeeklyRanking, st model.Staff, in model.StaffInputs) w
 	}}
 	var score int64
 	if in.SpotCount > 0 {
-		spot := int64(in.SpotSum) * 100 / int64(in.SpotCount)
-		score = (ws*rate + wsp*spot + wf*fb) / 100
+		spot := roundDiv(int64(in.SpotSum)*100, int64(in.SpotCount))
+		score = roundDiv(ws*rate+wsp*spot+wf*fb, 100)
 		parts = append(parts, model.ScorePart{Name: "抽查", Value: fmt.Sprintf("%s 分（%d 次）", hundredths(spot), in.SpotCount)})
 	} else {
 		if w := ws + wf; w > 0 {
-			score = (ws*rate + wf*fb) / w
+			score = roundDiv(ws*rate+wf*fb, w)
 		}
 		parts = append(parts, model.ScorePart{Name: "抽查", Value: "未抽查（权重分给其他两项）"})
 	}
@@ -157,6 +157,15 @@ func weeklyRow(cfg config.WeeklyRanking, st model.Staff, in model.StaffInputs) w
 		},
 		satNum: satNum, n: n, compl: in.Complaints,
 	}
+}
+
+// roundDiv 返回 a÷b 四舍五入到整数（b > 0；负数对称处理）。分数、比率都先这样算到百分之一，
+// 显示的两位小数就是四舍五入的结果，而不是截掉的。
+func roundDiv(a, b int64) int64 {
+	if a < 0 {
+		return -roundDiv(-a, b)
+	}
+	return (2*a + b) / (2 * b)
 }
 
 // hundredths 把百分之一为单位的整数写成两位小数：9166 → "91.66"。
@@ -197,12 +206,12 @@ func Dekad(cfg config.DekadRanking, branches []string, inputs []model.BranchItem
 				parts = append(parts, model.ScorePart{Name: it.Name, Value: "未检查（计 0 分）"})
 				continue
 			}
-			avg := int64(a.sum) * 100 / int64(a.n)
+			avg := roundDiv(int64(a.sum)*100, int64(a.n))
 			score += avg * int64(it.Weight)
 			count += a.n
 			parts = append(parts, model.ScorePart{Name: it.Name, Value: fmt.Sprintf("%s 分（%d 次）", hundredths(avg), a.n)})
 		}
-		r := model.Ranked{Subject: b, Name: b, Branch: b, Score: score / 100, Parts: parts, Eligible: count > 0}
+		r := model.Ranked{Subject: b, Name: b, Branch: b, Score: roundDiv(score, 100), Parts: parts, Eligible: count > 0}
 		if count == 0 {
 			r.Reason = "本旬没有检查记录"
 		}

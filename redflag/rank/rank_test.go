@@ -130,9 +130,11 @@ func TestWeeklyParts(t *testing.T) {
 		{UserID: "zhangsan", Name: "张三", Branch: "城关所", BranchKind: model.BranchCounty, Role: model.RoleStaff, Active: true},
 		{UserID: "lisi", Name: "李四", Branch: "城关所", BranchKind: model.BranchCounty, Role: model.RoleStaff, Active: true},
 	}
+	staff = append(staff, model.Staff{UserID: "wangwu", Name: "王五", Branch: "城关所", BranchKind: model.BranchCounty, Role: model.RoleStaff, Active: true})
 	in := []model.StaffInputs{
 		{StaffID: "zhangsan", Satisfied: 38, Basic: 2, SpotSum: 275, SpotCount: 3, Praise: 1},
 		{StaffID: "lisi", Satisfied: 5, Deductions: 2},
+		{StaffID: "wangwu", Satisfied: 40, Unsatisfied: 5},
 	}
 	cfg.DeductionDisqualifies = true
 	entries, _ := Weekly(cfg, staff, in)
@@ -142,8 +144,9 @@ func TestWeeklyParts(t *testing.T) {
 		want    []string
 		wantWhy string
 	}{
-		{"合格者各项", entries[0], []string{"满意率 97.50%（满意 38、基本 2、不满意 0）", "抽查 91.66 分（3 次）", "客户反映 60 分（表扬 1、有效投诉 0）"}, ""},
-		{"不合格者的原因", entries[1], []string{"抽查 未抽查（权重分给其他两项）"}, "测评不足 20 次（只有 5 次）；本周有 2 条扣款"},
+		{"合格者各项", entries[0], []string{"满意率 97.50%（满意 38、基本 2、不满意 0）", "抽查 91.67 分（3 次）", "客户反映 60 分（表扬 1、有效投诉 0）"}, ""},
+		{"不合格者的原因", entries[2], []string{"抽查 未抽查（权重分给其他两项）"}, "测评不足 20 次（只有 5 次）；本周有 2 条扣款"},
+		{"40/45 四舍五入为 88.89%", entries[1], []string{"满意率 88.89%（满意 40、基本 0、不满意 5）"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
