@@ -169,7 +169,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	handlers.Register(m.Bot, handlers.Deps{
-		Ledger: m.Ledger, Leave: m.Posts, Flags: m.Flow, Inputs: m.Inputs, Ranker: m.Flow.Ranker,
+		Ledger: m.Ledger, Leave: m.Posts, Flags: m.Flow, Inputs: m.Inputs,
 		Settle: m.Settle, Clock: m.Clock, WebLink: m.Web.LoginLink, Web: m.Config.PublicURL,
 	})
 	return nil

@@ -18,8 +18,7 @@ type Deps struct {
 	Ledger *ledger.Service     // 扣、奖、撤销、查、规则
 	Leave  *leave.Service      // 岗位与请假
 	Flags  *redflag.Service    // 流动红旗评选
-	Inputs *redflag.Inputs     // 红旗评分依据
-	Ranker model.Ranker        // 排行（与评分依据同一节）
+	Inputs *redflag.Inputs     // 红旗评分依据（“排行”要 Flags）
 	Settle *settlement.Service // 月度结算、导出、年度结算
 	Clock  *model.Clock        // 全系统唯一的时钟，也给出考核时区
 	// WebLink 为操作人生成网页的一次性登录链接（web.Server.LoginLink）；为空时没有“网页”命令。

@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/redflag"
-	"github.com/hongqi-dev/hongqi/redflag/rank"
 )
 
 // inputSection 是评分依据的录入命令（测评、抽查、表扬、投诉、投诉无效、检查）和“排行”。
@@ -17,7 +15,7 @@ func inputSection(d *Deps) section {
 	run := func(f func(*Deps, *bot.Context) (string, error)) bot.HandlerFunc {
 		return func(c *bot.Context) (string, error) { return f(d, c) }
 	}
-	return section{title: "红旗评分", topic: "红旗", note: inputUndoNote, commands: []Command{
+	sec := section{title: "红旗评分", topic: "红旗", note: inputUndoNote, commands: []Command{
 		{
 			Names: []string{"测评"}, Usage: "测评 <人> 满意 <次数> 基本满意 <次数> 不满意 <次数> [日期]",
 			Summary: "录入测评仪没记上的一天的满意度测评，默认今天；三项都要写，没有的写 0；同一天再发会覆盖", Who: recorders,
@@ -48,11 +46,14 @@ func inputSection(d *Deps) section {
 			Summary: "农村网点检查打分（0–100），项目：" + d.Inputs.ItemNames(), Who: recorders,
 			Example: "检查 河西所 卫生 90", Run: run(inspect),
 		},
-		{
+	}}
+	if d.Flags != nil { // 排行要看这一期评出了谁：由评选服务给出
+		sec.commands = append(sec.commands, Command{
 			Names: []string{"排行", "排名"}, Usage: "排行 [本周|上周|本旬|上旬|本月]",
 			Summary: "看流动红旗排行和每人各项得分，默认本周", Example: "排行 上周", Run: run(showRanking),
-		},
-	}}
+		})
+	}
+	return sec
 }
 
 const dupReply = "这条消息已经处理过，没有重复记录。"
@@ -222,7 +223,7 @@ func inspect(d *Deps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已记录 %s %s %d 分（编号 %d），计入%s。", branch, it.Name, got.Score, got.ID, model.DekadOf(c.Now, d.Clock.Location()).Label()) +
+	return fmt.Sprintf("已记录 %s %s %d 分（编号 %d），计入%s。", branch, it.Name, got.Score, got.ID, model.DekadOf(c.Now, d.Clock.Location()).Spoken()) +
 		undoHint(model.InputInspection, got.ID), nil
 }
 
@@ -277,153 +278,38 @@ func actorName(in model.InputRecord) string {
 	return in.ActorID
 }
 
-// rankShown 是排行里详细列出的合格者人数（手机上一屏能看完）。
-const rankShown = 10
-
 func showRanking(d *Deps, c *bot.Context) (string, error) {
 	which := "本周"
 	if len(c.Args) > 0 {
 		which = c.Args[0]
 	}
 	loc := d.Clock.Location()
-	var text string
+	var st redflag.Standing
 	var err error
-	tab := ""
+	tab, mine := "", c.Actor.UserID
 	switch which {
 	case "本周", "这周", "周":
-		text, err = weeklyText(d, c, model.WeekOf(c.Now, loc))
+		st, err = d.Flags.WeeklyStanding(c.Ctx, model.WeekOf(c.Now, loc))
 	case "上周":
 		tab = "?p=lastweek"
-		text, err = weeklyText(d, c, model.WeekOf(c.Now, loc).Add(-1))
+		st, err = d.Flags.WeeklyStanding(c.Ctx, model.WeekOf(c.Now, loc).Add(-1))
 	case "本旬", "这旬", "旬":
-		tab = "?p=dekad"
-		text, err = dekadText(d, c, model.DekadOf(c.Now, loc))
+		tab, mine = "?p=dekad", c.Actor.Branch
+		st, err = d.Flags.DekadStanding(c.Ctx, model.DekadOf(c.Now, loc))
 	case "上旬":
-		tab = "?p=lastdekad"
-		text, err = dekadText(d, c, model.DekadOf(c.Now, loc).Add(-1))
+		tab, mine = "?p=lastdekad", c.Actor.Branch
+		st, err = d.Flags.DekadStanding(c.Ctx, model.DekadOf(c.Now, loc).Add(-1))
 	case "本月", "这个月", "月":
-		text, err = monthText(d, c)
+		text, err := d.Flags.MonthText(c.Ctx)
+		if err != nil {
+			return "", err
+		}
+		return text + pageLine(d.Web, "/app/board"), nil
 	default:
 		return "", model.Errorf(model.EINVALID, "“%s”看不懂，请写 本周、上周、本旬、上旬 或 本月，例如：排行 上周", which)
 	}
 	if err != nil {
 		return "", err
 	}
-	return text + pageLine(d.Web, "/app/board"+tab), nil
-}
-
-func partsLine(r model.Ranked) string {
-	var ps []string
-	for _, p := range r.Parts {
-		ps = append(ps, p.Name+" "+p.Value)
-	}
-	return strings.Join(ps, "；")
-}
-
-func rankingText(rk model.Ranking, who string) string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s %s排行\n", rk.Label, rk.Kind.Label())
-	shown, eligible, self := 0, 0, -1
-	var out []model.Ranked
-	for i, e := range rk.Entries {
-		if e.Eligible {
-			eligible++
-		} else {
-			out = append(out, e)
-		}
-		if e.Subject == who {
-			self = i
-		}
-	}
-	for i, e := range rk.Entries {
-		if !e.Eligible || (shown >= rankShown && i != self) {
-			continue
-		}
-		if shown == rankShown && i == self {
-			sb.WriteString("……\n")
-		}
-		shown++
-		name := e.Name
-		if rk.Kind == model.FlagWeekly {
-			name += "（" + e.Branch + "）"
-		}
-		fmt.Fprintf(&sb, "%d. %s %s 分\n   %s\n", e.Rank, name, rank.Score(e.Score), partsLine(e))
-	}
-	if eligible == 0 {
-		sb.WriteString("暂无符合条件的人选。\n")
-	} else if eligible > shown {
-		fmt.Fprintf(&sb, "（合格 %d 人，只列前 %d 名）\n", eligible, rankShown)
-	}
-	if len(out) > 0 {
-		var names []string
-		for i, e := range out {
-			if i < 5 || e.Subject == who {
-				names = append(names, e.Name+"："+e.Reason)
-			}
-		}
-		fmt.Fprintf(&sb, "不参评 %d 个：%s", len(out), strings.Join(names, "；"))
-		if len(out) > len(names) {
-			sb.WriteString(" 等")
-		}
-		sb.WriteString("\n")
-	}
-	if len(rk.Winners) > 0 {
-		var ws []string
-		for _, w := range rk.Winners {
-			ws = append(ws, w.Name)
-		}
-		fmt.Fprintf(&sb, "目前领先：%s\n", strings.Join(ws, "、"))
-	}
-	sb.WriteString(rk.TieRule)
-	return sb.String()
-}
-
-func weeklyText(d *Deps, c *bot.Context, w model.Week) (string, error) {
-	rk, err := d.Ranker.Weekly(c.Ctx, w)
-	if err != nil {
-		return "", err
-	}
-	return rankingText(rk, c.Actor.UserID), nil
-}
-
-func dekadText(d *Deps, c *bot.Context, dk model.Dekad) (string, error) {
-	rk, err := d.Ranker.Dekad(c.Ctx, dk)
-	if err != nil {
-		return "", err
-	}
-	return rankingText(rk, c.Actor.Branch), nil
-}
-
-// monthText 列出计入本月的各周（周四在本月、已经开始的周）的领先者。
-func monthText(d *Deps, c *bot.Context) (string, error) {
-	loc := d.Clock.Location()
-	m := model.MonthOf(c.Now, loc)
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d年%d月 %s\n", m.Year, int(m.Month), model.FlagWeekly.Label())
-	w := model.WeekOf(time.Date(m.Year, m.Month, 1, 12, 0, 0, 0, loc), loc)
-	for ; !w.Start(loc).After(c.Now); w = w.Add(1) {
-		if w.Month(loc) != m {
-			continue
-		}
-		rk, err := d.Ranker.Weekly(c.Ctx, w)
-		if err != nil {
-			return "", err
-		}
-		var ws []string
-		for _, e := range rk.Winners {
-			ws = append(ws, e.Name+" "+rank.Score(e.Score))
-		}
-		s, e := w.Start(loc), w.End(loc).AddDate(0, 0, -1)
-		line := "暂无合格人选"
-		if len(ws) > 0 {
-			line = strings.Join(ws, "、")
-		}
-		state := ""
-		if c.Now.Before(w.End(loc)) {
-			state = "（进行中）"
-		}
-		fmt.Fprintf(&sb, "第%d周 %d.%d–%d.%d%s：%s\n", w.Week, int(s.Month()), s.Day(), int(e.Month()), e.Day(), state, line)
-	}
-	sb.WriteString("各周详细得分：发“排行 本周”或“排行 上周”。")
-	return sb.String(), nil
+	return d.Flags.StandingText(st, mine) + pageLine(d.Web, "/app/board"+tab), nil
 }

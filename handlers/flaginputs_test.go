@@ -26,9 +26,10 @@ func setupFlagInputs(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
 	b := newBot(t, bot.Options{Staff: db, Log: quietLog, Clock: clk})
 	cfg := config.DefaultFlags()
+	ranker := &rank.Service{Inputs: db, Staff: db, Cfg: cfg, Loc: shanghaiLoc}
 	Register(b, Deps{Ledger: svc, Clock: clk,
 		Inputs: &redflag.Inputs{Store: db, Ledger: svc, Items: cfg.Dekad.Items, Clock: clk},
-		Ranker: &rank.Service{Inputs: db, Staff: db, Cfg: cfg, Loc: shanghaiLoc},
+		Flags:  &redflag.Service{Store: db, Outbox: db, Staff: db, Ranker: ranker, Ledger: svc, Cfg: cfg, Clock: clk, Log: quietLog},
 	})
 	return b, db, clk
 }
@@ -81,23 +82,23 @@ func TestFlagInputsAndRanking(t *testing.T) {
 		{as: "wzg", text: "投诉无效 1 录像显示服务规范", want: []string{"对 李四 的投诉（编号 1）已认定无效：记录保留，不再计入评分"}},
 		{as: "wzg", text: "投诉无效 1", want: []string{"已经认定无效"}},
 		{as: "lsz", text: "检查 河口所 卫生 90", want: []string{"您不能检查自己所在的河口所，应由中心领导处理。"}},
-		{as: "gly", text: "检查 河口所 卫生 90", want: []string{"已记录 河口所 卫生状况 90 分（编号 1）", "计入2026年11月上旬", "撤销 检查 1"}},
+		{as: "gly", text: "检查 河口所 卫生 90", want: []string{"已记录 河口所 卫生状况 90 分（编号 1）", "计入11月上旬", "撤销 检查 1"}},
 		{as: "gly", text: "检查 河口所 打扫 90", want: []string{"“打扫”看不懂", "卫生、综合服务、基础管理、晨会"}},
 		{as: "wzg", text: "检查 河口所 卫生 80", want: []string{"河口所不在您的管理范围内，应由中心领导处理。"}},
 		{as: "gly", text: "检查 城关所 卫生 80", want: []string{"“城关所”不是花名册里的农村网点", "河口所"}},
 		{as: "ls01", text: "排行", want: []string{
-			"2026年第45周（11月2日–11月8日） 周服务红旗标杆岗排行",
+			"11月第1周（11月2日–8日） 周服务红旗标杆岗排行",
 			"1. 李四（城关所） 92.10 分",
 			"满意率 97.50%（满意 38、基本 2、不满意 0）；抽查 92.00 分（1 次）；客户反映 60 分（表扬 1、有效投诉 0）",
 			"2. 周九（城关所） 88.57 分",
 			"抽查 未抽查（权重分给其他两项）",
-			"不参评 2 个：", "孙八：测评不足 20 次（只有 5 次）",
+			"不参评 2 人：", "孙八：测评不足 20 次（只有 5 次）",
 			"目前领先：李四、周九",
 			rank.WeeklyTieRule,
 		}, notWant: []string{"王主管", "何一"}},
-		{as: "hk01", text: "排行 本旬", want: []string{"2026年11月上旬 旬服务红旗标杆所排行", "1. 河口所 27.00 分", "晨会组织 未检查（计 0 分）"}},
-		{as: "ls01", text: "排行 本月", want: []string{"2026年11月 周服务红旗标杆岗", "第45周 11.2–11.8（进行中）：李四 92.10、周九 88.57"}, notWant: []string{"第44周", "第46周"}},
-		{as: "ls01", text: "排行 上周", want: []string{"第44周", "暂无符合条件的人选"}},
+		{as: "hk01", text: "排行 本旬", want: []string{"11月上旬 旬服务红旗标杆所排行", "1. 河口所 27.00 分", "晨会组织 未检查（计 0 分）"}},
+		{as: "ls01", text: "排行 本月", want: []string{"2026年11月 周服务红旗标杆岗", "11月第1周（11月2日–8日），进行中：李四 92.10、周九 88.57"}, notWant: []string{"10月第5周", "11月第2周", "2026-W"}},
+		{as: "ls01", text: "排行 上周", want: []string{"10月第5周（10月26日–11月1日）", "暂无符合条件的人选", "不参评 4 人"}},
 		{as: "ls01", text: "排行 明年", want: []string{"请写 本周、上周、本旬、上旬 或 本月"}},
 	})
 	// 重复投递只写了一次：李四本周仍是 40 次测评。

@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/hongqi-dev/hongqi/bot"
+	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/redflag"
 )
@@ -42,10 +44,10 @@ func flagSection(d *Deps) section {
 	}}
 }
 
-// periodArg 在 args[0] 像期别时取出它。
-func periodArg(args []string) (string, []string) {
+// periodArg 在 args[0] 像期别（上周、11月第4周、2026-W45 等）时取出它。
+func periodArg(d *Deps, args []string) (string, []string) {
 	if len(args) > 0 {
-		if _, _, err := redflag.ParsePeriod(args[0]); err == nil {
+		if _, _, err := d.Flags.Period(args[0]); err == nil {
 			return args[0], args[1:]
 		}
 	}
@@ -53,40 +55,65 @@ func periodArg(args []string) (string, []string) {
 }
 
 func confirmFlag(d *Deps, c *bot.Context) (string, error) {
-	period, _ := periodArg(c.Args)
+	period, _ := periodArg(d, c.Args)
 	dec, err := d.Flags.ConfirmPeriod(c.Ctx, c.Actor, period)
 	if err != nil {
 		return "", err
 	}
-	return decidedReply("已确认", dec), nil
+	return decidedReply(d, "已确认", dec), nil
 }
 
 func overrideFlag(d *Deps, c *bot.Context) (string, error) {
-	period, rest := periodArg(c.Args)
+	period, rest := periodArg(d, c.Args)
 	dec, err := d.Flags.OverridePeriod(c.Ctx, c.Actor, period, rest)
 	if err != nil {
 		return "", err
 	}
-	return decidedReply("已改选", dec), nil
+	return decidedReply(d, "已改选", dec), nil
 }
 
-func decidedReply(how string, dec redflag.Decision) string {
+func decidedReply(d *Deps, how string, dec redflag.Decision) string {
 	var names []string
 	for _, f := range dec.Flags {
 		names = append(names, f.Name)
 	}
-	return how + " " + dec.Round.Label + " " + dec.Round.Kind.Label() + "：" + strings.Join(names, "、") + "。结果将发到公布群。"
+	s := how + " " + d.Flags.Said(dec.Round.Period) + " " + dec.Round.Kind.Label() + "：" + strings.Join(names, "、") + "。"
+	if d.Flags.Announces() {
+		return s + "结果将发到公布群。"
+	}
+	return s + "没有配置公布群（flags.announce），结果不公布，请另行通知。"
 }
 
 func cancelFlag(d *Deps, c *bot.Context) (string, error) {
 	if len(c.Args) < 3 {
-		return "", model.Errorf(model.EINVALID, "请写明期别、人（或网点）和理由，如“撤销红旗 2026-W45 张三 测评数据造假”。")
+		return "", model.Errorf(model.EINVALID, "请写明期别、人（或网点）和理由，如“撤销红旗 上周 张三 测评数据造假”。")
 	}
-	f, err := d.Flags.CancelFlag(c.Ctx, c.Actor, c.Args[0], c.Args[1], c.Rest(2))
+	res, err := d.Flags.CancelFlag(c.Ctx, c.Actor, c.Args[0], c.Args[1], c.Rest(2))
 	if err != nil {
 		return "", err
 	}
-	return "已撤销 " + f.Period + " " + f.Name + " 的红旗（记录保留），已通知公布群。扣回奖励等由月度结算处理。", nil
+	f := res.Flag
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "已撤销 %s %s 的%s（记录保留）。", d.Flags.Said(f.Period), f.Name, f.Kind.Label())
+	var told []string
+	if len(res.Announced) > 0 {
+		told = append(told, "公布群（"+strings.Join(res.Announced, "、")+"）")
+	}
+	if res.ToldStaff {
+		told = append(told, f.Name+"本人")
+	}
+	if p := res.HeadPenalty; p != nil {
+		fmt.Fprintf(&sb, "\n所长 %s 记%s %s（#%d）。", p.StaffName, p.RuleName, ledger.Yuan(p.Amount), p.ID)
+		told = append(told, "所长")
+	}
+	if len(told) > 0 {
+		sb.WriteString("\n已通知" + strings.Join(told, "、") + "。")
+	}
+	if len(res.Announced) == 0 {
+		sb.WriteString("\n没有配置公布群（flags.announce），撤销没有公布。")
+	}
+	sb.WriteString("\n扣回奖励等由月度结算处理。")
+	return sb.String(), nil
 }
 
 // flagButton 处理提名卡片上的按钮："flag:confirm:<评选编号>"。
@@ -101,5 +128,5 @@ func flagButton(d *Deps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return decidedReply("已确认", dec), nil
+	return decidedReply(d, "已确认", dec), nil
 }

@@ -47,7 +47,7 @@ type ScorePart struct {
 type Ranking struct {
 	Kind    FlagKind
 	Period  string // 周 "2026-W45"，旬 "2026-11-1"
-	Label   string // “2026年第45周（11月2日–11月8日）”或“2026年11月上旬”
+	Label   string // 带年份的说法：“2026年11月第1周（11月2日–8日）”或“2026年11月上旬”；给人读的消息按 Period 用 model.SpokenPeriod
 	Entries []Ranked
 	// Winners 是建议的红旗人选（合格者的前 N 名，N 来自配置）。
 	Winners []Ranked

@@ -116,7 +116,7 @@ func TestCancelChargesTheHeadTheFlagWasRecordedUnder(t *testing.T) {
 			t.Errorf("%s 有 %d 条扣款，想要 %d：%+v", id, len(es), want, es)
 		}
 		if want == 1 && (es[0].Amount != -200 || es[0].RuleCode != "flag_false_info" ||
-			!strings.Contains(es[0].Note, "2026年第44周（10月26日–11月1日） 王五 的周服务红旗标杆岗因虚假信息撤销")) {
+			!strings.Contains(es[0].Note, "10月第5周（10月26日–11月1日） 王五 的周服务红旗标杆岗因虚假信息撤销")) {
 			t.Errorf("扣款 = %+v", es[0])
 		}
 	}
@@ -143,12 +143,12 @@ func TestCancelDekadFlag(t *testing.T) {
 	ns, _ := e.db.Notices(ctx, "")
 	announced := false
 	for _, n := range ns {
-		if strings.Contains(n.Key, ":cancel:") && strings.Contains(n.Title, "2026年10月中旬 旬服务红旗标杆所") && strings.Contains(n.Body, "东山所 的旬服务红旗标杆所已撤销") {
+		if strings.Contains(n.Key, ":cancel:") && strings.Contains(n.Title, "10月中旬 旬服务红旗标杆所") && strings.Contains(n.Body, "东山所 的旬服务红旗标杆所已撤销") {
 			announced = true
 		}
 	}
 	if !announced {
-		t.Errorf("撤销公布没有写明 2026年10月中旬 的旬服务红旗标杆所：%+v", ns)
+		t.Errorf("撤销公布没有写明 10月中旬 的旬服务红旗标杆所：%+v", ns)
 	}
 
 	e.svc.DekadFalseInfo = 150
@@ -157,7 +157,7 @@ func TestCancelDekadFlag(t *testing.T) {
 	}
 	es, _ := e.db.Entries(ctx, model.EntryFilter{StaffID: "ds_head"})
 	if len(es) != 1 || es[0].Amount != -150 || es[0].RuleCode != redflag.DekadFalseInfoRule ||
-		!strings.Contains(es[0].RuleName, "旬服务红旗标杆所") || !strings.Contains(es[0].Note, "2026年10月下旬 东山所 的旬服务红旗标杆所因虚假信息撤销") {
+		!strings.Contains(es[0].RuleName, "旬服务红旗标杆所") || !strings.Contains(es[0].Note, "10月下旬 东山所 的旬服务红旗标杆所因虚假信息撤销") {
 		t.Fatalf("设了 dekad_false_info = 150 后所长的扣款 = %+v", es)
 	}
 }

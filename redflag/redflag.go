@@ -50,6 +50,31 @@ func (s *Service) now() time.Time { return s.Clock.Now() }
 
 func (s *Service) loc() *time.Location { return s.Clock.Location() }
 
+// Said 返回期别代码 period 给人读的说法（“11月第4周（11月23日–29日）”“12月上旬”），不是今年的期带年份。
+// 通知、公布、回复都用它，不用代码。
+func (s *Service) Said(period string) string {
+	return model.SpokenPeriod(period, s.now().In(s.loc()).Year())
+}
+
+// shortSaid 是写在命令示例里的期别：“11月第4周”“12月上旬”（不带日期），可以照着写回来。
+func (s *Service) shortSaid(period string) string {
+	if w, err := model.ParseWeek(period); err == nil {
+		t := w.Thursday(time.UTC)
+		out := fmt.Sprintf("%d月第%d周", int(t.Month()), (t.Day()-1)/7+1)
+		if t.Year() != s.now().In(s.loc()).Year() {
+			out = fmt.Sprintf("%d年", t.Year()) + out
+		}
+		return out
+	}
+	return s.Said(period)
+}
+
+// Period 解析用户写的期别（上周、11月第4周、12月上旬、2026-W45、2026-11-1，见 model.ParseSpokenPeriod），
+// 返回种类和期别代码。
+func (s *Service) Period(p string) (model.FlagKind, string, error) {
+	return model.ParseSpokenPeriod(p, s.now(), s.loc())
+}
+
 func (s *Service) log() *slog.Logger {
 	if s.Log != nil {
 		return s.Log
@@ -57,7 +82,7 @@ func (s *Service) log() *slog.Logger {
 	return slog.Default()
 }
 
-// ParsePeriod 解析期别：2026-W45 是周，2026-11-1 是旬（11 月上旬）。
+// ParsePeriod 解析期别代码：2026-W45 是周，2026-11-1 是旬（11 月上旬）。用户写的期别用 Service.Period。
 func ParsePeriod(p string) (model.FlagKind, string, error) {
 	p = strings.TrimSpace(p)
 	if w, err := model.ParseWeek(p); err == nil {
@@ -68,6 +93,9 @@ func ParsePeriod(p string) (model.FlagKind, string, error) {
 	}
 	return "", "", model.Errorf(model.EINVALID, "期别“%s”看不懂：周写 2026-W45，旬写 2026-11-1（11月上旬）、2026-11-2、2026-11-3。", p)
 }
+
+// Announces 表示是否配置了公布去处（flags.announce）：没有时评选结果和撤销都不公布。
+func (s *Service) Announces() bool { return len(s.Cfg.Announce) > 0 }
 
 // IsMember 表示 userID 是否是评选小组成员。
 func (s *Service) IsMember(userID string) bool { return slices.Contains(s.Cfg.Group, userID) }
@@ -82,7 +110,7 @@ func (s *Service) Propose(ctx context.Context, kind model.FlagKind, period strin
 		return model.Round{}, err
 	}
 	if pk != kind {
-		return model.Round{}, model.Errorf(model.EINVALID, "期别“%s”与评选种类（%s）不符。", period, kind.Label())
+		return model.Round{}, model.Errorf(model.EINVALID, "期别“%s”与评选种类（%s）不符。", s.Said(period), kind.Label())
 	}
 	if r, err := s.Store.Round(ctx, kind, period); err == nil {
 		return r, s.sendProposal(ctx, r)
@@ -113,7 +141,7 @@ func (s *Service) Propose(ctx context.Context, kind model.FlagKind, period strin
 	if len(rk.Winners) == 0 {
 		s.log().Warn("本期没有合格的红旗人选", "kind", kind, "period", period)
 		return model.Round{}, s.enqueueGroup(ctx, model.Notice{Key: "flag:" + string(kind) + ":" + period + ":none",
-			Title: rk.Label + " " + kind.Label(), Body: "本期没有符合条件的人选，不评红旗。可发送“排行”查看各项得分。"})
+			Title: s.Said(period) + " " + kind.Label(), Body: "本期没有符合条件的人选，不评红旗。可发送“排行”查看各项得分。"})
 	}
 	if len(s.Cfg.Group) == 0 {
 		s.log().Warn("没有配置评选小组（flags.group），提名将在期限后自动生效", "kind", kind, "period", period)
@@ -200,7 +228,7 @@ func md(s string) string { return model.MarkdownText(s) }
 func (s *Service) proposal(r model.Round) model.Notice {
 	c := &model.Card{
 		Source:   "流动红旗评选",
-		Subtitle: r.Label,
+		Subtitle: s.Said(r.Period),
 		Description: fmt.Sprintf("请在 %s 前点“确认红旗”（或回复“确认红旗”）；改选请回复“%s”。到期无人处理，提名自动生效。",
 			s.when(r.Deadline), overrideUsage(r.Kind)),
 		TaskID:  "flag-" + strconv.FormatInt(r.ID, 10),
@@ -228,13 +256,13 @@ func (s *Service) proposal(r model.Round) model.Notice {
 // OpenRound 找到要处理的评选：period 为空时取唯一一轮待确认的；否则取这一期的。
 func (s *Service) OpenRound(ctx context.Context, period string) (model.Round, error) {
 	if strings.TrimSpace(period) != "" {
-		kind, p, err := ParsePeriod(period)
+		kind, p, err := s.Period(period)
 		if err != nil {
 			return model.Round{}, err
 		}
 		r, err := s.Store.Round(ctx, kind, p)
 		if model.ErrorCode(err) == model.ENOTFOUND {
-			return model.Round{}, model.Errorf(model.ENOTFOUND, "%s 还没有提名，无需确认。", p)
+			return model.Round{}, model.Errorf(model.ENOTFOUND, "%s %s还没有提名，无需确认。", s.Said(p), kind.Label())
 		}
 		return r, err
 	}
@@ -253,9 +281,9 @@ func (s *Service) OpenRound(ctx context.Context, period string) (model.Round, er
 	}
 	var ps []string
 	for _, r := range open {
-		ps = append(ps, r.Period+"（"+r.Label+"）")
+		ps = append(ps, s.Said(r.Period)+" "+r.Kind.Label())
 	}
-	return model.Round{}, model.Errorf(model.EAMBIGUOUS, "有 %d 期红旗待确认：%s。请写明期别，如“确认红旗 %s”。", len(open), strings.Join(ps, "、"), open[0].Period)
+	return model.Round{}, model.Errorf(model.EAMBIGUOUS, "有 %d 期红旗待确认：%s。请写明期别，如“确认红旗 %s”。", len(open), strings.Join(ps, "、"), s.shortSaid(open[0].Period))
 }
 
 // latestDecided 返回上一周和上一旬中最近决定的那一轮（用于“已经定了”的回答）。
@@ -283,7 +311,7 @@ func (s *Service) latestDecided(ctx context.Context) (model.Round, bool) {
 
 func (s *Service) checkMember(by model.Staff) error {
 	if !s.IsMember(by.UserID) {
-		return model.Errorf(model.EFORBIDDEN, "只有评选小组成员可以确认或改选红旗。如需参与评选，请联系管理员把你加入评选小组。")
+		return model.Errorf(model.EFORBIDDEN, "只有评选小组成员可以确认或改选红旗。如需参与评选，请联系管理员把您加入评选小组。")
 	}
 	return nil
 }
@@ -303,7 +331,7 @@ func (s *Service) decided(r model.Round) error {
 	if r.DecidedAt != nil {
 		how += "（" + s.when(*r.DecidedAt) + "）"
 	}
-	return model.Errorf(model.ECONFLICT, "%s的红旗%s，不能再改。如信息有误，请中心领导用“撤销红旗”处理。", r.Label, how)
+	return model.Errorf(model.ECONFLICT, "%s的红旗%s，不能再改。如信息有误，请中心领导用“撤销红旗”处理。", s.Said(r.Period), how)
 }
 
 func (s *Service) staffName(ctx context.Context, id string) string {
@@ -376,7 +404,7 @@ func (s *Service) lateDecision(ctx context.Context, r model.Round) (Decision, er
 	if err != nil {
 		return d, err
 	}
-	return d, model.Errorf(model.ECONFLICT, "%s的确认期限（%s）已过，提名已自动生效，不能再改。", r.Label, s.when(r.Deadline))
+	return d, model.Errorf(model.ECONFLICT, "%s的确认期限（%s）已过，提名已自动生效，不能再改。", s.Said(r.Period), s.when(r.Deadline))
 }
 
 // Override 由评选小组成员 by 改选评选 roundID：args 开头是新人选（周：人名或账号，至多每周名额；
@@ -620,7 +648,7 @@ func (s *Service) announcement(r model.Round, status model.RoundStatus, reason s
 		fmt.Fprintf(&sb, "评选小组在期限（%s）前未处理，提名自动生效。", s.when(r.Deadline))
 	}
 	prefix := "flag:" + strconv.FormatInt(r.ID, 10) + ":announce:"
-	out := s.toTargets(prefix, "流动红旗｜"+r.Label+" "+r.Kind.Label(), sb.String())
+	out := s.toTargets(prefix, "流动红旗｜"+s.Said(r.Period)+" "+r.Kind.Label(), sb.String())
 	if len(out) == 0 {
 		return out
 	}
@@ -630,17 +658,6 @@ func (s *Service) announcement(r model.Round, status model.RoundStatus, reason s
 		return out
 	}
 	return append(out, s.toTargetsFile(prefix+"image:", &model.File{Name: "流动红旗排行.png", Kind: model.FileImage, Data: img})...)
-}
-
-// spoken 返回期别的说法：“11月第2周（11月9日–15日）”“12月上旬”。
-func (s *Service) spoken(r model.Round) string {
-	if w, err := model.ParseWeek(r.Period); err == nil {
-		return w.Spoken(s.loc())
-	}
-	if d, err := model.ParseDekad(r.Period); err == nil {
-		return d.Spoken()
-	}
-	return r.Label
 }
 
 // boardPicture 画公布用的排行图：获旗者（浅金底）在前，之后是提名时排在后面的几名，都写上提名时的分数。
@@ -684,7 +701,7 @@ func (s *Service) boardPicture(r model.Round, flags []model.Flag) ([]byte, error
 		who, unit = "农村网点", "个网点"
 	}
 	b := picture.Board{
-		Title:    "流动红旗 · " + s.spoken(r),
+		Title:    "流动红旗 · " + s.Said(r.Period),
 		Subtitle: who + "排行（" + r.Kind.Label() + "）",
 		Rows:     rows,
 		Footer:   fmt.Sprintf("获旗 %d %s；分数为提名时的综合得分，发“排行”可看各项得分。", len(flags), unit),
@@ -762,30 +779,42 @@ func (s *Service) AutoConfirm(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// Cancellation 是一次撤销红旗的结果：撤销的红旗，以及告诉了谁，好让回复只说真的做了的事。
+type Cancellation struct {
+	Flag model.Flag
+	// Announced 是收到撤销公布的去处（群机器人名或群聊 chatid）；没有配置公布去处（flags.announce）时为空。
+	Announced []string
+	// ToldStaff 表示获旗员工本人收到了私信（旬旗没有个人）。
+	ToldStaff bool
+	// HeadPenalty 非空表示给网点所长记了“提供虚假信息”的扣款（已私信所长）。
+	HeadPenalty *model.Entry
+}
+
 // CancelFlag 由中心领导 by 撤销 period 这一期 who（人名、账号或网点名）的红旗：原记录保留并标记为撤销，
-// 并在公布去处和获旗人处通知。扣回奖励等后果由结算处理。
-func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, reason string) (model.Flag, error) {
+// 并在公布去处和获旗人处通知。扣回奖励等后果由结算处理。period 可写“上周”“11月第4周”或代码（见 Period）。
+func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, reason string) (Cancellation, error) {
 	if !by.IsLeadership() {
-		return model.Flag{}, model.Errorf(model.EFORBIDDEN, "只有中心领导可以撤销红旗。")
+		return Cancellation{}, model.Errorf(model.EFORBIDDEN, "只有中心领导可以撤销红旗。")
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return model.Flag{}, model.Errorf(model.EINVALID, "请写明撤销理由，如“撤销红旗 2026-W45 张三 测评数据造假”。")
+		return Cancellation{}, model.Errorf(model.EINVALID, "请写明撤销理由，如“撤销红旗 上周 张三 测评数据造假”。")
 	}
 	if err := model.CheckNote("理由", reason, 0); err != nil {
-		return model.Flag{}, err
+		return Cancellation{}, err
 	}
-	_, p, err := ParsePeriod(period)
+	_, p, err := s.Period(period)
 	if err != nil {
-		return model.Flag{}, err
+		return Cancellation{}, err
 	}
+	said := s.Said(p)
 	flags, err := s.Store.Flags(ctx, model.FlagFilter{Period: p, IncludeCancelled: true})
 	if err != nil {
-		return model.Flag{}, err
+		return Cancellation{}, err
 	}
 	var match []model.Flag
 	for _, f := range flags {
-		if f.StaffID == who || f.Name == who || (f.StaffID == "" && f.Branch == who) {
+		if strings.EqualFold(f.StaffID, who) || f.Name == who || (f.StaffID == "" && f.Branch == who) {
 			match = append(match, f)
 		}
 	}
@@ -796,49 +825,55 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 			names = append(names, f.Name)
 		}
 		if len(names) == 0 {
-			return model.Flag{}, model.Errorf(model.ENOTFOUND, "%s 没有授予红旗。", p)
+			return Cancellation{}, model.Errorf(model.ENOTFOUND, "%s没有授予红旗。", said)
 		}
-		return model.Flag{}, model.Errorf(model.ENOTFOUND, "%s 没有“%s”的红旗；这一期的红旗是：%s。", p, who, strings.Join(names, "、"))
+		return Cancellation{}, model.Errorf(model.ENOTFOUND, "%s没有“%s”的红旗；这一期的红旗是：%s。", said, who, strings.Join(names, "、"))
 	case 1:
 	default:
-		return model.Flag{}, model.Errorf(model.EAMBIGUOUS, "%s 有 %d 面红旗都叫“%s”，请写账号。", p, len(match), who)
+		var ids []string
+		for _, f := range match {
+			ids = append(ids, f.StaffID+"（"+f.Branch+"）")
+		}
+		return Cancellation{}, model.Errorf(model.EAMBIGUOUS, "%s有 %d 面红旗都叫“%s”：%s，请写工号。", said, len(match), who, strings.Join(ids, "、"))
 	}
 	f := match[0]
 	if f.Cancelled {
 		// 撤销过了；所长的扣款若因中途退出没记上，这里补记（按红旗编号只记一次）。
 		if _, err := s.penalizeHead(ctx, f, by, f.CancelNote); err != nil {
-			return f, err
+			return Cancellation{Flag: f}, err
 		}
-		return f, model.Errorf(model.ECONFLICT, "%s %s 的红旗已经撤销过了。", p, f.Name)
+		return Cancellation{Flag: f}, model.Errorf(model.ECONFLICT, "%s %s 的红旗已经撤销过了。", said, f.Name)
 	}
-	label := s.periodLabel(f.Kind, f.Period)
 	id := strconv.FormatInt(f.ID, 10)
-	notices := s.toTargets("flag:"+id+":cancel:", "流动红旗撤销｜"+label+" "+f.Kind.Label(), fmt.Sprintf("%s 的%s已撤销，理由：%s。", md(f.Name), f.Kind.Label(), md(reason)))
+	res := Cancellation{}
+	notices := s.toTargets("flag:"+id+":cancel:", "流动红旗撤销｜"+said+" "+f.Kind.Label(), fmt.Sprintf("%s 的%s已撤销，理由：%s。", md(f.Name), f.Kind.Label(), md(reason)))
+	for _, t := range s.Cfg.Announce {
+		res.Announced = append(res.Announced, cmpOr(t.Name, t.ChatID))
+	}
 	if f.StaffID != "" {
 		notices = append(notices, model.Notice{Key: "flag:" + id + ":cancel:staff", To: model.ToUsers(f.StaffID), Plain: true,
-			Body: fmt.Sprintf("您%s的%s已被%s撤销，理由：%s。如有异议请找中心领导。", label, f.Kind.Label(), by.Name, reason)})
+			Body: fmt.Sprintf("您%s的%s已被 %s 撤销，理由：%s。如有异议，请联系中心领导。", said, f.Kind.Label(), by.Name, reason)})
+		res.ToldStaff = true
 	}
 	out, err := s.Store.CancelFlag(ctx, f.ID, by.UserID, reason, s.now(), notices)
+	res.Flag = out
 	if err != nil {
-		return out, err
+		return res, err
 	}
-	if _, err := s.penalizeHead(ctx, out, by, reason); err != nil {
-		return out, err
+	penalty, err := s.penalizeHead(ctx, out, by, reason)
+	if err != nil {
+		return res, err
 	}
+	res.HeadPenalty = penalty
 	s.log().Info("红旗撤销", "flag", f.ID, "period", p, "by", by.UserID)
-	return out, nil
+	return res, nil
 }
 
-// periodLabel 是一期给人看的写法：“2026年第45周（11月2日–11月8日）”或“2026年11月上旬”。
-func (s *Service) periodLabel(kind model.FlagKind, period string) string {
-	if kind == model.FlagDekad {
-		if d, err := model.ParseDekad(period); err == nil {
-			return d.Label()
-		}
-	} else if w, err := model.ParseWeek(period); err == nil {
-		return w.Label(s.loc())
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
 	}
-	return period
+	return b
 }
 
 // DekadFalseInfoRule 是旬红旗因虚假信息撤销时所长扣款的规则编码（金额来自 settle.dekad_false_info）。
@@ -860,38 +895,39 @@ func (s *Service) penaltyRule(kind model.FlagKind) (model.Rule, bool) {
 // penalizeHead 给因虚假信息被撤销的红旗上记下的所长（Flag.HeadID：授旗或导入时那个网点的所长，不是现在的）
 // 记一笔“提供虚假信息”的扣款（周红旗 flag_false_info；旬红旗见 penaltyRule，默认不扣），经台账服务写入并私信通知。
 // 扣款计入撤销红旗的那个月；补记时（进程在撤销后、记扣款前退出）那个月若已结账，台账服务把它作为调整记在本月。
-// 以红旗编号作为来源消息，同一面红旗只记一次；没有所长或没有配置台账时不记。
-func (s *Service) penalizeHead(ctx context.Context, f model.Flag, by model.Staff, reason string) (bool, error) {
+// 以红旗编号作为来源消息，同一面红旗只记一次；没有所长或没有配置台账时不记。返回这次新记的扣款（先前已记过、或不记时为 nil）。
+func (s *Service) penalizeHead(ctx context.Context, f model.Flag, by model.Staff, reason string) (*model.Entry, error) {
 	if s.Ledger == nil || f.HeadID == "" {
-		return false, nil
+		return nil, nil
 	}
 	rule, ok := s.penaltyRule(f.Kind)
 	if !ok {
-		return false, nil
+		return nil, nil
 	}
 	head, err := s.Staff.Staff(ctx, f.HeadID)
 	if err != nil {
 		if model.ErrorCode(err) == model.ENOTFOUND {
-			return false, nil
+			return nil, nil
 		}
-		return false, err
+		return nil, err
 	}
 	cancelledAt := s.now()
 	if f.CancelledAt != nil {
 		cancelledAt = *f.CancelledAt
 	}
+	month := model.MonthOf(cancelledAt, s.loc())
 	key := fmt.Sprintf("flag-cancel:%d", f.ID)
 	res, err := s.Ledger.RecordGenerated(ctx, ledger.Generated{
 		Staff: head, Rule: rule.Code, Custom: custom(rule, f.Kind), Actor: by,
-		Note:  fmt.Sprintf("%s %s 的%s因虚假信息撤销：%s", s.periodLabel(f.Kind, f.Period), f.Name, f.Kind.Label(), reason),
-		Month: model.MonthOf(cancelledAt, s.loc()),
+		Note:  fmt.Sprintf("%s %s 的%s因虚假信息撤销：%s", model.SpokenPeriod(f.Period, month.Year), f.Name, f.Kind.Label(), reason),
+		Month: month,
 		Ref:   fmt.Sprintf("flag:%d:false-info", f.ID),
 		Msg:   model.Message{Key: key, From: by.UserID, Text: "撤销红旗 " + f.Period + " " + f.Name, CreateTime: s.now()},
 	})
-	if err != nil {
-		return false, err
+	if err != nil || res.Duplicate {
+		return nil, err
 	}
-	return !res.Duplicate, nil
+	return &res.Entry, nil
 }
 
 // falseInfoRule 是所长因提供虚假信息被扣款的规则编码（周红旗）。

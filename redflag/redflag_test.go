@@ -251,7 +251,7 @@ func TestCancelFlag(t *testing.T) {
 	}{
 		{"a head cannot cancel", "cg_head", "2026-W45", "张三", "造假", model.EFORBIDDEN, "只有中心领导"},
 		{"reason required", "boss", "2026-W45", "张三", "", model.EINVALID, "请写明撤销理由"},
-		{"bad period", "boss", "上周", "张三", "造假", model.EINVALID, "期别“上周”看不懂"},
+		{"bad period", "boss", "第九周", "张三", "造假", model.EINVALID, "期别“第九周”看不懂"},
 		{"no such flag", "boss", "2026-W45", "李四", "造假", model.ENOTFOUND, "这一期的红旗是：张三、王五"},
 		{"leadership cancels", "boss", "2026-W45", "张三", "测评数据造假", "", ""},
 		{"cancel twice", "judge1", "2026-W45", "cg01", "又一次", model.ECONFLICT, "已经撤销过了"},
