@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -66,6 +68,56 @@ type Entry struct {
 	// AppealID、Appeal 是这条记录的申诉（编号和状态）；没有申诉时为 0 和空。
 	AppealID int64
 	Appeal   AppealStatus
+}
+
+// RefText 把 Entry.Ref 写成人看得懂的说法（结算表的“关联”列等）：
+//
+//	leave:4                   → 请假单 #4
+//	adjusts:#88               → 更正记录 #88
+//	flags:weekly:2026-11      → 2026年11月周服务红旗
+//	flags:dekad:2026-11:河口所 → 河口所2026年11月旬服务红旗
+//	star:2026-11              → 2026年11月政务服务明星
+//	flags:year:2025           → 2025年度周服务红旗
+//	flags:year:2025:dj01      → 2025年度周服务红旗：张三（dj01）
+//	flag:12:false-info        → 撤销的红旗 #12（虚假信息）
+//
+// name 按工号给出姓名（找不到时返回空）；认不出的 Ref 原样返回。
+func RefText(ref string, name func(userID string) string) string {
+	parts := strings.Split(ref, ":")
+	month := func(s string) string {
+		var y, m int
+		if _, err := fmt.Sscanf(s, "%d-%d", &y, &m); err == nil && m >= 1 && m <= 12 {
+			return fmt.Sprintf("%d年%d月", y, m)
+		}
+		return s
+	}
+	switch {
+	case ref == "":
+		return ""
+	case len(parts) == 2 && parts[0] == "leave":
+		return "请假单 #" + parts[1]
+	case len(parts) == 2 && parts[0] == "adjusts":
+		return "更正记录 #" + strings.TrimPrefix(parts[1], "#")
+	case len(parts) == 2 && parts[0] == "star":
+		return month(parts[1]) + "政务服务明星"
+	case len(parts) == 3 && parts[0] == "flags" && parts[1] == "weekly":
+		return month(parts[2]) + "周服务红旗"
+	case len(parts) == 4 && parts[0] == "flags" && parts[1] == "dekad":
+		return parts[3] + month(parts[2]) + "旬服务红旗"
+	case len(parts) == 3 && parts[0] == "flags" && parts[1] == "year":
+		return parts[2] + "年度周服务红旗"
+	case len(parts) == 4 && parts[0] == "flags" && parts[1] == "year":
+		who := parts[3]
+		if name != nil {
+			if n := name(who); n != "" {
+				who = n + "（" + who + "）"
+			}
+		}
+		return parts[2] + "年度周服务红旗：" + who
+	case len(parts) == 3 && parts[0] == "flag" && parts[2] == "false-info":
+		return "撤销的红旗 #" + parts[1] + "（虚假信息）"
+	}
+	return ref
 }
 
 // Revoked 表示该记录是否已撤销。

@@ -217,3 +217,25 @@ func TestIsRetryable(t *testing.T) {
 		})
 	}
 }
+
+func TestRefText(t *testing.T) {
+	names := map[string]string{"dj01": "张三"}
+	tests := []struct{ ref, want string }{
+		{"", ""},
+		{"leave:4", "请假单 #4"},
+		{"adjusts:#88", "更正记录 #88"},
+		{"flags:weekly:2026-11", "2026年11月周服务红旗"},
+		{"flags:dekad:2026-11:河口所", "河口所2026年11月旬服务红旗"},
+		{"star:2026-11", "2026年11月政务服务明星"},
+		{"flags:year:2025", "2025年度周服务红旗"},
+		{"flags:year:2025:dj01", "2025年度周服务红旗：张三（dj01）"},
+		{"flags:year:2025:gone", "2025年度周服务红旗：gone"},
+		{"flag:12:false-info", "撤销的红旗 #12（虚假信息）"},
+		{"something:else", "something:else"},
+	}
+	for _, tt := range tests {
+		if got := RefText(tt.ref, func(id string) string { return names[id] }); got != tt.want {
+			t.Errorf("RefText(%q) = %q, want %q", tt.ref, got, tt.want)
+		}
+	}
+}

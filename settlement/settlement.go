@@ -146,8 +146,20 @@ func (s *Service) draft(ctx context.Context, month model.Month, staffID string) 
 			d.Basis.Revoked++
 		}
 	}
+	// 已发布的月份：结算产生的记录已在台账里，不再作为台账记录计入（下面按同样的规则重算出这些行），
+	// 而是把它们的编号和时间填回重算出的行上，表格和网页上与“查”看到的是同一个编号。
+	type genKey struct{ staff, ref string }
+	written := map[genKey]model.Entry{}
 	if d.Published != nil {
-		entries = slices.DeleteFunc(entries, func(e model.Entry) bool { return generatedRef(e.Ref, month) })
+		entries = slices.DeleteFunc(entries, func(e model.Entry) bool {
+			if !generatedRef(e.Ref, month) {
+				return false
+			}
+			if !e.Revoked() {
+				written[genKey{e.StaffID, e.Ref}] = e
+			}
+			return true
+		})
 	}
 	flags, err := s.Flags.Flags(ctx, model.FlagFilter{Month: month, IncludeCancelled: true})
 	if err != nil {
@@ -165,6 +177,15 @@ func (s *Service) draft(ctx context.Context, month model.Month, staffID string) 
 	d.Result, err = calc.Monthly(in, s.Ledger.Catalog, s.Cfg)
 	if err != nil {
 		return Draft{}, err
+	}
+	for i := range d.Result.Statements {
+		st := &d.Result.Statements[i]
+		for j := range st.Lines {
+			l := &st.Lines[j]
+			if e, ok := written[genKey{st.Staff.UserID, l.Ref}]; ok && l.Kind != calc.LineEntry {
+				l.EntryID, l.At = e.ID, e.CreatedAt
+			}
+		}
 	}
 	return d, nil
 }
@@ -408,7 +429,7 @@ func statementNotice(month model.Month, st calc.Statement, note string) model.No
 	var head, tail strings.Builder
 	fmt.Fprintf(&head, "> %s（%s）\n", model.MarkdownText(st.Staff.Name), model.MarkdownText(st.Staff.Branch))
 	if len(st.WeeklyFlags) > 0 {
-		fmt.Fprintf(&tail, "> 本月周服务红旗：%d 次（%s）\n", len(st.WeeklyFlags), strings.Join(st.WeeklyFlags, "、"))
+		fmt.Fprintf(&tail, "> 本月周服务红旗：%d 次（%s）\n", len(st.WeeklyFlags), model.PeriodsInMonth(st.WeeklyFlags))
 	}
 	color := "info"
 	if st.Total < 0 {

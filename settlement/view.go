@@ -107,7 +107,7 @@ func (s *Service) Workbook(ctx context.Context, actor model.Staff, month model.M
 	if err != nil {
 		return Draft{}, err
 	}
-	return d, xlsx.MonthWorkbook(d.Result, flags, w)
+	return d, xlsx.MonthWorkbook(d.Result, flags, s.Loc(), w)
 }
 
 // TierCount 是年度的一个档次及其人数。

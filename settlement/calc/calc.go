@@ -24,6 +24,7 @@ package calc
 import (
 	"cmp"
 	"slices"
+	"time"
 
 	"github.com/hongqi-dev/hongqi/model"
 )
@@ -121,10 +122,12 @@ func (c Config) Validate() error {
 
 // Line 是结算单上的一行。
 type Line struct {
-	Kind     string // LineEntry、LineFlagReward 等
-	Text     string // 给人看的说明，如“到岗迟到或者早退（9:20 到）”
-	Amount   int64  // 带方向的金额（元）：扣款为负
-	EntryID  int64  // 台账记录编号（LineEntry），其他为 0
+	Kind    string // LineEntry、LineFlagReward 等
+	Text    string // 给人看的说明，如“到岗迟到或者早退（9:20 到）”
+	Amount  int64  // 带方向的金额（元）：扣款为负
+	EntryID int64  // 台账记录编号：LineEntry 为记录自己的；结算产生的行在发布（写入台账）之前为 0
+	// At 是记入台账的时间（LineEntry 为记录时间）；结算产生的行在发布之前为零值。
+	At       time.Time
 	RuleCode string
 	RuleName string
 	// Ref 是这一行的关联标识：台账记录为记录自己的 Ref；结算产生的行是写入台账时应带的 Ref，

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/hongqi-dev/hongqi/model"
 )
@@ -82,7 +81,7 @@ func Monthly(in MonthInput, cat *model.Catalog, cfg Config) (MonthResult, error)
 			text += "（" + e.Note + "）"
 		}
 		b.add(e.StaffID, model.Staff{Name: e.StaffName, Branch: e.Branch, Role: model.RoleStaff},
-			Line{Kind: LineEntry, Text: text, Amount: e.Amount, EntryID: e.ID, RuleCode: e.RuleCode, RuleName: e.RuleName, Ref: e.Ref, Branch: e.Branch, Status: e.StatusLabel()})
+			Line{Kind: LineEntry, Text: text, Amount: e.Amount, EntryID: e.ID, At: e.CreatedAt, RuleCode: e.RuleCode, RuleName: e.RuleName, Ref: e.Ref, Branch: e.Branch, Status: e.StatusLabel()})
 	}
 
 	inMonth := func(k model.FlagKind) func(model.Flag) bool {
@@ -98,7 +97,7 @@ func Monthly(in MonthInput, cat *model.Catalog, cfg Config) (MonthResult, error)
 		st.WeeklyFlags = periods(fs)
 		if len(fs) >= cfg.WeeklyPerMonth {
 			r := rules[RuleWeekMonth]
-			text := fmt.Sprintf("%s：本月 %d 次（%s）", r.Name, len(fs), strings.Join(periods(fs), "、"))
+			text := fmt.Sprintf("%s：本月 %d 次（%s）", r.Name, len(fs), model.PeriodsInMonth(periods(fs)))
 			b.add(id, fallback, newLine(LineFlagReward, r, text, "flags:weekly:"+month, fs[cfg.WeeklyPerMonth-1].Branch))
 		}
 	}
@@ -118,7 +117,7 @@ func Monthly(in MonthInput, cat *model.Catalog, cfg Config) (MonthResult, error)
 				res.Warnings = append(res.Warnings, fmt.Sprintf("%s本月获旬服务红旗标杆所 %d 次，但旗上没有记录所长，花名册上也找不到唯一的在职所长，所长奖励 %d 元没有计入。请在花名册中补上所长后重新结算。", branch, len(fs), r.Amount))
 			} else {
 				bf.HeadID = head
-				text := fmt.Sprintf("%s：%s本月 %d 次（%s）", r.Name, branch, len(fs), strings.Join(bf.Periods, "、"))
+				text := fmt.Sprintf("%s：%s本月 %d 次（%s）", r.Name, branch, len(fs), model.PeriodsInMonth(bf.Periods))
 				b.add(head, model.Staff{Branch: branch, BranchKind: model.BranchRural, Role: model.RoleHead},
 					newLine(LineDekadHead, r, text, "flags:dekad:"+month+":"+branch, branch))
 			}

@@ -114,7 +114,7 @@ func TestMonthlyWorkedExampleNovember2026(t *testing.T) {
 	// 名称和金额拷贝自规则目录，Ref 是写入台账时用的关联标识。
 	l := jiaSt.Lines[0]
 	if l.RuleCode != "flag_week_month" || l.RuleName != "当月获周服务红旗标杆岗3次以上（营业人员）" || l.Ref != "flags:weekly:2026-11" ||
-		!strings.Contains(l.Text, "本月 3 次（2026-W45、2026-W46、2026-W47）") {
+		!strings.Contains(l.Text, "本月 3 次（第1周、第2周、第3周）") {
 		t.Errorf("甲 flag line = %+v", l)
 	}
 	if l := yiSt.Lines[2]; l.RuleCode != "service_star" || l.RuleName != "当月政务服务明星" || l.Ref != "star:2026-11" || l.Text != "当月政务服务明星：2026年11月" {
@@ -124,7 +124,7 @@ func TestMonthlyWorkedExampleNovember2026(t *testing.T) {
 		t.Errorf("乙 entry line = %+v", l)
 	}
 	hk, _ := res.Statement("hkhead")
-	if l := hk.Lines[0]; l.Ref != "flags:dekad:2026-11:河口所" || !strings.Contains(l.Text, "河口所本月 3 次（2026-11-1、2026-11-2、2026-11-3）") {
+	if l := hk.Lines[0]; l.Ref != "flags:dekad:2026-11:河口所" || !strings.Contains(l.Text, "河口所本月 3 次（上旬、中旬、下旬）") {
 		t.Errorf("河口所长 line = %+v", l)
 	}
 	if want := []BranchFlags{{Branch: "河口所", Periods: []string{"2026-11-1", "2026-11-2", "2026-11-3"}, HeadID: "hkhead"}}; !slices.EqualFunc(res.Dekads, want, func(a, b BranchFlags) bool {

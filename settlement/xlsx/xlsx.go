@@ -4,10 +4,12 @@
 // 工作簿有三张表，每张第 1 行是标题（如“2026年11月考核结算”），第 2 行是加粗并冻结的表头：
 //   - 汇总：每人一行（工号、姓名、网点、扣款合计、奖励合计、本月合计），一行合计；空一行后是
 //     分网点汇总（取自 Summary）；有需要管理员处理的问题（Warnings）时列在最后。
-//   - 明细：每张结算单的每一行（工号、姓名、网点、类别、事项、金额、记录编号、关联、状态：申诉中、申诉维持、申诉后撤销）。
-//     这里的网点是这一行计入的网点（记录当时、授旗当时），与分网点汇总一致。
+//   - 明细：每张结算单的每一行（工号、姓名、网点、日期、类别、事项、金额、记录编号、关联、状态：申诉中、申诉维持、申诉后撤销）。
+//     这里的网点是这一行计入的网点（记录当时、授旗当时），与分网点汇总一致；日期是记入台账的日子
+//     （结算产生的行在发布之前没有日期和编号）；关联写成人看得懂的说法（“请假单 #4”“2026年11月政务服务明星”，
+//     见 model.RefText）。
 //   - 红旗：计入本月的每一面红旗（种类、期别、获旗者、网点、计入月份、状态、撤销说明），
-//     已撤销的也列出，状态为“已撤销”。
+//     已撤销的也列出，状态为“已撤销”。期别是人们说的（“11月第4周（11月23日–29日）”“12月上旬”）。
 //
 // 金额一律写成整数（单元格是数字，不是文字），扣款为负数、显示为红色。表用 excelize 的流式写入，
 // 两万人、十几万行明细也不会占用大量内存。
@@ -18,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 	"unicode"
 
 	"github.com/xuri/excelize/v2"
@@ -38,12 +41,13 @@ func Title(m model.Month) string { return m.Label() + "考核结算" }
 
 // styles 是工作簿中用到的单元格样式。
 type styles struct {
-	title, header, text, bold, money, boldMoney int
+	title, header, text, bold, money, boldMoney, date int
 }
 
 func newStyles(f *excelize.File) (styles, error) {
 	var s styles
 	moneyFmt := "#,##0;[Red]-#,##0"
+	dateFmt := `yyyy"年"m"月"d"日"`
 	border := []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}
 	defs := []struct {
 		id    *int
@@ -56,6 +60,7 @@ func newStyles(f *excelize.File) (styles, error) {
 		{&s.bold, excelize.Style{Font: &excelize.Font{Bold: true}}},
 		{&s.money, excelize.Style{CustomNumFmt: &moneyFmt}},
 		{&s.boldMoney, excelize.Style{Font: &excelize.Font{Bold: true}, CustomNumFmt: &moneyFmt}},
+		{&s.date, excelize.Style{CustomNumFmt: &dateFmt}},
 	}
 	for _, d := range defs {
 		id, err := f.NewStyle(&d.style)
@@ -68,8 +73,11 @@ func newStyles(f *excelize.File) (styles, error) {
 }
 
 // MonthWorkbook 把 res 写成 XLSX 写入 w；flags 是计入该月的红旗（含已撤销的；Month 不是
-// res.Month 的不列）。
-func MonthWorkbook(res calc.MonthResult, flags []model.Flag, w io.Writer) error {
+// res.Month 的不列）。日期按 loc 写（为空时用 model.Shanghai）。
+func MonthWorkbook(res calc.MonthResult, flags []model.Flag, loc *time.Location, w io.Writer) error {
+	if loc == nil {
+		loc = model.Shanghai
+	}
 	if res.Month.IsZero() {
 		return model.Errorf(model.EINVALID, "结算结果没有月份，无法导出")
 	}
@@ -93,8 +101,8 @@ func MonthWorkbook(res calc.MonthResult, flags []model.Flag, w io.Writer) error 
 		t    *table
 	}{
 		{SheetSummary, summaryTable(res, st)},
-		{SheetLines, linesTable(res, st)},
-		{SheetFlags, flagsTable(res.Month, flags, st)},
+		{SheetLines, linesTable(res, st, loc)},
+		{SheetFlags, flagsTable(res.Month, flags, st, loc)},
 	}
 	for _, s := range sheets {
 		if err := s.t.write(f, s.name, title, st); err != nil {
@@ -173,6 +181,8 @@ func (t *table) widths() []float64 {
 			switch x := v.Value.(type) {
 			case int64:
 				s = fmt.Sprintf("-%d,", x) // 留出负号和千分位
+			case time.Time:
+				s = "2026年12月31日"
 			case nil:
 			default:
 				s = fmt.Sprint(x)
@@ -285,39 +295,47 @@ func KindLabel(kind string) string {
 }
 
 // linesTable 是“明细”表：每张结算单的每一行。
-func linesTable(res calc.MonthResult, st styles) *table {
-	t := &table{header: []string{"工号", "姓名", "网点", "类别", "事项", "金额", "记录编号", "关联", "状态"},
-		maxWidth: map[int]float64{4: 60}}
+func linesTable(res calc.MonthResult, st styles, loc *time.Location) *table {
+	t := &table{header: []string{"工号", "姓名", "网点", "日期", "类别", "事项", "金额", "记录编号", "关联", "状态"},
+		maxWidth: map[int]float64{5: 60}}
+	names := map[string]string{}
+	for _, s := range res.Statements {
+		names[s.Staff.UserID] = s.Staff.Name
+	}
+	name := func(id string) string { return names[id] }
 	for _, s := range res.Statements {
 		for _, l := range s.Lines {
-			var id any
+			var id, at any
 			if l.EntryID != 0 {
 				id = excelize.Cell{StyleID: st.text, Value: l.EntryID}
 			}
-			t.rows = append(t.rows, []any{text(st, s.Staff.UserID), text(st, s.Staff.Name), text(st, l.Branch),
-				text(st, KindLabel(l.Kind)), text(st, l.Text), money(st, l.Amount), id, text(st, l.Ref), text(st, l.Status)})
+			if !l.At.IsZero() {
+				at = excelize.Cell{StyleID: st.date, Value: wallDate(l.At, loc)}
+			}
+			t.rows = append(t.rows, []any{text(st, s.Staff.UserID), text(st, s.Staff.Name), text(st, l.Branch), at,
+				text(st, KindLabel(l.Kind)), text(st, l.Text), money(st, l.Amount), id, text(st, model.RefText(l.Ref, name)), text(st, l.Status)})
 		}
 	}
 	return t
 }
 
-// PeriodLabel 返回红旗期别的中文说法，如“2026年第45周（11月2日–11月8日）”“2026年11月上旬”；
-// 无法识别时原样返回。
-func PeriodLabel(kind model.FlagKind, period string) string {
-	if kind == model.FlagDekad {
-		if d, err := model.ParseDekad(period); err == nil {
-			return d.Label()
-		}
-		return period
+// wallDate 是 t 在 loc 的那一天（0 点，UTC 表示）：Excel 的日期没有时区，写进去的就是墙上的日期。
+func wallDate(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// dayText 是表格里写的一天：与 year 同年时为“11月25日”，否则带年份。
+func dayText(t time.Time, year int, loc *time.Location) string {
+	t = t.In(loc)
+	if t.Year() != year {
+		return t.Format("2006年1月2日")
 	}
-	if w, err := model.ParseWeek(period); err == nil {
-		return w.Label(model.Shanghai)
-	}
-	return period
+	return t.Format("1月2日")
 }
 
 // flagsTable 是“红旗”表：计入 month 的红旗，周旗在前，按期别、编号排序。
-func flagsTable(month model.Month, flags []model.Flag, st styles) *table {
+func flagsTable(month model.Month, flags []model.Flag, st styles, loc *time.Location) *table {
 	t := &table{header: []string{"种类", "期别", "获旗者", "网点", "计入月份", "状态", "撤销说明"}}
 	list := make([]model.Flag, 0, len(flags))
 	for _, f := range flags {
@@ -340,13 +358,13 @@ func flagsTable(month model.Month, flags []model.Flag, st styles) *table {
 			status = "已撤销"
 			note = f.CancelNote
 			if f.CancelledAt != nil {
-				note = fmt.Sprintf("%s 撤销", f.CancelledAt.In(model.Shanghai).Format("2006-01-02"))
+				note = dayText(*f.CancelledAt, month.Year, loc) + "撤销"
 				if f.CancelNote != "" {
 					note += "：" + f.CancelNote
 				}
 			}
 		}
-		t.rows = append(t.rows, []any{text(st, f.Kind.Label()), text(st, PeriodLabel(f.Kind, f.Period)), text(st, f.Name),
+		t.rows = append(t.rows, []any{text(st, f.Kind.Label()), text(st, model.SpokenPeriod(f.Period, month.Year)), text(st, f.Name),
 			text(st, f.Branch), text(st, f.Month.Label()), text(st, status), text(st, note)})
 	}
 	if len(list) == 0 {

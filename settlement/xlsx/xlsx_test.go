@@ -93,7 +93,7 @@ func november(t *testing.T) (calc.MonthResult, []model.Flag) {
 func open(t *testing.T, res calc.MonthResult, flags []model.Flag) *excelize.File {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := MonthWorkbook(res, flags, &buf); err != nil {
+	if err := MonthWorkbook(res, flags, model.Shanghai, &buf); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -151,7 +151,7 @@ func TestMonthWorkbookLayout(t *testing.T) {
 	}
 	headers := map[string][]string{
 		"汇总": {"工号", "姓名", "网点", "扣款合计", "奖励合计", "本月合计"},
-		"明细": {"工号", "姓名", "网点", "类别", "事项", "金额", "记录编号", "关联", "状态"},
+		"明细": {"工号", "姓名", "网点", "日期", "类别", "事项", "金额", "记录编号", "关联", "状态"},
 		"红旗": {"种类", "期别", "获旗者", "网点", "计入月份", "状态", "撤销说明"},
 	}
 	for _, sheet := range f.GetSheetList() {
@@ -181,8 +181,8 @@ func TestMonthWorkbookLayout(t *testing.T) {
 		})
 	}
 	// 事项列按内容放宽，能看清说明。
-	if w, _ := f.GetColWidth("明细", "E"); w < 20 {
-		t.Errorf("明细!E (事项) width %.1f, want at least 20", w)
+	if w, _ := f.GetColWidth("明细", "F"); w < 20 {
+		t.Errorf("明细!F (事项) width %.1f, want at least 20", w)
 	}
 }
 
@@ -190,7 +190,7 @@ func TestMonthWorkbookLayout(t *testing.T) {
 func TestMonthWorkbookColumnsInOrder(t *testing.T) {
 	res, flags := november(t)
 	var buf bytes.Buffer
-	if err := MonthWorkbook(res, flags, &buf); err != nil {
+	if err := MonthWorkbook(res, flags, model.Shanghai, &buf); err != nil {
 		t.Fatal(err)
 	}
 	z, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
@@ -301,18 +301,26 @@ func TestMonthWorkbookLines(t *testing.T) {
 	found := false
 	for i, r := range rs {
 		n := i + 3
-		sum += number(t, f, "明细", fmt.Sprintf("F%d", n))
+		sum += number(t, f, "明细", fmt.Sprintf("G%d", n))
 		if r[0] == "wu" {
 			t.Errorf("revoked entry listed: %q", r)
 		}
 		if r[0] == "bing" {
 			found = true
-			if r[3] != "台账记录" || number(t, f, "明细", fmt.Sprintf("G%d", n)) != 3 || number(t, f, "明细", fmt.Sprintf("F%d", n)) != -100 {
+			if r[4] != "台账记录" || number(t, f, "明细", fmt.Sprintf("H%d", n)) != 3 || number(t, f, "明细", fmt.Sprintf("G%d", n)) != -100 {
 				t.Errorf("丙's line %q, want 台账记录 #3 −100", r)
 			}
+			// 日期是一个日期单元格，显示为“2026年11月3日”（记录时间 11 月 3 日 9:00，上海）。
+			if got, _ := f.GetCellValue("明细", fmt.Sprintf("D%d", n)); got != "2026年11月3日" {
+				t.Errorf("丙's date shows %q, want 2026年11月3日", got)
+			}
 		}
-		if r[0] == "jia" && (r[3] != "周服务红旗奖励" || r[7] != "flags:weekly:2026-11" || len(r) > 6 && r[6] != "") {
-			t.Errorf("甲's line %q, want a weekly flag reward without an entry number", r)
+		if r[0] == "jia" && (r[4] != "周服务红旗奖励" || r[8] != "2026年11月周服务红旗" || r[7] != "" || r[3] != "" ||
+			!strings.Contains(r[5], "本月 3 次（第1周、第2周、第3周）")) {
+			t.Errorf("甲's line %q, want a weekly flag reward (weeks as people say them) without a date or entry number before publishing", r)
+		}
+		if r[0] == "yi" && r[4] == "服务明星" && r[8] != "2026年11月政务服务明星" {
+			t.Errorf("乙's star line %q, want 关联 2026年11月政务服务明星", r)
 		}
 	}
 	if !found {
@@ -334,11 +342,11 @@ func TestMonthWorkbookFlags(t *testing.T) {
 	status := map[string]int{}
 	for _, r := range rs {
 		status[r[5]]++
-		if r[1] == "2026年第44周（10月26日–11月1日）" {
+		if strings.Contains(r[1], "10月26日") {
 			t.Errorf("an October flag is listed: %q", r)
 		}
-		if r[2] == "乙" && r[1] == "2026年第47周（11月16日–11月22日）" {
-			if r[5] != "已撤销" || r[6] != "2026-11-25 撤销：虚假信息" {
+		if r[2] == "乙" && r[1] == "11月第3周（11月16日–22日）" {
+			if r[5] != "已撤销" || r[6] != "11月25日撤销：虚假信息" {
 				t.Errorf("cancelled flag %q, want 已撤销 with the note", r)
 			}
 		}
@@ -346,10 +354,10 @@ func TestMonthWorkbookFlags(t *testing.T) {
 	if want := map[string]int{"有效": 7, "已撤销": 1}; !maps.Equal(status, want) {
 		t.Errorf("status %v, want %v", status, want)
 	}
-	if got := rs[0]; got[0] != "周服务红旗标杆岗" || got[1] != "2026年第45周（11月2日–11月8日）" || got[4] != "2026年11月" {
+	if got := rs[0]; got[0] != "周服务红旗标杆岗" || got[1] != "11月第1周（11月2日–8日）" || got[4] != "2026年11月" {
 		t.Errorf("first flag %q", got)
 	}
-	if got := rs[7]; got[0] != "旬服务红旗标杆所" || got[1] != "2026年11月下旬" || got[3] != "河口所" {
+	if got := rs[7]; got[0] != "旬服务红旗标杆所" || got[1] != "11月下旬" || got[3] != "河口所" {
 		t.Errorf("last flag %q", got)
 	}
 }
@@ -390,7 +398,7 @@ func TestMonthWorkbookEmptyAndInvalid(t *testing.T) {
 	})
 	t.Run("no month", func(t *testing.T) {
 		var buf bytes.Buffer
-		err := MonthWorkbook(calc.MonthResult{}, nil, &buf)
+		err := MonthWorkbook(calc.MonthResult{}, nil, nil, &buf)
 		if model.ErrorCode(err) != model.EINVALID || buf.Len() != 0 {
 			t.Errorf("err = %v, %d bytes written; want %s and nothing", err, buf.Len(), model.EINVALID)
 		}
