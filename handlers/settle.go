@@ -4,9 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hongqi-dev/hongqi/bot"
-	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/settlement"
 )
 
 // settleSection 是月度结算的命令（明星、结算、发布）。
@@ -94,18 +92,7 @@ func draft(d *Deps, c *bot.Context) (string, error) {
 		return "", err
 	}
 	m = dr.Result.Month
-	people := 0
-	for _, st := range dr.Result.Statements {
-		if len(st.Lines) > 0 {
-			people++
-		}
-	}
-	s := "【草稿】" + settlement.SummaryText(dr.Result, people)
-	link := pageLine(d.Web, "/app/settle?month="+m.String())
-	if p := dr.Published; p != nil {
-		return s + fmt.Sprintf("\n\n该月已于 %s 由%s发布，已结账；之后的更正记在下一个月。", p.At.In(d.Settle.Loc()).Format("1月2日 15:04"), p.ActorName) + link, nil
-	}
-	return s + fmt.Sprintf("\n\n核对无误后，发送“发布 %s”后私信每个人。", m) + link, nil
+	return d.Settle.DraftText(dr, m) + pageLine(d.Web, "/app/settle?month="+m.String()), nil
 }
 
 func publish(d *Deps, c *bot.Context) (string, error) {
@@ -120,6 +107,5 @@ func publish(d *Deps, c *bot.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已发布%s结算：%d 人的结算单正在私信发送，汇总已发给 %d 位中心领导；结算产生的奖励 %d 条已记入台账。合计 %s。\n%s已结账，之后的更正记在下一个月。",
-		m.Label(), r.Statements, r.Summaries, len(r.Written), ledger.Yuan(r.Result.Summary.Total), m.Label()), nil
+	return r.Text(), nil
 }

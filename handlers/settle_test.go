@@ -85,9 +85,10 @@ func settlementMonth(t *testing.T, at time.Time) {
 	b, db, clk, sm := setupSettle(t, at)
 	ctx := context.Background()
 	m, next := sm.M, sm.M.Add(1)
-	// {M}=2026年10月 {MISO}=2026-10 {M几月}=10月 {下月}=2026年11月 {下月几月}=11月 {周}=三面周旗 {发布时}=11月5日 09:30 这样的写法。
+	// {M}=2026年10月 {MISO}=2026-10 {M几月}=10月 {下月}=2026年11月 {下月几月}=11月 {周}=M 的前三周（第1周、第2周、第3周）
+	// {M写法}=回复里教人写的月份（同一年写 10月，跨年写 2026年12月） {发布时}=11月5日 09:30 这样的写法。
 	dates := strings.NewReplacer("{M}", m.Label(), "{MISO}", m.String(), "{M几月}", fmt.Sprintf("%d月", int(m.Month)),
-		"{下月}", next.Label(), "{下月几月}", fmt.Sprintf("%d月", int(next.Month)), "{周}", strings.Join(sm.Weeks, "、"),
+		"{下月}", next.Label(), "{下月几月}", fmt.Sprintf("%d月", int(next.Month)), "{周}", "第1周、第2周、第3周", "{M写法}", settlement.MonthArg(m, at, shanghaiLoc),
 		"{发布时}", at.Format("1月2日 15:04"))
 	expand := func(ss []string) []string {
 		out := make([]string, len(ss))
@@ -120,7 +121,7 @@ func settlementMonth(t *testing.T, at time.Time) {
 	say("ls01", "查 {M几月}", []string{"合计 −10 元。", "预计 当月政务服务明星：{M} +200 元（发布结算时记入）", "预计合计 +290 元"}, nil)
 
 	draftWant := []string{
-		"【草稿】{M}结算：3 人有明细",
+		"【草稿】{M}结算：结算单 5 张，其中 3 人有奖扣",
 		"奖励 +450 元，扣款 −10 元，合计 +440 元",
 		"城关所：奖 +350 元，扣 −10 元，合计 +340 元",
 		"河口所：奖 +100 元，扣 0 元，合计 +100 元",
@@ -128,11 +129,11 @@ func settlementMonth(t *testing.T, at time.Time) {
 		"刘所长：当月获旬服务红旗标杆所3次以上（所长）：河口所本月 3 次",
 		"李四：当月政务服务明星：{M} +200 元",
 		"李四（城关所）+290 元",
-		"发送“发布 {MISO}”后私信每个人",
+		"发送“发布 {M写法}”，结算单私信给每个人",
 	}
 	say("gly", "结算", draftWant, []string{"周九：当月政务服务明星"})
 
-	say("gly", "发布 {M几月}", []string{"已发布{M}结算：5 人的结算单", "汇总已发给 2 位中心领导", "奖励 3 条已记入台账", "合计 +440 元"}, nil)
+	say("gly", "发布 {M几月}", []string{"已发布{M}结算：5 张结算单正在私信发送（其中 3 人有奖扣）", "汇总已发给 2 位中心领导", "奖励 3 条已记入台账", "合计 +440 元"}, nil)
 	say("zr", "发布 {MISO}", []string{"{M}的结算已于 {发布时} 由管理员发布，这次没有重复发送"}, nil)
 	// 发布之后：结算产生的奖励已记入台账，“查”不再有预计。
 	say("ls01", "查 {M几月}", []string{"合计 +290 元。"}, []string{"预计"})
@@ -189,7 +190,7 @@ func settlementMonth(t *testing.T, at time.Time) {
 	}
 
 	// 发布之后：草稿数字不变（已记入台账的奖励不重复计算），并说明已结账。
-	say("gly", "结算 {M几月}", append(draftWant[:8:8], "该月已于 {发布时} 由管理员发布，已结账"), []string{"+540 元"})
+	say("gly", "结算 {M几月}", append(draftWant[:8:8], "该月已于 {发布时} 由管理员发布，已结账", "结算产生的奖励（已记入台账）", "#5 李四：当月政务服务明星：{M} +200 元"), []string{"+540 元", "发布时记入台账"})
 	say("gly", "明星 周九 {M几月}", []string{"{M}的结算已经发布，不能再改服务明星"}, nil)
 	// M 已发布、下个月还没结束：不写月份的“结算”落到本月（还在进行的月份）。
 	say("gly", "结算", []string{"【草稿】{下月}结算"}, nil)

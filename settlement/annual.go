@@ -253,7 +253,7 @@ func YearStatementNotice(year int, booked model.Month, st calc.Statement) model.
 	}
 	fmt.Fprintf(&b, "> 合计：<font color=\"%s\">%s</font>\n", color, ledger.Yuan(st.Total))
 	fmt.Fprintf(&b, "> 已记入%s台账，随当月结算兑现（%s5日前）\n\n", booked.Label(), booked.Add(1).Label())
-	fmt.Fprintf(&b, ObjectionHint, booked.String())
+	fmt.Fprintf(&b, ObjectionHint, booked.Label())
 	body := b.String()
 	if limit := maxMarkdown - titleBytes(title); len(body) > limit {
 		body = body[:limit] // 所长名下人很多时才会超长：截到上限，再退回到最后一个完整的行

@@ -11,20 +11,22 @@ import (
 // SystemActor 是定时任务以系统身份发布时的“发布人”。
 var SystemActor = model.Staff{UserID: "system", Name: "系统", Role: model.RoleAdmin, Active: true}
 
+// MonthArg 是写在命令示例里的月份：今年的写“11月”，别的年份写“2025年12月”（ParseMonth 都认）。
+func MonthArg(m model.Month, now time.Time, loc *time.Location) string {
+	if m.Year == now.In(loc).Year() {
+		return fmt.Sprintf("%d月", int(m.Month))
+	}
+	return m.Label()
+}
+
 // DraftText 是“结算”草稿的文字：汇总，加上已发布的说明或如何发布的提示。
 func (s *Service) DraftText(d Draft, month model.Month) string {
-	people := 0
-	for _, st := range d.Result.Statements {
-		if len(st.Lines) > 0 {
-			people++
-		}
-	}
-	text := "【草稿】" + SummaryText(d.Result, people)
+	text := "【草稿】" + SummaryText(d.Result)
 	if p := d.Published; p != nil {
 		return text + fmt.Sprintf("\n\n该月已于 %s 由%s发布，已结账；之后的更正记在下一个月。",
 			p.At.In(s.Loc()).Format("1月2日 15:04"), cmpOr(p.ActorName, p.ActorID))
 	}
-	return text + fmt.Sprintf("\n\n核对无误后，发送“发布 %s”后私信每个人。", month)
+	return text + fmt.Sprintf("\n\n核对无误后，发送“发布 %s”，结算单私信给每个人。", MonthArg(month, s.now(), s.Loc()))
 }
 
 // SendDraft 把 month 的结算草稿经发件箱发给每位在职中心领导（Key "draft:<月份>:<userid>"，

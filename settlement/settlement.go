@@ -278,6 +278,13 @@ func (s *Service) Projected(ctx context.Context, who model.Staff, month model.Mo
 	return out, nil
 }
 
+// Text 是发布之后给发布人的一句话（“发布”命令和网页共用）。
+func (r PublishResult) Text() string {
+	m := r.Result.Month
+	return fmt.Sprintf("已发布%s结算：%d 张结算单正在私信发送（其中 %d 人有奖扣），汇总已发给 %d 位中心领导；结算产生的奖励 %d 条已记入台账。合计 %s。\n%s已结账，之后的更正记在下一个月。",
+		m.Label(), r.Statements, r.Result.Counts().WithLines, r.Summaries, len(r.Written), ledger.Yuan(r.Result.Summary.Total), m.Label())
+}
+
 // PublishResult 是一次发布的结果。
 type PublishResult struct {
 	Publication model.Publication
@@ -311,7 +318,7 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 		return PublishResult{}, err
 	}
 	if cur := s.Ledger.Month(); !month.Start(time.UTC).Before(cur.Start(time.UTC)) {
-		return PublishResult{}, model.Errorf(model.EINVALID, "%s还没结束，不能发布。月底之后再发“发布 %s”；现在可以发“结算 %s”看草稿。", month.Label(), month, month)
+		return PublishResult{}, model.Errorf(model.EINVALID, "%s还没结束，不能发布。月底之后再发“发布 %[2]s”；现在可以发“结算 %[2]s”看草稿。", month.Label(), MonthArg(month, s.now(), s.Loc()))
 	}
 	for attempt := 1; ; attempt++ {
 		out, err := s.publishOnce(ctx, actor, msg, month, note)
@@ -348,8 +355,8 @@ func (s *Service) publishOnce(ctx context.Context, actor model.Staff, msg model.
 			req.Entries = append(req.Entries, generatedEntry(st.Staff, l, actor, msg, month))
 		}
 		// 这个月在花名册上的员工、主管、所长都收到结算单，没有记录的人也收到一份“合计 0 元”，知道本月已结算；
-		// 中心领导没有记录时只收汇总。月初之前就离职的人不再收结算单（记录照样算进汇总）。
-		if !statementDue(st, month) {
+		// 中心领导没有记录时只收汇总。月初之前就离职的人不再收结算单（记录照样算进汇总）。见 calc.Statement.Delivered。
+		if !st.Delivered(month) {
 			continue
 		}
 		req.Notices = append(req.Notices, statementNotice(month, st, note))
@@ -360,7 +367,7 @@ func (s *Service) publishOnce(ctx context.Context, actor model.Staff, msg model.
 	if err != nil {
 		return PublishResult{}, err
 	}
-	summary := SummaryText(res, out.Statements)
+	summary := SummaryText(res)
 	if note != "" {
 		summary += "\n\n" + note
 	}
@@ -380,18 +387,6 @@ func (s *Service) publishOnce(ctx context.Context, actor model.Staff, msg model.
 	}
 	out.Publication, out.Written = pub, written
 	return out, nil
-}
-
-// statementDue 表示 st 这个人是否收到 month 的结算单：月初之前已离职的不收；这个月在花名册上的
-// 员工、主管、所长都收（没有记录也收一份“合计 0 元”）；其他人（中心领导、不在花名册上的）有明细才收。
-func statementDue(st calc.Statement, month model.Month) bool {
-	if st.Staff.LeftBefore(month.First()) {
-		return false
-	}
-	if len(st.Lines) > 0 {
-		return true
-	}
-	return st.Staff.OnRosterIn(month.First(), month.Last()) && !st.Staff.IsLeadership()
 }
 
 // generatedEntry 把结算产生的一行变成台账记录。
@@ -441,7 +436,7 @@ func statementNotice(month model.Month, st calc.Statement, note string) model.No
 		fmt.Fprintf(&tail, "> %s\n", note)
 	}
 	tail.WriteString("\n")
-	fmt.Fprintf(&tail, ObjectionHint, month.String())
+	fmt.Fprintf(&tail, ObjectionHint, month.Label())
 	budget := maxMarkdown - titleBytes(title) - len(head.String()) - len(tail.String()) - 80
 	var lines strings.Builder
 	if len(st.Lines) == 0 {
@@ -459,7 +454,7 @@ func statementNotice(month model.Month, st calc.Statement, note string) model.No
 			s = fmt.Sprintf("> %s %s\n", model.MarkdownText(l.Text), ledger.Yuan(l.Amount))
 		}
 		if lines.Len()+len(s) > budget {
-			fmt.Fprintf(&lines, "> ……另有 %d 条，回复“查 %s”查看全部\n", len(st.Lines)-i, month)
+			fmt.Fprintf(&lines, "> ……另有 %d 条，回复“查 %s”查看全部\n", len(st.Lines)-i, month.Label())
 			break
 		}
 		lines.WriteString(s)
@@ -475,30 +470,46 @@ func statementNotice(month model.Month, st calc.Statement, note string) model.No
 // titleBytes 是发送时标题在 markdown 内容里占的字节数（“**标题**”和换行）。
 func titleBytes(title string) int { return len("**" + title + "**\n") }
 
-// SummaryText 是给中心领导的汇总（也是“结算”草稿的主体）：人数、奖扣合计、分网点合计、
-// 结算产生的奖励和需要处理的问题。
-func SummaryText(res calc.MonthResult, statements int) string {
+// SummaryText 是给中心领导的汇总（也是“结算”草稿的主体）：结算单张数（calc.Counts，与发布回复同一对数）、
+// 奖扣合计、分网点合计、结算产生的奖励和需要处理的问题。没有任何奖扣时不列分网点。
+func SummaryText(res calc.MonthResult) string {
 	var b strings.Builder
 	sum := res.Summary
-	fmt.Fprintf(&b, "%s结算：%d 人有明细（花名册共 %d 张结算单）\n", res.Month.Label(), statements, sum.People)
-	fmt.Fprintf(&b, "奖励 %s，扣款 %s，合计 %s\n", ledger.Yuan(sum.Rewarded), ledger.Yuan(sum.Deducted), ledger.Yuan(sum.Total))
-	b.WriteString("\n分网点：\n")
+	fmt.Fprintf(&b, "%s结算：%s\n", res.Month.Label(), res.Counts().Text())
+	var branches []string
 	for _, t := range sum.Branches {
 		if t.Rewarded == 0 && t.Deducted == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "%s：奖 %s，扣 %s，合计 %s\n", cmpOr(t.Branch, "（未注明）"), ledger.Yuan(t.Rewarded), ledger.Yuan(t.Deducted), ledger.Yuan(t.Total))
+		branches = append(branches, fmt.Sprintf("%s：奖 %s，扣 %s，合计 %s", cmpOr(t.Branch, "（未注明）"), ledger.Yuan(t.Rewarded), ledger.Yuan(t.Deducted), ledger.Yuan(t.Total)))
+	}
+	if len(branches) == 0 {
+		b.WriteString("本月没有奖扣记录，合计 0 元。\n")
+	} else {
+		fmt.Fprintf(&b, "奖励 %s，扣款 %s，合计 %s\n", ledger.Yuan(sum.Rewarded), ledger.Yuan(sum.Deducted), ledger.Yuan(sum.Total))
+		b.WriteString("\n分网点：\n" + strings.Join(branches, "\n") + "\n")
 	}
 	var gen []string
+	booked := true
 	for _, st := range res.Statements {
 		for _, l := range st.Lines {
 			if l.Kind != calc.LineEntry {
-				gen = append(gen, fmt.Sprintf("%s：%s %s", st.Staff.Name, l.Text, ledger.Yuan(l.Amount)))
+				id := ""
+				if l.EntryID > 0 {
+					id = fmt.Sprintf("#%d ", l.EntryID)
+				} else {
+					booked = false
+				}
+				gen = append(gen, fmt.Sprintf("%s%s：%s %s", id, st.Staff.Name, l.Text, ledger.Yuan(l.Amount)))
 			}
 		}
 	}
 	if len(gen) > 0 {
-		b.WriteString("\n结算产生的奖励（发布时记入台账）：\n")
+		if booked {
+			b.WriteString("\n结算产生的奖励（已记入台账）：\n")
+		} else {
+			b.WriteString("\n结算产生的奖励（发布时记入台账）：\n")
+		}
 		b.WriteString(strings.Join(gen, "\n") + "\n")
 	}
 	top := topPeople(res.Statements, 5)

@@ -222,7 +222,7 @@ func TestStatementNoticeFitsMarkdownLimit(t *testing.T) {
 	if size := titleBytes(n.Title) + len(n.Body); size > maxMarkdown {
 		t.Errorf("结算单（连标题）%d 字节，超过企业微信 markdown 上限 %d", size, maxMarkdown)
 	}
-	for _, w := range []string{"#1 到岗迟到", "……另有", "回复“查 2026-10”查看全部", "−2000 元", "下月5日前"} {
+	for _, w := range []string{"#1 到岗迟到", "……另有", "回复“查 2026年10月”查看全部", "−2000 元", "下月5日前"} {
 		if !strings.Contains(n.Body, w) {
 			t.Errorf("结算单缺少 %q：\n%s", w, n.Body)
 		}

@@ -39,7 +39,7 @@ type settleData struct {
 	People     []personLine
 	Branch     string
 	Branches   []string
-	WithLines  int
+	Counts     calc.Counts
 	Pages      pages
 	CanPublish bool // 该月已结束且未发布
 	Ended      bool
@@ -81,10 +81,8 @@ func (s *Server) settlePage(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	d.Chart = barChart(month.Label()+"分网点合计", bars)
 	var people []personLine
+	d.Counts = res.Counts()
 	for _, st := range res.Statements {
-		if len(st.Lines) > 0 {
-			d.WithLines++
-		}
 		for _, l := range st.Lines {
 			if l.Kind != calc.LineEntry {
 				d.Generated = append(d.Generated, genLine{Staff: st.Staff, Line: l})
@@ -128,7 +126,7 @@ func (s *Server) publishConfirm(w http.ResponseWriter, r *http.Request, v *visit
 			}
 		}
 	}
-	s.render(w, r, "publish", v, map[string]any{"Month": month, "Sum": dr.Result.Summary, "Generated": gen, "Warnings": dr.Result.Warnings})
+	s.render(w, r, "publish", v, map[string]any{"Month": month, "Sum": dr.Result.Summary, "Counts": dr.Result.Counts(), "Generated": gen, "Warnings": dr.Result.Warnings})
 }
 
 // publishSubmit 发布结算（与“发布”命令同一个 Publish）。
@@ -152,8 +150,7 @@ func (s *Server) publishSubmit(w http.ResponseWriter, r *http.Request, v *visit)
 		s.failErr(w, r, err)
 		return
 	}
-	s.flash(w, r, true, fmt.Sprintf("已发布%s结算：%d 人的结算单正在私信发送，汇总已发给 %d 位中心领导；结算产生的奖励 %d 条已记入台账。合计 %s。%s已结账，之后的更正记在下一个月。",
-		month.Label(), res.Statements, res.Summaries, len(res.Written), ledger.Yuan(res.Result.Summary.Total), month.Label()))
+	s.flash(w, r, true, strings.ReplaceAll(res.Text(), "\n", ""))
 	http.Redirect(w, r, "/app/settle?month="+month.String(), http.StatusSeeOther)
 }
 

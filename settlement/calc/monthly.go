@@ -44,6 +44,48 @@ func (r MonthResult) Statement(userID string) (Statement, bool) {
 	return Statement{}, false
 }
 
+// Delivered 表示发布 month 时这张结算单是否私信给本人：月初之前已离职的人不收（记录照样算进汇总）；
+// 这个月在花名册上的员工、主管、所长每人一张（没有明细的也有一张“合计 0 元”，知道本月已结算）；
+// 中心领导有明细时才有。
+func (st Statement) Delivered(month model.Month) bool {
+	if st.Staff.LeftBefore(month.First()) {
+		return false
+	}
+	if len(st.Lines) > 0 {
+		return true
+	}
+	return st.Staff.OnRosterIn(month.First(), month.Last()) && !st.Staff.IsLeadership()
+}
+
+// Counts 是一个月的结算单数：草稿、发布回复、汇总、网页都用这一对数，说法也一样——
+// “结算单 Sent 张，其中 WithLines 人有奖扣”。
+type Counts struct {
+	Sent      int // 发布时私信的结算单张数（见 Statement.Delivered）
+	WithLines int // 其中有奖扣明细的张数
+}
+
+// Counts 数出 r 的结算单。
+func (r MonthResult) Counts() Counts {
+	var c Counts
+	for _, st := range r.Statements {
+		if st.Delivered(r.Month) {
+			c.Sent++
+			if len(st.Lines) > 0 {
+				c.WithLines++
+			}
+		}
+	}
+	return c
+}
+
+// Text 是“结算单 13 张，其中 1 人有奖扣”。
+func (c Counts) Text() string {
+	if c.WithLines == 0 {
+		return fmt.Sprintf("结算单 %d 张，都没有奖扣", c.Sent)
+	}
+	return fmt.Sprintf("结算单 %d 张，其中 %d 人有奖扣", c.Sent, c.WithLines)
+}
+
 // Monthly 结算一个月：每人当月未撤销的台账记录（按编号），加上周旗达到次数的奖励、
 // 所长的旬旗奖励和服务明星奖励。红旗奖励和服务明星的名称、金额取自规则目录。
 func Monthly(in MonthInput, cat *model.Catalog, cfg Config) (MonthResult, error) {
