@@ -158,7 +158,7 @@ func TestRecordAbsenceSaysConfiguredDefault(t *testing.T) {
 		t.Fatalf("离岗 超1小时 = %s %d %q，应为旷工 −100、无备注", res.Rule.Code, res.Entries[0].Amount, res.Entries[0].Note)
 	}
 	notices, _ := e.db.Notices(context.Background(), "")
-	if len(notices) != 1 || !strings.Contains(notices[0].Body, "按旷工处理（金额为配置默认值）") {
+	if len(notices) != 1 || !strings.Contains(notices[0].Body, "按旷工处理，扣 100 元") {
 		t.Errorf("旷工通知应说明按旷工处理：%+v", notices)
 	}
 }

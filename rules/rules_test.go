@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -104,14 +107,18 @@ func TestDefaultWords(t *testing.T) {
 	}
 }
 
-// TestAbsenceSaysItIsAConfiguredDefault 旷工金额原文没有，回复要说明是按旷工处理、金额为配置默认值。
-func TestAbsenceSaysItIsAConfiguredDefault(t *testing.T) {
+// TestAbsenceSaysTheAmountAndWhy 旷工金额原文没有：回复要说明按旷工处理、扣多少、这个数从哪来，
+// 说的金额与规则的金额一致。
+func TestAbsenceSaysTheAmountAndWhy(t *testing.T) {
 	r, _ := Default().Rule("absence")
-	if !strings.Contains(r.Note, "按旷工处理") || !strings.Contains(r.Note, "配置默认值") {
-		t.Errorf("旷工的 Note = %q，应说明按旷工处理、金额为配置默认值", r.Note)
+	want := fmt.Sprintf("扣 %d 元", r.Amount)
+	for _, w := range []string{"按旷工处理", want, "管理办法没写旷工扣多少"} {
+		if !strings.Contains(r.Note, w) {
+			t.Errorf("旷工的 Note = %q，应说明“%s”", r.Note, w)
+		}
 	}
-	if !strings.Contains(string(DefaultYAML()), "配置默认值") {
-		t.Error("default.yaml 的注释应说明旷工金额是配置默认值")
+	if strings.Contains(r.Note, "配置默认值") {
+		t.Errorf("旷工的 Note = %q 用了内部说法", r.Note)
 	}
 }
 
@@ -165,5 +172,18 @@ func TestBadFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDefaultYAMLPointsToDocsThatExist：内置规则文件开头指给读者的文档都在仓库里。
+func TestDefaultYAMLPointsToDocsThatExist(t *testing.T) {
+	refs := regexp.MustCompile(`docs/[\w.-]+\.md`).FindAllString(string(DefaultYAML()), -1)
+	if len(refs) == 0 {
+		t.Fatal("default.yaml 没有指向任何文档")
+	}
+	for _, ref := range refs {
+		if _, err := os.Stat(filepath.Join("..", ref)); err != nil {
+			t.Errorf("default.yaml 指向 %s，但仓库里没有：%v", ref, err)
+		}
 	}
 }
