@@ -34,11 +34,11 @@ func setupPosts(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	ctx := context.Background()
 	clk := model.PinClock(at(16), nil)
 	db := openStore(t, "testdata/posts-roster.csv", clk)
-	if _, _, err := leave.Import(ctx, db, db, "testdata/posts.csv"); err != nil {
-		t.Fatalf("导入岗位表: %v", err)
-	}
 	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
+	if _, _, err := leave.Import(ctx, svc, db, "testdata/posts.csv"); err != nil {
+		t.Fatalf("导入岗位表: %v", err)
+	}
 	b := newBot(t, bot.Options{Staff: db, Log: quietLog, Clock: clk})
 	ps := &leave.Service{Staff: db, Posts: db, Leaves: db, Ledger: svc, Clock: clk}
 	ps.HookLedger()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/roster"
 	"github.com/hongqi-dev/hongqi/store"
@@ -130,7 +131,8 @@ func TestImport(t *testing.T) {
 	if _, _, err := roster.Import(ctx, db, "../testdata/roster-example.csv", model.Date{Year: 2026, Month: 11, Day: 2}); err != nil {
 		t.Fatal(err)
 	}
-	added, updated, err := Import(ctx, db, db, "../testdata/posts-example.csv")
+	find := &ledger.Service{Staff: db, Ledger: db, Clock: testClock}
+	added, updated, err := Import(ctx, find, db, "../testdata/posts-example.csv")
 	if err != nil || added != 5 || updated != 0 {
 		t.Fatalf("导入示例岗位表 added=%d updated=%d err=%v", added, updated, err)
 	}
@@ -139,13 +141,15 @@ func TestImport(t *testing.T) {
 		want []string
 	}{
 		{"testdata/bad-posts.csv", []string{"有 4 行有误，没有导入任何窗口", "第 3 行：窗口“城关社保窗口”与第 2 行重复", "第 4 行：窗口为空", "第 5 行：B 岗为空", "第 6 行：cg03 在这个窗口出现了两次"}},
-		{"testdata/unknown-people.csv", []string{"第 2 行（城关社保窗口）：B岗 nobody 不在花名册中", "第 3 行（东街综合窗口）：A岗 ghost 不在花名册中"}},
+		{"testdata/unknown-people.csv", []string{"第 2 行（城关社保窗口）：B岗：没有找到“nobody”", "第 3 行（东街综合窗口）：A岗：没有找到“ghost”"}},
+		// 一次列出全部问题：格式（第 4 行）和人员（第 3 行重名、第 5 行找不到）不分两轮，按行号排。
+		{"testdata/names-mixed.csv", []string{"有 3 行有误", "第 3 行（城关医保窗口）：A岗：有 2 位“张三”", "请写成 姓名(工号)", "\n第 4 行：窗口为空\n第 5 行（东街综合窗口）：A岗：没有找到“ghost”"}},
 		{"testdata/bad-header.csv", []string{"表头不对", "窗口,A岗,B岗"}},
 		{"testdata/missing.csv", []string{"找不到岗位表文件"}},
 	}
 	for _, tc := range bad {
 		t.Run(tc.file, func(t *testing.T) {
-			_, _, err := Import(ctx, db, db, tc.file)
+			_, _, err := Import(ctx, find, db, tc.file)
 			for _, w := range tc.want {
 				if !strings.Contains(model.ErrorMessage(err), w) {
 					t.Errorf("错误 %q 应含 %q", model.ErrorMessage(err), w)
@@ -157,7 +161,17 @@ func TestImport(t *testing.T) {
 			}
 		})
 	}
-	added, updated, err = Import(ctx, db, db, "testdata/reimport.csv")
+	// 姓名也可以，只要不重名（与各命令同一个解析）：李四 → cg02，王五 → cg03，张三(cg01)。
+	if _, _, err := Import(ctx, find, db, "testdata/names.csv"); err != nil {
+		t.Fatalf("按姓名导入：%v", err)
+	}
+	if p, _ := db.Post(ctx, "城关社保窗口"); p.A != "cg02" || !slices.Equal(p.B, []string{"cg03", "cg01"}) {
+		t.Errorf("按姓名导入后城关社保窗口 = %+v，想要 A cg02、B cg03 cg01", p)
+	}
+	if _, _, err := Import(ctx, find, db, "../testdata/posts-example.csv"); err != nil {
+		t.Fatal(err)
+	}
+	added, updated, err = Import(ctx, find, db, "testdata/reimport.csv")
 	if err != nil || added != 0 || updated != 1 {
 		t.Fatalf("再导入 added=%d updated=%d err=%v", added, updated, err)
 	}

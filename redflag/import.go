@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,24 @@ const (
 	colBranch
 )
 
+// importColumns 找出表头里种类、期别、获旗者、网点四列的位置（没有为 -1）。早先的文件旬旗写“网点”当获旗者。
+func importColumns(cells []string) []int {
+	col := []int{-1, -1, -1, -1}
+	for i, c := range cells {
+		for k, names := range importHeaders {
+			for _, n := range names {
+				if sheet.NormHeader(c) == n && col[k] < 0 {
+					col[k] = i
+				}
+			}
+		}
+	}
+	if col[colWho] < 0 && col[colBranch] >= 0 {
+		col[colWho], col[colBranch] = col[colBranch], -1
+	}
+	return col
+}
+
 // FlagImport 是导入时用来核对的情况。
 type FlagImport struct {
 	Roster []model.Staff
@@ -51,7 +70,9 @@ type FlagImport struct {
 
 // ParseFlags 解析红旗导入文件并核对（见本文件开头）；全部无误时返回要导入的红旗。
 func ParseFlags(name string, r io.Reader, in FlagImport) ([]model.Flag, error) {
-	rows, err := sheet.Read(name, r, sheet.Options{What: "红旗文件"})
+	rows, err := sheet.Read(name, r, sheet.Options{What: "红旗文件", Header: func(cells []string) bool {
+		return !slices.Contains(importColumns(cells)[:colBranch], -1)
+	}})
 	if err != nil {
 		return nil, err
 	}
@@ -62,19 +83,7 @@ func ParseFlags(name string, r io.Reader, in FlagImport) ([]model.Flag, error) {
 	if h == len(rows) {
 		return nil, model.Errorf(model.EINVALID, "红旗文件是空的。表头应为 kind,period,who（或 种类,期别,获旗者），可另加 branch（网点）。")
 	}
-	col := [4]int{-1, -1, -1, -1}
-	for i, c := range rows[h].Cells {
-		for k, names := range importHeaders {
-			for _, n := range names {
-				if sheet.NormHeader(c) == n && col[k] < 0 {
-					col[k] = i
-				}
-			}
-		}
-	}
-	if col[colWho] < 0 && col[colBranch] >= 0 { // 早先的文件：旬旗写“网点”当获旗者
-		col[colWho], col[colBranch] = col[colBranch], -1
-	}
+	col := importColumns(rows[h].Cells)
 	for _, c := range col[:3] {
 		if c < 0 {
 			return nil, model.Errorf(model.EINVALID, "红旗文件第 %d 行的表头应为 kind,period,who（或 种类,期别,获旗者），可另加 branch（网点）。", rows[h].Line)

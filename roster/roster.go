@@ -66,8 +66,9 @@ var columns = [numCols]struct {
 const headerHint = "表头应为 userid,name,branch,branch_kind,role（或 工号,姓名,网点,网点类型,角色），可另加 scope（管理范围）、joined（入职日期）、status（状态）、left（离职日期）列"
 
 // Parse 按文件扩展名（.csv 或 .xlsx）读取花名册。CSV 须为 UTF-8（可带 BOM）；
-// XLSX 读第一个工作表。任何一行有误都返回 EINVALID 错误，列出全部有误的行（至多 20 行），
-// 此时不返回任何人员。today 是导入那天（考核时区）：离职日期不能晚于它。管理范围里的网点须在文件里出现过。
+// XLSX 读第一个有花名册表头的工作表，表头上面的标题行、说明行跳过。任何一行有误都返回 EINVALID 错误，
+// 列出全部有误的行（至多 20 行），此时不返回任何人员。today 是导入那天（考核时区）：离职日期不能晚于它。
+// 管理范围里的网点须在文件里出现过。
 func Parse(name string, r io.Reader, today model.Date) ([]model.Staff, error) {
 	staff, _, err := ParseKnown(name, r, today, nil)
 	return staff, err
@@ -76,11 +77,29 @@ func Parse(name string, r io.Reader, today model.Date) ([]model.Staff, error) {
 // ParseKnown 与 Parse 相同；管理范围里的网点在文件里或在 known（花名册上已有的网点）里都算存在。
 // 另返回读的时候做过的改动的说明（如去掉中文姓名里的空格），导入时告诉导入的人。
 func ParseKnown(name string, r io.Reader, today model.Date, known []string) ([]model.Staff, []string, error) {
-	rows, err := sheet.Read(name, r, sheet.Options{What: "花名册文件"})
+	staff, notes, _, err := parse(name, r, today, known)
+	return staff, notes, err
+}
+
+// parse 是 ParseKnown，另外返回读了文件的哪里（sheet.Table.Where）。
+func parse(name string, r io.Reader, today model.Date, known []string) ([]model.Staff, []string, string, error) {
+	t, err := sheet.ReadTable(name, r, sheet.Options{What: "花名册文件", Header: func(cells []string) bool {
+		_, err := header(cells)
+		return err == nil
+	}})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return parseRecords(rows, today, known)
+	staff, notes, err := parseRecords(t.Rows, today, known)
+	if err != nil && t.Sheet != "" && t.HeaderLine == 0 {
+		// 哪个工作表都没有认出表头：说明看的是哪个工作表，免得用户以为第二个工作表也看过了没问题。
+		what := fmt.Sprintf("工作表“%s”", t.Sheet)
+		if t.Sheets > 1 {
+			what = fmt.Sprintf("%d 个工作表的前 %d 行都没有花名册的表头，读的是第一个工作表“%s”", t.Sheets, sheet.HeaderSearch, t.Sheet)
+		}
+		return nil, nil, "", model.Wrap(model.EINVALID, err, "%s：%s", what, model.ErrorMessage(err))
+	}
+	return staff, notes, t.Where(), err
 }
 
 // Report 是一次导入的结果。
@@ -88,6 +107,8 @@ type Report struct {
 	Added, Updated int
 	// Notes 是导入时对文件内容做的改动（如“第 3 行：姓名“赵 七”中间的空格已去掉，记为“赵七””）。
 	Notes []string
+	// Where 说读了文件的哪里，如“工作表“人员”第 3 行起”（sheet.Table.Where）；CSV 表头在第 1 行时为空。
+	Where string
 }
 
 // Import 读取 path 处的花名册并按 userid 新增或更新人员；文件有误时什么也不写。
@@ -97,7 +118,7 @@ func Import(ctx context.Context, s model.StaffStore, path string, today model.Da
 	return r.Added, r.Updated, err
 }
 
-// ImportReport 与 Import 相同，另说明导入时对文件内容做的改动。管理范围里的网点在文件里或花名册上已有都算存在。
+// ImportReport 与 Import 相同，另说明导入时对文件内容做的改动和读了文件的哪里。管理范围里的网点在文件里或花名册上已有都算存在。
 func ImportReport(ctx context.Context, s model.StaffStore, path string, today model.Date) (Report, error) {
 	f, err := sheet.Open(path, "花名册文件")
 	if err != nil {
@@ -112,7 +133,7 @@ func ImportReport(ctx context.Context, s model.StaffStore, path string, today mo
 	for _, st := range existing {
 		known = append(known, st.Branch)
 	}
-	staff, notes, err := ParseKnown(path, f, today, known)
+	staff, notes, where, err := parse(path, f, today, known)
 	if err != nil {
 		return Report{}, err
 	}
@@ -120,7 +141,7 @@ func ImportReport(ctx context.Context, s model.StaffStore, path string, today mo
 		return Report{}, err
 	}
 	added, updated, err := s.UpsertRoster(ctx, staff)
-	return Report{Added: added, Updated: updated, Notes: notes}, err
+	return Report{Added: added, Updated: updated, Notes: notes, Where: where}, err
 }
 
 // fillLeft 给标为离职而没写离职日期的人补上日期：已经离职的保留花名册上原来的日期，否则记 today。

@@ -51,7 +51,7 @@ func runStaffImport(ctx context.Context, getenv func(string) string, stdout, std
 
 func runPostImport(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, path string) error {
 	return runImport(ctx, getenv, stdout, stderr, func(m *app.Main) (string, error) {
-		added, updated, err := leave.Import(ctx, m.DB, m.DB, path)
+		added, updated, err := leave.Import(ctx, &ledger.Service{Staff: m.DB, Ledger: m.DB, Clock: m.Clock}, m.DB, path)
 		return fmt.Sprintf("已导入窗口岗位 %s：新增 %d 个窗口，更新 %d 个。", path, added, updated), err
 	})
 }

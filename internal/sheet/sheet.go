@@ -28,7 +28,7 @@ const (
 	// MaxUnzippedSize 是 XLSX 解压后各部分合计的上限（按 zip 目录里登记的大小检查，
 	// 解压时实际多出登记大小的，archive/zip 会报错）。
 	MaxUnzippedSize = 64 << 20
-	// MaxRows 是一个表格（XLSX 第一个工作表，或 CSV）最多的行数，空行也算。
+	// MaxRows 是一个表格（XLSX 的一个工作表，或 CSV）最多的行数，空行也算。
 	MaxRows = 100_000
 	// MaxColumns 是一行最多的列数。
 	MaxColumns = 200
@@ -57,11 +57,50 @@ type Options struct {
 	What string
 	// RawXLSX 为真时 XLSX 单元格取原始值（日期是序列号），否则取显示的文字。
 	RawXLSX bool
+	// Header 认出表头行。给出时，表头前的标题行（如合并单元格的“2026年花名册”）、说明行都跳过：
+	// XLSX 依次看每个工作表的前 HeaderSearch 行，读第一个有表头的工作表，从表头那一行起；CSV 同样从表头起。
+	// 哪个工作表都没有表头时，照旧读第一个工作表的全部行（由调用方说明表头缺什么）。
+	Header func(cells []string) bool
 }
 
-// Read 按扩展名读取 name：.csv/.txt 须为 UTF-8（可带 BOM；首行只有制表符时按制表符分隔，
-// 即从表格里直接复制出的文本），.xlsx/.xlsm 读第一个工作表。
+// HeaderSearch 是找表头时每个工作表最多看的行数。
+const HeaderSearch = 20
+
+// Table 是读出的表格：各行（给了 Options.Header 且找到了表头时从表头起），以及读的是哪个工作表、
+// 表头在哪一行——导入的回复和报错据此告诉用户读了哪里。
+type Table struct {
+	Rows []Row
+	// Sheet 是 XLSX 中读的工作表名；CSV 为空。
+	Sheet string
+	// Sheets 是 XLSX 的工作表数。
+	Sheets int
+	// HeaderLine 是找到的表头所在行（从 1 起）；没有给 Header 或没找到时为 0。
+	HeaderLine int
+}
+
+// Where 说读了哪里，如“工作表“人员”第 3 行起”；CSV 的表头就在第 1 行、或没有找表头时为空。
+func (t Table) Where() string {
+	switch {
+	case t.Sheet != "" && t.HeaderLine > 0:
+		return fmt.Sprintf("工作表“%s”第 %d 行起", t.Sheet, t.HeaderLine)
+	case t.Sheet != "":
+		return fmt.Sprintf("工作表“%s”", t.Sheet)
+	case t.HeaderLine > 1:
+		return fmt.Sprintf("第 %d 行起", t.HeaderLine)
+	}
+	return ""
+}
+
+// Read 按扩展名读取 name，见 ReadTable；只要各行。
 func Read(name string, r io.Reader, o Options) ([]Row, error) {
+	t, err := ReadTable(name, r, o)
+	return t.Rows, err
+}
+
+// ReadTable 按扩展名读取 name：.csv/.txt 须为 UTF-8（可带 BOM；首行只有制表符时按制表符分隔，
+// 即从表格里直接复制出的文本），.xlsx/.xlsm 读第一个有表头的工作表（见 Options.Header；没有 Header 时读第一个）。
+// 行号是文件里的行号，空行也算，所以报错说的“第 5 行”就是用户在表格里看到的第 5 行。
+func ReadTable(name string, r io.Reader, o Options) (Table, error) {
 	what := o.What
 	if what == "" {
 		what = "文件"
@@ -69,20 +108,43 @@ func Read(name string, r io.Reader, o Options) ([]Row, error) {
 	base := filepath.Base(name)
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
-		return nil, model.Wrap(model.EINVALID, err, "读取%s %s 失败。", what, base)
+		return Table{}, model.Wrap(model.EINVALID, err, "读取%s %s 失败。", what, base)
 	}
 	if len(data) > MaxFileSize {
-		return nil, model.Errorf(model.EINVALID, "%s %s 超过 %d MB，请检查是否选错了文件。", what, base, MaxFileSize>>20)
+		return Table{}, model.Errorf(model.EINVALID, "%s %s 超过 %d MB，请检查是否选错了文件。", what, base, MaxFileSize>>20)
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv", ".txt":
-		return readCSV(data)
+		rows, err := readCSV(data)
+		if err != nil {
+			return Table{}, err
+		}
+		t := Table{Rows: rows}
+		if o.Header != nil {
+			if i := findHeader(rows, o.Header); i >= 0 {
+				t.Rows, t.HeaderLine = rows[i:], rows[i].Line
+			}
+		}
+		return t, nil
 	case ".xlsx", ".xlsm":
-		return readXLSX(data, o.RawXLSX)
+		return readXLSX(data, o.RawXLSX, o.Header)
 	case ".xls":
-		return nil, model.Errorf(model.EINVALID, "不支持旧版 Excel 文件（.xls）。请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后再导入。")
+		return Table{}, model.Errorf(model.EINVALID, "不支持旧版 Excel 文件（.xls）。请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后再导入。")
 	}
-	return nil, model.Errorf(model.EINVALID, "%s %s 的类型无法识别：只支持 .csv 和 .xlsx。", what, base)
+	return Table{}, model.Errorf(model.EINVALID, "%s %s 的类型无法识别：只支持 .csv 和 .xlsx。", what, base)
+}
+
+// findHeader 返回 rows 前 HeaderSearch 行中第一个表头行的位置，没有为 -1。
+func findHeader(rows []Row, isHeader func([]string) bool) int {
+	for i, r := range rows {
+		if r.Line > HeaderSearch {
+			break
+		}
+		if !Blank(r.Cells) && isHeader(r.Cells) {
+			return i
+		}
+	}
+	return -1
 }
 
 func readCSV(data []byte) ([]Row, error) {
@@ -194,9 +256,9 @@ func drain(f *zip.File) error {
 	return err
 }
 
-func readXLSX(data []byte, raw bool) ([]Row, error) {
+func readXLSX(data []byte, raw bool, isHeader func([]string) bool) (Table, error) {
 	if err := checkZip(data); err != nil {
-		return nil, err
+		return Table{}, err
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit:    MaxUnzippedSize,
@@ -204,28 +266,53 @@ func readXLSX(data []byte, raw bool) ([]Row, error) {
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "unzip size") {
-			return nil, errUnzipped(err)
+			return Table{}, errUnzipped(err)
 		}
-		return nil, model.Wrap(model.EINVALID, err, "无法读取 XLSX 文件，文件可能已损坏或有密码保护。")
+		return Table{}, model.Wrap(model.EINVALID, err, "无法读取 XLSX 文件，文件可能已损坏或有密码保护。")
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, model.Errorf(model.EINVALID, "XLSX 文件里没有工作表。")
+		return Table{}, model.Errorf(model.EINVALID, "XLSX 文件里没有工作表。")
 	}
+	if isHeader != nil {
+		// 先只看每个工作表的前几行找表头；找到了再把那个工作表整个读出来。
+		for _, name := range sheets {
+			head, err := sheetRows(f, name, raw, HeaderSearch)
+			if err != nil {
+				return Table{}, err
+			}
+			if i := findHeader(head, isHeader); i >= 0 {
+				rows, err := sheetRows(f, name, raw, 0)
+				if err != nil {
+					return Table{}, err
+				}
+				return Table{Rows: rows[i:], Sheet: name, Sheets: len(sheets), HeaderLine: head[i].Line}, nil
+			}
+		}
+	}
+	rows, err := sheetRows(f, sheets[0], raw, 0)
+	if err != nil {
+		return Table{}, err
+	}
+	return Table{Rows: rows, Sheet: sheets[0], Sheets: len(sheets)}, nil
+}
+
+// sheetRows 逐行读工作表 name（不用 GetRows 一次读进全部），边读边数，超过上限立即停下；
+// upTo > 0 时只读前 upTo 行。行号是表格里的行号（中间的空行也算），末尾的空行不要。
+func sheetRows(f *excelize.File, name string, raw bool, upTo int) ([]Row, error) {
 	bad := func(err error) error {
-		return model.Wrap(model.EINVALID, err, "无法读取工作表“%s”。", sheets[0])
+		return model.Wrap(model.EINVALID, err, "无法读取工作表“%s”。", name)
 	}
-	it, err := f.Rows(sheets[0])
+	it, err := f.Rows(name)
 	if err != nil {
 		return nil, bad(err)
 	}
 	defer it.Close()
-	// 逐行读（不用 GetRows 一次读进全部），边读边数，超过上限立即停下。
 	var rows []Row
 	var lim limits
-	last := 0 // 最后一个非空行在 rows 里的位置 + 1；末尾的空行不要
-	for line := 1; it.Next(); line++ {
+	last := 0 // 最后一个非空行在 rows 里的位置 + 1
+	for line := 1; (upTo == 0 || line <= upTo) && it.Next(); line++ {
 		cells, err := it.Columns(excelize.Options{RawCellValue: raw})
 		if err != nil {
 			return nil, bad(err)

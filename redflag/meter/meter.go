@@ -64,13 +64,12 @@ func Import(ctx context.Context, staff model.StaffStore, in model.FlagInputStore
 	if err != nil {
 		return Result{}, model.Wrap(model.EINVALID, err, "读不了测评文件 %s。", name)
 	}
-	srows, err := sheet.Read(name, bytes.NewReader(data), sheet.Options{What: "测评文件", RawXLSX: true})
+	rows, err := sheet.Read(name, bytes.NewReader(data), sheet.Options{What: "测评文件", RawXLSX: true, Header: func(cells []string) bool {
+		c := findColumns(cells)
+		return (c.userid >= 0 || c.name >= 0) && c.when >= 0
+	}})
 	if err != nil {
 		return Result{}, err
-	}
-	rows := make([][]string, len(srows))
-	for i, row := range srows {
-		rows[i] = row.Cells
 	}
 	roster, err := staff.ListStaff(ctx)
 	if err != nil {
@@ -172,19 +171,20 @@ func (p people) find(id, name string) (model.Staff, error) {
 }
 
 // Parse 把导出文件的行解析成按人按天的计数；任何一行有误时返回列出全部错误行的 EINVALID。
-func Parse(name string, rows [][]string, roster []model.Staff, loc *time.Location) ([]model.MeterDay, Result, error) {
+// 报错里的行号是 rows 带的行号（文件里的行号，空行也算）。
+func Parse(name string, rows []sheet.Row, roster []model.Staff, loc *time.Location) ([]model.MeterDay, Result, error) {
 	h := 0
-	for h < len(rows) && sheet.Blank(rows[h]) {
+	for h < len(rows) && sheet.Blank(rows[h].Cells) {
 		h++
 	}
 	if h == len(rows) {
 		return nil, Result{}, model.Errorf(model.EINVALID, "%s 是空的，没有导入任何数据。", name)
 	}
-	c := findColumns(rows[h])
+	c := findColumns(rows[h].Cells)
 	var res Result
 	switch {
 	case c.userid < 0 && c.name < 0 || c.when < 0:
-		return nil, Result{}, model.Errorf(model.EINVALID, "%s 第 %d 行的表头需要“工号”或“姓名”列，以及“时间”或“日期”列。", name, h+1)
+		return nil, Result{}, model.Errorf(model.EINVALID, "%s 第 %d 行的表头需要“工号”或“姓名”列，以及“时间”或“日期”列。", name, rows[h].Line)
 	case c.sat >= 0 && c.basic >= 0 && c.unsat >= 0:
 		res.Layout = LayoutDays
 	case c.rating >= 0:
@@ -201,12 +201,11 @@ func Parse(name string, rows [][]string, roster []model.Staff, loc *time.Locatio
 	firstLine := map[key]int{}
 	var order []key
 	var bad []string
-	for i := h + 1; i < len(rows); i++ {
-		row := rows[i]
+	for _, r := range rows[h+1:] {
+		row, line := r.Cells, r.Line
 		if sheet.Blank(row) {
 			continue
 		}
-		line := i + 1
 		fail := func(format string, args ...any) {
 			bad = append(bad, fmt.Sprintf("第 %d 行：", line)+fmt.Sprintf(format, args...))
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/internal/sheet"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/store"
 )
@@ -113,6 +114,12 @@ func TestImportBadRows(t *testing.T) {
 			"第 6 行：时间“昨天”看不懂",
 			"第 7 行：工号 wangwu1 是王五，不是“王六”",
 		}},
+		// 标题行、空行照样算行号：用户在表格里看到钱七在第 6 行，报的就是第 6 行。
+		{"blank-lines.csv", []string{
+			"2 行有误",
+			"第 6 行：“钱七”不在花名册里",
+			"第 9 行：时间“昨天”看不懂",
+		}},
 		{"days-bad.csv", []string{
 			"3 行有误",
 			"第 3 行：张三 11月2日 与第 2 行重复",
@@ -154,7 +161,11 @@ func TestParseHeaders(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := Parse("x.csv", tc.rows, roster, time.UTC)
+			var rows []sheet.Row
+			for i, cells := range tc.rows {
+				rows = append(rows, sheet.Row{Line: i + 1, Cells: cells})
+			}
+			_, _, err := Parse("x.csv", rows, roster, time.UTC)
 			if !strings.Contains(model.ErrorMessage(err), tc.want) {
 				t.Errorf("错误 = %v，想要含“%s”", err, tc.want)
 			}
