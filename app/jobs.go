@@ -26,7 +26,8 @@ func (m *Main) openFlags() error {
 // openSettlement 装配月度和年度结算；已发布月份的撤销改记调整。
 func (m *Main) openSettlement() error {
 	m.Settle = &settlement.Service{Ledger: m.Ledger, Flags: m.DB, Store: m.DB, Cfg: m.Config.Settle.Config(), Outbox: m.DB, GoLive: m.GoLive,
-		Announce: announceRecipients(m.Config.Flags.Announce), AnnounceNames: m.Config.Settle.AnnounceNames}
+		Announce: announceRecipients(m.Config.Flags.Announce), AnnounceNames: m.Config.Settle.AnnounceNames,
+		Centre: m.Config.Settle.CentreName, Log: m.Log}
 	m.Ledger.CloseWith(m.Settle.Closed)
 	m.Ledger.ProjectWith(m.Settle.Projected) // “查”还没发布的月份时给出发布时会另记的奖励（预计）
 	return nil

@@ -118,6 +118,7 @@ func Load(getenv func(string) string) (Config, error) {
 		"HONGQI_WECOM_TOKEN":    &c.WeCom.Token,
 		"HONGQI_WECOM_AES_KEY":  &c.WeCom.AESKey,
 		"HONGQI_WECOM_API_BASE": &c.WeCom.APIBase,
+		"HONGQI_CENTRE":         &c.Settle.CentreName,
 	}
 	for name, p := range str {
 		if v, ok := lookup(getenv, name); ok {

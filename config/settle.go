@@ -28,6 +28,9 @@ type Settle struct {
 	// AnnounceNames 为 true 时，发布后发到群里的月度结果点名列出每笔扣款的人；默认 false（收入是个人的事，
 	// 群里只有各网点合计、红旗奖励和服务明星、扣款和奖励的笔数）。
 	AnnounceNames bool `yaml:"announce_names"`
+	// CentreName 是发证的中心名称，写在年度服务明星证书的落款，如“某某县便民服务中心”
+	// （环境变量 HONGQI_CENTRE 优先）；为空时证书上不写落款。
+	CentreName string `yaml:"centre_name"`
 }
 
 // DefaultSettle 返回内置默认的结算配置。

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/hongqi-dev/hongqi/bot"
 	"github.com/hongqi-dev/hongqi/ledger"
@@ -27,7 +29,39 @@ func annualSection(d *Deps) section {
 			Who:     leadership,
 			Run:     func(c *bot.Context) (string, error) { return publishYear(d, c) },
 		},
+		{
+			Names:   []string{"补发证书"},
+			Usage:   "补发证书 <人> [年份]",
+			Summary: "重新生成某人的年度服务明星证书，以图片私信本人和中心领导（不写年份为去年）",
+			Example: "补发证书 王堃 2026",
+			Who:     leadership,
+			Run:     func(c *bot.Context) (string, error) { return reissueCertificate(d, c) },
+		},
 	}}
+}
+
+var reYear = regexp.MustCompile(`^\d{4}年?(度)?$`)
+
+func reissueCertificate(d *Deps, c *bot.Context) (string, error) {
+	args := c.Args
+	year := 0 // 不写年份：去年（年度结算在次年初发布）
+	if n := len(args); n > 1 && reYear.MatchString(args[n-1]) {
+		y, err := yearArg([]string{strings.TrimSuffix(args[n-1], "度")}, "补发证书 王堃 2026")
+		if err != nil {
+			return "", err
+		}
+		year, args = y, args[:n-1]
+	}
+	if len(args) != 1 {
+		return "", model.Errorf(model.EINVALID, "请写明给谁补发、哪一年，例如：补发证书 王堃 2026")
+	}
+	r, err := d.Settle.ReissueCertificate(c.Ctx, c.Actor, c.Msg, args[0], year)
+	if err != nil {
+		return "", err
+	}
+	ct := r.Image.Certificate
+	return fmt.Sprintf("已重新生成 %s（%s）%d 年度服务明星证书（全年 %d 次），稍后以图片私信给本人和 %d 位中心领导。",
+		ct.Name, ct.Branch, ct.Year, ct.Count, len(r.To)-1), nil
 }
 
 // yearArg 解析“2026”或“2026年”；没有写时为 0（由结算服务取去年）。

@@ -1,15 +1,14 @@
 package settlement
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/settlement/calc"
-	"github.com/hongqi-dev/hongqi/settlement/cert"
 )
 
 // YearKey 是年度结算在发布记录里用的“月份”：该年的第 0 月（存为 "2026-00"），与各月的发布记录
@@ -202,7 +201,7 @@ func (s *Service) PublishYear(ctx context.Context, actor model.Staff, msg model.
 			leaders = append(leaders, p.UserID)
 		}
 	}
-	certs, warnings := certificateNotices(year, res.Certificates, leaders)
+	certs, warnings := s.certificateNotices(year, res.Certificates, leaders, now)
 	req.Notices = append(req.Notices, certs...)
 	out.Certificates = len(certs)
 	out.Warnings = warnings
@@ -265,21 +264,21 @@ func YearStatementNotice(year int, booked model.Month, st calc.Statement) model.
 		Title: title, Body: body}
 }
 
-// certificateNotices 为每位年度服务明星画好证书（PNG），作为图片私信发给本人和中心领导。
-// 个别证书画不出（姓名里有字体缺的字）时不阻止发布，返回的提醒写进领导的汇总。
-func certificateNotices(year int, certs []calc.Certificate, leaders []string) ([]model.Notice, []string) {
+// certificateNotices 为每位年度服务明星画好证书（PNG，落款是中心、日期是 issued），作为图片私信发给本人和中心领导。
+// 个别证书画不出（姓名里有字体缺的字）时不阻止发布：记日志，返回的提醒（含怎么补发）写进领导的汇总和发布人的回复。
+func (s *Service) certificateNotices(year int, certs []calc.Certificate, leaders []string, issued time.Time) ([]model.Notice, []string) {
 	var out []model.Notice
 	var warnings []string
 	for _, c := range certs {
-		var buf bytes.Buffer
-		if err := cert.Render(c, &buf); err != nil {
+		img, err := s.renderCert(c, issued)
+		if err != nil {
 			warnings = append(warnings, "证书没有生成："+model.ErrorMessage(err))
 			continue
 		}
 		out = append(out, model.Notice{
 			Key:  fmt.Sprintf("certificate:%d:%s", year, c.UserID),
 			To:   model.ToUsers(append([]string{c.UserID}, leaders...)...),
-			File: &model.File{Name: fmt.Sprintf("%d年度服务明星证书-%s.png", year, c.Name), Kind: model.FileImage, Data: buf.Bytes()},
+			File: &model.File{Name: img.FileName, Kind: model.FileImage, Data: img.PNG},
 		})
 	}
 	return out, warnings

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ type Service struct {
 	Flags  FlagLister
 	Store  model.SettlementStore
 	Cfg    calc.Config
-	// Outbox 用于定时发送草稿（SendDraft）和“导出”的文件（Export）；为空时这两样返回 EUNAVAILABLE。
+	// Outbox 用于定时发送草稿（SendDraft）、“导出”的文件（Export）和补发的证书；为空时这几样返回 EUNAVAILABLE。
 	Outbox model.Outbox
 	// GoLive 是这个中心开始用红旗的时刻（app 从数据库读出）；零值表示不知道（只用于测试）。
 	// 不写月份的命令不会落到它之前就结束的月份；它之前的年份没有导入红旗就不做年度结算。
@@ -37,6 +38,12 @@ type Service struct {
 	Announce []model.Recipient
 	// AnnounceNames 为真时群里的月度结果点名列出每笔扣款（配置 settle.announce_names，默认不点名）。
 	AnnounceNames bool
+	// Centre 是发证的中心名称（设置 settle.centre_name / HONGQI_CENTRE），写在证书的落款；为空时不写落款。
+	Centre string
+	// Fonts 是证书上有内置字体缺的字（如“堃”）时依次找的字体文件；为空时用 cjk.SystemFonts。
+	Fonts []string
+	// Log 记下没能生成的证书等；为空时用 slog.Default()。
+	Log *slog.Logger
 }
 
 // PayDay 是结算单上写的兑现时间。

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -44,9 +45,11 @@ const (
 	bodyBaseline   = 730
 	bodyLeading    = 80
 	bodySize       = 46
-	issuerBaseline = 960
+	issuerBaseline = 930
 	issuerSize     = 44
 	issuerRight    = 1360
+	dateBaseline   = 995
+	dateSize       = 40
 )
 
 var (
@@ -60,8 +63,10 @@ var (
 type Renderer struct {
 	// Fallback 是内置字体缺字时依次尝试的字体文件（TTF、OTF、TTC）；为空时用 SystemFonts。
 	Fallback []string
-	// Issuer 是右下角的落款，如“某某县便民服务中心”；为空时不写。
+	// Issuer 是右下角的落款：发证的中心，如“某某县便民服务中心”（设置 settle.centre_name）；为空时不写。
 	Issuer string
+	// Date 是落款下面的发证日期（写成“2027年1月5日”）；零值时不写。
+	Date time.Time
 }
 
 // Render 用零值 Renderer 把证书画成 PNG 写入 w。
@@ -120,6 +125,9 @@ func (r Renderer) draw(c calc.Certificate) (*image.RGBA, error) {
 		{text: "被评为年度服务明星。特发此证，以资鼓励。", size: bodySize, color: ink, baseline: bodyBaseline + bodyLeading, maxWidth: textMaxWidth},
 		{text: issuer, size: issuerSize, color: ink, baseline: issuerBaseline, right: issuerRight, maxWidth: textMaxWidth / 2},
 	}
+	if !r.Date.IsZero() {
+		lines = append(lines, line{text: r.Date.Format("2006年1月2日"), size: dateSize, color: ink, baseline: dateBaseline, right: issuerRight, maxWidth: textMaxWidth / 2})
+	}
 
 	fallback := r.Fallback
 	if len(fallback) == 0 {
@@ -136,7 +144,7 @@ func (r Renderer) draw(c calc.Certificate) (*image.RGBA, error) {
 		var mg *cjk.MissingGlyph
 		if errors.As(err, &mg) {
 			return nil, model.Wrap(model.EUNAVAILABLE, err,
-				"无法生成%s的年度服务明星证书：“%s”中的“%c”字在内置字体里没有，本机也找不到含这个字的中文字体。请在服务器上安装 fonts-noto-cjk（Debian/Ubuntu：apt-get install fonts-noto-cjk）后重新生成。",
+				"无法生成%s的年度服务明星证书：“%s”中的“%c”字在内置字体里没有，本机也找不到含这个字的中文字体。请在服务器上安装中文字体（Debian/Ubuntu：apt-get install fonts-noto-cjk；hongqi 的 Docker 镜像已带）。",
 				name, l.text, mg.R)
 		}
 		if err != nil {

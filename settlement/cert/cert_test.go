@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/settlement/calc"
@@ -223,14 +224,22 @@ func TestRenderWithSystemDefaults(t *testing.T) {
 	}
 }
 
-func TestIssuerIsRightAligned(t *testing.T) {
-	img, _ := render(t, Renderer{Fallback: noSystem.Fallback, Issuer: "城关镇便民服务中心"}, star)
+func TestIssuerAndDateAreRightAligned(t *testing.T) {
+	issued := time.Date(2027, 1, 5, 10, 0, 0, 0, model.Shanghai)
+	img, _ := render(t, Renderer{Fallback: noSystem.Fallback, Issuer: "城关镇便民服务中心", Date: issued}, star)
 	area := image.Rect(issuerRight-textMaxWidth/2, issuerBaseline-issuerSize, issuerRight, issuerBaseline+issuerSize/4)
 	if n := inked(img, area); n < 1000 {
 		t.Errorf("%d inked pixels where the issuer goes", n)
 	}
+	dateArea := image.Rect(issuerRight-textMaxWidth/2, dateBaseline-dateSize, issuerRight, dateBaseline+dateSize/4)
+	if n := inked(img, dateArea); n < 500 {
+		t.Errorf("%d inked pixels where the date goes", n)
+	}
+	if dateArea.Max.Y >= Height-86 {
+		t.Errorf("the date row ends at %d, inside the frame (%d)", dateArea.Max.Y, Height-86)
+	}
 	plain, _ := render(t, noSystem, star)
-	if n := inked(plain, area); n != 0 {
-		t.Errorf("%d inked pixels in the issuer area without an issuer", n)
+	if n := inked(plain, area) + inked(plain, dateArea); n != 0 {
+		t.Errorf("%d inked pixels in the issuer and date area without an issuer or a date", n)
 	}
 }
