@@ -162,7 +162,8 @@ func (m *Main) Open(ctx context.Context) error {
 		notifier = s
 		m.WeCom = s
 	} else {
-		m.Log.Info("未配置企业微信发消息（HONGQI_WECOM_CORP_ID/AGENT_ID/SECRET），通知只写入日志")
+		// 命令行（chat、report 等）也经过这里：只在 debug 级别说；服务启动时 Serve 另用 info 说一次。
+		m.Log.Debug("未配置企业微信发消息（HONGQI_WECOM_CORP_ID/AGENT_ID/SECRET），通知只写入日志")
 	}
 	m.Sender = &outbox.Worker{Store: m.DB, Notifier: notifier, Clock: m.Clock, Log: m.Log}
 	if err := m.openWeb(); err != nil {
@@ -312,6 +313,9 @@ func Serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
+	if m.WeCom == nil {
+		m.Log.Info("未配置企业微信发消息（HONGQI_WECOM_CORP_ID/AGENT_ID/SECRET），通知只写入日志")
+	}
 	m.Log.Info("hongqi 已启动", "addr", m.Config.HTTPAddr, "config", m.Config.String())
 	select {
 	case err := <-errc:
