@@ -177,7 +177,7 @@ func TestCLIAsPeopleUseIt(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s", w, out)
 				}
 			}
-			if tt.quietStder && strings.Contains(errOut, "企业微信") {
+			if tt.quietStder && strings.Contains(errOut, "未配置企业微信") {
 				t.Errorf("the command logged about WeCom:\n%s", errOut)
 			}
 		})
