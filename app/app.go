@@ -114,6 +114,7 @@ func (m *Main) Open(ctx context.Context) error {
 
 	var tokenCache wecom.TokenCache
 	if m.Config.Redis != "" {
+		redis.SetLogger(m.Log) // go-redis 自己的日志只在 debug 级别出现
 		r, err := redis.NewRedis(ctx, m.Config.Redis, m.RedisPrefix)
 		if err != nil {
 			return err

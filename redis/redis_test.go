@@ -410,3 +410,21 @@ func TestFallback(t *testing.T) {
 		}
 	})
 }
+
+// TestGoRedisLogsGoToSlogAtDebug：连不上 Redis 时，go-redis 自己的“redis: … pool.go:770: …”不直接打到标准错误，
+// 而是进 hongqi 的日志、在 debug 级别；hongqi 自己的中文说明点名 HONGQI_REDIS。
+func TestGoRedisLogsGoToSlogAtDebug(t *testing.T) {
+	var buf bytes.Buffer
+	SetLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { SetLogger(nil) })
+	_, err := NewRedis(context.Background(), "redis://127.0.0.1:1/0", "t:")
+	if err == nil || !strings.Contains(model.ErrorMessage(err), "HONGQI_REDIS") {
+		t.Fatalf("NewRedis to a closed port: %v", err)
+	}
+	if out := buf.String(); !strings.Contains(out, "level=DEBUG") || !strings.Contains(out, "go-redis") {
+		t.Errorf("go-redis' own log did not reach slog at debug:\n%s", out)
+	}
+	if strings.Contains(buf.String(), "level=INFO") || strings.Contains(buf.String(), "level=WARN") {
+		t.Errorf("go-redis' log above debug:\n%s", buf.String())
+	}
+}
