@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"io"
 	"log/slog"
@@ -111,6 +112,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.GoLive, err = m.goLive(ctx); err != nil {
 		return err
 	}
+	if err := m.checkConfiguredPeople(ctx); err != nil {
+		return err
+	}
 
 	var tokenCache wecom.TokenCache
 	if m.Config.Redis != "" {
@@ -175,6 +179,74 @@ func (m *Main) Open(ctx context.Context) error {
 		Settle: m.Settle, Clock: m.Clock, WebLink: m.Web.LoginLink, Web: m.Config.PublicURL,
 	})
 	return nil
+}
+
+// checkConfiguredPeople 核对配置里写的人都在花名册上、在职：评选小组（flags.group / HONGQI_FLAG_GROUP）、
+// 应用群聊的群主和成员（flags.announce）。写错一个，评选小组里就少了一个人（他点“确认”会被拒绝），
+// 或者建群失败，而且要到第一次评选才发现——所以启动时就拒绝，说清楚是哪一项、哪个工号。工号不分大小写，
+// 核对后换成花名册上的写法。花名册还是空的（刚装好、还没导入）时只记一条警告。
+func (m *Main) checkConfiguredPeople(ctx context.Context) error {
+	staff, err := m.DB.ListStaff(ctx)
+	if err != nil {
+		return err
+	}
+	f := &m.Config.Flags
+	if len(staff) == 0 {
+		if len(f.Group) > 0 || len(f.Announce) > 0 {
+			m.Log.Warn("花名册是空的，还不能核对评选小组和公布群的成员；导入花名册后重启会再核对")
+		}
+		return nil
+	}
+	byID := map[string]model.Staff{}
+	var ids []string
+	for _, st := range staff {
+		byID[strings.ToLower(st.UserID)] = st
+		ids = append(ids, st.UserID)
+	}
+	var problems []string
+	check := func(key string, id *string) {
+		st, ok := byID[strings.ToLower(strings.TrimSpace(*id))]
+		switch {
+		case !ok:
+			msg := fmt.Sprintf("%s里的“%s”不在花名册上", key, *id)
+			if c := model.Closest(*id, ids, 1); len(c) > 0 {
+				msg += "（是不是 " + c[0] + "？）"
+			}
+			problems = append(problems, msg)
+		case !st.Active:
+			problems = append(problems, fmt.Sprintf("%s里的 %s（%s）已不在职", key, st.UserID, st.Name))
+		default:
+			*id = st.UserID
+		}
+	}
+	for i := range f.Group {
+		check("flags.group（评选小组，或 HONGQI_FLAG_GROUP）", &f.Group[i])
+	}
+	for i := range f.Announce {
+		t := &f.Announce[i]
+		if t.Kind != "appchat" {
+			continue
+		}
+		key := fmt.Sprintf("flags.announce 第 %d 项（%s）的", i+1, cmpOr(t.Name, t.ChatID))
+		if t.Owner != "" {
+			check(key+" owner（群主）", &t.Owner)
+		}
+		for j := range t.Members {
+			check(key+" members（群成员）", &t.Members[j])
+		}
+	}
+	if len(problems) > 0 {
+		return model.Errorf(model.EINVALID, "HONGQI_CONFIG：配置里写的人要在花名册上、在职，hongqi 没有启动：\n%s\n请改正配置里的工号（hongqi staff list 可查），或先导入花名册。",
+			strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // openWeb 装配网页：与命令同一套服务；企业微信配置齐全时可用网页授权登录，否则只用“网页”命令的一次性链接。

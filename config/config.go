@@ -160,11 +160,21 @@ func lookup(getenv func(string) string, name string) (string, bool) {
 	return v, v != ""
 }
 
+// parseYAML 读配置文件：先逐项核对键名和值的类型（checkYAML，报错说中文名和应写什么，不转述 yaml 库的话），
+// 再填进 c。
 func parseYAML(c *Config, data []byte, path string) error {
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && err.Error() != "EOF" {
-		return model.Errorf(model.EINVALID, "HONGQI_CONFIG：配置文件 %s 有误：%v", path, err)
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return yamlSyntax(err, path)
+	}
+	if err := checkYAML(&root, path); err != nil {
+		return err
+	}
+	if len(root.Content) == 0 {
+		return nil
+	}
+	if err := root.Decode(c); err != nil {
+		return model.Wrap(model.EINVALID, err, "HONGQI_CONFIG：配置文件 %s 有一项的值读不进来，请对照 deploy/hongqi.example.yaml 检查。", path)
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package config
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +160,88 @@ func TestPublicURL(t *testing.T) {
 				t.Errorf("PublicURL = %q, want %q", c.PublicURL, tt.want)
 			}
 		})
+	}
+}
+
+// 配置文件写错时，报错说是第几行、哪一项（键名和中文名）、应写什么；不转述 yaml 库的话
+// （“field flgas not found in type config.Config”“cannot unmarshal !!str `two` into int”）。
+func TestConfigFileErrorsSpeakChinese(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"misspelt section", "flgas:\n  group: [admin]\n", []string{"第 1 行：这里没有“flgas”这一项，是不是 flags（流动红旗）？"}},
+		{"a word where a number goes", "flags:\n  weekly:\n    winners: two\n", []string{"第 3 行：flags.weekly.winners（每周评几面周红旗）应为整数，现在写的是“two”。"}},
+		{"misspelt nested key", "flags:\n  weekly:\n    winer: 2\n", []string{"第 3 行：flags.weekly（周红旗的评分）下面没有“winer”这一项，是不是 flags.weekly.winners（每周评几面周红旗）？"}},
+		{"duration", "flags:\n  confirm_within: two days\n", []string{"flags.confirm_within（评选小组确认的期限）应为时长，如 48h、30m"}},
+		{"yes/no", "flags:\n  weekly:\n    basic_counts_as_half: 算\n", []string{"应为 true 或 false，现在写的是“算”"}},
+		{"a list written as one value", "flags:\n  group: admin cg_head\n", []string{"flags.group（评选小组（工号））应为一组值，如 [a, b]"}},
+		{"announce entry", "flags:\n  announce:\n    - {kind: robot, name: 全员群, kee: x}\n", []string{"flags.announce[1]（评选结果的公布去处）下面没有“kee”这一项，是不是 flags.announce[1].key（群机器人的 key）？"}},
+		{"year threshold", "settle:\n  year_threshold: {二〇一〇: 20}\n", []string{"settle.year_threshold（个别年份的年度服务明星门槛）里的“二〇一〇”应为年份"}},
+		{"two problems at once", "tz: Asia/Shanghai\nflgas: 1\nsettle:\n  few_below: 两\n", []string{"有 2 处写得不对", "第 2 行", "第 4 行：settle.few_below（全年周红旗少于几次扣款）应为整数"}},
+		{"broken yaml", "flags:\n\tgroup: [admin]\n", []string{"第 2 行的写法不对（YAML 格式）", "用空格，不用 Tab"}},
+	}
+	dir := t.TempDir()
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, fmt.Sprintf("c%d.yaml", i))
+			if err := os.WriteFile(p, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(env(map[string]string{"HONGQI_CONFIG": p}))
+			msg := model.ErrorMessage(err)
+			if model.ErrorCode(err) != model.EINVALID {
+				t.Fatalf("Load = %v, want EINVALID", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
+			}
+			for _, leak := range []string{"config.Config", "unmarshal", "!!str", "not found in type", "yaml:"} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("message leaks %q:\n%s", leak, msg)
+				}
+			}
+		})
+	}
+}
+
+// 配置文件里能写的每一项都有中文名（报错时说给人听）。
+func TestEveryConfigKeyHasAChineseName(t *testing.T) {
+	var walkType func(t reflect.Type, path string)
+	var missing []string
+	walkType = func(typ reflect.Type, path string) {
+		switch typ.Kind() {
+		case reflect.Slice:
+			walkType(typ.Elem(), path)
+			return
+		case reflect.Struct:
+		default:
+			return
+		}
+		if typ == reflect.TypeOf(time.Time{}) {
+			return
+		}
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if tag == "" || tag == "-" {
+				continue
+			}
+			p := tag
+			if path != "" {
+				p = path + "." + tag
+			}
+			if _, ok := labels[p]; !ok {
+				missing = append(missing, p)
+			}
+			walkType(f.Type, p)
+		}
+	}
+	walkType(reflect.TypeOf(Config{}), "")
+	if len(missing) > 0 {
+		t.Errorf("keys without a Chinese name in labels: %v", missing)
 	}
 }

@@ -128,11 +128,11 @@ func (f Flags) SinceTime(loc *time.Location) time.Time {
 func (f Flags) WeeklyAt() (time.Weekday, int, int, error) {
 	parts := strings.Fields(f.ProposeWeekly)
 	if len(parts) != 2 {
-		return 0, 0, 0, fmt.Errorf("propose_weekly“%s”应写成“周一 08:00”", f.ProposeWeekly)
+		return 0, 0, 0, fmt.Errorf("应写成“周一 08:00”，现在是“%s”", f.ProposeWeekly)
 	}
 	wd, ok := reWeekday[strings.ToLower(parts[0])]
 	if !ok {
-		return 0, 0, 0, fmt.Errorf("propose_weekly 中的“%s”不是周几，应为 周一…周日", parts[0])
+		return 0, 0, 0, fmt.Errorf("“%s”不是周几，应为 周一…周日", parts[0])
 	}
 	h, m, err := ParseClock(parts[1])
 	return wd, h, m, err
@@ -140,63 +140,64 @@ func (f Flags) WeeklyAt() (time.Weekday, int, int, error) {
 
 func (f *Flags) validate() error {
 	bad := func(format string, args ...any) error {
-		return model.Errorf(model.EINVALID, "HONGQI_CONFIG flags："+format, args...)
+		return model.Errorf(model.EINVALID, "HONGQI_CONFIG 配置文件的 "+format, args...)
 	}
+	k := func(key string) string { return keyName("flags." + key) }
 	w := f.Weekly
 	if w.Winners < 1 || w.MinRatings < 0 {
-		return bad("weekly.winners 至少为 1，min_ratings 不能为负")
+		return bad("%s至少为 1，%s不能为负，现在是 %d 和 %d", k("weekly.winners"), k("weekly.min_ratings"), w.Winners, w.MinRatings)
 	}
 	if w.WeightSatisfaction < 0 || w.WeightSpotCheck < 0 || w.WeightFeedback < 0 ||
 		w.WeightSatisfaction+w.WeightSpotCheck+w.WeightFeedback != 100 {
-		return bad("weekly 的三个权重（weight_satisfaction、weight_spot_check、weight_feedback）应为非负且合计 100，现在合计 %d",
-			w.WeightSatisfaction+w.WeightSpotCheck+w.WeightFeedback)
+		return bad("三个权重 %s、%s、%s 应为非负的整数、合计 100，现在合计 %d",
+			k("weekly.weight_satisfaction"), k("weekly.weight_spot_check"), k("weekly.weight_feedback"), w.WeightSatisfaction+w.WeightSpotCheck+w.WeightFeedback)
 	}
 	if f.Dekad.Winners < 1 || len(f.Dekad.Items) == 0 {
-		return bad("dekad.winners 至少为 1，dekad.items 至少一项")
+		return bad("%s至少为 1，%s至少要有一项", k("dekad.winners"), k("dekad.items"))
 	}
 	sum := 0
 	owner := map[string]int{}
 	for i, it := range f.Dekad.Items {
 		if it.Code == "" || it.Name == "" || it.Weight <= 0 {
-			return bad("dekad.items 第 %d 项需要 code、name 和正的 weight", i+1)
+			return bad("%s第 %d 项要写 code（编码）、name（名称）和正的 weight（权重）", k("dekad.items"), i+1)
 		}
 		for _, w := range append([]string{it.Code, it.Name}, it.Words...) {
 			if j, ok := owner[w]; ok && j != i {
-				return bad("dekad.items 中的“%s”同时属于第 %d 项和第 %d 项", w, j+1, i+1)
+				return bad("%s中的“%s”同时属于第 %d 项和第 %d 项，主管写“检查 … %s”时分不清是哪一项", k("dekad.items"), w, j+1, i+1, w)
 			}
 			owner[w] = i
 		}
 		sum += it.Weight
 	}
 	if sum != 100 {
-		return bad("dekad.items 的权重合计应为 100，现在是 %d", sum)
+		return bad("%s的权重合计应为 100，现在是 %d", k("dekad.items"), sum)
 	}
 	if _, _, _, err := f.WeeklyAt(); err != nil {
-		return bad("%v", err)
+		return bad("%s：%v", k("propose_weekly"), err)
 	}
 	if _, _, err := ParseClock(f.ProposeDekad); err != nil {
-		return bad("propose_dekad：%v", err)
+		return bad("%s：%v", k("propose_dekad"), err)
 	}
 	if f.Since != "" {
 		if _, err := model.ParseDate(f.Since); err != nil {
-			return bad("since“%s”应写成 2026-11-02", f.Since)
+			return bad("%s应写成 2026-11-02 这样的日期，现在是“%s”", k("since"), f.Since)
 		}
 	}
 	if f.ConfirmWithin <= 0 {
-		return bad("confirm_within 必须大于 0")
+		return bad("%s必须大于 0，如 48h", k("confirm_within"))
 	}
 	for i, t := range f.Announce {
 		switch t.Kind {
 		case "appchat":
 			if t.ChatID == "" {
-				return bad("announce 第 %d 项（appchat）需要 chat_id", i+1)
+				return bad("%s第 %d 项（appchat，应用群聊）要写 chat_id（群聊的 chatid）", k("announce"), i+1)
 			}
 		case "robot":
 			if t.Key == "" || t.Name == "" {
-				return bad("announce 第 %d 项（robot）需要 name 和 key", i+1)
+				return bad("%s第 %d 项（robot，群机器人）要写 name（名字）和 key（webhook 的 key）", k("announce"), i+1)
 			}
 		default:
-			return bad("announce 第 %d 项的 kind 应为 appchat 或 robot，而不是“%s”", i+1, t.Kind)
+			return bad("%s第 %d 项的 kind（种类）应为 appchat（应用群聊）或 robot（群机器人），现在是“%s”", k("announce"), i+1, t.Kind)
 		}
 	}
 	return nil

@@ -57,11 +57,11 @@ var reDayClock = regexp.MustCompile(`^\s*(\d{1,2})\s*(?:日|号)?\s+(\S+)\s*$`)
 func (s Settle) DraftDay() (day, hour, min int, err error) {
 	m := reDayClock.FindStringSubmatch(s.DraftAt)
 	if m == nil {
-		return 0, 0, 0, fmt.Errorf("draft_at“%s”应写成“1日 09:00”", s.DraftAt)
+		return 0, 0, 0, fmt.Errorf("应写成“1日 09:00”，现在是“%s”", s.DraftAt)
 	}
 	day, _ = strconv.Atoi(m[1])
 	if day < 1 || day > 28 {
-		return 0, 0, 0, fmt.Errorf("draft_at 的日子应在 1–28 之间，现在是 %d", day)
+		return 0, 0, 0, fmt.Errorf("日子应在 1–28 之间，现在是 %d", day)
 	}
 	hour, min, err = ParseClock(m[2])
 	return day, hour, min, err
@@ -69,20 +69,21 @@ func (s Settle) DraftDay() (day, hour, min int, err error) {
 
 func (s *Settle) validate() error {
 	bad := func(format string, args ...any) error {
-		return model.Errorf(model.EINVALID, "HONGQI_CONFIG settle："+format, args...)
+		return model.Errorf(model.EINVALID, "HONGQI_CONFIG 配置文件的 "+format, args...)
 	}
+	k := func(key string) string { return keyName("settle." + key) }
 	if err := s.Config().Validate(); err != nil {
-		return bad("%v", err)
+		return bad("%s：%v", keyName("settle"), model.ErrorMessage(err))
 	}
 	day, _, _, err := s.DraftDay()
 	if err != nil {
-		return bad("%v", err)
+		return bad("%s：%v", k("draft_at"), err)
 	}
 	if s.DekadFalseInfo < 0 {
-		return bad("dekad_false_info 是扣款金额（元），不能为负，现在是 %d；不扣写 0", s.DekadFalseInfo)
+		return bad("%s是扣款金额（元），不能为负，现在是 %d；不扣写 0", k("dekad_false_info"), s.DekadFalseInfo)
 	}
 	if s.PublishBy < day || s.PublishBy > 28 {
-		return bad("publish_by 应在草稿日（%d 日）到 28 日之间，现在是 %d", day, s.PublishBy)
+		return bad("%s应在草稿日（%d 日）到 28 日之间，现在是 %d", k("publish_by"), day, s.PublishBy)
 	}
 	return nil
 }

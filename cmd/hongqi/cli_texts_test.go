@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -243,5 +244,49 @@ func TestCLICertificates(t *testing.T) {
 	_, _, err = runCLIOut(t, env, "", "cert", "2026", "李四", "-o", out)
 	if want := "李四（城关所）2026 年获周服务红旗标杆岗 1 次，门槛是 2 次，不是年度服务明星"; err == nil || !strings.Contains(model.ErrorMessage(err), want) {
 		t.Errorf("cert for 李四: %v, want %q", err, want)
+	}
+}
+
+// 设置写错时，hongqi 说是哪一项（键名和中文名）、应写什么，不转述 Go 的内部报错；配置里的评选小组、
+// 公布群成员不在花名册上时，启动就拒绝（导入花名册不受影响，好先把花名册导进来）。
+func TestCLISettingsErrorsNameTheKey(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "hongqi.db")
+	clock := "2026-11-16T09:30:00+08:00"
+	if _, _, err := runCLIOut(t, map[string]string{"HONGQI_DB": db, "HONGQI_CLOCK": clock}, "", "staff", "import", "../../testdata/roster-example.csv"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		yaml string
+		args []string
+		want string
+	}{
+		{"misspelt key", "flgas:\n  group: [cg_head]\n", []string{"staff", "list"}, "第 1 行：这里没有“flgas”这一项，是不是 flags（流动红旗）？"},
+		{"a word for a number", "flags:\n  weekly:\n    winners: two\n", []string{"staff", "list"}, "flags.weekly.winners（每周评几面周红旗）应为整数，现在写的是“two”"},
+		{"group member not on the roster", "flags:\n  group: [cg_haed, admin]\n", []string{"chat", "--as", "cg_sup"},
+			"flags.group（评选小组，或 HONGQI_FLAG_GROUP）里的“cg_haed”不在花名册上（是不是 cg_head？）"},
+		{"chat member not on the roster", "flags:\n  announce:\n    - {kind: appchat, name: 红旗公布群, chat_id: hq01, owner: admin, members: [admin, zx_boss]}\n",
+			[]string{"report", "--month", "本月", "-o", filepath.Join(dir, "r.xlsx")}, "flags.announce 第 1 项（红旗公布群）的 members（群成员）里的“zx_boss”不在花名册上"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := writeFile(t, dir, fmt.Sprintf("c%d.yaml", i), tt.yaml)
+			_, _, err := runCLIOut(t, map[string]string{"HONGQI_DB": db, "HONGQI_CLOCK": clock, "HONGQI_CONFIG": cfg}, "", tt.args...)
+			msg := model.ErrorMessage(err)
+			if err == nil || !strings.Contains(msg, tt.want) {
+				t.Fatalf("error = %v\nwant %q", msg, tt.want)
+			}
+			for _, leak := range []string{"config.Config", "unmarshal", "!!str", "pool.go"} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("the message leaks %q:\n%s", leak, msg)
+				}
+			}
+		})
+	}
+	// 工号的大小写不算错：CG_HEAD 就是 cg_head。
+	cfg := writeFile(t, dir, "ok.yaml", "flags:\n  group: [CG_HEAD, admin]\n")
+	if _, _, err := runCLIOut(t, map[string]string{"HONGQI_DB": db, "HONGQI_CLOCK": clock, "HONGQI_CONFIG": cfg}, "", "chat", "--as", "cg_head"); err != nil {
+		t.Errorf("a group member written in capitals was refused: %v", model.ErrorMessage(err))
 	}
 }
