@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/internal/sheet"
+	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/model"
 	"github.com/hongqi-dev/hongqi/store"
 )
