@@ -134,7 +134,7 @@ func ParseFlags(name string, r io.Reader, in FlagImport) ([]model.Flag, error) {
 		}
 		month, start, end := periodSpan(kind, period, in.Loc)
 		if !in.Now.IsZero() && in.Now.Before(start) {
-			bad("%s 还没开始（%s起），不能导入", period, start.Format("2006年1月2日"))
+			bad("%s 即%s，还没开始（%s起），不能导入", period, model.SpokenPeriod(period, in.Now.In(in.Loc).Year()), start.Format("2006年1月2日"))
 			continue
 		}
 		who := get(colWho)
@@ -210,7 +210,7 @@ func ParseFlags(name string, r io.Reader, in FlagImport) ([]model.Flag, error) {
 		}
 		winners[pkey][flagSubject(f)] = true
 		if limit := in.limit(kind); len(winners[pkey]) > limit {
-			bad("%s 连同已有的共 %d 面%s，多于每期 %d 面（flags.%s.winners）", period, len(winners[pkey]), kind.Label(), limit, kind)
+			bad("%s 即%s，连同已有的共 %d 面%s，多于每期 %d 面（flags.%s.winners）", period, model.SpokenPeriod(period, in.Now.In(in.Loc).Year()), len(winners[pkey]), kind.Label(), limit, kind)
 			continue
 		}
 		out = append(out, f)

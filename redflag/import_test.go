@@ -52,11 +52,11 @@ func TestImportChecksWhatItIsTold(t *testing.T) {
 	cases := []struct {
 		name, rows, want string
 	}{
-		{"a week that has not started", "周,2026-W47,cg01,\n", "第 2 行：2026-W47 还没开始（2026年11月16日起）"},
-		{"a dekad that has not started", "旬,2026-11-2,东山所,\n", "第 2 行：2026-11-2 还没开始（2026年11月11日起）"},
-		{"three weekly winners in one week", "周,2026-W44,cg01,\n周,2026-W44,cg02,\n周,2026-W44,dj01,\n", "第 4 行：2026-W44 连同已有的共 3 面周服务红旗标杆岗，多于每期 2 面"},
-		{"two more on top of one already imported", "周,2026-W43,cg02,\n周,2026-W43,dj01,\n", "第 3 行：2026-W43 连同已有的共 3 面"},
-		{"two dekad winners in one dekad", "旬,2026-10-3,东山所,\n旬,2026-10-3,河西所,\n", "第 3 行：2026-10-3 连同已有的共 2 面旬服务红旗标杆所，多于每期 1 面"},
+		{"a week that has not started", "周,2026-W47,cg01,\n", "第 2 行：2026-W47 即11月第3周（11月16日–22日），还没开始（2026年11月16日起）"},
+		{"a dekad that has not started", "旬,2026-11-2,东山所,\n", "第 2 行：2026-11-2 即11月中旬，还没开始（2026年11月11日起）"},
+		{"three weekly winners in one week", "周,2026-W44,cg01,\n周,2026-W44,cg02,\n周,2026-W44,dj01,\n", "第 4 行：2026-W44 即10月第5周（10月26日–11月1日），连同已有的共 3 面周服务红旗标杆岗，多于每期 2 面"},
+		{"two more on top of one already imported", "周,2026-W43,cg02,\n周,2026-W43,dj01,\n", "第 3 行：2026-W43 即10月第4周（10月19日–25日），连同已有的共 3 面"},
+		{"two dekad winners in one dekad", "旬,2026-10-3,东山所,\n旬,2026-10-3,河西所,\n", "第 3 行：2026-10-3 即10月下旬，连同已有的共 2 面旬服务红旗标杆所，多于每期 1 面"},
 		{"a rural staff member cannot win a weekly flag", "周,2026-W44,hx01,\n", "赵六（河西所·员工）不是县城网点的窗口员工"},
 		{"a head cannot win a weekly flag", "周,2026-W44,cg_head,\n", "不是县城网点的窗口员工"},
 		{"not yet on the roster that week", "周,2026-W43,cg09,\n", "第 2 行：2026-W43 那一周（10月19日–10月25日）新人不在花名册上（2026年11月1日入职）"},
