@@ -143,7 +143,7 @@ func TestLongReplyReachesWeComInParts(t *testing.T) {
 func TestLeaveNoticesReachOnlyThoseTold(t *testing.T) {
 	in, fake := startWithFake(t, "testdata/leave-roster.csv")
 	ctx := context.Background()
-	if _, _, err := leave.Import(ctx, in.m.DB, in.m.DB, "testdata/leave-posts.csv"); err != nil {
+	if _, _, err := leave.Import(ctx, in.m.Ledger, in.m.DB, "testdata/leave-posts.csv"); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct{ from, text, want string }{

@@ -404,7 +404,7 @@ func formatStatement(d *Deps, st ledger.Statement) string {
 	var sb strings.Builder
 	sb.WriteString(head + "：")
 	for _, e := range st.Entries {
-		fmt.Fprintf(&sb, "\n#%d %s %s %s", e.ID, e.CreatedAt.In(d.Clock.Location()).Format("1-2"), shortWord(d.catalog(), e), ledger.Yuan(e.Amount))
+		fmt.Fprintf(&sb, "\n#%d %s %s %s", e.ID, e.CreatedAt.In(d.Clock.Location()).Format("1月2日"), shortWord(d.catalog(), e), ledger.Yuan(e.Amount))
 		if e.Note != "" {
 			fmt.Fprintf(&sb, "（%s）", e.Note)
 		}

@@ -66,7 +66,7 @@ func conversation(t *testing.T, at time.Time) {
 	b, db, clk := setupAt(t, nil, at)
 	month := model.MonthOf(at, model.Shanghai)
 	dates := strings.NewReplacer("{月}", month.Label(), "{上月}", month.Add(-1).Label(), "{ISO}", month.String(),
-		"{几月}", fmt.Sprintf("%d月", int(month.Month)), "{月日}", at.Format("1-2"))
+		"{几月}", fmt.Sprintf("%d月", int(month.Month)), "{月日}", at.Format("1月2日"))
 	steps := []step{
 		{as: "wzg", text: "帮助", want: []string{"扣：记扣款", "撤销：撤销一条扣款或奖励", "查：查记录和合计", "规则：", "帮助 记录"}, notWant: []string{"扣 <人>…"}},
 		{as: "ls01", text: "帮助", want: []string{"查：查记录和合计", "规则："}, notWant: []string{"扣：", "撤销："}},
