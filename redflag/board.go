@@ -87,8 +87,8 @@ func (st Standing) Name(e model.Ranked) string {
 	return e.Name
 }
 
-// flagName 返回一面已授予的红旗给人看的获旗者名字（与排行里的名字一致）。
-func (st Standing) flagName(f model.Flag) string {
+// FlagName 返回一面已授予的红旗给人看的获旗者名字（与排行里的名字一致，重名时带网点或工号）。
+func (st Standing) FlagName(f model.Flag) string {
 	if n, ok := st.names[flagSubject(f)]; ok {
 		return n
 	}
@@ -116,7 +116,7 @@ func (st Standing) Outcome() string {
 	if len(st.Awarded) > 0 {
 		var ws []string
 		for _, f := range st.Awarded {
-			ws = append(ws, st.flagName(f))
+			ws = append(ws, st.FlagName(f))
 		}
 		how := "评选小组已确认"
 		if st.Round != nil {
@@ -241,7 +241,7 @@ func (s *Service) MonthText(ctx context.Context) (string, error) {
 		if len(st.Awarded) > 0 {
 			var ws []string
 			for _, f := range st.Awarded {
-				ws = append(ws, st.flagName(f))
+				ws = append(ws, st.FlagName(f))
 			}
 			line = "已评出 " + strings.Join(ws, "、")
 		} else if len(st.Ranking.Winners) > 0 {

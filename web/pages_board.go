@@ -85,7 +85,7 @@ func (s *Server) boardPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		d.Eligible = append(d.Eligible, e)
 		if len(bars) < 12 {
-			bars = append(bars, bar{Label: e.Name, Value: e.Score, Text: score(e.Score), Mark: won[e.Subject] || e.Subject == d.Mine})
+			bars = append(bars, bar{Label: d.Standing.Name(e), Value: e.Score, Text: score(e.Score), Mark: won[e.Subject] || e.Subject == d.Mine})
 		}
 	}
 	d.Chart = barChart(d.Period+"排行", bars)
