@@ -75,6 +75,10 @@ var labels = map[string]string{
 	"settle.publish_by":             "每月自动发布的期限",
 	"settle.dekad_false_info":       "旬红旗因虚假信息撤销时所长扣的金额",
 	"settle.centre_name":            "发证的中心名称",
+	"settle.announce_names":         "群里的月度结果是否点名列出扣款",
+
+	"appeal":        "申诉",
+	"appeal.within": "记录写入后多久之内可以申诉",
 }
 
 // keyName 是报错里说的一项：键的路径加中文名，如“flags.weekly.winners（每周评几面周红旗）”。
