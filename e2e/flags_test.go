@@ -378,7 +378,7 @@ func TestWeeklyFlagEndToEnd(t *testing.T) {
 	}
 	// 之后的应用消息只有 11 月上旬的旬评选（排行里没有合格网点）：通知评选小组不评，不建评选。
 	later := api.Messages()[1:]
-	if len(later) != 1 || !strings.Contains(later[0].Content, "2026年11月上旬") || !strings.Contains(later[0].Content, "没有符合条件") {
+	if len(later) != 1 || !strings.Contains(later[0].Content, "11月上旬 旬服务红旗标杆所") || !strings.Contains(later[0].Content, "没有符合条件") {
 		t.Errorf("提名之后的应用消息 = %+v，想要只有 11 月上旬无人合格的通知", later)
 	}
 	if _, err := rs[0].db.Round(ctx, model.FlagDekad, "2026-11-1"); model.ErrorCode(err) != model.ENOTFOUND {

@@ -92,7 +92,7 @@ func TestLongReplyReachesWeComInParts(t *testing.T) {
 	}
 	status, reply := send(t, in, "cg_head", "查 张三", 6001)
 	m := regexp.MustCompile(`……（未完，其余 (\d+) 段随后私信发给您）$`).FindStringSubmatch(reply)
-	if status != 200 || len(reply) > model.MaxMessageBytes || m == nil || !strings.Contains(reply, "#1 11-16 迟到 −10 元（第1次）") {
+	if status != 200 || len(reply) > model.MaxMessageBytes || m == nil || !strings.Contains(reply, "#1 11月16日 迟到 −10 元（第1次）") {
 		t.Fatalf("HTTP %d，回复 %d 字节：\n%s", status, len(reply), reply)
 	}
 	rest, _ := strconv.Atoi(m[1])
@@ -117,7 +117,7 @@ func TestLongReplyReachesWeComInParts(t *testing.T) {
 		}
 		all += "\n" + strings.TrimPrefix(p, head)
 	}
-	for _, w := range []string{"#50 11-16 迟到 −10 元（第50次）", "#100 11-16 迟到 −10 元（第100次）", "合计 −1000 元。"} {
+	for _, w := range []string{"#50 11月16日 迟到 −10 元（第50次）", "#100 11月16日 迟到 −10 元（第100次）", "合计 −1000 元。"} {
 		if !strings.Contains(all, w) {
 			t.Errorf("各段连起来缺少 %q", w)
 		}
