@@ -47,7 +47,6 @@ type Main struct {
 	GoLive time.Time
 
 	DB      *store.DB
-	Dedup   model.Deduper
 	Locker  model.Locker
 	Catalog *model.Catalog
 	Ledger  *ledger.Service
@@ -124,23 +123,22 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 		m.closers = append(m.closers, r.Close)
-		m.Dedup = redis.WithFallback(r, m.Clock, m.Log)
 		m.Locker = r
 		tokenCache = r.TokenCache()
 	} else {
 		mem := redis.NewMemory(m.Clock)
-		m.Dedup, m.Locker = mem, mem
+		m.Locker = mem
 		tokenCache = mem.TokenCache()
 	}
 
 	m.Ledger = &ledger.Service{Staff: m.DB, Ledger: m.DB, Catalog: cat, Clock: m.Clock, AppealWithin: m.Config.Appeal.Within}
+	// 消息是否处理过只由数据库决定：写命令在 m.DB.Once 的事务里处理（Redis 不在这条路径上）。
 	m.Bot = bot.New(bot.Options{
-		Staff:    m.DB,
-		Deduper:  m.Dedup,
-		DedupTTL: 24 * time.Hour,
-		Log:      m.Log,
-		Clock:    m.Clock,
-		Outbox:   m.DB, // 超过企业微信上限的回复，其余几段经发件箱私信续发
+		Staff:  m.DB,
+		Units:  m.DB,
+		Log:    m.Log,
+		Clock:  m.Clock,
+		Outbox: m.DB, // 超过企业微信上限的回复，其余几段经发件箱私信续发
 	})
 	m.Posts = &leave.Service{Staff: m.DB, Posts: m.DB, Leaves: m.DB, Ledger: m.Ledger, Clock: m.Clock}
 	m.Posts.HookLedger()

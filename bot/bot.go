@@ -4,6 +4,10 @@
 // OnError 设置唯一的错误出口。处理函数返回回复文字或错误；用户能看到的错误
 // （model.Error）由错误出口变成回复，只有基础设施故障（EUNAVAILABLE、EINTERNAL）
 // 才作为 error 从 Process 返回，让企业微信重试。
+//
+// 写命令（Handle、HandleEvent 注册的，默认）在 Options.Units 的一个事务里处理：消息登记、
+// 命令的写入和回复一起提交，同一消息的重试得到同一回复；没提交的消息重试时从头处理。
+// 只读命令（HandleRead）不登记消息、不开事务。
 package bot
 
 import (
@@ -36,6 +40,8 @@ type Context struct {
 	Guess string
 	// commandTail 是从命令起的原文，拆开粘连的命令时用。
 	commandTail string
+	// refused 表示回复是把用户错误变成的说明（命令被拒绝）：它做过的写入要撤回。
+	refused bool
 }
 
 // Rest 返回从第 i 个参数起的原文（标点照用户写的，如“10:20，门口没人。”）；没有时为空。
@@ -69,12 +75,11 @@ type Middleware func(HandlerFunc) HandlerFunc
 type Options struct {
 	// Staff 非空时自动启用 Auth 中间件：发送者必须在花名册中。
 	Staff model.StaffStore
-	// Deduper 非空时自动启用 Dedup 中间件：同一 Message.Key 只处理一次。
-	Deduper model.Deduper
-	// DedupTTL 是去重记忆时长，默认 10 分钟（企业微信 3 次重试都在这之内）。
-	DedupTTL time.Duration
-	Log      *slog.Logger
-	Clock    *model.Clock // 全系统唯一的时钟（必填）
+	// Units 非空时，写命令在 Units.Once 的事务里处理（同一 Message.Key 只处理一次，重试得到
+	// 存下的回复），只读命令的 ctx 经 Units.Fresh。为空时（部分测试）直接处理。
+	Units model.Units
+	Log   *slog.Logger
+	Clock *model.Clock // 全系统唯一的时钟（必填）
 	// Fallback 回复不是命令的消息（进入应用、问候、未知命令）；可用 SetFallback 后设。
 	Fallback Fallback
 	// Outbox 非空时，超过企业微信上限（model.MaxMessageBytes）的回复分段：第一段作为回复，
@@ -89,8 +94,9 @@ type Options struct {
 type Bot struct {
 	log      *slog.Logger
 	clock    *model.Clock
+	units    model.Units
 	global   []Middleware
-	commands map[string]HandlerFunc
+	commands map[string]route
 	events   []eventRoute
 	onError  func(c *Context, err error) string
 	mu       sync.RWMutex
@@ -99,33 +105,33 @@ type Bot struct {
 	onReply  func(c *Context, reply string)
 }
 
+// route 是一条命令的处理函数；write 表示它可能写数据，要在事务里处理。
+type route struct {
+	h     HandlerFunc
+	write bool
+}
+
 type eventRoute struct {
 	prefix string
 	h      HandlerFunc
 }
 
-// New 创建机器人。全局中间件按顺序为：Recover、Dedup（Options.Deduper 非空时）、
-// Auth（Options.Staff 非空时），之后是 Use 添加的。
+// New 创建机器人。每条消息先经 Recover（最外层，在事务之外），写命令再进 Units 的事务；
+// 全局中间件按顺序为 Auth（Options.Staff 非空时）和 Use 添加的，都在事务之内。
 func New(o Options) *Bot {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	if o.DedupTTL <= 0 {
-		o.DedupTTL = 10 * time.Minute
-	}
 	b := &Bot{
 		log:      o.Log,
 		clock:    o.Clock,
-		commands: map[string]HandlerFunc{},
+		units:    o.Units,
+		commands: map[string]route{},
 		fallback: o.Fallback,
 		outbox:   o.Outbox,
 		onReply:  o.OnReply,
 	}
 	b.onError = func(_ *Context, err error) string { return model.ErrorMessage(err) }
-	b.global = append(b.global, Recover(o.Log))
-	if o.Deduper != nil {
-		b.global = append(b.global, Dedup(o.Deduper, o.DedupTTL, o.Log))
-	}
 	if o.Staff != nil {
 		b.global = append(b.global, Auth(o.Staff))
 	}
@@ -135,16 +141,26 @@ func New(o Options) *Bot {
 // Use 添加全局中间件，作用于所有命令和事件。
 func (b *Bot) Use(mw ...Middleware) { b.global = append(b.global, mw...) }
 
-// Handle 注册命令；names 是命令名及别名（如 扣、扣款），mw 只作用于这个命令。
+// Handle 注册写命令；names 是命令名及别名（如 扣、扣款），mw 只作用于这个命令。
+// 写命令在一个事务里处理，同一消息只处理一次（见 Options.Units）。
 func (b *Bot) Handle(names []string, h HandlerFunc, mw ...Middleware) {
-	h = chain(h, mw)
+	b.handle(names, route{h: chain(h, mw), write: true})
+}
+
+// HandleRead 注册只读命令（查、规则、帮助、排行……）：不登记消息、不开事务。
+// 处理函数不能写任何数据。
+func (b *Bot) HandleRead(names []string, h HandlerFunc, mw ...Middleware) {
+	b.handle(names, route{h: chain(h, mw)})
+}
+
+func (b *Bot) handle(names []string, r route) {
 	for _, n := range names {
-		b.commands[commandKey(n)] = h
+		b.commands[commandKey(n)] = r
 	}
 }
 
 // HandleEvent 注册模板卡片按钮事件：EventKey 以 prefix 开头的 template_card_event 交给 h。
-// 多个前缀都匹配时取最长的。
+// 多个前缀都匹配时取最长的。按钮事件都当作写命令处理。
 func (b *Bot) HandleEvent(prefix string, h HandlerFunc, mw ...Middleware) {
 	b.events = append(b.events, eventRoute{prefix: prefix, h: chain(h, mw)})
 }
@@ -189,7 +205,18 @@ func (b *Bot) Process(ctx context.Context, m model.Message) (reply string, err e
 		c.Command, c.Args, c.Tails, c.commandTail = p.Command, p.Args, p.Tails, p.commandTail
 	}
 	h := chain(b.answer, b.global)
-	reply, err = h(c)
+	run := func(c *Context) (string, error) {
+		switch {
+		case b.units == nil || m.Key == "":
+		case b.writes(c):
+			return b.once(c, h)
+		default:
+			c.Ctx = b.units.Fresh(c.Ctx)
+		}
+		return h(c)
+	}
+	// Recover 在事务之外：panic 时事务已回滚，回复 PanicReply。
+	reply, err = Recover(b.log)(run)(c)
 	if err == nil {
 		return reply, nil
 	}
@@ -202,8 +229,46 @@ func (b *Bot) Process(ctx context.Context, m model.Message) (reply string, err e
 	return text, nil
 }
 
+// once 在 Units 的事务里处理写命令：回复（成功的回复和拒绝的说明）随消息存下；被拒绝的命令
+// 的写入撤回；基础设施错误整体回滚。
+func (b *Bot) once(c *Context, h HandlerFunc) (string, error) {
+	return b.units.Once(c.Ctx, c.Msg, func(ctx context.Context) (model.Outcome, error) {
+		c.Ctx, c.refused = ctx, false
+		reply, err := h(c)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		return model.Outcome{Reply: reply, Refused: c.refused}, nil
+	})
+}
+
+// writes 表示这条消息交给的处理函数是否写数据（与 route 找处理函数的办法一致）：
+// 写命令、按钮事件是；只读命令、进入应用、不认识的事件、不是命令的消息不是。
+func (b *Bot) writes(c *Context) bool {
+	switch c.Msg.Event {
+	case "":
+	case "template_card_event":
+		for _, r := range b.events {
+			if strings.HasPrefix(c.Msg.EventKey, r.prefix) {
+				return true
+			}
+		}
+		return false
+	default:
+		return false
+	}
+	if c.Command == "" {
+		return false
+	}
+	if r, ok := b.commands[commandKey(c.Command)]; ok {
+		return r.write
+	}
+	_, r, ok := b.prefix(c.Command)
+	return ok && r.write
+}
+
 // answer 是全局中间件里面的一层：找到处理函数执行，用户错误变成回复，回复按企业微信的上限分段。
-// 分段在中间件之内，所以续发入队失败时（基础设施错误）去重标记被释放，企业微信的重试会再入队。
+// 分段在写命令的事务之内：续发和回复一起提交；入队失败时（基础设施错误）整体回滚，企业微信的重试会再来。
 func (b *Bot) answer(c *Context) (string, error) {
 	reply, err := b.route(c)
 	switch {
@@ -213,6 +278,7 @@ func (b *Bot) answer(c *Context) (string, error) {
 	default:
 		b.log.Info("命令被拒绝", "key", c.Msg.Key, "from", c.Msg.From, "command", c.Command, "code", model.ErrorCode(err), "msg", model.ErrorMessage(err))
 		reply = b.onError(c, err)
+		c.refused = true
 	}
 	if b.onReply != nil && reply != "" {
 		b.onReply(c, reply)
@@ -287,10 +353,10 @@ func (b *Bot) route(c *Context) (string, error) {
 	if c.Command == "" {
 		return b.reply(c), nil
 	}
-	if h, ok := b.commands[commandKey(c.Command)]; ok {
-		return run(c, h, false)
+	if r, ok := b.commands[commandKey(c.Command)]; ok {
+		return run(c, r.h, false)
 	}
-	name, h, ok := b.prefix(c.Command)
+	name, r, ok := b.prefix(c.Command)
 	if !ok {
 		return b.reply(c), nil
 	}
@@ -305,7 +371,7 @@ func (b *Bot) route(c *Context) (string, error) {
 	if len(tails) == len(args) {
 		c.Tails = append([]string{skipRunes(c.commandTail, k)}, tails...)
 	}
-	reply, err := run(c, h, true)
+	reply, err := run(c, r.h, true)
 	if model.ErrorCode(err) == model.EINVALID {
 		c.Command, c.Args, c.Tails, c.Guess, c.Understood = typed, args, tails, name, ""
 		return b.reply(c), nil
@@ -314,7 +380,7 @@ func (b *Bot) route(c *Context) (string, error) {
 }
 
 // prefix 找出 word 开头最长的命令名（比 word 短）。
-func (b *Bot) prefix(word string) (string, HandlerFunc, bool) {
+func (b *Bot) prefix(word string) (string, route, bool) {
 	key := commandKey(word)
 	best := ""
 	for name := range b.commands {
@@ -323,7 +389,7 @@ func (b *Bot) prefix(word string) (string, HandlerFunc, bool) {
 		}
 	}
 	if best == "" {
-		return "", nil, false
+		return "", route{}, false
 	}
 	// 命令名按小写登记；用写的原样（字数相同）。
 	return string([]rune(word)[:utf8.RuneCountInString(best)]), b.commands[best], true

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/hongqi-dev/hongqi/internal/testenv"
 	"github.com/hongqi-dev/hongqi/model"
-	"github.com/hongqi-dev/hongqi/redis"
 	"github.com/hongqi-dev/hongqi/store"
 )
 
@@ -38,18 +38,6 @@ func openStore(t *testing.T) *store.DB {
 		t.Fatalf("导入花名册: %v", err)
 	}
 	return db
-}
-
-// openRedis 连接真实 Redis，使用本测试独占的键前缀。
-func openRedis(t *testing.T) *redis.Redis {
-	t.Helper()
-	url, prefix := testenv.Redis(t)
-	r, err := redis.NewRedis(context.Background(), url, prefix)
-	if err != nil {
-		t.Fatalf("连接 Redis: %v", err)
-	}
-	t.Cleanup(func() { r.Close() })
-	return r
 }
 
 func text(key, from, s string) model.Message {
@@ -192,7 +180,7 @@ func TestLongReplyContinues(t *testing.T) {
 	}
 	long := strings.Join(lines, "\n")
 	handler := func(*Context) (string, error) { return long, nil }
-	b := New(Options{Clock: testClock, Staff: db, Log: quiet, Outbox: db})
+	b := New(Options{Clock: testClock, Staff: db, Units: db, Log: quiet, Outbox: db})
 	b.Handle([]string{"查"}, handler)
 
 	first, err := b.Process(ctx, text("long:1", "wzg", "查"))
@@ -240,101 +228,168 @@ func TestLongReplyContinues(t *testing.T) {
 	}
 }
 
-func TestRecover(t *testing.T) {
-	r := openRedis(t)
-	var calls atomic.Int32
-	b := New(Options{Clock: testClock, Deduper: r, Log: quiet})
-	b.Handle([]string{"炸"}, func(*Context) (string, error) {
-		calls.Add(1)
-		var m map[string]int
-		m["x"] = 1 // panic
-		return "", nil
-	})
-	got, err := b.Process(context.Background(), text("p1", "u", "炸"))
-	if err != nil || got != PanicReply {
-		t.Fatalf("panic 后回复 %q, %v；应为 %q", got, err, PanicReply)
-	}
-	// 机器人仍能处理后续消息；同一消息的重试不再执行（避免反复 panic）。
-	if got, _ := b.Process(context.Background(), text("p1", "u", "炸")); got != "" || calls.Load() != 1 {
-		t.Errorf("重试 panic 的消息：回复 %q，执行 %d 次", got, calls.Load())
-	}
-}
-
-func TestDedup(t *testing.T) {
-	r := openRedis(t)
-	ctx := context.Background()
-	var calls atomic.Int32
-	fail := atomic.Bool{}
-	b := New(Options{Clock: testClock, Deduper: r, Log: quiet})
-	b.Handle([]string{"记"}, func(*Context) (string, error) {
-		calls.Add(1)
-		if fail.Load() {
-			return "", model.Errorf(model.EUNAVAILABLE, "数据库暂时不可用，本次没有记录，请稍后再试。")
-		}
-		return "已记录", nil
-	})
-
-	// 同一 Key 三次：只处理一次，后两次回复空串。
-	for i, want := range []string{"已记录", "", ""} {
-		got, err := b.Process(ctx, text("msg:1", "u", "记"))
-		if err != nil || got != want {
-			t.Errorf("第 %d 次：%q, %v；应为 %q", i+1, got, err, want)
-		}
-	}
-	if calls.Load() != 1 {
-		t.Errorf("处理了 %d 次，应为 1", calls.Load())
-	}
-
-	// 基础设施错误：Release，让企业微信的重试得到处理。
-	calls.Store(0)
-	fail.Store(true)
-	if _, err := b.Process(ctx, text("msg:2", "u", "记")); model.ErrorCode(err) != model.EUNAVAILABLE {
-		t.Fatalf("数据库不可用时 Process 应返回 EUNAVAILABLE，得到 %v", err)
-	}
-	fail.Store(false)
-	if got, err := b.Process(ctx, text("msg:2", "u", "记")); err != nil || got != "已记录" || calls.Load() != 2 {
-		t.Errorf("重试：%q, %v，执行 %d 次；应再处理一次", got, err, calls.Load())
-	}
-
-	// 不同 Key 互不影响。
-	if got, _ := b.Process(ctx, text("msg:3", "u", "记")); got != "已记录" {
-		t.Errorf("新消息被当成重复：%q", got)
-	}
-}
-
-// TestDedupRedisDown Redis 不可用时照常处理（数据库唯一键兜底），不回错误。
-func TestDedupRedisDown(t *testing.T) {
-	r := openRedis(t)
-	r.Close()
-	var calls atomic.Int32
-	b := New(Options{Clock: testClock, Deduper: r, Log: quiet})
-	b.Handle([]string{"记"}, func(*Context) (string, error) { calls.Add(1); return "已记录", nil })
-	for i := 0; i < 2; i++ {
-		if got, err := b.Process(context.Background(), text("msg:1", "u", "记")); err != nil || got != "已记录" {
-			t.Errorf("Redis 不可用时：%q, %v", got, err)
-		}
-	}
-	if calls.Load() != 2 {
-		t.Errorf("Redis 不可用时处理了 %d 次，应每次都处理（由数据库去重）", calls.Load())
-	}
-}
-
-// TestAuthStoreDown 花名册读不到是基础设施错误：Process 返回 err，去重标记被释放。
-func TestAuthStoreDown(t *testing.T) {
+// unitBot 是接在真实存储（MariaDB）上的机器人：写命令在 db.Once 的事务里处理。
+// 命令“记”入队一条以消息为键的通知（一次写入），按 mode 成功、拒绝、报基础设施错误或 panic。
+func unitBot(t *testing.T) (*Bot, *store.DB, *atomic.Int32, *atomic.Value) {
+	t.Helper()
 	db := openStore(t)
-	r := openRedis(t)
-	b := New(Options{Clock: testClock, Staff: db, Deduper: r, Log: quiet})
-	b.Handle([]string{"查"}, echo)
-	db.Close()
-	got, err := b.Process(context.Background(), text("msg:9", "wzg", "查"))
-	if c := model.ErrorCode(err); c != model.EUNAVAILABLE && c != model.EINTERNAL {
-		t.Fatalf("数据库关闭时 err = %v，应为基础设施错误", err)
+	var calls atomic.Int32
+	var mode atomic.Value
+	mode.Store("ok")
+	b := New(Options{Clock: testClock, Staff: db, Units: db, Log: quiet})
+	b.Handle([]string{"记"}, func(c *Context) (string, error) {
+		n := calls.Add(1)
+		if err := db.Enqueue(c.Ctx, model.Notice{Key: "n:" + c.Msg.Key, To: model.ToUsers(c.Actor.UserID), Body: "通知"}); err != nil {
+			return "", err
+		}
+		switch mode.Load() {
+		case "refuse":
+			return "", model.Errorf(model.EINVALID, "第 %d 次：写法不对。", n)
+		case "unavailable":
+			return "", model.Errorf(model.EUNAVAILABLE, "数据库暂时不可用，本次没有记录，请稍后再试。")
+		case "panic":
+			var m map[string]int
+			m["x"] = 1
+		}
+		return fmt.Sprintf("已记录（第 %d 次处理）", n), nil
+	})
+	b.HandleRead([]string{"看"}, func(c *Context) (string, error) {
+		return fmt.Sprintf("看了（第 %d 次处理）", calls.Add(1)), nil
+	})
+	return b, db, &calls, &mode
+}
+
+// notices 返回库里的通知条数（每次成功处理“记”写一条）。
+func notices(t *testing.T, db *store.DB) int {
+	t.Helper()
+	ns, err := db.Notices(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got == "" {
-		t.Error("应给出说明文字（供终端对话显示）")
-	}
-	first, err := r.Claim(context.Background(), "msg:9", time.Minute)
-	if err != nil || !first {
-		t.Errorf("失败后去重标记应已释放：first=%v err=%v", first, err)
+	return len(ns)
+}
+
+// TestOnce 写命令：数据库是消息是否处理过的唯一依据，重试得到逐字节相同的回复。
+func TestOnce(t *testing.T) {
+	ctx := context.Background()
+	t.Run("handled message: retries get the stored reply, handler runs once", func(t *testing.T) {
+		b, db, calls, _ := unitBot(t)
+		first, err := b.Process(ctx, text("msg:1", "wzg", "记"))
+		if err != nil || first != "已记录（第 1 次处理）" {
+			t.Fatalf("第一次：%q, %v", first, err)
+		}
+		for i := range 2 {
+			again, err := b.Process(ctx, text("msg:1", "wzg", "记"))
+			if err != nil || again != first {
+				t.Fatalf("第 %d 次重试：%q, %v；应与第一次的回复相同 %q", i+1, again, err, first)
+			}
+		}
+		if calls.Load() != 1 || notices(t, db) != 1 {
+			t.Fatalf("处理了 %d 次、写了 %d 条通知，应各 1", calls.Load(), notices(t, db))
+		}
+	})
+	t.Run("infrastructure error: nothing kept, retry is processed", func(t *testing.T) {
+		b, db, _, mode := unitBot(t)
+		mode.Store("unavailable")
+		if _, err := b.Process(ctx, text("msg:2", "wzg", "记")); model.ErrorCode(err) != model.EUNAVAILABLE {
+			t.Fatalf("应返回 EUNAVAILABLE（回调答 503），得到 %v", err)
+		}
+		if n := notices(t, db); n != 0 {
+			t.Fatalf("失败的处理留下了 %d 条通知", n)
+		}
+		mode.Store("ok")
+		got, err := b.Process(ctx, text("msg:2", "wzg", "记"))
+		if err != nil || got != "已记录（第 2 次处理）" || notices(t, db) != 1 {
+			t.Fatalf("重试：%q, %v，通知 %d 条；应再处理一次", got, err, notices(t, db))
+		}
+	})
+	t.Run("refusal: writes undone, the refusal is the stored reply", func(t *testing.T) {
+		b, db, calls, mode := unitBot(t)
+		mode.Store("refuse")
+		first, err := b.Process(ctx, text("msg:3", "wzg", "记"))
+		if err != nil || first != "第 1 次：写法不对。" {
+			t.Fatalf("第一次：%q, %v", first, err)
+		}
+		mode.Store("ok")
+		again, err := b.Process(ctx, text("msg:3", "wzg", "记"))
+		if err != nil || again != first || calls.Load() != 1 {
+			t.Fatalf("重试：%q, %v，处理 %d 次；应回同一句拒绝、不再处理", again, err, calls.Load())
+		}
+		if n := notices(t, db); n != 0 {
+			t.Fatalf("被拒绝的命令留下了 %d 条通知", n)
+		}
+	})
+	t.Run("panic: nothing kept, the next delivery is processed", func(t *testing.T) {
+		b, db, calls, mode := unitBot(t)
+		mode.Store("panic")
+		got, err := b.Process(ctx, text("msg:4", "wzg", "记"))
+		if err != nil || got != PanicReply {
+			t.Fatalf("panic 后回复 %q, %v；应为 %q", got, err, PanicReply)
+		}
+		if n := notices(t, db); n != 0 {
+			t.Fatalf("panic 的处理留下了 %d 条通知", n)
+		}
+		mode.Store("ok")
+		if got, err := b.Process(ctx, text("msg:4", "wzg", "记")); err != nil || got != "已记录（第 2 次处理）" || calls.Load() != 2 {
+			t.Fatalf("再次投递：%q, %v，处理 %d 次", got, err, calls.Load())
+		}
+	})
+	t.Run("read-only command is not recorded", func(t *testing.T) {
+		b, _, _, _ := unitBot(t)
+		for i := 1; i <= 2; i++ {
+			got, err := b.Process(ctx, text("msg:5", "wzg", "看"))
+			if want := fmt.Sprintf("看了（第 %d 次处理）", i); err != nil || got != want {
+				t.Fatalf("第 %d 次：%q, %v；只读命令每次都处理，应为 %q", i, got, err, want)
+			}
+		}
+	})
+	t.Run("concurrent copies: one is processed, all get its reply", func(t *testing.T) {
+		b, db, calls, _ := unitBot(t)
+		replies := make(chan string, 8)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := b.Process(ctx, text("msg:6", "wzg", "记"))
+				if err != nil {
+					t.Errorf("并发副本：%v", err)
+				}
+				replies <- got
+			}()
+		}
+		wg.Wait()
+		close(replies)
+		for got := range replies {
+			if got != "已记录（第 1 次处理）" {
+				t.Errorf("并发副本得到 %q", got)
+			}
+		}
+		if calls.Load() != 1 || notices(t, db) != 1 {
+			t.Fatalf("处理了 %d 次、写了 %d 条通知，应各 1", calls.Load(), notices(t, db))
+		}
+	})
+}
+
+// TestAuthStoreDown 花名册读不到是基础设施错误：Process 返回 err（回调答 503），给出说明。
+func TestAuthStoreDown(t *testing.T) {
+	for _, write := range []bool{true, false} {
+		t.Run(fmt.Sprintf("write=%v", write), func(t *testing.T) {
+			db := openStore(t)
+			b := New(Options{Clock: testClock, Staff: db, Units: db, Log: quiet})
+			if write {
+				b.Handle([]string{"查"}, echo)
+			} else {
+				b.HandleRead([]string{"查"}, echo)
+			}
+			db.Close()
+			got, err := b.Process(context.Background(), text("msg:9", "wzg", "查"))
+			if c := model.ErrorCode(err); c != model.EUNAVAILABLE && c != model.EINTERNAL {
+				t.Fatalf("数据库关闭时 err = %v，应为基础设施错误", err)
+			}
+			if got == "" {
+				t.Error("应给出说明文字（供终端对话显示）")
+			}
+		})
 	}
 }

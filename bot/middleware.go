@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"time"
 
 	"github.com/hongqi-dev/hongqi/model"
 )
@@ -27,36 +26,6 @@ func Recover(log *slog.Logger) Middleware {
 				}
 			}()
 			return next(c)
-		}
-	}
-}
-
-// Dedup 让同一 Message.Key 只处理一次：Deduper.Claim 返回已见过时回复空串并跳过。
-// 处理返回基础设施错误（EUNAVAILABLE、EINTERNAL）时 Release，让企业微信的重试得到处理。
-// Deduper 本身出错（如 Redis 不可用）时照常处理：数据库的唯一键才是最终保证。
-func Dedup(d model.Deduper, ttl time.Duration, log *slog.Logger) Middleware {
-	return func(next HandlerFunc) HandlerFunc {
-		return func(c *Context) (string, error) {
-			key := c.Msg.Key
-			if key == "" {
-				return next(c)
-			}
-			first, err := d.Claim(c.Ctx, key, ttl)
-			if err != nil {
-				log.Warn("去重快速路径不可用，照常处理", "key", key, "err", err)
-				return next(c)
-			}
-			if !first {
-				log.Info("重复投递的消息，跳过", "key", key)
-				return "", nil
-			}
-			reply, herr := next(c)
-			if model.IsRetryable(herr) {
-				if rerr := d.Release(c.Ctx, key); rerr != nil {
-					log.Warn("释放去重标记失败", "key", key, "err", rerr)
-				}
-			}
-			return reply, herr
 		}
 	}
 }

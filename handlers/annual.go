@@ -14,12 +14,13 @@ import (
 func annualSection(d *Deps) section {
 	return section{title: "年度结算", topic: "结算", commands: []Command{
 		{
-			Names:   []string{"年度", "年度结算"},
-			Usage:   "年度 [年份]",
-			Summary: "看某年年度结算草稿：各档人数、年度服务明星证书、所长奖扣（不写年份为去年）",
-			Example: "年度 2026",
-			Who:     leadership,
-			Run:     func(c *bot.Context) (string, error) { return yearDraft(d, c) },
+			Names:    []string{"年度", "年度结算"},
+			Usage:    "年度 [年份]",
+			Summary:  "看某年年度结算草稿：各档人数、年度服务明星证书、所长奖扣（不写年份为去年）",
+			Example:  "年度 2026",
+			Who:      leadership,
+			ReadOnly: true,
+			Run:      func(c *bot.Context) (string, error) { return yearDraft(d, c) },
 		},
 		{
 			Names:   []string{"发布年度"},

@@ -58,7 +58,7 @@ func TestAnnualDraftAndPublish(t *testing.T) {
 	cfg := calc.DefaultConfig()
 	cfg.YearThreshold = map[int]int{2026: 4}
 	svc := &settlement.Service{Ledger: led, Flags: db, Store: db, Cfg: cfg}
-	b := newBot(t, bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	b := newBot(t, bot.Options{Staff: db, Units: db, Log: quietLog, Clock: clk})
 	Register(b, Deps{Ledger: led, Settle: svc, Clock: clk})
 
 	n := 0

@@ -50,7 +50,10 @@ type Command struct {
 	Who     Who      // 谁能用；零值为所有在册人员
 	// Show 非空时，帮助里只有它为真的人看得到这条命令（如只有评选小组用的命令）；能不能用仍由 Who 和服务决定。
 	Show func(model.Staff) bool
-	Run  bot.HandlerFunc
+	// ReadOnly 表示命令不写任何数据：不登记消息、不开事务（bot.HandleRead）。默认是写命令：
+	// 在一个事务里处理，同一消息只处理一次，重试得到存下的回复。
+	ReadOnly bool
+	Run      bot.HandlerFunc
 }
 
 // visibleTo 表示 s 在帮助里是否看得到这条命令：s 能用（Who），且 Show 允许。
@@ -114,7 +117,8 @@ func sections(d *Deps) []section {
 	return out
 }
 
-// Register 把命令表注册到机器人上：每条命令按 Who 加上 bot.Require，按钮按前缀注册；
+// Register 把命令表注册到机器人上：每条命令按 Who 加上 bot.Require、按 ReadOnly 注册为只读或写命令，
+// 按钮（都是写命令）按前缀注册；
 // “帮助”、问候、未知命令和进入应用的回复由同一张表生成（见 help.go）。
 func Register(b *bot.Bot, d Deps) {
 	register(b, sections(&d))
@@ -133,7 +137,11 @@ func register(b *bot.Bot, secs []section) {
 			if c.Who.Allow != nil {
 				mw = append(mw, bot.Require(c.Who.Allow, c.Who.Label))
 			}
-			b.Handle(c.Names, run, mw...)
+			if c.ReadOnly {
+				b.HandleRead(c.Names, run, mw...)
+			} else {
+				b.Handle(c.Names, run, mw...)
+			}
 		}
 		for _, btn := range s.buttons {
 			b.HandleEvent(btn.Prefix, btn.Run)

@@ -22,7 +22,7 @@ func TestSectionAddsCommandsAndHelp(t *testing.T) {
 	clk := model.PinClock(at(16), nil)
 	db := openStore(t, "testdata/roster.csv", clk)
 	d := &Deps{Ledger: &ledger.Service{Staff: db, Ledger: db, Catalog: rules.Default(), Clock: clk}, Clock: clk}
-	b := newBot(t, bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	b := newBot(t, bot.Options{Staff: db, Units: db, Log: quietLog, Clock: clk})
 	supervisors := Who{func(s model.Staff) bool { return s.Role == model.RoleSupervisor }, "主管"}
 	register(b, append(sections(d), section{title: "测试功能", commands: []Command{
 		{Names: []string{"打卡"}, Usage: "打卡", Summary: "记一次打卡", Who: supervisors,

@@ -50,7 +50,7 @@ func inputSection(d *Deps) section {
 	if d.Flags != nil { // 排行要看这一期评出了谁：由评选服务给出
 		sec.commands = append(sec.commands, Command{
 			Names: []string{"排行", "排名"}, Usage: "排行 [本周|上周|本旬|上旬|本月]",
-			Summary: "看流动红旗排行和每人各项得分，默认本周", Example: "排行 上周", Run: run(showRanking),
+			Summary: "看流动红旗排行和每人各项得分，默认本周", Example: "排行 上周", ReadOnly: true, Run: run(showRanking),
 		})
 	}
 	return sec

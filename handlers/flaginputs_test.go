@@ -24,7 +24,7 @@ func setupFlagInputs(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	db := openStore(t, "testdata/flag-roster.csv", clk)
 	cat := rules.Default()
 	svc := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
-	b := newBot(t, bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	b := newBot(t, bot.Options{Staff: db, Units: db, Log: quietLog, Clock: clk})
 	cfg := config.DefaultFlags()
 	ranker := &rank.Service{Inputs: db, Staff: db, Cfg: cfg, Loc: shanghaiLoc}
 	Register(b, Deps{Ledger: svc, Clock: clk,
@@ -65,7 +65,9 @@ func TestFlagInputsAndRanking(t *testing.T) {
 	runFlagSteps(t, b, []flagStep{
 		{as: "wzg", text: "测评 李四 满意 38 基本满意 2 不满意 0", key: "msg:m1",
 			want: []string{"已记录 李四 11月5日 的测评（编号 1）：满意 38、基本满意 2、不满意 0（共 40 次）。", "录错了请发“撤销 测评 1”"}},
-		{as: "wzg", text: "测评 李四 满意 38 基本满意 2 不满意 0", key: "msg:m1", want: []string{"已经处理过，没有重复记录"}},
+		// 企业微信重试同一消息：回复与第一次相同，排行里只计一次（见下面的得分）。
+		{as: "wzg", text: "测评 李四 满意 38 基本满意 2 不满意 0", key: "msg:m1",
+			want: []string{"已记录 李四 11月5日 的测评（编号 1）：满意 38、基本满意 2、不满意 0（共 40 次）。", "录错了请发“撤销 测评 1”"}},
 		{as: "wzg", text: "测评 周九 满意19 不满意1 昨天", want: []string{"还缺“基本满意”的次数，这次没有记录。三项都要写，没有的写 0"}},
 		{as: "wzg", text: "测评 周九 满意19 基本满意0 不满意1 昨天", want: []string{"周九 11月4日 的测评（编号 2）：满意 19、基本满意 0、不满意 1（共 20 次）"}},
 		{as: "wzg", text: "测评 孙八 满意 5 基本满意 0 不满意 0", want: []string{"共 5 次"}},

@@ -17,9 +17,10 @@ func leaveSection(d *Deps) section {
 	return section{title: "岗位与请假", topic: "请假", commands: []Command{
 		{
 			Names: []string{"岗位", "窗口", "AB岗"}, Usage: "岗位 [窗口|人]",
-			Summary: "查看窗口的 A 岗、B 岗和今天谁在岗，或某人所在的窗口；不写则看自己的",
-			Example: "岗位 城关社保窗口",
-			Run:     func(c *bot.Context) (string, error) { return showPosts(d, c) },
+			Summary:  "查看窗口的 A 岗、B 岗和今天谁在岗，或某人所在的窗口；不写则看自己的",
+			Example:  "岗位 城关社保窗口",
+			ReadOnly: true,
+			Run:      func(c *bot.Context) (string, error) { return showPosts(d, c) },
 		},
 		{
 			Names: []string{"请假"}, Usage: "请假 <天数 或 日期范围> <事由>",

@@ -39,7 +39,7 @@ func setupPosts(t *testing.T) (*bot.Bot, *store.DB, *model.Clock) {
 	if _, _, err := leave.Import(ctx, svc, db, "testdata/posts.csv"); err != nil {
 		t.Fatalf("导入岗位表: %v", err)
 	}
-	b := newBot(t, bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	b := newBot(t, bot.Options{Staff: db, Units: db, Log: quietLog, Clock: clk})
 	ps := &leave.Service{Staff: db, Posts: db, Leaves: db, Ledger: svc, Clock: clk}
 	ps.HookLedger()
 	Register(b, Deps{Ledger: svc, Leave: ps, Clock: clk})

@@ -23,7 +23,7 @@ func TestOneResolverAnswers(t *testing.T) {
 	db := openStore(t, "testdata/roster.csv", clk)
 	cat := rules.Default()
 	led := &ledger.Service{Staff: db, Ledger: db, Catalog: cat, Clock: clk}
-	b := newBot(t, bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	b := newBot(t, bot.Options{Staff: db, Units: db, Log: quietLog, Clock: clk})
 	cfg := config.DefaultFlags()
 	cfg.Group = []string{"gly"}
 	Register(b, Deps{Ledger: led, Clock: clk,

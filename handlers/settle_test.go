@@ -63,7 +63,7 @@ func setupSettle(t *testing.T, at time.Time) (*bot.Bot, *store.DB, *model.Clock,
 	settleSvc := &settlement.Service{Ledger: svc, Flags: db, Store: db, Cfg: calc.DefaultConfig(), Outbox: db}
 	svc.CloseWith(settleSvc.Closed)
 	svc.ProjectWith(settleSvc.Projected)
-	b := newBot(t, bot.Options{Staff: db, Log: quietLog, Clock: clk})
+	b := newBot(t, bot.Options{Staff: db, Units: db, Log: quietLog, Clock: clk})
 	Register(b, Deps{Ledger: svc, Settle: settleSvc, Clock: clk})
 	return b, db, clk, sm
 }

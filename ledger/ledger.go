@@ -152,17 +152,13 @@ func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Messa
 	}
 	month := s.Month()
 
-	ids := make([]string, len(targets))
-	for i, t := range targets {
-		ids[i] = t.UserID
-	}
-	before, err := s.Ledger.MonthTotals(ctx, month, ids)
-	if err != nil {
-		return Result{}, unavailable(err, "台账暂时读不到，本次没有记录，请稍后再试。")
-	}
-
-	req := model.RecordRequest{Msg: msg}
+	// 合计由存储在写入的事务里锁住被记录人后算出（Notify），不在事务外先读：
+	// 同一人同时被记两条时，两条回复和通知里的合计都是对的。
 	totals := map[string]int64{}
+	req := model.RecordRequest{Msg: msg, Notify: func(e model.Entry, total int64) model.Notice {
+		totals[e.StaffID] = total
+		return entryNotice(e, rule, total, s.ObjectionHint())
+	}}
 	for _, t := range targets {
 		var ref string
 		if link := s.links[rule.Code]; link != nil {
@@ -170,7 +166,7 @@ func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Messa
 				return Result{}, nothingWritten(err)
 			}
 		}
-		e := model.Entry{
+		req.Entries = append(req.Entries, model.Entry{
 			StaffID:   t.UserID,
 			StaffName: t.Name,
 			Branch:    t.Branch,
@@ -184,10 +180,7 @@ func (s *Service) Record(ctx context.Context, actor model.Staff, msg model.Messa
 			MsgKey:    msg.Key,
 			Month:     month,
 			Ref:       ref,
-		}
-		totals[t.UserID] = before[t.UserID] + e.Amount
-		req.Entries = append(req.Entries, e)
-		req.Notices = append(req.Notices, entryNotice(e, rule, totals[t.UserID], s.ObjectionHint()))
+		})
 	}
 
 	entries, err := s.Ledger.Record(ctx, req)
@@ -284,15 +277,17 @@ func (s *Service) revokeEntry(ctx context.Context, actor model.Staff, msg model.
 			return e, &a, total, nil
 		}
 	}
-	totals, err := s.Ledger.MonthTotals(ctx, e.Month, []string{e.StaffID})
-	if err != nil {
-		return model.Entry{}, nil, 0, unavailable(err, "台账暂时读不到，请稍后再试。")
-	}
-	after := totals[e.StaffID] - e.Amount
 	rev := model.Revocation{EntryID: e.ID, ActorID: actor.UserID, ActorName: actor.Name, MsgKey: msg.Key, Reason: reason}
-	req := model.RevokeRequest{Msg: msg, Revocation: rev, Notice: revokeNotice(e, rev, e.Month, after)}
+	// 撤销后的合计由存储在撤销的事务里锁住此人后算出（Notify）。
+	var after int64
+	req := model.RevokeRequest{Msg: msg, Revocation: rev, Notify: func(_ model.Entry, total int64) model.Notice {
+		after = total
+		if ap != nil {
+			return appealRevokedNotice(ap.appeal, e, actor, ap.decision.Note, nil, e.Month, total)
+		}
+		return revokeNotice(e, rev, e.Month, total)
+	}}
 	if ap != nil {
-		req.Notice = appealRevokedNotice(ap.appeal, e, actor, ap.decision.Note, nil, e.Month, after)
 		req.Appeal = &ap.decision
 	}
 	out, err = s.Ledger.Revoke(ctx, req)
@@ -503,13 +498,13 @@ func (s *Service) adjust(ctx context.Context, actor model.Staff, msg model.Messa
 			Kind: kind, Amount: -e.Amount, Note: note, ActorID: actor.UserID, ActorName: actor.Name,
 			MsgKey: msg.Key, Month: month, Ref: ref, Adjusts: e.ID,
 		}
-		before, err := s.Ledger.MonthTotals(ctx, month, []string{e.StaffID})
-		if err != nil {
-			return model.Entry{}, 0, unavailable(err, "台账暂时读不到，本次没有撤销，请稍后再试。")
-		}
-		req := model.RecordRequest{Msg: msg, Entries: []model.Entry{adj}, Notices: []model.Notice{adjustNotice(e, adj, before[e.StaffID]+adj.Amount, s.ObjectionHint())}}
+		req := model.RecordRequest{Msg: msg, Entries: []model.Entry{adj}, Notify: func(cur model.Entry, total int64) model.Notice {
+			if ap != nil {
+				return appealRevokedNotice(ap.appeal, e, actor, ap.decision.Note, &cur, month, total)
+			}
+			return adjustNotice(e, cur, total, s.ObjectionHint())
+		}}
 		if ap != nil {
-			req.Notices = []model.Notice{appealRevokedNotice(ap.appeal, e, actor, ap.decision.Note, &adj, month, before[e.StaffID]+adj.Amount)}
 			req.Appeal = &ap.decision
 		}
 		out, err := s.Ledger.Record(ctx, req)

@@ -185,6 +185,10 @@ type RecordRequest struct {
 	// Appeal 非空时同一事务写入这条申诉裁决（申诉后撤销、月份已结账而记调整时），
 	// AdjustID 记为写入的第一条记录；申诉已不是“申诉中”则什么也不写，返回 ECONFLICT。
 	Appeal *AppealDecision
+	// Notify 非空时代替 Notices：存储在同一事务里锁住被记录人、算出写入后此人该月的合计 total，
+	// 再为每条记录 e（已有编号）调用它生成通知。同一人同时被记多条时，合计依次累加，不会读到旧值。
+	// 事务重来时会再次调用。
+	Notify func(e Entry, total int64) Notice
 }
 
 // RevokeRequest 撤销一条记录并入队通知，同一事务。
@@ -194,6 +198,8 @@ type RevokeRequest struct {
 	Notice     Notice // Key 中的 "{id}" 替换为被撤销记录编号；Key 为空时不发
 	// Appeal 非空时同一事务写入这条申诉裁决（申诉后撤销）；申诉已不是“申诉中”则什么也不写，返回 ECONFLICT。
 	Appeal *AppealDecision
+	// Notify 非空时代替 Notice：在同一事务里算出撤销后此人该月的合计 total 后生成通知。
+	Notify func(e Entry, total int64) Notice
 }
 
 // StaffStore 保存花名册。
@@ -250,12 +256,24 @@ type Outbox interface {
 	Notices(ctx context.Context, status NoticeStatus) ([]Notice, error)
 }
 
-// Deduper 是消息去重的快速路径（Redis SET NX 或进程内）。数据库唯一键才是最终保证。
-type Deduper interface {
-	// Claim 首次见到 key 时返回 true，并在 ttl 内记住它。
-	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
-	// Release 忘掉 key，让重试能再次处理（处理失败时调用）。
-	Release(ctx context.Context, key string) error
+// Outcome 是一条写命令的处理结果。Reply 是回给发送者的文字；Refused 为真表示命令被拒绝
+// （输入有误、无权、找不到人等）：它做过的写入全部撤回，只记下这条消息和回复。
+type Outcome struct {
+	Reply   string
+	Refused bool
+}
+
+// Units 让每条消息只处理一次，由存储实现。数据库是消息是否处理过的唯一依据：
+// 消息行与命令的写入在同一个事务里提交，并存下回复。
+type Units interface {
+	// Once 在一个事务里先登记消息 m（m.Key 唯一；同一消息的并发副本在这里排队），再运行 fn，
+	// 把 fn 的回复存在消息上，一起提交。fn 得到的 ctx 携带这个事务，存储的每个方法都在其中执行。
+	// m.Key 已经提交过时不运行 fn，返回当时存下的回复（逐字节相同）。fn 返回错误、panic、
+	// 超过 ctx 的期限或提交失败时回滚，什么也不留，返回 EUNAVAILABLE 或 EINTERNAL（企业微信会重试，
+	// 重试时从头处理；若提交其实已经生效，重试得到存下的回复）。
+	Once(ctx context.Context, m Message, fn func(ctx context.Context) (Outcome, error)) (reply string, err error)
+	// Fresh 返回只读命令用的 ctx：不开事务，花名册在这条命令里只核对一次版本。
+	Fresh(ctx context.Context) context.Context
 }
 
 // Locker 是跨副本的互斥锁（Redis 或进程内），用于定时任务等只能一处执行的工作。

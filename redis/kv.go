@@ -1,12 +1,12 @@
-// Package redis 提供消息去重（model.Deduper）、跨副本互斥锁（model.Locker）和访问令牌缓存，
-// 有两种实现：进程内的 Memory（单机默认）和 Redis（多副本部署）。
-// 这是唯一引入 go-redis 的包。
+// Package redis 提供跨副本互斥锁（model.Locker，定时任务用）和访问令牌缓存，有两种实现：
+// 进程内的 Memory（单机默认）和 Redis（多副本部署）。这是唯一引入 go-redis 的包。
 //
 // 令牌缓存（Memory.TokenCache、Redis.TokenCache）的方法与 wecom.TokenCache 相同（也就是 SDK 的
 // cache.Cache），由 wecom 声明那个接口，这里只给出实现。
 //
-// 键按用途分区：去重键为 prefix+"dedup:"+key，锁为 prefix+"lock:"+key，
-// 令牌缓存为 prefix+"token:"+key，互不冲突。
+// 消息去重不在这里：一条消息是否处理过只由数据库决定（store.DB.Once）。
+//
+// 键按用途分区：锁为 prefix+"lock:"+key，令牌缓存为 prefix+"token:"+key，互不冲突。
 package redis
 
 import (
@@ -16,7 +16,6 @@ import (
 )
 
 const (
-	nsDedup = "dedup:"
 	nsLock  = "lock:"
 	nsToken = "token:"
 )

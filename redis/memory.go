@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Memory 是进程内的去重、锁和令牌缓存，用于单机运行（未配置 HONGQI_REDIS 时）。
+// Memory 是进程内的锁和令牌缓存，用于单机运行（未配置 HONGQI_REDIS 时）。
 // 并发安全；过期的键在访问时删除，并在写入增多时顺带清扫。
 type Memory struct {
 	mu        sync.Mutex
@@ -69,22 +69,6 @@ func (m *Memory) setNX(key, val string, ttl time.Duration) bool {
 	}
 	m.put(key, val, ttl, now)
 	return true
-}
-
-// Claim 首次见到 key 时返回 true，并在 ttl 内记住它。
-func (m *Memory) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	return m.setNX(nsDedup+key, "1", ttl), nil
-}
-
-// Release 忘掉 key。
-func (m *Memory) Release(ctx context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.items, nsDedup+key)
-	return nil
 }
 
 // TryLock 尝试取得 key 的锁，ttl 后自动失效。释放函数只删除自己持有的锁：

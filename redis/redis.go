@@ -11,7 +11,7 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
-// Redis 是基于 Redis 的去重、锁和令牌缓存，供多副本共用。所有键都带 prefix 前缀。
+// Redis 是基于 Redis 的锁和令牌缓存，供多副本共用。所有键都带 prefix 前缀。
 type Redis struct {
 	c      *goredis.Client
 	prefix string
@@ -53,7 +53,9 @@ func newRedis(url, prefix string) (*Redis, error) {
 		return nil, model.Wrap(model.EINVALID, model.RedactError(err, model.DSNSecrets(url)...),
 			"HONGQI_REDIS 地址无效，应写成 redis://主机:6379/0 的形式")
 	}
-	// Redis 只是快速路径：宁可快速失败、回退到数据库，也不能让企业微信回调等过 5 秒。
+	// Redis 不在消息的处理路径上（消息是否处理过只看数据库），只用于定时任务的锁和 access_token
+	// 缓存；它卡住时每次调用最多耽误一个超时，不重试：SET NX 超时后重发，第一次可能已经生效，
+	// 重发就会看到自己的键。调用方的 ctx 期限也算数（ContextTimeoutEnabled）。
 	// 地址里显式写了的超时和重试次数保持不变。
 	if opt.DialTimeout == 0 {
 		opt.DialTimeout = time.Second
@@ -65,11 +67,12 @@ func newRedis(url, prefix string) (*Redis, error) {
 		opt.WriteTimeout = time.Second
 	}
 	if opt.MaxRetries == 0 {
-		opt.MaxRetries = 1
+		opt.MaxRetries = -1 // go-redis：-1 表示不重试（0 表示默认的 3 次）
 	}
 	if opt.DialerRetries == 0 {
 		opt.DialerRetries = 1
 	}
+	opt.ContextTimeoutEnabled = true
 	r := &Redis{c: goredis.NewClient(opt), prefix: prefix}
 	r.tokens = &RedisTokens{r: r}
 	return r, nil
@@ -80,23 +83,6 @@ func (r *Redis) Close() error { return r.c.Close() }
 
 func unavailable(err error) error {
 	return model.Wrap(model.EUNAVAILABLE, err, "Redis 暂不可用，请稍后再试。")
-}
-
-// Claim 用 SET NX PX 登记 key：首次见到时返回 true。
-func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	ok, err := r.c.SetNX(ctx, r.prefix+nsDedup+key, "1", ttl).Result()
-	if err != nil {
-		return false, unavailable(err)
-	}
-	return ok, nil
-}
-
-// Release 删除 key，让重试能再次处理。
-func (r *Redis) Release(ctx context.Context, key string) error {
-	if err := r.c.Del(ctx, r.prefix+nsDedup+key).Err(); err != nil {
-		return unavailable(err)
-	}
-	return nil
 }
 
 // TryLock 用 SET NX PX 和随机令牌取锁；释放函数用 Lua 脚本只删除仍属于自己的锁，

@@ -158,7 +158,7 @@ func (db *DB) RecordMeterDay(ctx context.Context, msg model.Message, d model.Met
 	})
 	if errors.Is(err, errDupMsg) {
 		var prev meterDayRow
-		if err := db.g.WithContext(ctx).Where("msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
+		if err := db.conn(ctx).Where("msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
 			return model.MeterDay{}, db.fail(err, msgInputNotSaved)
 		}
 		return meterFromRow(prev), model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
@@ -241,7 +241,7 @@ func (db *DB) ImportMeter(ctx context.Context, source string, days []model.Meter
 // MeterDays 列出某人在 [from, to] 日期内的计数，按日期、来源排序。
 func (db *DB) MeterDays(ctx context.Context, staffID string, from, to model.Date) ([]model.MeterDay, error) {
 	var rows []meterDayRow
-	if err := db.g.WithContext(ctx).Where("staff_id = ? AND day >= ? AND day <= ?", staffID, from.String(), to.String()).
+	if err := db.conn(ctx).Where("staff_id = ? AND day >= ? AND day <= ?", staffID, from.String(), to.String()).
 		Order("day, source").Find(&rows).Error; err != nil {
 		return nil, db.fail(err, "测评记录暂时读不到")
 	}
@@ -268,7 +268,7 @@ func (db *DB) RecordSpotCheck(ctx context.Context, msg model.Message, c model.Sp
 	err := db.insertWithMsg(ctx, msg, &row, &row.CreatedAt)
 	if errors.Is(err, errDupMsg) {
 		var prev spotCheckRow
-		if err := db.g.WithContext(ctx).Where("msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
+		if err := db.conn(ctx).Where("msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
 			return model.SpotCheck{}, db.fail(err, msgInputNotSaved)
 		}
 		return spotFromRow(prev), model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
@@ -333,7 +333,7 @@ func (db *DB) RecordFeedback(ctx context.Context, msg model.Message, f model.Fee
 	err := db.insertWithMsg(ctx, msg, &row, &row.CreatedAt)
 	if errors.Is(err, errDupMsg) {
 		var prev feedbackRow
-		if err := db.g.WithContext(ctx).Where("msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
+		if err := db.conn(ctx).Where("msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
 			return model.Feedback{}, db.fail(err, msgInputNotSaved)
 		}
 		return feedbackFromRow(prev), model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
@@ -347,7 +347,7 @@ func (db *DB) RecordFeedback(ctx context.Context, msg model.Message, f model.Fee
 // Feedback 按编号取客户反映；没有返回 ENOTFOUND。
 func (db *DB) Feedback(ctx context.Context, id int64) (model.Feedback, error) {
 	var row feedbackRow
-	if err := db.g.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&row).Error; err != nil {
+	if err := db.conn(ctx).Where("id = ?", id).Limit(1).Find(&row).Error; err != nil {
 		return model.Feedback{}, db.fail(err, "客户反映暂时读不到")
 	}
 	if row.ID == 0 {
@@ -393,7 +393,7 @@ func (db *DB) InvalidateComplaint(ctx context.Context, msg model.Message, id int
 	switch {
 	case errors.Is(err, errDupMsg):
 		var prev feedbackRow
-		if err := db.g.WithContext(ctx).Where("invalid_msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
+		if err := db.conn(ctx).Where("invalid_msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
 			return model.Feedback{}, db.fail(err, "没有改动")
 		}
 		return feedbackFromRow(prev), model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
@@ -427,7 +427,7 @@ func (db *DB) RecordInspection(ctx context.Context, msg model.Message, in model.
 	err := db.insertWithMsg(ctx, msg, &row, &row.CreatedAt)
 	if errors.Is(err, errDupMsg) {
 		var prev inspectionRow
-		if err := db.g.WithContext(ctx).Where("msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
+		if err := db.conn(ctx).Where("msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
 			return model.Inspection{}, db.fail(err, msgInputNotSaved)
 		}
 		return inspectionFromRow(prev), model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
@@ -452,7 +452,7 @@ func dayString(t time.Time) string { return t.Format("2006-01-02") }
 // 测评按 from、to 所在时区的日期计；某人某天有测评仪导入的计数时，手工录入的不计。
 func (db *DB) StaffInputs(ctx context.Context, from, to time.Time) ([]model.StaffInputs, error) {
 	const what = "评分依据暂时读不到"
-	g := db.g.WithContext(ctx)
+	g := db.conn(ctx)
 	byID := map[string]*model.StaffInputs{}
 	var order []string
 	get := func(id string) *model.StaffInputs {
@@ -557,7 +557,7 @@ func (db *DB) BranchInputs(ctx context.Context, from, to time.Time) ([]model.Bra
 		Total  int
 		N      int
 	}
-	if err := db.g.WithContext(ctx).Raw(`SELECT i.branch AS branch, i.item AS item, SUM(i.score) AS total, COUNT(*) AS n FROM inspections i
+	if err := db.conn(ctx).Raw(`SELECT i.branch AS branch, i.item AS item, SUM(i.score) AS total, COUNT(*) AS n FROM inspections i
 WHERE i.created_at >= ? AND i.created_at < ? AND i.score BETWEEN 0 AND ? AND `+notRevoked("i", model.InputInspection)+`
 GROUP BY i.branch, i.item ORDER BY i.branch, i.item`, utc(from), utc(to), model.MaxScore).Scan(&rows).Error; err != nil {
 		return nil, db.fail(err, "检查记录暂时读不到")

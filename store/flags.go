@@ -206,7 +206,7 @@ func (db *DB) CreateRound(ctx context.Context, r model.Round) (model.Round, erro
 		return model.Round{}, model.Wrap(model.EINTERNAL, err, "评选数据有误，%s。", msgRoundNotSaved)
 	}
 	row.ID = 0
-	err = db.g.WithContext(ctx).Create(&row).Error
+	err = db.conn(ctx).Create(&row).Error
 	if isDuplicate(err) {
 		prev, perr := db.Round(ctx, r.Kind, r.Period)
 		if perr != nil {
@@ -234,18 +234,18 @@ func (db *DB) takeRound(g *gorm.DB, q string, args ...any) (model.Round, error) 
 
 // Round 取某一期的评选；没有返回 ENOTFOUND。
 func (db *DB) Round(ctx context.Context, kind model.FlagKind, period string) (model.Round, error) {
-	return db.takeRound(db.g.WithContext(ctx), "kind = ? AND period = ?", string(kind), period)
+	return db.takeRound(db.conn(ctx), "kind = ? AND period = ?", string(kind), period)
 }
 
 // RoundByID 按编号取评选；没有返回 ENOTFOUND。
 func (db *DB) RoundByID(ctx context.Context, id int64) (model.Round, error) {
-	return db.takeRound(db.g.WithContext(ctx), "id = ?", id)
+	return db.takeRound(db.conn(ctx), "id = ?", id)
 }
 
 // OpenRounds 返回尚在等待确认的评选，按编号升序。
 func (db *DB) OpenRounds(ctx context.Context) ([]model.Round, error) {
 	var rows []roundRow
-	if err := db.g.WithContext(ctx).Where("status = ?", string(model.RoundProposed)).Order("id").Find(&rows).Error; err != nil {
+	if err := db.conn(ctx).Where("status = ?", string(model.RoundProposed)).Order("id").Find(&rows).Error; err != nil {
 		return nil, db.fail(err, "没能读取评选")
 	}
 	out := make([]model.Round, len(rows))
@@ -326,7 +326,7 @@ func (db *DB) DecideRound(ctx context.Context, roundID int64, status model.Round
 
 // Flags 按条件列出红旗，按期别、编号排序。
 func (db *DB) Flags(ctx context.Context, f model.FlagFilter) ([]model.Flag, error) {
-	q := db.g.WithContext(ctx).Order("period").Order("id")
+	q := db.conn(ctx).Order("period").Order("id")
 	if f.Kind != "" {
 		q = q.Where("kind = ?", string(f.Kind))
 	}
@@ -449,7 +449,7 @@ func (db *DB) ImportFlags(ctx context.Context, flags []model.Flag) (int, error) 
 
 // ClaimJob 登记定时任务 name 在 period 的执行；已登记过返回 false。
 func (db *DB) ClaimJob(ctx context.Context, name, period string, at time.Time) (bool, error) {
-	err := db.g.WithContext(ctx).Create(&jobRow{Name: name, Period: period, ClaimedAt: utc(at)}).Error
+	err := db.conn(ctx).Create(&jobRow{Name: name, Period: period, ClaimedAt: utc(at)}).Error
 	if isDuplicate(err) {
 		return false, nil
 	}
@@ -461,7 +461,7 @@ func (db *DB) ClaimJob(ctx context.Context, name, period string, at time.Time) (
 
 // ReleaseJob 撤销登记（任务失败时调用，下次还会再试）。
 func (db *DB) ReleaseJob(ctx context.Context, name, period string) error {
-	if err := db.g.WithContext(ctx).Where("name = ? AND period = ?", name, period).Delete(&jobRow{}).Error; err != nil {
+	if err := db.conn(ctx).Where("name = ? AND period = ?", name, period).Delete(&jobRow{}).Error; err != nil {
 		return db.fail(err, "定时任务登记没有撤销")
 	}
 	return nil

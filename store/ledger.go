@@ -28,8 +28,12 @@ var (
 
 const msgNotRecorded = "本次没有记录"
 
-// insertMessage 登记消息；Key 已存在时返回 errDupMsg。
+// insertMessage 登记消息；Key 已存在时返回 errDupMsg。在 Once 的事务里登记的正是这条消息时
+// 什么也不做（Once 已经登记过）。
 func insertMessage(tx *gorm.DB, m model.Message, at time.Time) error {
+	if u := unitOfTx(tx); u != nil && u.msgKey != "" && u.msgKey == m.Key {
+		return nil
+	}
 	err := tx.Create(&messageRow{
 		MsgKey:     m.Key,
 		FromUser:   truncate(m.From, sizeID),
@@ -69,8 +73,9 @@ func checkEntry(e model.Entry) error {
 }
 
 // Record 在一个事务里登记消息、写入记录和通知。消息 Key 已登记过时返回 EDUPLICATE，
-// 连同该消息先前写入的记录，什么也不新写。Notices[i] 属于 Entries[i]，其中的 "{id}"
-// 换成记录编号。数据库不可用时返回 EUNAVAILABLE，什么也没写。
+// 连同该消息先前写入的记录，什么也不新写。Notices[i] 属于 Entries[i]，其 Key、Title、Body
+// 中的 "{id}" 换成记录编号；Notify 非空时改由它在事务里按写入后的月合计生成通知。
+// 数据库不可用时返回 EUNAVAILABLE，什么也没写。
 func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entry, error) {
 	if err := checkMsg(req.Msg); err != nil {
 		return nil, err
@@ -100,6 +105,13 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 		if err := insertMessage(tx, req.Msg, at); err != nil {
 			return err
 		}
+		var totals map[totalKey]int64
+		if req.Notify != nil {
+			var err error
+			if totals, err = db.lockTotals(tx, req.Entries); err != nil {
+				return err
+			}
+		}
 		for i, e := range req.Entries {
 			e.MsgKey = req.Msg.Key
 			e.CreatedAt = at
@@ -115,10 +127,22 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 			}
 			e.ID = row.ID
 			out = append(out, e)
-			if i < len(req.Notices) {
-				if err := enqueue(tx, withID(req.Notices[i], e.ID), at); err != nil {
+			var n model.Notice
+			switch {
+			case req.Notify != nil:
+				k := totalKey{e.StaffID, e.Month.String()}
+				totals[k] += e.Amount
+				n = req.Notify(e, totals[k])
+				if err := checkNotice(withID(n, e.ID)); err != nil {
 					return err
 				}
+			case i < len(req.Notices):
+				n = req.Notices[i]
+			default:
+				continue
+			}
+			if err := enqueue(tx, withID(n, e.ID), at); err != nil {
+				return err
 			}
 		}
 		if req.Appeal != nil && len(out) > 0 {
@@ -141,6 +165,71 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 	}
 	if err != nil {
 		return nil, db.fail(err, msgNotRecorded)
+	}
+	return out, nil
+}
+
+// totalKey 是某人某月。
+type totalKey struct{ staff, month string }
+
+// lockTotals 锁住 entries 里各被记录人的花名册行（MySQL 上 FOR UPDATE；SQLite 的写事务本来就只有一个），
+// 返回他们各自所在月份未撤销记录的合计。同一人的几条记录同时写入时依次排队，每条都在前一条
+// 提交之后读合计，所以回复和通知里的合计不会是旧的。一个月一条语句（通常只有一个月）。
+func (db *DB) lockTotals(tx *gorm.DB, entries []model.Entry) (map[totalKey]int64, error) {
+	byMonth := map[string][]string{}
+	var months []string
+	for _, e := range entries {
+		m := e.Month.String()
+		if _, ok := byMonth[m]; !ok {
+			months = append(months, m)
+		}
+		byMonth[m] = append(byMonth[m], e.StaffID)
+	}
+	out := map[totalKey]int64{}
+	lock := ""
+	if db.dialect == DialectMySQL {
+		lock = " FOR UPDATE"
+	}
+	for _, m := range months {
+		ids := byMonth[m]
+		var rows []struct {
+			StaffID string
+			Total   int64
+		}
+		err := tx.Raw(`SELECT s.userid AS staff_id, COALESCE(SUM(CASE WHEN r.id IS NULL THEN e.amount ELSE 0 END), 0) AS total
+FROM staff s LEFT JOIN entries e ON e.staff_id = s.userid AND e.month = ?
+LEFT JOIN revocations r ON r.entry_id = e.id
+WHERE s.userid IN ? GROUP BY s.userid`+lock, m, ids).Scan(&rows).Error
+		if err != nil {
+			return nil, err
+		}
+		found := map[string]bool{}
+		for _, r := range rows {
+			out[totalKey{r.StaffID, m}] = r.Total
+			found[r.StaffID] = true
+		}
+		var missing []string
+		for _, id := range ids {
+			if !found[id] {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		// 不在花名册里的人（只有直接调用存储时会出现）：没有行可锁，只算合计。
+		var rest []struct {
+			StaffID string
+			Total   int64
+		}
+		if err := tx.Raw(`SELECT e.staff_id AS staff_id, SUM(e.amount) AS total FROM entries e
+LEFT JOIN revocations r ON r.entry_id = e.id
+WHERE e.month = ? AND r.id IS NULL AND e.staff_id IN ? GROUP BY e.staff_id`+lock, m, missing).Scan(&rest).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rest {
+			out[totalKey{r.StaffID, m}] = r.Total
+		}
 	}
 	return out, nil
 }
@@ -184,6 +273,15 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 			return err
 		}
 		out = entryFromRow(er)
+		var total int64
+		if req.Notify != nil {
+			// 先锁人再查撤销、写撤销：同一人的撤销和记录依次排队，合计不会读旧。
+			totals, err := db.lockTotals(tx, []model.Entry{out})
+			if err != nil {
+				return err
+			}
+			total = totals[totalKey{out.StaffID, out.Month.String()}]
+		}
 		var prev []revocationRow
 		if err := tx.Where("entry_id = ?", id).Limit(1).Find(&prev).Error; err != nil {
 			return err
@@ -220,8 +318,16 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 			return err
 		}
 		out.Revocation = revocationFromRow(rr)
-		if req.Notice.Key != "" {
-			if err := enqueue(tx, withID(req.Notice, id), at); err != nil {
+		n := req.Notice
+		if req.Notify != nil {
+			// 锁住时读到的合计还含这一条（当时未撤销）。
+			n = req.Notify(out, total-out.Amount)
+			if err := checkNotice(withID(n, id)); err != nil {
+				return err
+			}
+		}
+		if n.Key != "" {
+			if err := enqueue(tx, withID(n, id), at); err != nil {
 				return err
 			}
 		}
@@ -316,7 +422,7 @@ func deref(s *string) string {
 
 // joined 返回 entries e 左连接 revocations r 的查询。
 func (db *DB) joined(ctx context.Context) *gorm.DB {
-	return db.g.WithContext(ctx).Table("entries AS e").
+	return db.conn(ctx).Table("entries AS e").
 		Select("e.*, r.id AS r_id, r.actor_id AS r_actor_id, r.actor_name AS r_actor_name, " +
 			"r.msg_key AS r_msg_key, r.reason AS r_reason, r.created_at AS r_created_at, a.id AS a_id, a.status AS a_status").
 		Joins("LEFT JOIN revocations r ON r.entry_id = e.id").
@@ -395,7 +501,7 @@ func (db *DB) Entries(ctx context.Context, f model.EntryFilter) ([]model.Entry, 
 
 // counted 返回 entries e 左连接 revocations r、加上筛选条件的查询（汇总用）。
 func (db *DB) counted(ctx context.Context, f model.EntryFilter) *gorm.DB {
-	q := db.g.WithContext(ctx).Table("entries AS e").Joins("LEFT JOIN revocations r ON r.entry_id = e.id")
+	q := db.conn(ctx).Table("entries AS e").Joins("LEFT JOIN revocations r ON r.entry_id = e.id")
 	return where(q, f)
 }
 
@@ -463,7 +569,7 @@ func (db *DB) EntriesByMsg(ctx context.Context, msgKey string) ([]model.Entry, e
 // MonthTotals 返回各人某月未撤销记录的合计（元）；staffIDs 为空表示全部人员。
 // 没有记录的人不在结果里。
 func (db *DB) MonthTotals(ctx context.Context, m model.Month, staffIDs []string) (map[string]int64, error) {
-	q := db.g.WithContext(ctx).Table("entries AS e").
+	q := db.conn(ctx).Table("entries AS e").
 		Select("e.staff_id AS staff_id, SUM(e.amount) AS total").
 		Joins("LEFT JOIN revocations r ON r.entry_id = e.id").
 		Where("e.month = ? AND r.id IS NULL", m.String())

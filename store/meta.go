@@ -21,7 +21,7 @@ func (metaRow) TableName() string { return "meta" }
 // Meta 返回键 key 的值；没有记过时返回空串。
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var r metaRow
-	err := db.g.WithContext(ctx).Where("`key` = ?", key).Take(&r).Error
+	err := db.conn(ctx).Where("`key` = ?", key).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", nil
 	}
@@ -33,7 +33,7 @@ func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 
 // InitMeta 在键 key 还没有值时记下 value；已有值时不改。返回记下的值（先到的副本赢）。
 func (db *DB) InitMeta(ctx context.Context, key, value string) (string, error) {
-	err := db.g.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+	err := db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
 		Create(&metaRow{Key: key, Value: value, UpdatedAt: db.now()}).Error
 	if err != nil {
 		return "", db.fail(err, "没能记下数据库设定")
@@ -43,7 +43,7 @@ func (db *DB) InitMeta(ctx context.Context, key, value string) (string, error) {
 
 // SetMeta 把键 key 的值设为 value。
 func (db *DB) SetMeta(ctx context.Context, key, value string) error {
-	err := db.g.WithContext(ctx).Clauses(clause.OnConflict{
+	err := db.conn(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "key"}},
 		DoUpdates: clause.AssignmentColumns([]string{"value", "updated_at"}),
 	}).Create(&metaRow{Key: key, Value: value, UpdatedAt: db.now()}).Error
@@ -77,7 +77,7 @@ func (db *DB) EarliestTime(ctx context.Context) (time.Time, error) {
 			continue
 		}
 		var ts []time.Time
-		err := db.g.WithContext(ctx).Model(c.model).Where(c.column+" IS NOT NULL").
+		err := db.conn(ctx).Model(c.model).Where(c.column+" IS NOT NULL").
 			Order(c.column+" ASC").Limit(1).Pluck(c.column, &ts).Error
 		if err != nil {
 			return time.Time{}, db.fail(err, "没能读取数据库里最早的时间")
@@ -102,7 +102,7 @@ func (db *DB) latest(ctx context.Context, withMeta bool) (time.Time, error) {
 			continue
 		}
 		var ts []time.Time
-		err := db.g.WithContext(ctx).Model(c.model).Where(c.column+" IS NOT NULL").
+		err := db.conn(ctx).Model(c.model).Where(c.column+" IS NOT NULL").
 			Order(c.column+" DESC").Limit(1).Pluck(c.column, &ts).Error
 		if err != nil {
 			return time.Time{}, db.fail(err, "没能读取数据库里最近的时间")

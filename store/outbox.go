@@ -11,13 +11,22 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
-// enqueue 在 tx 中插入通知；Key 已存在时什么也不做。
+// enqueue 在 tx 中插入通知；Key 已存在时什么也不做。在能合并语句的工作单元里，这条插入攒着，
+// 和下一条语句或 COMMIT 一起发出（它的结果没人要看），省一次往返。
 func enqueue(tx *gorm.DB, n model.Notice, at time.Time) error {
 	row, err := noticeToRow(n, at)
 	if err != nil {
 		return err
 	}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
+	q := tx.Clauses(clause.OnConflict{DoNothing: true})
+	if u := unitOfTx(tx); u != nil && u.batching() {
+		st := q.Session(&gorm.Session{DryRun: true}).Create(&row).Statement
+		if st.Error != nil {
+			return st.Error
+		}
+		return u.later(st.Context, st.SQL.String(), st.Vars)
+	}
+	return q.Create(&row).Error
 }
 
 // Enqueue 入队一条通知；Key 已存在时什么也不做（返回 nil）。Status 为空视为待发，
@@ -26,7 +35,7 @@ func (db *DB) Enqueue(ctx context.Context, n model.Notice) error {
 	if err := checkNotice(n); err != nil {
 		return err
 	}
-	if err := enqueue(db.g.WithContext(ctx), n, db.now()); err != nil {
+	if err := enqueue(db.conn(ctx), n, db.now()); err != nil {
 		return db.fail(err, "通知没有入队")
 	}
 	return nil
@@ -108,7 +117,7 @@ func (db *DB) Retry(ctx context.Context, id int64, next time.Time, lastErr strin
 }
 
 func (db *DB) updateNotice(ctx context.Context, id int64, set map[string]any) error {
-	g := db.g.WithContext(ctx)
+	g := db.conn(ctx)
 	res := g.Model(&noticeRow{}).Where("id = ?", id).Updates(set)
 	if res.Error != nil {
 		return db.fail(res.Error, "通知状态没有更新")
@@ -129,7 +138,7 @@ func (db *DB) updateNotice(ctx context.Context, id int64, set map[string]any) er
 
 // Notices 列出通知，按编号升序；status 为空表示全部。
 func (db *DB) Notices(ctx context.Context, status model.NoticeStatus) ([]model.Notice, error) {
-	q := db.g.WithContext(ctx).Order("id")
+	q := db.conn(ctx).Order("id")
 	if status != "" {
 		q = q.Where("status = ?", string(status))
 	}
@@ -148,7 +157,7 @@ func (db *DB) Notices(ctx context.Context, status model.NoticeStatus) ([]model.N
 // 立即可发的通知取入队时间）、租约已过期仍未完成的条数和最早的租约、failedSince 之后放弃的条数。只读。
 func (db *DB) OutboxStats(ctx context.Context, now, failedSince time.Time) (model.OutboxStats, error) {
 	now, failedSince = utc(now), utc(failedSince)
-	g := db.g.WithContext(ctx)
+	g := db.conn(ctx)
 	var st model.OutboxStats
 	pending := func() *gorm.DB { return g.Model(&noticeRow{}).Where("status = ?", string(model.NoticePending)) }
 	expired := func() *gorm.DB {

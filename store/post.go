@@ -167,7 +167,7 @@ func postsFrom(rows []postHolderRow) []model.Post {
 // Posts 返回全部窗口，按窗口名排序。
 func (db *DB) Posts(ctx context.Context) ([]model.Post, error) {
 	var rows []postHolderRow
-	if err := db.g.WithContext(ctx).Order("window_name, position, ord").Find(&rows).Error; err != nil {
+	if err := db.conn(ctx).Order("window_name, position, ord").Find(&rows).Error; err != nil {
 		return nil, db.fail(err, "没能读取岗位表")
 	}
 	return postsFrom(rows), nil
@@ -176,7 +176,7 @@ func (db *DB) Posts(ctx context.Context) ([]model.Post, error) {
 // Post 按窗口名取岗位；没有返回 ENOTFOUND。
 func (db *DB) Post(ctx context.Context, window string) (model.Post, error) {
 	var rows []postHolderRow
-	if err := db.g.WithContext(ctx).Where("window_name = ?", strings.TrimSpace(window)).Order("window_name, position, ord").Find(&rows).Error; err != nil {
+	if err := db.conn(ctx).Where("window_name = ?", strings.TrimSpace(window)).Order("window_name, position, ord").Find(&rows).Error; err != nil {
 		return model.Post{}, db.fail(err, "没能读取岗位表")
 	}
 	ps := postsFrom(rows)
@@ -189,8 +189,8 @@ func (db *DB) Post(ctx context.Context, window string) (model.Post, error) {
 // PostsOf 返回 userID 担任 A 岗或 B 岗的窗口，按窗口名排序。
 func (db *DB) PostsOf(ctx context.Context, userID string) ([]model.Post, error) {
 	var rows []postHolderRow
-	sub := db.g.WithContext(ctx).Model(&postHolderRow{}).Select("window_name").Where("userid = ?", userID)
-	if err := db.g.WithContext(ctx).Where("window_name IN (?)", sub).Order("window_name, position, ord").Find(&rows).Error; err != nil {
+	sub := db.conn(ctx).Model(&postHolderRow{}).Select("window_name").Where("userid = ?", userID)
+	if err := db.conn(ctx).Where("window_name IN (?)", sub).Order("window_name, position, ord").Find(&rows).Error; err != nil {
 		return nil, db.fail(err, "没能读取岗位表")
 	}
 	return postsFrom(rows), nil
@@ -267,7 +267,7 @@ func (db *DB) CreateLeave(ctx context.Context, msg model.Message, l model.Leave,
 	})
 	if errors.Is(err, errDupMsg) {
 		var r leaveRow
-		if gerr := db.g.WithContext(ctx).Where("msg_key = ?", msg.Key).Take(&r).Error; gerr != nil {
+		if gerr := db.conn(ctx).Where("msg_key = ?", msg.Key).Take(&r).Error; gerr != nil {
 			return model.Leave{}, model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
 		}
 		return leaveFromRow(r), model.Errorf(model.EDUPLICATE, "这条消息已经处理过。")
@@ -281,7 +281,7 @@ func (db *DB) CreateLeave(ctx context.Context, msg model.Message, l model.Leave,
 // Leave 按编号取请假单；没有返回 ENOTFOUND。
 func (db *DB) Leave(ctx context.Context, id int64) (model.Leave, error) {
 	var r leaveRow
-	err := db.g.WithContext(ctx).Where("id = ?", id).Take(&r).Error
+	err := db.conn(ctx).Where("id = ?", id).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return model.Leave{}, model.LeaveNotFound(id)
 	}
@@ -293,7 +293,7 @@ func (db *DB) Leave(ctx context.Context, id int64) (model.Leave, error) {
 
 // Leaves 按条件列出请假单，按开始日期、编号排序。
 func (db *DB) Leaves(ctx context.Context, f model.LeaveFilter) ([]model.Leave, error) {
-	q := db.g.WithContext(ctx)
+	q := db.conn(ctx)
 	if f.StaffID != "" {
 		q = q.Where("staff_id = ?", f.StaffID)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm/clause"
+
 	"github.com/hongqi-dev/hongqi/model"
 )
 
@@ -20,7 +22,8 @@ const (
 	sizeScope = 1000
 )
 
-// staffRow 是 staff 表的一行。
+// staffRow 是 staff 表的一行。各副本把花名册缓存在内存里（见 roster.go），所以改动 staff 表的
+// 事务必须先调用 bumpRoster 让版本加一，否则别的副本看不到改动。
 type staffRow struct {
 	UserID     string `gorm:"column:userid;primaryKey;size:64"`
 	Name       string `gorm:"size:64;not null;index"`
@@ -46,15 +49,27 @@ type branchRow struct {
 
 func (branchRow) TableName() string { return "branches" }
 
-// messageRow 登记每次写台账所来自的消息；msg_key 唯一，是“同一消息只处理一次”的最终保证。
+// messageRow 登记处理过的消息；msg_key 唯一，是“同一消息只处理一次”的最终保证。消息行与命令的
+// 写入在同一个事务里提交（Once），Reply 是当时回给发送者的文字，企业微信重试时原样再回一次。
+// 不经 Once 写入的行（服务直接调用存储、旧版本写的行）Reply 为 NULL。
 type messageRow struct {
 	MsgKey     string    `gorm:"column:msg_key;primaryKey;size:191"`
 	FromUser   string    `gorm:"size:64;not null"`
 	Text       string    `gorm:"type:text"`
 	ReceivedAt time.Time `gorm:"precision:6;not null"`
+	Reply      *string   `gorm:"type:text"`
 }
 
 func (messageRow) TableName() string { return "messages" }
+
+// rosterVersionRow 是 roster_version 表唯一的一行（id = 1）：花名册每改一次，version 加一。
+// 处理消息的事务带共享锁读它，导入花名册的事务先给它加排他锁，所以两者互相排队。
+type rosterVersionRow struct {
+	ID      int   `gorm:"primaryKey;autoIncrement:false"`
+	Version int64 `gorm:"not null"`
+}
+
+func (rosterVersionRow) TableName() string { return "roster_version" }
 
 // entryRow 是台账 entries 表的一行，写入后不再修改。
 type entryRow struct {
@@ -126,13 +141,16 @@ func (db *DB) migrate(ctx context.Context) error {
 	models := []any{&staffRow{}, &branchRow{}, &messageRow{}, &entryRow{}, &revocationRow{}, &noticeRow{},
 		&roundRow{}, &flagRow{}, &jobRow{}, &postHolderRow{}, &leaveRow{},
 		&meterDayRow{}, &spotCheckRow{}, &feedbackRow{}, &inspectionRow{}, &inputRevocationRow{},
-		&starRow{}, &publicationRow{}, &webSessionRow{}, &loginTokenRow{}, &metaRow{}, &appealRow{}, &monthLockRow{}}
+		&starRow{}, &publicationRow{}, &webSessionRow{}, &loginTokenRow{}, &metaRow{}, &appealRow{}, &monthLockRow{}, &rosterVersionRow{}}
 	err := g.AutoMigrate(models...)
 	if err != nil {
 		time.Sleep(200 * time.Millisecond)
 		err = g.AutoMigrate(models...)
 	}
 	if err != nil {
+		return err
+	}
+	if err := g.Clauses(clause.OnConflict{DoNothing: true}).Create(&rosterVersionRow{ID: 1, Version: 1}).Error; err != nil {
 		return err
 	}
 	if err := backfillAdjusts(db.g.WithContext(ctx)); err != nil {
@@ -155,6 +173,10 @@ func (db *DB) fillJoined(ctx context.Context) error {
 		if err := db.g.WithContext(ctx).Model(&staffRow{}).Where("userid = ? AND joined = ''", o.UserID).UpdateColumn("joined", day).Error; err != nil {
 			return err
 		}
+	}
+	if len(old) > 0 {
+		// 改了花名册：别的副本缓存的花名册要重读。
+		return bumpRoster(db.g.WithContext(ctx))
 	}
 	return nil
 }

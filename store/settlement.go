@@ -111,7 +111,7 @@ func (db *DB) SetStar(ctx context.Context, s model.Star) (*model.Star, error) {
 // Star 返回某月的服务明星；没有评定返回 ENOTFOUND。
 func (db *DB) Star(ctx context.Context, m model.Month) (model.Star, error) {
 	var rows []starRow
-	if err := db.g.WithContext(ctx).Where("month = ?", m.String()).Limit(1).Find(&rows).Error; err != nil {
+	if err := db.conn(ctx).Where("month = ?", m.String()).Limit(1).Find(&rows).Error; err != nil {
 		return model.Star{}, db.fail(err, "没能读取服务明星")
 	}
 	if len(rows) == 0 {
@@ -123,7 +123,7 @@ func (db *DB) Star(ctx context.Context, m model.Month) (model.Star, error) {
 // Publication 返回某月的发布记录；未发布返回 ENOTFOUND。
 func (db *DB) Publication(ctx context.Context, m model.Month) (model.Publication, error) {
 	var rows []publicationRow
-	if err := db.g.WithContext(ctx).Where("month = ?", m.String()).Limit(1).Find(&rows).Error; err != nil {
+	if err := db.conn(ctx).Where("month = ?", m.String()).Limit(1).Find(&rows).Error; err != nil {
 		return model.Publication{}, db.fail(err, "没能读取结算发布记录")
 	}
 	if len(rows) == 0 {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -78,6 +77,11 @@ func (db *DB) UpsertRoster(ctx context.Context, staff []model.Staff) (added, upd
 
 	today := model.DateOf(db.clock.Now(), db.clock.Location()).String()
 	err = db.tx(ctx, func(tx *gorm.DB) error {
+		// 先让花名册版本加一（排他锁）：正在处理的消息带共享锁读过版本，这里等它们结束；
+		// 之后开始的消息等本事务提交，再按新版本重读花名册。
+		if err := bumpRoster(tx); err != nil {
+			return err
+		}
 		// 没写入职日期的：已在花名册上的保留原来的入职日期，新来的记今天（第一次导入的那天）。
 		joined := make(map[string]string, len(ids))
 		for start := 0; start < len(ids); start += 500 {
@@ -141,49 +145,4 @@ func (db *DB) UpsertRoster(ctx context.Context, staff []model.Staff) (added, upd
 		return 0, 0, db.fail(err, "花名册没有导入")
 	}
 	return added, updated, nil
-}
-
-// Staff 按 userid 取人；找不到返回 ENOTFOUND。
-func (db *DB) Staff(ctx context.Context, userID string) (model.Staff, error) {
-	var r staffRow
-	err := db.g.WithContext(ctx).Where("userid = ?", userID).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return model.Staff{}, model.Errorf(model.ENOTFOUND, "花名册里没有工号为 %s 的人。", userID)
-	}
-	if err != nil {
-		return model.Staff{}, db.fail(err, "没能读取花名册")
-	}
-	return staffFromRow(r), nil
-}
-
-// ListStaff 返回全部人员，按网点、姓名、userid 排序。
-func (db *DB) ListStaff(ctx context.Context) ([]model.Staff, error) {
-	var rows []staffRow
-	if err := db.g.WithContext(ctx).Order("branch, name, userid").Find(&rows).Error; err != nil {
-		return nil, db.fail(err, "没能读取花名册")
-	}
-	out := make([]model.Staff, len(rows))
-	for i, r := range rows {
-		out[i] = staffFromRow(r)
-	}
-	return out, nil
-}
-
-// FindStaff 实现 model.StaffStore：工号（不区分大小写）或姓名等于 key 的人。
-func (db *DB) FindStaff(ctx context.Context, key string) ([]model.Staff, error) {
-	var rows []staffRow
-	q := db.g.WithContext(ctx)
-	if db.dialect == DialectSQLite {
-		q = q.Where("userid = ? COLLATE NOCASE OR name = ?", key, key)
-	} else {
-		q = q.Where("userid = ? OR name = ?", key, key)
-	}
-	if err := q.Order("branch, name, userid").Find(&rows).Error; err != nil {
-		return nil, db.fail(err, "没能读取花名册")
-	}
-	out := make([]model.Staff, len(rows))
-	for i, r := range rows {
-		out[i] = staffFromRow(r)
-	}
-	return out, nil
 }

@@ -40,6 +40,9 @@ type DB struct {
 	dialect string
 	log     *slog.Logger
 	clock   *model.Clock // 行上的时间戳都取自它（与机器人、定时任务同一个时钟）
+	// batch 表示可以把几条语句合成一次往返（MySQL，参数在客户端拼入，允许多语句）。
+	batch  bool
+	roster rosterCache // 花名册快照，见 roster.go
 }
 
 var (
@@ -69,6 +72,9 @@ func open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger,
 	// 连接失败的报错也不能带出密码（驱动一般不写密码，这里再保险一次）。
 	secrets := model.DSNSecrets(dsn)
 	db := &DB{dialect: dialect, log: log, clock: clock}
+	if md, ok := dialector.(*gormmysql.Dialector); ok && md.DSNConfig != nil {
+		db.batch = md.DSNConfig.InterpolateParams && md.DSNConfig.MultiStatements
+	}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                                   &gormLogger{log: log, slow: SlowQuery, wall: model.SystemClock(nil)},
 		NowFunc:                                  db.now,
@@ -155,8 +161,21 @@ func parseDSN(dsn string) (string, gorm.Dialector, error) {
 			// 把参数拼进语句，省掉每条语句的 prepare/close 往返；字符集为 utf8mb4 时是安全的。
 			cfg.InterpolateParams = true
 		}
+		if cfg.InterpolateParams && !hasParam(raw, "multiStatements") {
+			// 允许一次发出几条语句（开始事务和登记消息、入队通知和提交），见 unit.go。
+			// 参数都由驱动转义后拼入，用户的文字不会变成语句。
+			cfg.MultiStatements = true
+		}
 		if cfg.Timeout == 0 {
 			cfg.Timeout = 5 * time.Second
+		}
+		// 读写超时是最后一道防线：请求的期限由 ctx 控制（驱动在 ctx 到期时断开连接），
+		// 这里只防不带期限的调用（定时任务、命令行）在库卡死时永远等下去。要长于最慢的正常语句。
+		if cfg.ReadTimeout == 0 {
+			cfg.ReadTimeout = 30 * time.Second
+		}
+		if cfg.WriteTimeout == 0 {
+			cfg.WriteTimeout = 30 * time.Second
 		}
 		return DialectMySQL, gormmysql.New(gormmysql.Config{DSNConfig: cfg, DSN: cfg.FormatDSN()}), nil
 	case dsn == "":
@@ -202,22 +221,6 @@ func (db *DB) Clock() *model.Clock { return db.clock }
 
 // utc 把调用方给的时间规范成存储用的形式。
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// tx 在事务中执行 fn；遇到死锁或锁等待超时等可重试的错误时整体重试几次。
-func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
-	var err error
-	for attempt := 0; ; attempt++ {
-		err = db.g.WithContext(ctx).Transaction(fn, opts...)
-		if err == nil || attempt >= 4 || !retryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
-		}
-	}
-}
 
 // sqliteCoder 是 SQLite 驱动错误的接口（避免直接依赖驱动包）。
 type sqliteCoder interface{ Code() int }

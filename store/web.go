@@ -78,7 +78,7 @@ func (db *DB) CreateLoginToken(ctx context.Context, t model.LoginToken) error {
 // LoginToken 按哈希取登录令牌，不用掉它；没有返回 ENOTFOUND。
 func (db *DB) LoginToken(ctx context.Context, hash string) (model.LoginToken, error) {
 	var rows []loginTokenRow
-	if err := db.g.WithContext(ctx).Where("hash = ?", hash).Limit(1).Find(&rows).Error; err != nil {
+	if err := db.conn(ctx).Where("hash = ?", hash).Limit(1).Find(&rows).Error; err != nil {
 		return model.LoginToken{}, db.fail(err, "没能读取登录链接")
 	}
 	if len(rows) == 0 {
@@ -90,7 +90,7 @@ func (db *DB) LoginToken(ctx context.Context, hash string) (model.LoginToken, er
 // UseLoginToken 用掉一个登录令牌：一条带条件的 UPDATE（未用过、未过期），所以并发使用时只有一次成功。
 func (db *DB) UseLoginToken(ctx context.Context, hash string) (model.LoginToken, error) {
 	now := db.now()
-	res := db.g.WithContext(ctx).Model(&loginTokenRow{}).
+	res := db.conn(ctx).Model(&loginTokenRow{}).
 		Where("hash = ? AND used_at IS NULL AND expires_at > ?", hash, now).
 		Update("used_at", now)
 	if res.Error != nil {
@@ -118,13 +118,13 @@ func (db *DB) CreateSession(ctx context.Context, s model.WebSession) error {
 		return model.Errorf(model.EINVALID, "会话缺少工号。")
 	}
 	row := webSessionRow{TokenHash: s.TokenHash, UserID: s.UserID, CreatedAt: db.now(), ExpiresAt: utc(s.ExpiresAt)}
-	return db.fail(db.g.WithContext(ctx).Create(&row).Error, "没能登录")
+	return db.fail(db.conn(ctx).Create(&row).Error, "没能登录")
 }
 
 // Session 按令牌哈希取未过期的会话；没有或已过期返回 ENOTFOUND。
 func (db *DB) Session(ctx context.Context, hash string) (model.WebSession, error) {
 	var rows []webSessionRow
-	err := db.g.WithContext(ctx).Where("token_hash = ? AND expires_at > ?", hash, db.now()).Limit(1).Find(&rows).Error
+	err := db.conn(ctx).Where("token_hash = ? AND expires_at > ?", hash, db.now()).Limit(1).Find(&rows).Error
 	if err != nil {
 		return model.WebSession{}, db.fail(err, "没能读取登录状态")
 	}
@@ -137,7 +137,7 @@ func (db *DB) Session(ctx context.Context, hash string) (model.WebSession, error
 
 // DeleteSession 删除会话（退出登录）。
 func (db *DB) DeleteSession(ctx context.Context, hash string) error {
-	err := db.g.WithContext(ctx).Where("token_hash = ?", hash).Delete(&webSessionRow{}).Error
+	err := db.conn(ctx).Where("token_hash = ?", hash).Delete(&webSessionRow{}).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil
 	}
