@@ -50,7 +50,8 @@ type Callback struct {
 	ReplayWindow time.Duration
 	// MaxBody 是 POST 请求体的上限（字节），默认 64 KiB。
 	MaxBody int64
-	// ProcessTimeout 是调用 Processor 的期限，默认 4 秒（企业微信 5 秒后断开并重试）。
+	// ProcessTimeout 是调用 Processor 的期限，默认 4 秒（企业微信 5 秒后断开并重试）。到期时
+	// 不论 Processor 是否返回都答 503：Processor 在期限后提交的结果，企业微信重试时会拿到。
 	ProcessTimeout time.Duration
 	Log            *slog.Logger
 	// Mark 非空时加在每条被动回复的开头（演练数据库为“【演练】”）。
@@ -195,7 +196,7 @@ func (h *Callback) process(w http.ResponseWriter, r *http.Request, m model.Messa
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	start := h.now()
-	reply, panicked, err := h.call(ctx, m)
+	reply, panicked, err := h.callBy(ctx, m)
 	log := h.log().With(slog.String("key", m.Key), slog.String("from", m.From))
 	if panicked != nil {
 		log.Error("wecom callback processor panicked", slog.Any("panic", panicked))
@@ -229,6 +230,42 @@ func (h *Callback) process(w http.ResponseWriter, r *http.Request, m model.Messa
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	_, _ = w.Write(out)
+}
+
+// lateGrace 是期限到了之后再等 Processor 自己返回的时间（它收到 ctx 取消后通常立即返回）。
+const lateGrace = 100 * time.Millisecond
+
+// errLate 表示 Processor 过了期限还没有返回。
+var errLate = model.Errorf(model.EUNAVAILABLE, "处理超时。")
+
+// callBy 在另一个 goroutine 里调用 Processor，最迟在 ctx 到期后 lateGrace 返回：库在提交时卡住这类
+// 不理会 ctx 的阻塞也不会让回调拖过企业微信的 5 秒。过期时答 503；Processor 之后若真的提交了，
+// 企业微信的重试会拿到存下的回复。
+func (h *Callback) callBy(ctx context.Context, m model.Message) (reply string, panicked any, err error) {
+	type result struct {
+		reply    string
+		panicked any
+		err      error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, p, e := h.call(ctx, m)
+		done <- result{r, p, e}
+	}()
+	select {
+	case r := <-done:
+		return r.reply, r.panicked, r.err
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(lateGrace)
+	defer t.Stop()
+	select {
+	case r := <-done:
+		return r.reply, r.panicked, r.err
+	case <-t.C:
+		h.log().Warn("wecom callback processor did not return by the deadline, answering 503", slog.String("key", m.Key))
+		return "", nil, errLate
+	}
 }
 
 // call 调用 Processor，把 panic 转成返回值。

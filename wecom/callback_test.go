@@ -405,3 +405,28 @@ func TestCallbackProcessTimeoutDefault(t *testing.T) {
 		t.Errorf("Processor deadline %v away, want between 3s and 5s", deadline)
 	}
 }
+
+// TestCallbackAnswersAtTheDeadline Processor 不理会 ctx（如库在 COMMIT 时卡住，驱动的调用不带期限）时，
+// 回调仍在期限后答 503，不等它：企业微信 5 秒后就会断开并重试。Processor 之后若提交了，
+// 重试会拿到存下的回复。
+func TestCallbackAnswersAtTheDeadline(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	p := &recorder{fn: func(ctx context.Context, m model.Message) (string, error) {
+		<-release // 不看 ctx
+		return "已记录 #1", nil
+	}}
+	h, _ := newCallback(t, p)
+	h.ProcessTimeout = 50 * time.Millisecond
+	req := tSigned(t, tCorpID, tInnerText("zhangsan", "扣 张三 迟到", 77, fixedNow), fixedNow, "1")
+	done := make(chan int, 1)
+	go func() { done <- post(h, req.query, req.body).Code }()
+	select {
+	case code := <-done:
+		if code != http.StatusServiceUnavailable {
+			t.Fatalf("status = %d, want 503", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("回调一直等着不理会期限的 Processor，没有在期限后答 503")
+	}
+}
