@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -60,6 +61,11 @@ func (e *env) actor(id string) model.Staff {
 func (e *env) msg(from string) model.Message {
 	e.seq++
 	return model.Message{Key: "test:" + from + ":" + time.Duration(e.seq).String(), From: from, CreateTime: e.clock.Now()}
+}
+
+// msgAt 生成第 i 条固定的撤销消息（并发调用安全：不动 seq）。
+func (e *env) msgAt(i int) model.Message {
+	return model.Message{Key: fmt.Sprintf("test:revoke:%d", i), From: "wzg", CreateTime: e.clock.Now()}
 }
 
 // record 以 actor 身份记一笔，失败时测试失败。

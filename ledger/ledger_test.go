@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hongqi-dev/hongqi/model"
@@ -345,5 +346,89 @@ func TestNoteWithPlaceholderStaysAsWritten(t *testing.T) {
 	if !strings.Contains(body, "> 备注：见{id}号通报\n") || !strings.Contains(body, fmt.Sprintf("> 编号：#%d\n", id)) ||
 		ns[0].Key != fmt.Sprintf("entry:%d", id) {
 		t.Errorf("通知 %s：\n%s\n备注应原样是“见{id}号通报”，编号是 #%d", ns[0].Key, body, id)
+	}
+}
+
+// TestConcurrentEntriesShowTheirOwnTotal 同一人同时被记 n 条“迟到”（−10 元）、再同时撤销其中几条：
+// 每条回复和私信里的月合计都是它自己写入之后的值——记录时正好是 −10、−20 … −10n 各一次，
+// 撤销后依次回升。合计若在写入的事务外先读，几条会读到同一个旧值，显示同一个合计。
+func TestConcurrentEntriesShowTheirOwnTotal(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const n = 8
+	actor := e.actor("wzg")
+	msgs := make([]model.Message, n)
+	for i := range msgs {
+		msgs[i] = e.msg("wzg")
+	}
+	results := make([]Result, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			r, err := e.svc.Record(ctx, actor, msgs[i], model.Deduction, []string{"李四"}, []string{"迟到"})
+			if err != nil {
+				t.Errorf("记录：%v", err)
+			}
+			results[i] = r
+		}()
+	}
+	close(start)
+	wg.Wait()
+	seen := map[int64]int{}
+	for _, r := range results {
+		seen[r.Totals["ls01"]]++
+	}
+	for i := 1; i <= n; i++ {
+		if seen[int64(-10*i)] != 1 {
+			t.Fatalf("回复里的合计 %v，应为 −10 到 −%d 各一次", seen, 10*n)
+		}
+	}
+	notices, err := e.db.Notices(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= n; i++ {
+		want := fmt.Sprintf("2026年11月合计：%s", Yuan(int64(-10*i)))
+		found := 0
+		for _, x := range notices {
+			if strings.Contains(x.Body, want+"\n") || strings.HasSuffix(x.Body, want) {
+				found++
+			}
+		}
+		if found != 1 {
+			t.Errorf("含“%s”的私信有 %d 条，应为 1", want, found)
+		}
+	}
+
+	// 同时撤销其中 4 条：撤销后的合计是 −70、−60、−50、−40 各一次。
+	afters := make([]int64, 4)
+	start = make(chan struct{})
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, after, err := e.svc.Revoke(ctx, actor, e.msgAt(i), results[i].Entries[0].ID, "记错了")
+			if err != nil {
+				t.Errorf("撤销：%v", err)
+			}
+			afters[i] = after
+		}()
+	}
+	close(start)
+	wg.Wait()
+	got := map[int64]bool{}
+	for _, a := range afters {
+		got[a] = true
+	}
+	for _, want := range []int64{-70, -60, -50, -40} {
+		if !got[want] {
+			t.Errorf("撤销后的合计 %v，应为 −70、−60、−50、−40 各一次", afters)
+			break
+		}
 	}
 }
