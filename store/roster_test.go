@@ -91,7 +91,7 @@ func TestRosterImportWaitsForCommand(t *testing.T) {
 				imported <- err
 			}()
 			if b.Dialect() == DialectMySQL {
-				waitForLockWait(t, a)
+				waitForLockWait(t, a, imported)
 			} else {
 				time.Sleep(200 * time.Millisecond) // SQLite 只有一个写事务：导入在排队
 			}
@@ -118,11 +118,16 @@ func TestRosterImportWaitsForCommand(t *testing.T) {
 	})
 }
 
-// waitForLockWait 等到库里有事务在等锁（导入在等命令的共享锁）。
-func waitForLockWait(t *testing.T, db *DB) {
+// waitForLockWait 等到库里有事务在等锁（导入在等命令的共享锁）；导入先完成了则测试失败。
+func waitForLockWait(t *testing.T, db *DB, imported <-chan error) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
+		select {
+		case err := <-imported:
+			t.Fatalf("命令还没提交，导入就完成了（%v）", err)
+		default:
+		}
 		var n int64
 		if err := db.g.Raw(`SELECT COUNT(*) FROM information_schema.INNODB_TRX x
 JOIN information_schema.PROCESSLIST p ON p.ID = x.trx_mysql_thread_id
@@ -134,5 +139,5 @@ WHERE x.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()`).Scan(&n).Error; err != n
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatal("10 秒内没有看到导入在等锁")
+	t.Fatal("30 秒内既没有看到导入在等锁，导入也没有完成")
 }
