@@ -248,6 +248,9 @@ type Outbox interface {
 	// Claim 领取至多 limit 条到期的待发通知，标记为发送中并设租约至 leaseUntil；
 	// 租约过期仍未完成的通知可被再次领取（进程中途退出的情形）。
 	Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Notice, error)
+	// Renew 把仍由本发送进程持有的通知（发送中，且尝试次数仍是领取时的 attempts）的租约延到 until，
+	// 返回是否仍持有；租约过期后已被别人重新领取时返回 false，这时不能再送它。
+	Renew(ctx context.Context, id int64, attempts int, until time.Time) (held bool, err error)
 	// Complete 把通知标记为最终状态（已送达、已写日志或放弃）。
 	Complete(ctx context.Context, id int64, status NoticeStatus, at time.Time, lastErr string) error
 	// Retry 记一次失败，放回待发，next 之后再试。

@@ -2,6 +2,13 @@
 // 按结果标记已送达、稍后重试或放弃。通知先在记账的同一事务里入队，再由这里投递，
 // 所以企业微信故障、进程重启、令牌提前失效都不会丢通知；领取带租约，多个副本同时运行时
 // 每条通知只交给一个发送进程。
+//
+// 租约与发送时长的关系：一批领下来的通知是逐条送的，前面的送得慢（企业微信慢、超时），后面的
+// 可能等过了领取时的租约。所以每条在送之前先续租（Renew，只在没被别人重新领取时成功，
+// 否则跳过这条），送的过程中每隔租约的三分之一再续一次：不论一次调用多慢，正在送的通知都不会
+// 被别的副本重新领取、同时再送一遍。进程被杀（kill -9）时续租停止，租约（默认 2 分钟）过后
+// 通知被重新领取、重发一次；企业微信的重复消息检查（enable_duplicate_check，30 分钟窗口）
+// 丢弃这次重发，所以租约必须远短于这个窗口。
 package outbox
 
 import (
@@ -38,8 +45,9 @@ type Worker struct {
 	Log      *slog.Logger
 	// Batch 是每次领取的条数。
 	Batch int
-	// Lease 是领取后的租约：进程中途退出时，租约过期后通知可被别的发送进程重新领取。
-	// 应长于送出一批所需的时间。
+	// Lease 是租约：进程中途退出时，租约过期后通知可被别的发送进程重新领取、重发。
+	// 每条通知送之前和送的过程中都会续租，所以它不必长于送一批的时间；
+	// 但要远短于企业微信重复消息检查的窗口（30 分钟），重发才会被企业微信丢弃。
 	Lease time.Duration
 	// MaxAttempts 是放弃前的最多尝试次数（含因限速顺延的次数）。
 	MaxAttempts int
@@ -145,7 +153,19 @@ func (w *Worker) deliver(ctx context.Context, n model.Notice) (ok bool, err erro
 		log.Info("接收人本分钟通知已达上限，顺延", "until", until)
 		return false, w.retry(n, until, "接收人每分钟通知已达上限，顺延到下一分钟")
 	}
+	// 先续租：前面几条送得慢时，这条的领取租约可能已过期、已被别的发送进程重新领取，那就不送。
+	lease := orDefault(w.Lease, DefaultLease)
+	held, err := w.Store.Renew(ctx, n.ID, n.Attempts, now.Add(lease))
+	if err != nil {
+		return false, err
+	}
+	if !held {
+		log.Info("这条通知的租约已过期、已由别的发送进程领取，不再送")
+		return false, nil
+	}
+	stop := w.keepLease(ctx, n, lease)
 	sendErr := w.Notifier.Send(ctx, n)
+	stop()
 	if sendErr != nil && ctx.Err() != nil {
 		log.Info("发送进程停止，这条通知留待租约过期后重发", "err", sendErr)
 		return false, errStopped
@@ -175,6 +195,40 @@ func (w *Worker) deliver(ctx context.Context, n model.Notice) (ok bool, err erro
 	}
 }
 
+// keepLease 在送 n 的过程中每隔 lease/3 续一次租，直到返回的 stop 被调用（或 ctx 结束）。
+// 续租失败只记日志：库不可用时别的发送进程也领不走它。
+func (w *Worker) keepLease(ctx context.Context, n model.Notice, lease time.Duration) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(max(lease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			rctx, cancel := context.WithTimeout(ctx, storeTimeout)
+			held, err := w.Store.Renew(rctx, n.ID, n.Attempts, w.now().Add(lease))
+			cancel()
+			switch {
+			case err != nil:
+				w.log().Warn("发送中续租失败", "notice", n.ID, "err", err)
+			case !held:
+				w.log().Error("发送中的通知被别的发送进程领走了（续租来不及），可能重发", "notice", n.ID)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
 func (w *Worker) retry(n model.Notice, next time.Time, lastErr string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
@@ -185,11 +239,15 @@ func (w *Worker) retry(n model.Notice, next time.Time, lastErr string) error {
 	return nil
 }
 
-// release 把领取了但还没处理的通知放回待发，立即可领。
+// release 让领取了但还没处理的通知立即可被别人领取：把租约改到现在（只改仍归自己的；
+// 已被别人重新领取的不动，免得把别人正在送的放回待发）。
 func (w *Worker) release(ns []model.Notice) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
 	now := w.now()
 	for _, n := range ns {
-		if err := w.retry(n, now, n.LastError); err != nil {
+		if _, err := w.Store.Renew(ctx, n.ID, n.Attempts, now); err != nil {
+			w.log().Error("没能放开领取的通知；租约过期后会重新领取", "notice", n.ID, "err", err)
 			return
 		}
 	}

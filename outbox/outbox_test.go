@@ -441,3 +441,68 @@ func TestLogNotifierDoesNotDumpFiles(t *testing.T) {
 		t.Errorf("log line = %s", buf.String())
 	}
 }
+
+// slowNotifier 送每条都要 took（拨动共享的时钟，模拟企业微信很慢）；送第 at 条时先让 during 跑一遍
+// （另一个副本的发送进程此刻来领取）。送出的记在 into 上。
+type slowNotifier struct {
+	into   *scripted
+	clk    *model.Clock
+	took   time.Duration
+	at     int
+	during func()
+	n      int
+}
+
+func (s *slowNotifier) Send(ctx context.Context, n model.Notice) error {
+	s.n++
+	s.clk.Advance(s.took)
+	if s.n == s.at {
+		s.during()
+	}
+	return s.into.Send(ctx, n)
+}
+
+func (s *slowNotifier) Status() model.NoticeStatus { return model.NoticeSent }
+
+// TestSlowBatchIsNotSentTwice 企业微信很慢，一批送到一半时领取的租约就过期了，另一个副本来领取：
+// 它只拿走还没开始送的那几条，正送着的那条（送之前续过租）不拿；先领的这个副本之后发现那几条
+// 已被别人领走，不再送。每条只送一次。
+func TestSlowBatchIsNotSentTwice(t *testing.T) {
+	t.Parallel()
+	ob := openOutbox(t)
+	for i := 1; i <= 5; i++ {
+		enqueue(t, ob, fmt.Sprintf("n%d", i), fmt.Sprintf("u%d", i), t0)
+	}
+	clk := model.PinClock(t0.Add(time.Second), nil)
+	lease := time.Minute
+	sent := newScripted(nil)
+	other := &Worker{Store: ob, Notifier: sent, Clock: clk, Log: quiet, Lease: lease}
+	var otherSent int
+	slow := &slowNotifier{into: sent, clk: clk, took: 50 * time.Second, at: 3, during: func() {
+		// 第 3 条送到一半：时钟已过领取时的租约（50 秒 × 3 > 1 分钟）。
+		n, err := other.RunOnce(context.Background())
+		if err != nil {
+			t.Errorf("另一个副本 RunOnce: %v", err)
+		}
+		otherSent = n
+	}}
+	first := &Worker{Store: ob, Notifier: slow, Clock: clk, Log: quiet, Lease: lease, Batch: 5}
+	n, err := first.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || otherSent != 2 {
+		t.Errorf("先领的副本送出 %d 条、另一个送出 %d 条，应为 3 和 2", n, otherSent)
+	}
+	for i := 1; i <= 5; i++ {
+		key := fmt.Sprintf("n%d", i)
+		if c := sent.okCount(key); c != 1 {
+			t.Errorf("%s 送出 %d 次，应为 1 次", key, c)
+		}
+	}
+	for k, nt := range byKey(t, ob) {
+		if nt.Status != model.NoticeSent {
+			t.Errorf("%s 状态 %s，应为 sent", k, nt.Status)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func (db *DB) Enqueue(ctx context.Context, n model.Notice) error {
 	return nil
 }
 
-// Claim 领取至多 limit 条到期的通知（待发且 next_at<=now，或发送中但租约已过期），
+// Claim 领取至多 limit 条到期的通知（待发且 next_at<=now，或发送中但租约已到期：lease_until<=now），
 // 标记为发送中、租约至 leaseUntil、尝试次数加一，按编号升序返回。多个发送进程同时领取时，
 // 每条通知只交给其中一个：MySQL 用 SELECT … FOR UPDATE SKIP LOCKED，SQLite 靠单写事务。
 func (db *DB) Claim(ctx context.Context, at, leaseUntil time.Time, limit int) ([]model.Notice, error) {
@@ -57,7 +57,7 @@ func (db *DB) Claim(ctx context.Context, at, leaseUntil time.Time, limit int) ([
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		rows = rows[:0]
 		q := tx.Model(&noticeRow{}).
-			Where("(status = ? AND next_at <= ?) OR (status = ? AND lease_until < ?)",
+			Where("(status = ? AND next_at <= ?) OR (status = ? AND lease_until <= ?)",
 				string(model.NoticePending), at, string(model.NoticeSending), at).
 			Order("id").Limit(limit)
 		if db.dialect == DialectMySQL {
@@ -104,6 +104,25 @@ func (db *DB) Complete(ctx context.Context, id int64, status model.NoticeStatus,
 		"lease_until": nil,
 		"last_error":  truncate(lastErr, sizeError),
 	})
+}
+
+// Renew 实现 model.Outbox：只在通知仍是发送中、尝试次数仍为 attempts（没被别人重新领取）时延长租约。
+func (db *DB) Renew(ctx context.Context, id int64, attempts int, until time.Time) (bool, error) {
+	g := db.conn(ctx)
+	res := g.Model(&noticeRow{}).Where("id = ? AND status = ? AND attempts = ?", id, string(model.NoticeSending), attempts).
+		Update("lease_until", utc(until))
+	if res.Error != nil {
+		return false, db.fail(res.Error, "通知的租约没有延长")
+	}
+	if res.RowsAffected > 0 {
+		return true, nil
+	}
+	// MySQL 对值未变的行报告 0 行受影响：再看一次是否仍归自己。
+	var n int64
+	if err := g.Model(&noticeRow{}).Where("id = ? AND status = ? AND attempts = ?", id, string(model.NoticeSending), attempts).Count(&n).Error; err != nil {
+		return false, db.fail(err, "通知的租约没有延长")
+	}
+	return n > 0, nil
 }
 
 // Retry 记一次失败：放回待发，next 之后再试。通知不存在返回 ENOTFOUND。

@@ -3,6 +3,7 @@
 package wecomtest
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
@@ -75,6 +76,9 @@ type Server struct {
 
 	loginCodes map[string]loginCode // 网页授权 code → 身份（用一次即作废）
 	loginCalls []string             // 换取身份的调用路径
+
+	sendDelay time.Duration       // 应用消息的答复推迟多久（消息已经记下、送达）
+	onSend    func(m SentMessage) // 每条送达的应用消息记下之后调用（在锁外）
 }
 
 // Upload 是上传到假服务器的一个临时素材（/cgi-bin/media/upload）。
@@ -103,7 +107,7 @@ func NewServer(t testing.TB) *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/cgi-bin/gettoken", s.handleToken)
-	mux.HandleFunc("/cgi-bin/message/send", s.handleSend)
+	mux.HandleFunc("/cgi-bin/message/send", s.slowly(s.handleSend))
 	mux.HandleFunc("/cgi-bin/appchat/create", s.handleChatCreate)
 	mux.HandleFunc("/cgi-bin/appchat/send", s.handleChatSend)
 	mux.HandleFunc("/cgi-bin/webhook/send", s.handleRobot)
@@ -123,6 +127,52 @@ func (s *Server) SetNow(now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.now = now
+}
+
+// DelaySends 让应用消息接口（/cgi-bin/message/send）先照常处理（消息记下、送达），再等 d 才答复：
+// 模拟企业微信很慢。d 超过调用方的 HTTP 超时时，调用方以为失败，消息其实已经送到。0 表示不推迟。
+func (s *Server) DelaySends(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sendDelay = d
+}
+
+// OnSend 设置每条应用消息送达（记下）之后调用的函数，在答复之前、锁外调用；nil 表示不调用。
+func (s *Server) OnSend(f func(m SentMessage)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onSend = f
+}
+
+// sentKey 是请求 ctx 里收集本次送达消息的键（见 slowly）。
+type sentKey struct{}
+
+// slowly 包装处理函数：先处理并记下结果，调用 OnSend，再按 DelaySends 推迟答复。
+func (s *Server) slowly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		var sent []SentMessage
+		h(rec, r.WithContext(context.WithValue(r.Context(), sentKey{}, &sent)))
+		s.mu.Lock()
+		d, f := s.sendDelay, s.onSend
+		s.mu.Unlock()
+		if f != nil {
+			for _, m := range sent {
+				f(m)
+			}
+		}
+		if d > 0 {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}
 }
 
 // FailNext 让接下来 n 次发送调用返回 errcode（如 -1、45009、81013）。
@@ -352,7 +402,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		}
 		s.dedup[key] = s.now()
 	}
-	s.messages = append(s.messages, SentMessage{
+	m := SentMessage{
 		ToUser:                 req.ToUser,
 		MsgType:                req.MsgType,
 		AgentID:                agent,
@@ -361,7 +411,11 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		DuplicateCheckInterval: req.DuplicateCheckInterval,
 		Token:                  tok,
 		Raw:                    raw,
-	})
+	}
+	s.messages = append(s.messages, m)
+	if sent, ok := r.Context().Value(sentKey{}).(*[]SentMessage); ok {
+		*sent = append(*sent, m)
+	}
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "invaliduser": strings.Join(badUsers, "|"), "msgid": msgid})
 }
 

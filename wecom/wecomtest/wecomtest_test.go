@@ -285,3 +285,29 @@ func TestLoginCodes(t *testing.T) {
 		t.Errorf("%d login calls recorded, want %d", n, len(tests))
 	}
 }
+
+// TestServerDelaySends 推迟答复时消息照样送达：调用方在答复前超时断开，消息也已记下，OnSend 已被调用。
+func TestServerDelaySends(t *testing.T) {
+	s := wecomtest.NewServer(t)
+	tok := getToken(t, s, wecomtest.Secret)["access_token"].(string)
+	seen := make(chan string, 1)
+	s.OnSend(func(m wecomtest.SentMessage) { seen <- m.Content })
+	s.DelaySends(2 * time.Second)
+	raw, _ := json.Marshal(map[string]any{"touser": "zhangsan", "msgtype": "text", "agentid": "1000002", "text": map[string]string{"content": "慢"}})
+	client := &http.Client{Timeout: 100 * time.Millisecond}
+	if resp, err := client.Post(s.URL()+"/cgi-bin/message/send?access_token="+tok, "application/json", bytes.NewReader(raw)); err == nil {
+		resp.Body.Close()
+		t.Fatal("答复推迟 2 秒，100 毫秒超时的调用应失败")
+	}
+	if ms := s.Messages(); len(ms) != 1 || ms[0].Content != "慢" {
+		t.Fatalf("调用方超时了，消息仍应已送达：Messages = %+v", ms)
+	}
+	if c := <-seen; c != "慢" {
+		t.Fatalf("OnSend 见到 %q", c)
+	}
+	s.DelaySends(0)
+	s.OnSend(nil)
+	if out := send(t, s, tok, map[string]any{"touser": "lisi", "msgtype": "text", "agentid": "1000002", "text": map[string]string{"content": "快"}}); out["errcode"] != float64(0) {
+		t.Fatalf("不推迟时：%v", out)
+	}
+}
