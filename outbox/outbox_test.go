@@ -471,7 +471,7 @@ func TestSlowBatchIsNotSentTwice(t *testing.T) {
 	t.Parallel()
 	ob := openOutbox(t)
 	for i := 1; i <= 5; i++ {
-		enqueue(t, ob, fmt.Sprintf("n%d", i), fmt.Sprintf("u%d", i), t0)
+		enqueue(t, ob, fmt.Sprintf("n%d", i), model.ToUsers(fmt.Sprintf("u%d", i)), t0)
 	}
 	clk := model.PinClock(t0.Add(time.Second), nil)
 	lease := time.Minute

@@ -18,7 +18,7 @@ func recordIn(db *DB, how string) func(ctx context.Context) (model.Outcome, erro
 	return func(ctx context.Context) (model.Outcome, error) {
 		es, err := db.Record(ctx, model.RecordRequest{Msg: msg("msg:1"), Entries: []model.Entry{entry("zhangsan", "late", -20)},
 			Notify: func(e model.Entry, total int64) model.Notice {
-				return model.Notice{Key: "entry:{id}", ToUser: "zhangsan", Body: fmt.Sprintf("#{id} 合计 %d", total)}
+				return model.Notice{Key: "entry:{id}", To: model.ToUsers("zhangsan"), Body: fmt.Sprintf("#{id} 合计 %d", total)}
 			}})
 		if err != nil {
 			return model.Outcome{}, err
@@ -203,7 +203,7 @@ func TestRecordTotalsUnderConcurrency(t *testing.T) {
 					_, err := db.Record(ctx, model.RecordRequest{Msg: msg(key), Entries: []model.Entry{entry("zhangsan", "late", -20)},
 						Notify: func(e model.Entry, t int64) model.Notice {
 							total = t
-							return model.Notice{Key: "entry:{id}", ToUser: "zhangsan", Body: fmt.Sprintf("本月合计 %d", t)}
+							return model.Notice{Key: "entry:{id}", To: model.ToUsers("zhangsan"), Body: fmt.Sprintf("本月合计 %d", t)}
 						}})
 					return model.Outcome{Reply: "ok"}, err
 				})
