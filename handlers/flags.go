@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -89,6 +90,10 @@ func cancelFlag(d *Deps, c *bot.Context) (string, error) {
 		return "", model.Errorf(model.EINVALID, "请写明期别、人（或网点）和理由，如“撤销红旗 上周 张三 测评数据造假”。")
 	}
 	res, err := d.Flags.CancelFlag(c.Ctx, c.Actor, c.Args[0], c.Args[1], c.Rest(2))
+	if errors.Is(err, redflag.ErrAlreadyCancelled) {
+		// 已撤销过：可能刚补记了所长的扣款，要提交，所以作为回复而不是拒绝。
+		return model.ErrorMessage(err), nil
+	}
 	if err != nil {
 		return "", err
 	}

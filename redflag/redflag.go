@@ -7,6 +7,7 @@ package redflag
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -779,6 +780,10 @@ func (s *Service) AutoConfirm(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// ErrAlreadyCancelled 表示红旗已经撤销过（CancelFlag 返回的 ECONFLICT 带着它）。这时可能补记了
+// 所长的扣款，那是要提交的写入：调用方应把它当作正常结果回复，而不是拒绝。
+var ErrAlreadyCancelled = errors.New("redflag: flag already cancelled")
+
 // Cancellation 是一次撤销红旗的结果：撤销的红旗，以及告诉了谁，好让回复只说真的做了的事。
 type Cancellation struct {
 	Flag model.Flag
@@ -792,6 +797,7 @@ type Cancellation struct {
 
 // CancelFlag 由中心领导 by 撤销 period 这一期 who（人名、账号或网点名）的红旗：原记录保留并标记为撤销，
 // 并在公布去处和获旗人处通知。扣回奖励等后果由结算处理。period 可写“上周”“11月第4周”或代码（见 Period）。
+// 已撤销过时补记所长的扣款（若没记上），返回带 ErrAlreadyCancelled 的 ECONFLICT。
 func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, reason string) (Cancellation, error) {
 	if !by.IsLeadership() {
 		return Cancellation{}, model.Errorf(model.EFORBIDDEN, "只有中心领导可以撤销红旗。")
@@ -838,11 +844,12 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 	}
 	f := match[0]
 	if f.Cancelled {
-		// 撤销过了；所长的扣款若因中途退出没记上，这里补记（按红旗编号只记一次）。
+		// 撤销过了；所长的扣款若因中途退出没记上，这里补记（按红旗编号只记一次）。补记是要提交的写入，
+		// 所以返回的错误带 ErrAlreadyCancelled：这是正常结果，不是拒绝（拒绝的命令的写入会被撤回）。
 		if _, err := s.penalizeHead(ctx, f, by, f.CancelNote); err != nil {
 			return Cancellation{Flag: f}, err
 		}
-		return Cancellation{Flag: f}, model.Errorf(model.ECONFLICT, "%s %s 的红旗已经撤销过了。", said, f.Name)
+		return Cancellation{Flag: f}, &model.Error{Code: model.ECONFLICT, Err: ErrAlreadyCancelled, Message: fmt.Sprintf("%s %s 的红旗已经撤销过了。", said, f.Name)}
 	}
 	id := strconv.FormatInt(f.ID, 10)
 	res := Cancellation{}

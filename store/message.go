@@ -80,7 +80,11 @@ func (db *DB) once(ctx context.Context, m model.Message, fn func(ctx context.Con
 		return "", u.retry, db.fail(err, msgNotHandled)
 	}
 	if out.Refused {
-		// 撤掉 fn 的写入（连同攒着的语句），只留消息和回复。
+		// 撤掉 fn 的写入（连同攒着的语句），只留消息和回复。被拒绝的命令通常什么也没写；写过的
+		// 说明某个服务先写了再报用户错误——那些写入不会提交，记一笔，便于发现。
+		if u.writes > 0 {
+			db.log.Warn("被拒绝的命令做过写入，已全部撤回", "key", m.Key, "writes", u.writes, "reply", out.Reply)
+		}
 		u.pending, u.pendingArgs, u.pendingSize = nil, nil, 0
 		u.failed = nil
 		err = u.commit(ctx, stmt{sql: "ROLLBACK TO SAVEPOINT handler"},
