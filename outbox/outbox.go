@@ -123,7 +123,7 @@ func (w *Worker) runOnce(ctx context.Context) (sent, claimed int, err error) {
 	for i, n := range notices {
 		if ctx.Err() == nil {
 			var ok bool
-			ok, err = w.deliver(ctx, n)
+			ok, err = w.deliver(ctx, n, now)
 			if ok {
 				sent++
 			}
@@ -146,7 +146,7 @@ func (w *Worker) runOnce(ctx context.Context) (sent, claimed int, err error) {
 }
 
 // deliver 送出一条通知并记录结果。ok 表示已送达；err 非空表示应停止本批。
-func (w *Worker) deliver(ctx context.Context, n model.Notice) (ok bool, err error) {
+func (w *Worker) deliver(ctx context.Context, n model.Notice, claimedAt time.Time) (ok bool, err error) {
 	log := w.log().With("notice", n.ID, "key", n.Key)
 	now := w.now()
 	if until, limited := w.reserve(n.To, now); limited {
@@ -154,14 +154,17 @@ func (w *Worker) deliver(ctx context.Context, n model.Notice) (ok bool, err erro
 		return false, w.retry(n, until, "接收人每分钟通知已达上限，顺延到下一分钟")
 	}
 	// 先续租：前面几条送得慢时，这条的领取租约可能已过期、已被别的发送进程重新领取，那就不送。
+	// 领取时的租约还剩三分之二以上时不必续（省一次写库）：送的过程中每隔三分之一租约还会续。
 	lease := orDefault(w.Lease, DefaultLease)
-	held, err := w.Store.Renew(ctx, n.ID, n.Attempts, now.Add(lease))
-	if err != nil {
-		return false, err
-	}
-	if !held {
-		log.Info("这条通知的租约已过期、已由别的发送进程领取，不再送")
-		return false, nil
+	if now.Sub(claimedAt) >= lease/3 {
+		held, err := w.Store.Renew(ctx, n.ID, n.Attempts, now.Add(lease))
+		if err != nil {
+			return false, err
+		}
+		if !held {
+			log.Info("这条通知的租约已过期、已由别的发送进程领取，不再送")
+			return false, nil
+		}
 	}
 	stop := w.keepLease(ctx, n, lease)
 	sendErr := w.Notifier.Send(ctx, n)
