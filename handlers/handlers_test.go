@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -209,5 +210,41 @@ func TestEnterAgent(t *testing.T) {
 	reply, err := b.Process(context.Background(), model.Message{Key: "evt:ls01:1", From: "ls01", Event: "enter_agent"})
 	if err != nil || reply != "您好，李四！发“帮助”看您可以用的命令。" {
 		t.Errorf("enter_agent 回复 %q, %v；应为一句问候", reply, err)
+	}
+}
+
+// TestConcurrentEntriesThroughTheBot 同一人同时被记 8 条“迟到”，经机器人（消息事务、锁人算合计与写记录合成
+// 一次往返）：8 条回复里的本月合计正好是 −10 到 −80 各一次。
+func TestConcurrentEntriesThroughTheBot(t *testing.T) {
+	b, _ := setup(t)
+	const n = 8
+	replies := make([]string, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			r, err := b.Process(context.Background(), model.Message{Key: fmt.Sprintf("msg:c%d", i), From: "wzg", Text: "扣 李四 迟到", CreateTime: conversationDates[0]})
+			if err != nil {
+				t.Errorf("Process: %v", err)
+			}
+			replies[i] = r
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i := 1; i <= n; i++ {
+		want := fmt.Sprintf("李四本月合计 −%d 元。", 10*i)
+		found := 0
+		for _, r := range replies {
+			if strings.Contains(r, want) {
+				found++
+			}
+		}
+		if found != 1 {
+			t.Errorf("含“%s”的回复 %d 条，应为 1：%q", want, found, replies)
+		}
 	}
 }

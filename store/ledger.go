@@ -105,27 +105,44 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 		if err := insertMessage(tx, req.Msg, at); err != nil {
 			return err
 		}
+		rows := make([]entryRow, len(req.Entries))
+		for i, e := range req.Entries {
+			e.MsgKey = req.Msg.Key
+			e.CreatedAt = at
+			e.Revocation = nil
+			rows[i] = entryToRow(e)
+			rows[i].ID = 0
+		}
 		var totals map[totalKey]int64
+		var ids []int64
 		if req.Notify != nil {
 			var err error
-			if totals, err = db.lockTotals(tx, req.Entries); err != nil {
+			// 消息事务里：锁人、算合计、写记录一次往返。
+			if ids, totals, err = db.lockAndInsert(tx, req.Entries, rows); err != nil {
 				return err
+			}
+			if ids == nil {
+				if totals, err = db.lockTotals(tx, req.Entries); err != nil {
+					return err
+				}
 			}
 		}
 		for i, e := range req.Entries {
 			e.MsgKey = req.Msg.Key
 			e.CreatedAt = at
 			e.Revocation = nil
-			row := entryToRow(e)
-			row.ID = 0
-			// 逐条插入：各库的批量插入不保证返回连续的自增编号。
-			if err := tx.Create(&row).Error; err != nil {
-				if row.AdjustsID != nil && isDuplicate(err) {
-					return errAdjustedTwice
+			if ids != nil {
+				e.ID = ids[i]
+			} else {
+				// 逐条插入：各库的批量插入不保证返回连续的自增编号。
+				if err := tx.Create(&rows[i]).Error; err != nil {
+					if rows[i].AdjustsID != nil && isDuplicate(err) {
+						return errAdjustedTwice
+					}
+					return err
 				}
-				return err
+				e.ID = rows[i].ID
 			}
-			e.ID = row.ID
 			out = append(out, e)
 			var n model.Notice
 			switch {
@@ -167,6 +184,83 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 		return nil, db.fail(err, msgNotRecorded)
 	}
 	return out, nil
+}
+
+// lockAndInsert 在能合并语句的消息事务里，把 lockTotals 的锁人算合计和各条记录的插入合成一次往返：
+// 合计先于插入读出（不含这几条），返回各条记录的编号和合计。记录都在同一个月、被记录人都在事务的
+// 花名册快照里时才这样做；否则返回 nil 编号，由调用方逐条来。
+func (db *DB) lockAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRow) ([]int64, map[totalKey]int64, error) {
+	u := unitOfTx(tx)
+	if u == nil || !u.batching() || u.snap == nil || len(entries) == 0 {
+		return nil, nil, nil
+	}
+	month := entries[0].Month.String()
+	for i, e := range entries {
+		// 调整（AdjustsID 唯一）逐条插入：重复时要认出是“已调整过”，合并的语句里分不出是哪一条出错。
+		if _, ok := u.snap.byID[e.StaffID]; !ok || e.Month.String() != month || rows[i].AdjustsID != nil {
+			return nil, nil, nil
+		}
+	}
+	ctx := tx.Statement.Context
+	var ids []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if !seen[e.StaffID] {
+			seen[e.StaffID] = true
+			ids = append(ids, e.StaffID)
+		}
+	}
+	var sb strings.Builder
+	args := []any{month}
+	sb.WriteString(sumsSQL(len(ids)) + " FOR UPDATE")
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	for i := range rows {
+		st := tx.Session(&gorm.Session{DryRun: true}).Create(&rows[i]).Statement
+		if st.Error != nil {
+			return nil, nil, st.Error
+		}
+		q := st.SQL.String()
+		if j := strings.LastIndex(q, " RETURNING "); j >= 0 {
+			q = q[:j]
+		}
+		sb.WriteString(";\n" + q + ";\nSELECT LAST_INSERT_ID()")
+		args = append(args, st.Vars...)
+	}
+	res, err := u.query(ctx, sb.String(), args)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer res.Close()
+	totals := map[totalKey]int64{}
+	for res.Next() {
+		var id string
+		var total int64
+		if err := res.Scan(&id, &total); err != nil {
+			return nil, nil, err
+		}
+		totals[totalKey{id, month}] = total
+	}
+	out := make([]int64, len(rows))
+	for i := range rows {
+		if !res.NextResultSet() || !res.Next() {
+			return nil, nil, errors.Join(errors.New("store: 合并的插入没有返回编号"), res.Err())
+		}
+		if err := res.Scan(&out[i]); err != nil {
+			return nil, nil, err
+		}
+		rows[i].ID = out[i]
+	}
+	return out, totals, res.Err()
+}
+
+// sumsSQL 是锁人算合计的语句（不含锁定子句）：参数为月份和 n 个 userid。
+func sumsSQL(n int) string {
+	return `SELECT s.userid AS staff_id, COALESCE(SUM(CASE WHEN r.id IS NULL THEN e.amount ELSE 0 END), 0) AS total
+FROM staff s LEFT JOIN entries e ON e.staff_id = s.userid AND e.month = ?
+LEFT JOIN revocations r ON r.entry_id = e.id
+WHERE s.userid IN (?` + strings.Repeat(", ?", n-1) + `) GROUP BY s.userid`
 }
 
 // totalKey 是某人某月。
