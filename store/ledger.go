@@ -186,12 +186,13 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 	return out, nil
 }
 
-// lockAndInsert 在能合并语句的消息事务里，把 lockTotals 的锁人算合计和各条记录的插入合成一次往返：
-// 合计先于插入读出（不含这几条），返回各条记录的编号和合计。记录都在同一个月、被记录人都在事务的
-// 花名册快照里时才这样做；否则返回 nil 编号，由调用方逐条来。
+// lockAndInsert 在能合并语句的消息事务里，把锁人、算合计和各条记录的插入合成一次往返：先锁住各被记录人的
+// 花名册行，再算合计（读已提交：锁到手之后的这条语句看得到之前提交的一切，不必再锁记录行），再插入；
+// 合计不含这几条。返回各条记录的编号和合计。记录都在同一个月、被记录人都在事务的花名册快照里时才这样做；
+// 否则返回 nil 编号，由调用方逐条来（lockTotals）。
 func (db *DB) lockAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRow) ([]int64, map[totalKey]int64, error) {
 	u := unitOfTx(tx)
-	if u == nil || !u.batching() || u.snap == nil || len(entries) == 0 {
+	if u == nil || !u.batching() || !u.rc || u.snap == nil || len(entries) == 0 {
 		return nil, nil, nil
 	}
 	month := entries[0].Month.String()
@@ -211,8 +212,15 @@ func (db *DB) lockAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRow)
 		}
 	}
 	var sb strings.Builder
-	args := []any{month}
-	sb.WriteString(sumsSQL(len(ids)) + " FOR UPDATE")
+	in := "(?" + strings.Repeat(", ?", len(ids)-1) + ")"
+	var args []any
+	sb.WriteString("SELECT userid FROM staff WHERE userid IN " + in + " FOR UPDATE;\n")
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	sb.WriteString(`SELECT e.staff_id, SUM(e.amount) FROM entries e LEFT JOIN revocations r ON r.entry_id = e.id
+WHERE e.month = ? AND e.staff_id IN ` + in + ` AND r.id IS NULL GROUP BY e.staff_id`)
+	args = append(args, month)
 	for _, id := range ids {
 		args = append(args, id)
 	}
@@ -233,6 +241,11 @@ func (db *DB) lockAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRow)
 		return nil, nil, err
 	}
 	defer res.Close()
+	for res.Next() { // 锁住的人
+	}
+	if !res.NextResultSet() {
+		return nil, nil, errors.Join(errors.New("store: 合并的语句没有返回合计"), res.Err())
+	}
 	totals := map[totalKey]int64{}
 	for res.Next() {
 		var id string
