@@ -67,6 +67,7 @@ func run() int {
 	var o options
 	var levels, echoAddr string
 	var urlCheck bool
+	var dbPID int
 	var cpuProfile, dumpFile string
 	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080/wecom/callback", "回调地址（只能是本机地址）")
 	flag.StringVar(&o.token, "token", defToken, "HONGQI_WECOM_TOKEN")
@@ -80,6 +81,7 @@ func run() int {
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "每档时长（上限 2m）")
 	flag.IntVar(&o.maxRequests, "n", 200000, "每档请求数上限（计时前全部生成好，每个约 0.7 KB）")
 	flag.IntVar(&o.pid, "pid", 0, "服务端进程号，用于读取内存（0 表示不读）")
+	flag.IntVar(&dbPID, "db-pid", 0, "数据库进程号，用于读取它的 CPU（0 表示找名为 mariadbd 的进程）")
 	flag.BoolVar(&o.verifyReply, "verify", true, "解密并检查每个回复")
 	flag.StringVar(&o.sender, "sender", defaultSender, "发送方式：epoll（Linux，每个发送线程一个 epoll 循环）或 goroutine（每个并发一个 goroutine）")
 	flag.IntVar(&o.threads, "threads", 1, "epoll 发送线程数（连接平均分给各线程）")
@@ -146,7 +148,9 @@ func run() int {
 		o.duration = 2 * time.Minute
 	}
 	fmt.Printf("%-8s %5s %8s %9s %9s %9s %7s %10s %10s %9s %9s %9s\n", "label", "conc", "requests", "req/s", "p50(ms)", "p99(ms)", "errors", "rss(MiB)", "hwm(MiB)", "srv-cpu%", "db-cpu%", "load-cpu%")
-	dbPID := pidOf("mariadbd")
+	if dbPID == 0 {
+		dbPID = pidOf("mariadbd")
+	}
 	for _, c := range o.levels {
 		// 先在计时外生成本档的全部请求；CPU 和墙上时间只算发送阶段。
 		reqs := prepareRequests(o, tgt, levelRequests(o))
