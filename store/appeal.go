@@ -125,7 +125,7 @@ func (db *DB) CreateAppeal(ctx context.Context, msg model.Message, a model.Appea
 // appealWhere 取满足条件的一条申诉（含所指的记录）。
 func (db *DB) appealWhere(ctx context.Context, cond string, arg any) (model.Appeal, error) {
 	var rows []appealRow
-	if err := db.g.WithContext(ctx).Where(cond, arg).Limit(1).Find(&rows).Error; err != nil {
+	if err := db.conn(ctx).Where(cond, arg).Limit(1).Find(&rows).Error; err != nil {
 		return model.Appeal{}, db.fail(err, "没能读取申诉")
 	}
 	if len(rows) == 0 {
@@ -178,7 +178,7 @@ func (db *DB) Appeal(ctx context.Context, id int64) (model.Appeal, error) {
 
 // Appeals 按条件列出申诉（含所指的记录），按编号升序。
 func (db *DB) Appeals(ctx context.Context, f model.AppealFilter) ([]model.Appeal, error) {
-	q := db.g.WithContext(ctx).Model(&appealRow{})
+	q := db.conn(ctx).Model(&appealRow{})
 	if f.Status != "" {
 		q = q.Where("status = ?", string(f.Status))
 	}

@@ -49,7 +49,7 @@ func notRevoked(alias string, kinds ...model.InputKind) string {
 
 // Input 按类别和编号取一条手工录入的评分依据（含撤销信息）。
 func (db *DB) Input(ctx context.Context, kind model.InputKind, id int64) (model.InputRecord, error) {
-	return db.input(db.g.WithContext(ctx), kind, id)
+	return db.input(db.conn(ctx), kind, id)
 }
 
 func (db *DB) input(g *gorm.DB, kind model.InputKind, id int64) (model.InputRecord, error) {
@@ -164,7 +164,7 @@ func (db *DB) RevokeInput(ctx context.Context, msg model.Message, r model.InputR
 	switch {
 	case errors.Is(err, errDupMsg):
 		var prev inputRevocationRow
-		if err := db.g.WithContext(ctx).Where("msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
+		if err := db.conn(ctx).Where("msg_key = ?", msg.Key).Limit(1).Find(&prev).Error; err != nil {
 			return model.InputRevocation{}, db.fail(err, what)
 		}
 		return inputRevocationFromRow(prev), model.Errorf(model.EDUPLICATE, "这条消息已经处理过，没有重复撤销。")
