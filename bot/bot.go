@@ -40,8 +40,6 @@ type Context struct {
 	Guess string
 	// commandTail 是从命令起的原文，拆开粘连的命令时用。
 	commandTail string
-	// refused 表示回复是把用户错误变成的说明（命令被拒绝）：它做过的写入要撤回。
-	refused bool
 }
 
 // Rest 返回从第 i 个参数起的原文（标点照用户写的，如“10:20，门口没人。”）；没有时为空。
@@ -230,16 +228,20 @@ func (b *Bot) Process(ctx context.Context, m model.Message) (reply string, err e
 }
 
 // once 在 Units 的事务里处理写命令：回复（成功的回复和拒绝的说明）随消息存下；被拒绝的命令
-// 的写入撤回；基础设施错误整体回滚。
+// 的写入撤回（answer 里 Discard）；基础设施错误整体回滚。
 func (b *Bot) once(c *Context, h HandlerFunc) (string, error) {
-	return b.units.Once(c.Ctx, c.Msg, func(ctx context.Context) (model.Outcome, error) {
-		c.Ctx, c.refused = ctx, false
-		reply, err := h(c)
-		if err != nil {
-			return model.Outcome{}, err
-		}
-		return model.Outcome{Reply: reply, Refused: c.refused}, nil
+	return b.units.Once(c.Ctx, c.Msg, func(ctx context.Context) (string, error) {
+		c.Ctx = ctx
+		return h(c)
 	})
+}
+
+// discard 撤回被拒绝的命令在消息事务里做过的写入（不在事务里时什么也不做）。
+func (b *Bot) discard(c *Context) error {
+	if b.units == nil {
+		return nil
+	}
+	return b.units.Discard(c.Ctx)
 }
 
 // writes 表示这条消息交给的处理函数是否写数据（与 route 找处理函数的办法一致）：
@@ -276,9 +278,12 @@ func (b *Bot) answer(c *Context) (string, error) {
 	case model.IsRetryable(err):
 		return reply, err
 	default:
+		// 被拒绝：撤回它做过的写入；拒绝的说明（和太长时续发的几段）照常随消息提交。
+		if derr := b.discard(c); derr != nil {
+			return "", derr
+		}
 		b.log.Info("命令被拒绝", "key", c.Msg.Key, "from", c.Msg.From, "command", c.Command, "code", model.ErrorCode(err), "msg", model.ErrorMessage(err))
 		reply = b.onError(c, err)
-		c.refused = true
 	}
 	if b.onReply != nil && reply != "" {
 		b.onReply(c, reply)
@@ -373,6 +378,9 @@ func (b *Bot) route(c *Context) (string, error) {
 	}
 	reply, err := run(c, r.h, true)
 	if model.ErrorCode(err) == model.EINVALID {
+		if derr := b.discard(c); derr != nil {
+			return "", derr
+		}
 		c.Command, c.Args, c.Tails, c.Guess, c.Understood = typed, args, tails, name, ""
 		return b.reply(c), nil
 	}

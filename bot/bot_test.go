@@ -334,6 +334,36 @@ func TestOnce(t *testing.T) {
 			t.Fatalf("再次投递：%q, %v，处理 %d 次", got, err, calls.Load())
 		}
 	})
+	t.Run("long refusal: the command's writes undone, the continued parts sent", func(t *testing.T) {
+		db := openStore(t)
+		long := strings.Repeat("这一行说明为什么不能这样记，以及应该怎么写。\n", 120)
+		b := New(Options{Clock: testClock, Staff: db, Units: db, Log: quiet, Outbox: db})
+		b.Handle([]string{"记"}, func(c *Context) (string, error) {
+			if err := db.Enqueue(c.Ctx, model.Notice{Key: "n:" + c.Msg.Key, To: model.ToUsers(c.Actor.UserID), Body: "通知"}); err != nil {
+				return "", err
+			}
+			return "", model.Errorf(model.EINVALID, "%s", long)
+		})
+		first, err := b.Process(ctx, text("msg:7", "wzg", "记"))
+		if err != nil || !strings.Contains(first, "段随后私信发给您") {
+			t.Fatalf("第一段：%v，%.80q", err, first)
+		}
+		ns, err := db.Notices(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range ns {
+			if !strings.HasPrefix(n.Key, "reply:msg:7:") {
+				t.Errorf("被拒绝的命令的写入 %s 被提交了", n.Key)
+			}
+		}
+		if len(ns) < 2 {
+			t.Errorf("拒绝说明续发了 %d 段，应至少 2 段", len(ns))
+		}
+		if again, err := b.Process(ctx, text("msg:7", "wzg", "记")); err != nil || again != first {
+			t.Errorf("重试：%v；应得到同样的第一段", err)
+		}
+	})
 	t.Run("read-only command is not recorded", func(t *testing.T) {
 		b, _, _, _ := unitBot(t)
 		for i := 1; i <= 2; i++ {

@@ -259,13 +259,6 @@ type Outbox interface {
 	Notices(ctx context.Context, status NoticeStatus) ([]Notice, error)
 }
 
-// Outcome 是一条写命令的处理结果。Reply 是回给发送者的文字；Refused 为真表示命令被拒绝
-// （输入有误、无权、找不到人等）：它做过的写入全部撤回，只记下这条消息和回复。
-type Outcome struct {
-	Reply   string
-	Refused bool
-}
-
 // Units 让每条消息只处理一次，由存储实现。数据库是消息是否处理过的唯一依据：
 // 消息行与命令的写入在同一个事务里提交，并存下回复。
 type Units interface {
@@ -274,7 +267,11 @@ type Units interface {
 	// m.Key 已经提交过时不运行 fn，返回当时存下的回复（逐字节相同）。fn 返回错误、panic、
 	// 超过 ctx 的期限或提交失败时回滚，什么也不留，返回 EUNAVAILABLE 或 EINTERNAL（企业微信会重试，
 	// 重试时从头处理；若提交其实已经生效，重试得到存下的回复）。
-	Once(ctx context.Context, m Message, fn func(ctx context.Context) (Outcome, error)) (reply string, err error)
+	Once(ctx context.Context, m Message, fn func(ctx context.Context) (reply string, err error)) (string, error)
+	// Discard 撤回 ctx 所在的消息事务里到此为止的写入（命令被拒绝时：输入有误、无权、找不到人……），
+	// 消息行照常登记，之后的写入（如拒绝说明太长时续发的几段）和回复照常提交。ctx 不在消息事务里时
+	// 什么也不做。
+	Discard(ctx context.Context) error
 	// Fresh 返回只读命令用的 ctx：不开事务，花名册在这条命令里只核对一次版本。
 	Fresh(ctx context.Context) context.Context
 }

@@ -25,9 +25,9 @@ const msgNotHandled = "这条消息没有处理"
 //  2. fn 里的语句（扣一人：锁人并算合计一次、写记录一次；入队通知攒着）；
 //  3. 入队通知、把回复写到消息行上、COMMIT——一次往返。
 //
-// fn 拒绝了命令（Outcome.Refused）时回滚到保存点，撤掉 fn 的一切写入，只提交消息和回复。
+// 命令被拒绝时调用方先 Discard：回滚到保存点，撤掉之前的写入，消息和回复照常提交。
 // 遇到死锁或锁等待超时时整体重来几次。
-func (db *DB) Once(ctx context.Context, m model.Message, fn func(ctx context.Context) (model.Outcome, error)) (string, error) {
+func (db *DB) Once(ctx context.Context, m model.Message, fn func(ctx context.Context) (string, error)) (string, error) {
 	if err := checkMsg(m); err != nil {
 		return "", err
 	}
@@ -45,7 +45,7 @@ func (db *DB) Once(ctx context.Context, m model.Message, fn func(ctx context.Con
 	}
 }
 
-func (db *DB) once(ctx context.Context, m model.Message, fn func(ctx context.Context) (model.Outcome, error)) (reply string, again bool, err error) {
+func (db *DB) once(ctx context.Context, m model.Message, fn func(ctx context.Context) (string, error)) (reply string, again bool, err error) {
 	u, err := db.acquire(ctx)
 	if err != nil {
 		return "", false, db.fail(err, msgNotHandled)
@@ -62,7 +62,7 @@ func (db *DB) once(ctx context.Context, m model.Message, fn func(ctx context.Con
 		return *stored, false, nil
 	}
 
-	var out model.Outcome
+	var out string
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
@@ -79,32 +79,40 @@ func (db *DB) once(ctx context.Context, m model.Message, fn func(ctx context.Con
 		u.rollback(ctx)
 		return "", u.retry, db.fail(err, msgNotHandled)
 	}
-	if out.Refused {
-		// 撤掉 fn 的写入（连同攒着的语句），只留消息和回复。被拒绝的命令通常什么也没写；写过的
-		// 说明某个服务先写了再报用户错误——那些写入不会提交，记一笔，便于发现。
-		if u.writes > 0 {
-			db.log.Warn("被拒绝的命令做过写入，已全部撤回", "key", m.Key, "writes", u.writes, "reply", out.Reply)
+	if u.failed != nil {
+		u.rollback(ctx)
+		if isUnavailable(u.failed) {
+			return "", u.retry, db.fail(u.failed, msgNotHandled)
 		}
-		u.pending, u.pendingArgs, u.pendingSize = nil, nil, 0
-		u.failed = nil
-		err = u.commit(ctx, stmt{sql: "ROLLBACK TO SAVEPOINT handler"},
-			stmt{sql: "UPDATE messages SET reply = ? WHERE msg_key = ?", args: []any{out.Reply, m.Key}})
-	} else {
-		if u.failed != nil {
-			u.rollback(ctx)
-			if isUnavailable(u.failed) {
-				return "", u.retry, db.fail(u.failed, msgNotHandled)
-			}
-			db.log.Error("命令报告成功，但它的事务已作废（写入后出错被吞掉，或攒着的语句出错），没有提交", "key", m.Key, "err", u.failed)
-			return "", u.retry, model.Wrap(model.EINTERNAL, errors.Join(errUnitFailed, u.failed), "系统出了点问题，本次没有生效，请稍后再试。")
-		}
-		err = u.commit(ctx, stmt{sql: "UPDATE messages SET reply = ? WHERE msg_key = ?", args: []any{out.Reply, m.Key}})
+		db.log.Error("命令报告成功，但它的事务已作废（写入后出错被吞掉，或攒着的语句出错），没有提交", "key", m.Key, "err", u.failed)
+		return "", u.retry, model.Wrap(model.EINTERNAL, errors.Join(errUnitFailed, u.failed), "系统出了点问题，本次没有生效，请稍后再试。")
 	}
+	err = u.commit(ctx, stmt{sql: "UPDATE messages SET reply = ? WHERE msg_key = ?", args: []any{out, m.Key}})
 	if err != nil {
 		u.rollback(ctx)
 		return "", u.retry, db.fail(err, "本次操作可能没有生效")
 	}
-	return out.Reply, false, nil
+	return out, false, nil
+}
+
+// Discard 实现 model.Units：回滚到登记消息之后的保存点，丢掉攒着的语句。被拒绝的命令通常什么也
+// 没写；写过的说明某个服务先写了再报用户错误——那些写入不会提交，记一笔，便于发现。
+func (db *DB) Discard(ctx context.Context) error {
+	u := db.unitOf(ctx)
+	if u == nil || u.msgKey == "" {
+		return nil
+	}
+	if u.writes > 0 {
+		db.log.Warn("被拒绝的命令做过写入，已全部撤回", "key", u.msgKey, "writes", u.writes)
+	}
+	u.pending, u.pendingArgs, u.pendingSize = nil, nil, 0
+	if _, err := u.conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT handler"); err != nil {
+		u.note(err, false)
+		u.fail(err)
+		return db.fail(err, msgNotHandled)
+	}
+	u.failed, u.writes = nil, 0
+	return nil
 }
 
 // open 开始消息的事务：登记消息、设保存点、带共享锁读花名册版本。消息已登记过（已提交）时

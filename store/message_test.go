@@ -14,22 +14,25 @@ import (
 )
 
 // recordIn 是 Once 里的命令：给 zhangsan 记一条（记录、通知各一），按 how 成功、拒绝或出错。
-func recordIn(db *DB, how string) func(ctx context.Context) (model.Outcome, error) {
-	return func(ctx context.Context) (model.Outcome, error) {
+func recordIn(db *DB, how string) func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
 		es, err := db.Record(ctx, model.RecordRequest{Msg: msg("msg:1"), Entries: []model.Entry{entry("zhangsan", "late", -20)},
 			Notify: func(e model.Entry, total int64) model.Notice {
 				return model.Notice{Key: "entry:{id}", To: model.ToUsers("zhangsan"), Body: fmt.Sprintf("#{id} 合计 %d", total)}
 			}})
 		if err != nil {
-			return model.Outcome{}, err
+			return "", err
 		}
 		switch how {
 		case "refuse":
-			return model.Outcome{Reply: "不能这样记。", Refused: true}, nil
+			if err := db.Discard(ctx); err != nil {
+				return "", err
+			}
+			return "不能这样记。", nil
 		case "fail":
-			return model.Outcome{}, model.Errorf(model.EUNAVAILABLE, "数据库暂时不可用。")
+			return "", model.Errorf(model.EUNAVAILABLE, "数据库暂时不可用。")
 		}
-		return model.Outcome{Reply: fmt.Sprintf("已记录 #%d", es[0].ID)}, nil
+		return fmt.Sprintf("已记录 #%d", es[0].ID), nil
 	}
 }
 
@@ -61,9 +64,9 @@ func TestOnce(t *testing.T) {
 			t.Fatalf("Once = %q, %v", reply, err)
 		}
 		ran := false
-		again, err := db.Once(ctx, msg("msg:1"), func(context.Context) (model.Outcome, error) {
+		again, err := db.Once(ctx, msg("msg:1"), func(context.Context) (string, error) {
 			ran = true
-			return model.Outcome{Reply: "不该运行"}, nil
+			return "不该运行", nil
 		})
 		if err != nil || again != reply || ran {
 			t.Fatalf("重试 = %q, %v（运行了：%v）；应原样回 %q、不运行", again, err, ran, reply)
@@ -103,7 +106,7 @@ func TestOnce(t *testing.T) {
 	run("panic rolls back", func(t *testing.T, db *DB) {
 		func() {
 			defer func() { _ = recover() }()
-			_, _ = db.Once(ctx, msg("msg:1"), func(ctx context.Context) (model.Outcome, error) {
+			_, _ = db.Once(ctx, msg("msg:1"), func(ctx context.Context) (string, error) {
 				if _, err := recordIn(db, "ok")(ctx); err != nil {
 					t.Error(err)
 				}
@@ -120,7 +123,7 @@ func TestOnce(t *testing.T) {
 	run("past the deadline nothing is kept", func(t *testing.T, db *DB) {
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
-		_, err := db.Once(dctx, msg("msg:1"), func(ctx context.Context) (model.Outcome, error) {
+		_, err := db.Once(dctx, msg("msg:1"), func(ctx context.Context) (string, error) {
 			out, err := recordIn(db, "ok")(ctx)
 			<-ctx.Done() // 处理拖过了期限
 			return out, err
@@ -133,14 +136,14 @@ func TestOnce(t *testing.T) {
 		}
 	})
 	run("a swallowed error after a write does not commit", func(t *testing.T, db *DB) {
-		_, err := db.Once(ctx, msg("msg:1"), func(ctx context.Context) (model.Outcome, error) {
+		_, err := db.Once(ctx, msg("msg:1"), func(ctx context.Context) (string, error) {
 			_ = db.tx(ctx, func(tx *gorm.DB) error {
 				if err := tx.Create(&branchRow{Name: "半截", Kind: "county"}).Error; err != nil {
 					return err
 				}
 				return errors.New("写了一半出错")
 			})
-			return model.Outcome{Reply: "已完成"}, nil // 吞掉了错误
+			return "已完成", nil // 吞掉了错误
 		})
 		if model.ErrorCode(err) != model.EINTERNAL {
 			t.Fatalf("Once 错误 = %v，应为 EINTERNAL（不能提交半截写入）", err)
@@ -199,13 +202,13 @@ func TestRecordTotalsUnderConcurrency(t *testing.T) {
 				<-start
 				key := fmt.Sprintf("msg:c%d", i)
 				var total int64
-				_, err := db.Once(context.Background(), msg(key), func(ctx context.Context) (model.Outcome, error) {
+				_, err := db.Once(context.Background(), msg(key), func(ctx context.Context) (string, error) {
 					_, err := db.Record(ctx, model.RecordRequest{Msg: msg(key), Entries: []model.Entry{entry("zhangsan", "late", -20)},
 						Notify: func(e model.Entry, t int64) model.Notice {
 							total = t
 							return model.Notice{Key: "entry:{id}", To: model.ToUsers("zhangsan"), Body: fmt.Sprintf("本月合计 %d", t)}
 						}})
-					return model.Outcome{Reply: "ok"}, err
+					return "ok", err
 				})
 				if err != nil {
 					t.Errorf("Once: %v", err)

@@ -44,9 +44,9 @@ func TestRosterChangeSeenByOtherReplica(t *testing.T) {
 			{"plain call", func(fn func(context.Context)) { fn(ctx) }},
 			{"read-only command", func(fn func(context.Context)) { fn(b.Fresh(ctx)) }},
 			{"command transaction", func(fn func(context.Context)) {
-				if _, err := b.Once(ctx, msg("msg:read"), func(ctx context.Context) (model.Outcome, error) {
+				if _, err := b.Once(ctx, msg("msg:read"), func(ctx context.Context) (string, error) {
 					fn(ctx)
-					return model.Outcome{Reply: "ok"}, nil
+					return "ok", nil
 				}); err != nil {
 					t.Fatal(err)
 				}
@@ -81,7 +81,7 @@ func TestRosterImportWaitsForCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		imported := make(chan error, 1)
-		_, err := b.Once(ctx, msg("msg:1"), func(ctx context.Context) (model.Outcome, error) {
+		_, err := b.Once(ctx, msg("msg:1"), func(ctx context.Context) (string, error) {
 			if s, err := b.Staff(ctx, "lisi"); err != nil || !s.Active {
 				t.Fatalf("命令开始时 lisi = %+v, %v", s, err)
 			}
@@ -100,7 +100,7 @@ func TestRosterImportWaitsForCommand(t *testing.T) {
 				t.Errorf("同一命令里再读 lisi = %+v, %v；应仍是开始时的花名册", s, err)
 			}
 			_, err := b.Record(ctx, model.RecordRequest{Msg: msg("msg:1"), Entries: []model.Entry{entry("lisi", "late", -10)}})
-			return model.Outcome{Reply: "已记录"}, err
+			return "已记录", err
 		})
 		if err != nil {
 			t.Fatal(err)
