@@ -14,7 +14,7 @@ import (
 // （“撤销”“撤销 abc”）先说会撤销哪一条、怎样确认，什么也不撤；像编号却读不出的拒绝，也什么都不撤。
 // 王主管先给李四记 6 条，#6 是最近的一条。
 func TestRevokeNumbers(t *testing.T) {
-	b, db := setup(t, nil)
+	b, db := setup(t)
 	ctx := context.Background()
 	n := 0
 	say := func(text string) string {
