@@ -268,73 +268,50 @@ WHERE e.month = ? AND e.staff_id IN ` + in + ` AND r.id IS NULL GROUP BY e.staff
 	return out, totals, res.Err()
 }
 
-// sumsSQL 是锁人算合计的语句（不含锁定子句）：参数为月份和 n 个 userid。
-func sumsSQL(n int) string {
-	return `SELECT s.userid AS staff_id, COALESCE(SUM(CASE WHEN r.id IS NULL THEN e.amount ELSE 0 END), 0) AS total
-FROM staff s LEFT JOIN entries e ON e.staff_id = s.userid AND e.month = ?
-LEFT JOIN revocations r ON r.entry_id = e.id
-WHERE s.userid IN (?` + strings.Repeat(", ?", n-1) + `) GROUP BY s.userid`
-}
-
 // totalKey 是某人某月。
 type totalKey struct{ staff, month string }
 
-// lockTotals 锁住 entries 里各被记录人的花名册行（MySQL 上 FOR UPDATE；SQLite 的写事务本来就只有一个），
-// 返回他们各自所在月份未撤销记录的合计。同一人的几条记录同时写入时依次排队，每条都在前一条
-// 提交之后读合计，所以回复和通知里的合计不会是旧的。一个月一条语句（通常只有一个月）。
+// lockTotals 锁住 entries 里各被记录人的花名册行（MySQL 上 FOR UPDATE，按主键只锁这几行；SQLite 的写事务
+// 本来就只有一个），再返回他们各自所在月份未撤销记录的合计。同一人的几条记录、撤销同时写入时依次排队，
+// 每条都在前一条提交之后读合计，所以回复和通知里的合计不会是旧的。
+//
+// 合计是普通的读，不锁记录行：锁记录行的连接查询会按执行计划扫到别人的记录、锁住它们，同时发布、撤销时
+// 互相死锁。普通读在读已提交（消息事务）下看得到锁到手之前提交的一切；可重复读的事务（直接调用存储时）
+// 里它要是事务里的第一次一致读，快照才是锁到手之后的——调用方在此之前只能有写和加锁读（见 Record、Revoke）。
 func (db *DB) lockTotals(tx *gorm.DB, entries []model.Entry) (map[totalKey]int64, error) {
 	byMonth := map[string][]string{}
 	var months []string
+	var ids []string
+	seen := map[string]bool{}
 	for _, e := range entries {
 		m := e.Month.String()
 		if _, ok := byMonth[m]; !ok {
 			months = append(months, m)
 		}
 		byMonth[m] = append(byMonth[m], e.StaffID)
-	}
-	out := map[totalKey]int64{}
-	lock := ""
-	if db.dialect == DialectMySQL {
-		lock = " FOR UPDATE"
-	}
-	for _, m := range months {
-		ids := byMonth[m]
-		var rows []struct {
-			StaffID string
-			Total   int64
+		if !seen[e.StaffID] {
+			seen[e.StaffID] = true
+			ids = append(ids, e.StaffID)
 		}
-		err := tx.Raw(`SELECT s.userid AS staff_id, COALESCE(SUM(CASE WHEN r.id IS NULL THEN e.amount ELSE 0 END), 0) AS total
-FROM staff s LEFT JOIN entries e ON e.staff_id = s.userid AND e.month = ?
-LEFT JOIN revocations r ON r.entry_id = e.id
-WHERE s.userid IN ? GROUP BY s.userid`+lock, m, ids).Scan(&rows).Error
-		if err != nil {
+	}
+	if db.dialect == DialectMySQL {
+		var locked []string
+		if err := tx.Raw("SELECT userid FROM staff WHERE userid IN ? FOR UPDATE", ids).Scan(&locked).Error; err != nil {
 			return nil, err
 		}
-		found := map[string]bool{}
-		for _, r := range rows {
-			out[totalKey{r.StaffID, m}] = r.Total
-			found[r.StaffID] = true
-		}
-		var missing []string
-		for _, id := range ids {
-			if !found[id] {
-				missing = append(missing, id)
-			}
-		}
-		if len(missing) == 0 {
-			continue
-		}
-		// 不在花名册里的人（只有直接调用存储时会出现）：没有行可锁，只算合计。
-		var rest []struct {
+	}
+	out := map[totalKey]int64{}
+	for _, m := range months {
+		var rows []struct {
 			StaffID string
 			Total   int64
 		}
 		if err := tx.Raw(`SELECT e.staff_id AS staff_id, SUM(e.amount) AS total FROM entries e
 LEFT JOIN revocations r ON r.entry_id = e.id
-WHERE e.month = ? AND r.id IS NULL AND e.staff_id IN ? GROUP BY e.staff_id`+lock, m, missing).Scan(&rest).Error; err != nil {
+WHERE e.month = ? AND r.id IS NULL AND e.staff_id IN ? GROUP BY e.staff_id`, m, byMonth[m]).Scan(&rows).Error; err != nil {
 			return nil, err
 		}
-		for _, r := range rest {
+		for _, r := range rows {
 			out[totalKey{r.StaffID, m}] = r.Total
 		}
 	}
@@ -372,7 +349,12 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 			return err
 		}
 		var er entryRow
-		err := tx.Where("id = ?", id).Take(&er).Error
+		q := tx
+		if db.dialect == DialectMySQL {
+			// 加锁读：不在锁人、算合计之前建立可重复读的快照（见 lockTotals）。
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		err := q.Where("id = ?", id).Take(&er).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return notFound(id)
 		}
