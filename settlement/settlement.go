@@ -327,6 +327,11 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 	if cur := s.Ledger.Month(); !month.Start(time.UTC).Before(cur.Start(time.UTC)) {
 		return PublishResult{}, model.Errorf(model.EINVALID, "%s还没结束，不能发布。月底之后再发“发布 %[2]s”；现在可以发“结算 %[2]s”看草稿。", month.Label(), MonthArg(month, s.now(), s.Loc()))
 	}
+	if !s.GoLive.IsZero() && !month.End(s.Loc()).After(s.GoLive) {
+		// 红旗没见过这个月：发布只会给每个人发一张“合计 0 元”的结算单，还把这个月锁住。
+		return PublishResult{}, model.Errorf(model.EINVALID, "%s在启用红旗（%s）之前就结束了，红旗没有这个月的考核，不用发布。",
+			month.Label(), s.GoLive.In(s.Loc()).Format("2006年1月2日"))
+	}
 	for attempt := 1; ; attempt++ {
 		out, err := s.publishOnce(ctx, actor, msg, month, note)
 		if !errors.Is(err, model.ErrLedgerMoved) {

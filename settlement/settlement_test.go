@@ -373,3 +373,43 @@ func TestNoStatementAfterLeaving(t *testing.T) {
 		}
 	})
 }
+
+// TestPublishRefusesMonthsBeforeGoLive：启用红旗之前就结束的月份不能发布——否则每个人收到一张
+// 那个月“合计 0 元”的结算单，那个月还被锁住；启用当月（部分月份）照常发布。
+func TestPublishRefusesMonthsBeforeGoLive(t *testing.T) {
+	eachDate(t, func(t *testing.T, at time.Time) {
+		ctx := context.Background()
+		cur := model.MonthOf(at, model.Shanghai)
+		goLive := cur.Add(-1).Start(model.Shanghai).AddDate(0, 0, 1) // 上个月 2 日启用
+		cases := []struct {
+			name  string
+			month model.Month
+			want  string // 拒绝的说明；空表示应发布
+		}{
+			{"ended before go-live", cur.Add(-2), "之前就结束了"},
+			{"the go-live month itself", cur.Add(-1), ""},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				f := newFixture(t, at, "testdata/roster.csv")
+				f.svc.GoLive = goLive
+				r, err := f.svc.Publish(ctx, f.staff(t, "gly"), model.Message{Key: "msg:pub"}, c.month)
+				if c.want != "" {
+					if !strings.Contains(model.ErrorMessage(err), c.want) {
+						t.Fatalf("发布 %s：%v；想要拒绝（%s）", c.month, err, c.want)
+					}
+					if closed, _ := f.svc.Closed(ctx, c.month); closed {
+						t.Errorf("%s 被拒绝发布，却已结账", c.month)
+					}
+					if ns, _ := f.db.Notices(ctx, ""); len(ns) != 0 {
+						t.Errorf("拒绝发布，却入队了 %d 条通知", len(ns))
+					}
+					return
+				}
+				if err != nil || r.Statements == 0 {
+					t.Fatalf("发布启用当月 %s：%+v, %v", c.month, r, err)
+				}
+			})
+		}
+	})
+}
