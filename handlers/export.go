@@ -42,6 +42,6 @@ func export(d *Deps, c *bot.Context) (string, error) {
 	if ex.Draft.Published != nil {
 		state = "已发布"
 	}
-	return fmt.Sprintf("已生成%s（%s）：%d 人，合计 %s。稍后以文件“%s”发给您。",
-		xlsx.Title(m), state, ex.Draft.Result.Summary.People, ledger.Yuan(ex.Draft.Result.Summary.Total), ex.FileName), nil
+	return fmt.Sprintf("已生成%s（%s）：%s，合计 %s。稍后以文件“%s”发给您。",
+		xlsx.Title(m), state, ex.Draft.Result.Counts().Text(), ledger.Yuan(ex.Draft.Result.Summary.Total), ex.FileName), nil
 }
