@@ -43,7 +43,7 @@ func inputSection(d *Deps) section {
 		},
 		{
 			Names: []string{"检查"}, Usage: "检查 <网点> <项目> <分数> [备注]",
-			Summary: "农村网点检查打分（0–100），项目：" + d.Inputs.ItemNames(), Who: recorders,
+			Summary: "农村网点检查打分（0–100），项目：" + d.Inputs.ItemNames(), Who: leadership,
 			Example: "检查 河西所 卫生 90", Run: run(inspect),
 		},
 	}}

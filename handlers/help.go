@@ -83,8 +83,29 @@ func (h *helper) menu(actor model.Staff) string {
 			fmt.Fprintf(&sb, "\n%s：%s", c.Names[0], c.brief())
 		}
 	}
-	sb.WriteString("\n\n" + topicHint)
+	sb.WriteString("\n\n" + menuHint(topics, groups))
 	return sb.String()
+}
+
+// menuHint 是菜单末尾的提示，只提发送人有命令的主题，例子用他能用的第一条命令（员工看不到“帮助 结算”“帮助 扣”）。
+func menuHint(topics []string, groups map[string][]Command) string {
+	var words []string
+	for _, t := range topics {
+		if _, ok := topicWords[t]; ok && len(groups[t]) > 1 {
+			words = append(words, "“帮助 "+t+"”")
+		}
+	}
+	example := ""
+	if len(topics) > 0 && len(groups[topics[0]]) > 0 {
+		example = groups[topics[0]][0].Names[0]
+	}
+	switch {
+	case len(words) == 0 && example == "":
+		return topicHint
+	case len(words) == 0:
+		return "发“帮助 " + example + "”看一条命令的用法和例子。"
+	}
+	return "发" + strings.Join(words, "") + "看用法和例子，“帮助 " + example + "”看一条命令。"
 }
 
 // topicTitle 是菜单里一组的标题：主题有几节时用主题词（如“红旗”），只有一节时用那一节的标题。
