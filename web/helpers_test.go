@@ -11,6 +11,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -64,6 +66,14 @@ func start(t testing.TB, o options) *instance {
 		env["HONGQI_WECOM_AGENT_ID"] = "1000002"
 		env["HONGQI_WECOM_SECRET"] = wecomtest.Secret
 		env["HONGQI_WECOM_API_BASE"] = o.wecom.URL()
+	}
+	if o.seed {
+		// 造出的数据从 10 月起：这个中心 9 月就启用了红旗（否则 10 月在上线之前，不能发布）。
+		cfg := filepath.Join(t.TempDir(), "hongqi.yaml")
+		if err := os.WriteFile(cfg, []byte("flags:\n  since: 2026-09-01\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env["HONGQI_CONFIG"] = cfg
 	}
 	for k, v := range o.env {
 		env[k] = v
