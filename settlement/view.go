@@ -53,7 +53,10 @@ func (s *Service) Forecast(ctx context.Context, actor, who model.Staff, month mo
 type YearProgress struct {
 	Year int
 	// Eligible 为 false 表示此人不参加年度考核（只有在职的县城网点员工参加），其余字段无意义。
-	Eligible  bool
+	Eligible bool
+	// Partial 表示此人这一年不是全年都在花名册上（年中入职或离职）：不参加年度考核的扣款，
+	// 达到门槛照样是年度服务明星。
+	Partial   bool
 	Count     int
 	Periods   []string // 计入的周，如 2026-W45
 	Threshold int      // 年度服务明星的门槛
@@ -65,6 +68,9 @@ type YearProgress struct {
 func (p YearProgress) Text() string {
 	if !p.Eligible {
 		return "年度服务明星只在县城网点的窗口员工中评。"
+	}
+	if p.Partial && p.Count < p.Threshold {
+		return fmt.Sprintf("今年 %d 次。您今年不是全年都在花名册上，年底不参加扣款的几档；再得 %d 次仍为年度服务明星", p.Count, p.Threshold-p.Count)
 	}
 	switch {
 	case p.Count >= p.Threshold:
@@ -91,6 +97,11 @@ func (s *Service) YearProgress(ctx context.Context, actor, who model.Staff, year
 	for _, c := range d.Result.Counts {
 		if c.Staff.UserID == who.UserID {
 			p.Eligible, p.Count, p.Periods, p.Tier = true, c.Count, c.Periods, c.Tier
+		}
+	}
+	for _, c := range d.Result.Partial {
+		if c.Staff.UserID == who.UserID {
+			p.Eligible, p.Partial, p.Count, p.Periods = true, true, c.Count, c.Periods
 		}
 	}
 	return p, nil

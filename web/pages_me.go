@@ -63,7 +63,7 @@ type meData struct {
 }
 
 // mePage 是“我的”：本月（或 ?month= 的那个月）的记录和合计（与“查”同一个服务），红旗和明星的预计，
-// 往月合计，今年的周服务红旗和年度档次，我的请假。
+// 各月合计，今年的周服务红旗和年度档次，我的请假。
 func (s *Server) mePage(w http.ResponseWriter, r *http.Request, v *visit) {
 	cur := s.d.Ledger.Month()
 	month, err := s.parseMonthParam(r, cur)
