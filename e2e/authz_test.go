@@ -18,7 +18,7 @@ import (
 
 // authzApp 是生产装配（app.Main）的一个实例，花名册 testdata/authz-roster.csv：
 //
-//	中心：林主任（主任）、高副主任（副主任）
+//	中心：林主任（主任）、高副主任（副主任）、郑分管（分管领导）
 //	城关所：所长刘强，主管王芳、赵敏，员工张三、李四
 //	东街所：主管孙丽，员工王五；河口所（农村）：所长何平，主管郑芳，员工吴明；东山所（农村）：所长钱所长，员工周七
 type authzApp struct {
@@ -94,6 +94,27 @@ func (a *authzApp) state(t *testing.T) string {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(&sb, "\nstar %s %s", m, s.StaffID)
+	}
+	leaves, err := db.Leaves(ctx, model.LeaveFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range leaves {
+		fmt.Fprintf(&sb, "\nleave #%d %s %s %s", l.ID, l.StaffID, l.Route, l.Status)
+	}
+	appeals, err := db.Appeals(ctx, model.AppealFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ap := range appeals {
+		fmt.Fprintf(&sb, "\nappeal #%d #%d %s %s", ap.ID, ap.EntryID, ap.Status, ap.DecidedBy)
+	}
+	flags, err := db.Flags(ctx, model.FlagFilter{IncludeCancelled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range flags {
+		fmt.Fprintf(&sb, "\nflag #%d %s %s cancelled=%v", f.ID, f.Period, f.StaffID, f.Cancelled)
 	}
 	return sb.String()
 }
@@ -176,6 +197,37 @@ func TestNobodySettlesTheirOwnCase(t *testing.T) {
 	complaint["林主任"] = a.id(t, "dep", "投诉 林主任 态度生硬", "的投诉")
 	praiseBySup := a.id(t, "cg_sup", "表扬 张三 主动引导", "的表扬")
 	spotByHead := a.id(t, "cg_head", "抽查 李四 88", "抽查 88 分")
+
+	// 请假，供“批准”“驳回”用：1 天以内的归主任、副主任；超过 1 天的和主任本人的归分管领导。
+	staffShort := a.id(t, "cg01", "请假 半天 看病", "已提交请假")
+	staffShort2 := a.id(t, "cg02", "请假 半天 看病", "已提交请假")
+	staffLong := a.id(t, "dj01", "请假 12月8日-12月10日 探亲", "超过 1 天，由分管领导审批")
+	depLeave := a.id(t, "dep", "请假 半天 体检", "由中心主任或副主任审批")
+	dirLeave := a.id(t, "dir", "请假 半天 体检", "您的请假由分管领导审批，已通知郑分管")
+	// 升级前交给“主任或副主任”的主任本人的请假（旧的路线）：副主任在主任之下，仍不能批。
+	oldDirLeave, err := a.m.DB.CreateLeave(ctx, model.Message{Key: "msg:authz:old-leave", From: "dir", Text: "请假 1 天 开会", CreateTime: clk.Now()},
+		model.Leave{StaffID: "dir", StaffName: "林主任", Branch: "中心", Start: model.DateOf(clk.Now(), clk.Location()).AddDays(3),
+			End: model.DateOf(clk.Now(), clk.Location()).AddDays(3), HalfDays: 2, Reason: "开会", Route: model.RouteDirector, Status: model.LeavePending}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// 申诉，供“申诉 维持|撤销”用：主管记的交所长，所长记的、主任记的交中心领导（记录人之外）。
+	bySup := a.id(t, "cg_sup", "扣 张三 迟到", "已记录")
+	appealBySup := a.id(t, "cg01", fmt.Sprintf("申诉 %d 当时在窗口办理业务", bySup), "刘强（城关所所长）")
+	byHead := a.id(t, "cg_head", "扣 王芳 卫生", "已记录")
+	appealByHead := a.id(t, "cg_sup", fmt.Sprintf("申诉 %d 当天不是我当班", byHead), "中心领导")
+	byDir := a.id(t, "dir", "扣 刘强 迟到", "已记录")
+	appealByDir := a.id(t, "cg_head", fmt.Sprintf("申诉 %d 当天在县里开会", byDir), "中心领导")
+
+	// 红旗，供“撤销红旗”用：李四的周红旗记在所长刘强名下；另一面张三的，导入时记在林主任名下
+	// （导入写错了所长：撤销时“提供虚假信息”会扣到林主任头上，所以林主任不能撤销它）。
+	if _, err := a.m.DB.ImportFlags(ctx, []model.Flag{
+		{Kind: model.FlagWeekly, Period: "2026-W49", Month: model.Month{Year: 2026, Month: 12}, StaffID: "cg02", Name: "李四", Branch: "城关所", HeadID: "cg_head", Source: "import"},
+		{Kind: model.FlagWeekly, Period: "2026-W48", Month: model.Month{Year: 2026, Month: 11}, StaffID: "cg01", Name: "张三", Branch: "城关所", HeadID: "dir", Source: "import"},
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	// 岗位，供“缺岗”用。
 	if _, _, err := a.m.DB.ReplacePosts(ctx, []model.Post{
@@ -303,6 +355,41 @@ func TestNobodySettlesTheirOwnCase(t *testing.T) {
 			[]string{fmt.Sprintf("投诉 %d 记的是您本人", complaint["刘强"])}},
 		authzCase{"撤销评分依据", "所长", "下级、本人录入的", "cg_head", fmt.Sprintf("撤销 抽查 %d", spotByHead), true,
 			[]string{fmt.Sprintf("已撤销抽查 %d", spotByHead)}},
+	)
+
+	approve := func(id int64) string { return "批准 " + strconv.FormatInt(id, 10) }
+	decide := func(how string, id int64) string { return fmt.Sprintf("申诉 %s %d 已核实", how, id) }
+	cases = append(cases,
+		// 批准、驳回请假：审批链 副主任 < 中心主任 < 分管领导；谁也不批自己的、不批在自己之上的人的。
+		authzCase{"批准", "中心领导（主任）", "本人", "dir", approve(dirLeave), false, []string{fmt.Sprintf("请假 #%d 共 半天，您不能审批自己的请假，应由分管领导审批。", dirLeave)}},
+		authzCase{"批准", "中心领导（副主任）", "上级（主任）", "dep", approve(dirLeave), false, []string{"应由分管领导审批；您是副主任，不能审批。"}},
+		authzCase{"批准", "中心领导（副主任）", "上级（主任，旧的 1 天路线）", "dep", approve(oldDirLeave.ID), false, []string{"这是中心主任林主任的请假，中心主任在您之上，您不能审批，应由分管领导审批。"}},
+		authzCase{"批准", "中心领导（副主任）", "本人", "dep", approve(depLeave), false, []string{"您不能审批自己的请假，应由其他中心主任或副主任审批。"}},
+		authzCase{"批准", "中心领导（主任）", "超过 1 天（分管领导的）", "dir", approve(staffLong), false, []string{"应由分管领导审批；您是中心主任，不能审批。"}},
+		authzCase{"批准", "中心领导（分管领导）", "1 天以内（主任、副主任的）", "lead", approve(staffShort2), false, []string{"应由中心主任或副主任审批；您是分管领导，不能审批。"}},
+		authzCase{"批准", "主管", "下级（员工）", "cg_sup", approve(staffShort), false, []string{"只有中心主任、副主任和分管领导可以使用“批准”"}},
+		authzCase{"批准", "中心领导（主任）", "下级（副主任）", "dir", approve(depLeave), true, []string{fmt.Sprintf("已批准请假 #%d", depLeave)}},
+		authzCase{"批准", "中心领导（副主任）", "下级（员工）", "dep", approve(staffShort), true, []string{fmt.Sprintf("已批准请假 #%d", staffShort)}},
+		authzCase{"批准", "中心领导（分管领导）", "下级（主任）", "lead", approve(dirLeave), true, []string{fmt.Sprintf("已批准请假 #%d", dirLeave)}},
+		authzCase{"驳回", "中心领导（分管领导）", "下级（员工，超过 1 天）", "lead", "驳回 " + strconv.FormatInt(staffLong, 10) + " 月底人手紧", true, []string{fmt.Sprintf("已驳回请假 #%d", staffLong)}},
+		authzCase{"请假", "中心领导（分管领导）", "本人，没有在其之上的人", "lead", "请假 半天 体检", false, []string{"花名册里没有可以审批这张请假单的分管领导"}},
+		// 裁决申诉：在申诉人和记录人之上，不是他们本人。
+		authzCase{"申诉裁决", "员工", "本人的申诉", "cg01", decide("撤销", appealBySup), false, []string{"不能处理自己的申诉"}},
+		authzCase{"申诉裁决", "主管", "记录人", "cg_sup", decide("维持", appealBySup), false, []string{"记录人不能处理"}},
+		authzCase{"申诉裁决", "主管", "同级（本所另一位主管）", "cg_sup2", decide("撤销", appealBySup), false, []string{fmt.Sprintf("申诉 #%d 由城关所所长或中心领导处理，您不能处理。", appealBySup)}},
+		authzCase{"申诉裁决", "所长", "范围外（别所的申诉）", "hk_head", decide("撤销", appealBySup), false, []string{"由城关所所长或中心领导处理，您不能处理"}},
+		authzCase{"申诉裁决", "所长", "记录人（所长记的）", "cg_head", decide("撤销", appealByHead), false, []string{"记录人不能处理"}},
+		authzCase{"申诉裁决", "主管", "本人的申诉（所长记的）", "cg_sup", decide("撤销", appealByHead), false, []string{"不能处理自己的申诉"}},
+		authzCase{"申诉裁决", "中心领导", "记录人（主任记的）", "dir", decide("撤销", appealByDir), false, []string{"记录人不能处理"}},
+		authzCase{"申诉裁决", "所长", "本人的申诉（主任记的）", "cg_head", decide("撤销", appealByDir), false, []string{"不能处理自己的申诉"}},
+		authzCase{"申诉裁决", "所长", "下级、下级主管记的", "cg_head", decide("维持", appealBySup), true, []string{"不成立：维持"}},
+		authzCase{"申诉裁决", "中心领导（副主任）", "下级、所长记的", "dep", decide("撤销", appealByHead), true, []string{"成立：已撤销"}},
+		authzCase{"申诉裁决", "中心领导（分管领导）", "下级、其他中心领导记的", "lead", decide("维持", appealByDir), true, []string{"不成立：维持"}},
+		// 撤销红旗：中心领导撤销；涉及本人的（红旗记在本人名下的所长要被扣款）不能撤。
+		authzCase{"撤销红旗", "所长", "下级（本所员工）", "cg_head", "撤销红旗 2026-W49 李四 测评数据造假", false, []string{"只有中心领导可以使用“撤销红旗”"}},
+		authzCase{"撤销红旗", "中心领导", "本人（红旗记在本人名下）", "dir", "撤销红旗 2026-W48 张三 测评数据造假", false, []string{"您不能撤销涉及自己的红旗，应由其他中心领导处理。"}},
+		authzCase{"撤销红旗", "中心领导", "其他中心领导（红旗记在主任名下）", "dep", "撤销红旗 2026-W48 张三 测评数据造假", true, []string{"已撤销"}},
+		authzCase{"撤销红旗", "中心领导", "下级（员工和所长）", "dir", "撤销红旗 2026-W49 李四 测评数据造假", true, []string{"已撤销"}},
 	)
 
 	for _, c := range cases {

@@ -135,11 +135,16 @@ func requestLeave(d *Deps, c *bot.Context) (string, error) {
 	if as, err := d.Leave.Approvers(c.Ctx, l); err == nil {
 		who = staffNames(as)
 	}
-	limit := "1 天以内"
-	if l.Route == model.RouteLeader {
-		limit = "超过 1 天"
+	switch {
+	case l.HalfDays > 2:
+		fmt.Fprintf(&sb, "\n超过 1 天，由%s审批", l.Route.Label())
+	case l.Route == model.RouteLeader:
+		// 中心主任本人的请假：主任、副主任都不在请假人之上（model.RouteFor）。
+		fmt.Fprintf(&sb, "\n1 天以内；您的请假由%s审批", l.Route.Label())
+	default:
+		fmt.Fprintf(&sb, "\n1 天以内，由%s审批", l.Route.Label())
 	}
-	fmt.Fprintf(&sb, "\n%s，由%s审批，已通知%s。审批结果会私信告诉您。", limit, l.Route.Label(), who)
+	fmt.Fprintf(&sb, "，已通知%s。审批结果会私信告诉您。", who)
 	return sb.String(), nil
 }
 

@@ -105,9 +105,11 @@ func TestLeaveRouting(t *testing.T) {
 		{as: "fg", text: "驳回 4 月底人手紧", want: []string{"已驳回请假 #4", "理由：月底人手紧", "已通知王五。"}},
 		{as: "fg", text: "批准 4", want: []string{"已于 11月16日 09:30 由郑分管驳回，不能再审批"}},
 		{as: "fg", text: "批准 99", want: []string{"没有编号为 99 的请假单"}},
-		{as: "zr", text: "请假 半天 体检", want: []string{"#6", "已通知吴副主任"}, notWant: []string{"周主任。"}, leaves: 6},
-		{as: "zr", text: "批准 6", want: []string{"不能审批自己的请假（#6）"}},
-		{as: "fzr", text: "批准 6", want: []string{"已批准请假 #6：周主任"}},
+		// 主任本人的请假：副主任在主任之下，批不了；不到 1 天也交分管领导。
+		{as: "zr", text: "请假 半天 体检", want: []string{"#6", "1 天以内；您的请假由分管领导审批，已通知郑分管"}, notWant: []string{"吴副主任", "周主任。"}, leaves: 6},
+		{as: "zr", text: "批准 6", want: []string{"请假 #6 共 半天，您不能审批自己的请假，应由分管领导审批。"}},
+		{as: "fzr", text: "批准 6", want: []string{"请假 #6 共 半天，应由分管领导审批；您是副主任，不能审批。"}},
+		{as: "fg", text: "批准 6", want: []string{"已批准请假 #6：周主任"}},
 	})
 
 	// 审批通知：一张按钮卡片（文字都在卡片上），发给该路线的审批人。
@@ -128,8 +130,8 @@ func TestLeaveRouting(t *testing.T) {
 	if n := byKey["leave:2:ask"]; !slices.Equal(n.To.Users, []string{"fg"}) || n.Card == nil {
 		t.Errorf("#2 的卡片应只发给分管领导：%+v", n)
 	}
-	if n := byKey["leave:6:ask"]; !slices.Equal(n.To.Users, []string{"fzr"}) {
-		t.Errorf("主任自己的请假只发给副主任，实际发给 %q", n.To.Users)
+	if n := byKey["leave:6:ask"]; !slices.Equal(n.To.Users, []string{"fg"}) {
+		t.Errorf("主任自己的请假只发给分管领导（副主任在主任之下），实际发给 %q", n.To.Users)
 	}
 	card := byKey["leave:1:ask"].Card
 	if card == nil || card.TaskID != "leave-1" || len(card.Buttons) != 2 ||

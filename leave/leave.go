@@ -7,7 +7,6 @@ package leave
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -230,8 +229,8 @@ func (s *Service) Request(ctx context.Context, actor model.Staff, msg model.Mess
 	if days := span.Start.DaysUntil(span.End) + 1; days > s.maxDays() {
 		return model.Leave{}, false, model.Errorf(model.EINVALID, "一次请假最多 %d 天，这次是 %d 天。请分开提交，或联系中心办公室。这次没有提交。", s.maxDays(), days)
 	}
-	route := model.RouteFor(span.HalfDays)
-	approvers, err := s.approvers(ctx, route, actor.UserID)
+	route := model.RouteFor(span.HalfDays, actor.Role)
+	approvers, err := s.approvers(ctx, route, actor)
 	if err != nil {
 		return model.Leave{}, false, err
 	}
@@ -255,15 +254,16 @@ func (s *Service) Request(ctx context.Context, actor model.Staff, msg model.Mess
 	return out, false, nil
 }
 
-// approvers 返回该路线上在册的审批人（不含请假人自己）；一个也没有时返回 EINVALID。
-func (s *Service) approvers(ctx context.Context, route model.LeaveRoute, except string) ([]model.Staff, error) {
+// approvers 返回可以审批 requester 这条路线上的请假的在册人员（model.May：路线上的角色，不是请假人本人，
+// 不在请假人之下）；一个也没有时返回 EINVALID。
+func (s *Service) approvers(ctx context.Context, route model.LeaveRoute, requester model.Staff) ([]model.Staff, error) {
 	all, err := s.Staff.ListStaff(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []model.Staff
 	for _, st := range all {
-		if st.Active && st.UserID != except && slices.Contains(route.Approvers(), st.Role) {
+		if st.Active && model.May(st, route.Action(), requester) == nil {
 			out = append(out, st)
 		}
 	}
@@ -275,7 +275,23 @@ func (s *Service) approvers(ctx context.Context, route model.LeaveRoute, except 
 
 // Approvers 返回审批请假单 l 的人（不含请假人自己）。
 func (s *Service) Approvers(ctx context.Context, l model.Leave) ([]model.Staff, error) {
-	return s.approvers(ctx, l.Route, l.StaffID)
+	requester, err := s.requester(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	return s.approvers(ctx, l.Route, requester)
+}
+
+// requester 从花名册取出请假单 l 的请假人；不在花名册时只有请假单上的姓名和网点（角色不明，按员工算）。
+func (s *Service) requester(ctx context.Context, l model.Leave) (model.Staff, error) {
+	st, err := s.Staff.Staff(ctx, l.StaffID)
+	switch model.ErrorCode(err) {
+	case "":
+		return st, nil
+	case model.ENOTFOUND:
+		return model.Staff{UserID: l.StaffID, Name: l.StaffName, Branch: l.Branch}, nil
+	}
+	return model.Staff{}, err
 }
 
 // Decision 是一次审批的结果。
@@ -285,8 +301,8 @@ type Decision struct {
 	StandIns  []model.Staff // 被告知要顶岗的 B 岗（只在批准时）
 }
 
-// Decide 批准（approve 为 true）或驳回请假单 id。只有该路线的审批人可以审批，不能审批自己的请假，
-// 每张请假单只审批一次。请假人收到结果；批准时 B 岗收到顶岗通知。驳回时不告诉 B 岗：
+// Decide 批准（approve 为 true）或驳回请假单 id。谁能审批由 model.May 判断（该路线上的角色，不是请假人本人，
+// 不在请假人之下），每张请假单只审批一次。请假人收到结果；批准时 B 岗收到顶岗通知。驳回时不告诉 B 岗：
 // 提交请假时 B 岗没有收到过什么，没有要收回的。
 func (s *Service) Decide(ctx context.Context, actor model.Staff, msg model.Message, id int64, approve bool, note string) (Decision, error) {
 	if err := model.CheckNote("理由", note, 0); err != nil {
@@ -296,11 +312,12 @@ func (s *Service) Decide(ctx context.Context, actor model.Staff, msg model.Messa
 	if err != nil {
 		return Decision{}, err
 	}
-	if l.StaffID == actor.UserID {
-		return Decision{}, model.Errorf(model.EFORBIDDEN, "不能审批自己的请假（#%d），请由其他%s审批。", l.ID, l.Route.Label())
+	requester, err := s.requester(ctx, l)
+	if err != nil {
+		return Decision{}, err
 	}
-	if !slices.Contains(l.Route.Approvers(), actor.Role) {
-		return Decision{}, model.Errorf(model.EFORBIDDEN, "请假 #%d 共 %s，应由%s审批；您是%s，不能审批。", l.ID, model.DaysLabel(l.HalfDays), l.Route.Label(), actor.Role.Label())
+	if err := model.May(actor, l.Route.Action(), requester); err != nil {
+		return Decision{}, model.Errorf(model.EFORBIDDEN, "请假 #%d 共 %s，%s", l.ID, model.DaysLabel(l.HalfDays), model.ErrorMessage(err))
 	}
 	if l.Status != model.LeavePending {
 		return Decision{}, s.decidedErr(l)
@@ -421,7 +438,7 @@ func (s *Service) End(ctx context.Context, actor model.Staff, msg model.Message)
 	if l.DecidedBy != "" {
 		to = append(to, l.DecidedBy)
 	} else if l.Status == model.LeavePending {
-		as, err := s.approvers(ctx, l.Route, l.StaffID)
+		as, err := s.approvers(ctx, l.Route, actor)
 		if err != nil && model.ErrorCode(err) != model.EINVALID { // EINVALID：已没有审批人，不用告诉谁
 			return model.Leave{}, err
 		}
@@ -658,28 +675,34 @@ func (s *Service) LeavesOf(ctx context.Context, actor, who model.Staff) ([]model
 	return s.Leaves.Leaves(ctx, model.LeaveFilter{StaffID: who.UserID})
 }
 
-// CanApprove 表示 actor 是否是某条审批路线上的审批人（与 Decide 同一个判断：路线的审批角色）。
-func CanApprove(actor model.Staff) bool {
-	for _, r := range []model.LeaveRoute{model.RouteDirector, model.RouteLeader} {
-		if slices.Contains(r.Approvers(), actor.Role) {
-			return true
-		}
-	}
-	return false
-}
+// CanApprove 表示 actor 是否是某条审批路线上的审批人（model.MayAny：中心主任、副主任、分管领导）。
+// 某一张请假单能不能批由 Decide 按 model.May 判断。
+func CanApprove(actor model.Staff) bool { return model.MayAny(actor, model.ActApproveLeave) == nil }
 
-// Pending 返回 actor 可以审批的待审批请假单：路线的审批角色是 actor 的角色，且不是 actor 自己的。
+// Pending 返回 actor 可以审批的待审批请假单（与 Decide 同一个判断：model.May）。
 func (s *Service) Pending(ctx context.Context, actor model.Staff) ([]model.Leave, error) {
-	if !CanApprove(actor) {
-		return nil, model.Errorf(model.EFORBIDDEN, "只有中心主任、副主任和分管领导审批请假。")
+	if err := model.MayAny(actor, model.ActApproveLeave); err != nil {
+		return nil, err
 	}
 	all, err := s.Leaves.Leaves(ctx, model.LeaveFilter{Statuses: []model.LeaveStatus{model.LeavePending}})
 	if err != nil {
 		return nil, err
 	}
+	roster, err := s.Staff.ListStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]model.Staff, len(roster))
+	for _, st := range roster {
+		byID[st.UserID] = st
+	}
 	var out []model.Leave
 	for _, l := range all {
-		if l.StaffID != actor.UserID && slices.Contains(l.Route.Approvers(), actor.Role) {
+		requester, ok := byID[l.StaffID]
+		if !ok {
+			requester = model.Staff{UserID: l.StaffID, Name: l.StaffName, Branch: l.Branch}
+		}
+		if model.May(actor, l.Route.Action(), requester) == nil {
 			out = append(out, l)
 		}
 	}

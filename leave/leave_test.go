@@ -79,8 +79,8 @@ func TestParseSpan(t *testing.T) {
 			if sp.Start.String() != tc.start || sp.End.String() != tc.end || sp.HalfDays != tc.half || sp.Reason != tc.reason {
 				t.Errorf("ParseSpan(%q) = %s..%s 半天数 %d 事由 %q；想要 %s..%s %d %q", tc.args, sp.Start, sp.End, sp.HalfDays, sp.Reason, tc.start, tc.end, tc.half, tc.reason)
 			}
-			if (sp.HalfDays <= 2) != (model.RouteFor(sp.HalfDays) == model.RouteDirector) {
-				t.Errorf("%d 个半天的路线是 %s", sp.HalfDays, model.RouteFor(sp.HalfDays))
+			if (sp.HalfDays <= 2) != (model.RouteFor(sp.HalfDays, model.RoleStaff) == model.RouteDirector) {
+				t.Errorf("%d 个半天的路线是 %s", sp.HalfDays, model.RouteFor(sp.HalfDays, model.RoleStaff))
 			}
 		})
 	}

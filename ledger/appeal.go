@@ -10,7 +10,8 @@ import (
 )
 
 // 申诉：被记录人在期限内（Service.AppealWithin，默认 3 天，从记录写入、通知发出算起）对一条记录提出异议，
-// 交给记录人的上级（model.AppealDeciders：记录人所在网点的所长；记录人是所长或中心领导时交中心领导），
+// 交给记录人的上级（model.AppealDeciders：记录人所在网点的所长；记录人是所长或中心领导时交中心领导；
+// 谁能裁决由 model.MayDecideAppeal 判断，与撤销同一套上下），
 // 上级“撤销”（经 revokeEntry，与“撤销”命令同一条路：已结账的月份记调整）或“维持”。
 // 裁决与撤销在同一事务里写入；申诉人和记录人都会收到结果。谁都不裁决自己的事。
 
@@ -147,7 +148,14 @@ func (s *Service) appealRoute(ctx context.Context, e model.Entry) ([]model.Staff
 	if err != nil {
 		return nil, "", "", unavailable(err, "花名册暂时读不到，这次没有提交，请稍后再试。")
 	}
-	deciders, route, branch := model.AppealDeciders(recorder, known, e.StaffID, all)
+	appellant, err := s.person(ctx, e.StaffID, e.StaffName, e.Branch)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if !known {
+		recorder.Role = "" // 不在花名册上：角色不明（系统生成的记录也是），只有中心领导裁决
+	}
+	deciders, route, branch := model.AppealDeciders(e, appellant, recorder, all)
 	if len(deciders) == 0 {
 		return nil, "", "", model.Errorf(model.EINVALID, "花名册里没有可以处理这条申诉的所长或中心领导，这次没有提交。请联系管理员在花名册中设置角色。")
 	}
@@ -177,7 +185,7 @@ type AppealDecided struct {
 }
 
 // DecideAppeal 由 actor 裁决申诉 id：revoke 为 true 时撤销记录（已结账的月份记调整，经 revokeEntry），
-// 否则维持。只有 model.MayDecideAppeal 允许的人可以裁决（不是申诉人、不是记录人），每条申诉只裁决一次；
+// 否则维持。只有 model.MayDecideAppeal 允许的人可以裁决（在申诉人和记录人之上，不是他们本人），每条申诉只裁决一次；
 // 申诉人和记录人都收到结果。
 func (s *Service) DecideAppeal(ctx context.Context, actor model.Staff, msg model.Message, id int64, revoke bool, note string) (AppealDecided, error) {
 	note = strings.TrimSpace(note)
@@ -204,11 +212,15 @@ func (s *Service) DecideAppeal(ctx context.Context, actor model.Staff, msg model
 		}
 		return AppealDecided{}, s.appealDecidedErr(a)
 	}
-	if !model.MayDecideAppeal(actor, a) {
-		return AppealDecided{}, s.mayNotDecide(actor, a)
-	}
 	recorder, known, err := s.recorder(ctx, a.Entry)
 	if err != nil {
+		return AppealDecided{}, err
+	}
+	appellant, err := s.person(ctx, a.StaffID, a.StaffName, a.Entry.Branch)
+	if err != nil {
+		return AppealDecided{}, err
+	}
+	if err := model.MayDecideAppeal(actor, a, appellant, recorder); err != nil {
 		return AppealDecided{}, err
 	}
 	status := model.AppealKept
@@ -276,33 +288,37 @@ func (s *Service) appealDecidedErr(a model.Appeal) error {
 	return model.Errorf(model.ECONFLICT, "申诉 #%d 已%s由%s处理（%s），不能再改。", a.ID, when, a.DecidedByName, what)
 }
 
-// mayNotDecide 说明 actor 为什么不能裁决申诉 a。
-func (s *Service) mayNotDecide(actor model.Staff, a model.Appeal) error {
-	who := a.Route.Label(a.RouteBranch)
-	if a.Route == model.RouteHead {
-		who += "或中心领导"
-	}
-	switch {
-	case actor.UserID == a.StaffID:
-		return model.Errorf(model.EFORBIDDEN, "申诉 #%d 是您自己提出的，由%s处理，您不能处理自己的申诉。", a.ID, who)
-	case actor.UserID == a.Entry.ActorID:
-		return model.Errorf(model.EFORBIDDEN, "申诉 #%d 针对的是您记的 #%d，由%s处理，记录人不能处理。", a.ID, a.EntryID, who)
-	}
-	return model.Errorf(model.EFORBIDDEN, "申诉 #%d 由%s处理，您不能处理。", a.ID, who)
-}
-
 // PendingAppeals 返回 actor 可以裁决的待处理申诉（与 DecideAppeal 同一个判断：model.MayDecideAppeal）。
 func (s *Service) PendingAppeals(ctx context.Context, actor model.Staff) ([]model.Appeal, error) {
-	if !model.MayDecideAppeals(actor) {
-		return nil, model.Errorf(model.EFORBIDDEN, "申诉由所长和中心领导处理。")
+	if err := model.MayAny(actor, model.ActDecideAppeal); err != nil {
+		return nil, err
 	}
 	all, err := s.appeals().Appeals(ctx, model.AppealFilter{Status: model.AppealOpen})
 	if err != nil {
 		return nil, unavailable(err, "申诉暂时读不到，请稍后再试。")
 	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	roster, err := s.Staff.ListStaff(ctx)
+	if err != nil {
+		return nil, unavailable(err, "花名册暂时读不到，请稍后再试。")
+	}
+	byID := make(map[string]model.Staff, len(roster))
+	for _, st := range roster {
+		byID[st.UserID] = st
+	}
+	person := func(id, name, branch string) model.Staff {
+		if st, ok := byID[id]; ok {
+			return st
+		}
+		return model.Staff{UserID: id, Name: name, Branch: branch}
+	}
 	var out []model.Appeal
 	for _, a := range all {
-		if model.MayDecideAppeal(actor, a) {
+		appellant := person(a.StaffID, a.StaffName, a.Entry.Branch)
+		recorder := person(a.Entry.ActorID, a.Entry.ActorName, "")
+		if model.MayDecideAppeal(actor, a, appellant, recorder) == nil {
 			out = append(out, a)
 		}
 	}

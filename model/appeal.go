@@ -75,19 +75,19 @@ type Appeal struct {
 	CreatedAt time.Time
 }
 
-// AppealDeciders 是申诉的路由规则（唯一的一处）：关于 appellant 的、由 recorder 记的一条记录，
-// 其申诉交给谁裁决。记录人是主管（或其他非所长、非中心领导的人）时，交给记录人所在网点的在职所长；
-// 记录人是所长或中心领导、不在花名册上（如系统生成的记录），或该网点没有别的在职所长时，交给中心领导。
-// 谁都不裁决自己的事：申诉人和记录人都不在名单里。没有任何人可以裁决时 deciders 为空。
+// AppealDeciders 是申诉的路由（唯一的一处）：appellant 对 recorder 记的记录 e 提出的申诉交给谁裁决。
+// 能裁决的人由 MayDecideAppeal 判断（在申诉人和记录人之上、都不是他们本人）；这里只挑出先交给谁：
+// 记录人是主管（或其他非所长、非中心领导的人）时，交给记录人所在网点里能裁决的在职所长；记录人是所长或
+// 中心领导、不在花名册上（recorder.Role 为空，如系统生成的记录），或那个网点没有能裁决的所长时，交给能裁决的
+// 在职中心领导。没有任何人可以裁决时 deciders 为空。
 //
-// 中心领导在任何申诉上都在记录人之上：MayDecideAppeal 也让他们裁决交给所长的申诉（所长不在、或需要时）。
-func AppealDeciders(recorder Staff, recorderKnown bool, appellant string, roster []Staff) (deciders []Staff, route AppealRoute, branch string) {
-	eligible := func(s Staff) bool {
-		return s.Active && s.UserID != appellant && s.UserID != recorder.UserID
-	}
-	if recorderKnown && recorder.Role != RoleHead && !recorder.IsLeadership() {
+// 中心领导在任何申诉上都在记录人之上：交给所长的申诉，中心领导也可以裁决（所长不在、或需要时）。
+func AppealDeciders(e Entry, appellant, recorder Staff, roster []Staff) (deciders []Staff, route AppealRoute, branch string) {
+	probe := Appeal{Entry: e, StaffID: appellant.UserID}
+	may := func(s Staff) bool { return s.Active && MayDecideAppeal(s, probe, appellant, recorder) == nil }
+	if recorder.Role != "" && recorder.Role != RoleHead && !recorder.IsLeadership() {
 		for _, s := range roster {
-			if s.Role == RoleHead && s.Branch == recorder.Branch && eligible(s) {
+			if s.Role == RoleHead && s.Branch == recorder.Branch && may(s) {
 				deciders = append(deciders, s)
 			}
 		}
@@ -96,26 +96,15 @@ func AppealDeciders(recorder Staff, recorderKnown bool, appellant string, roster
 		}
 	}
 	for _, s := range roster {
-		if s.IsLeadership() && eligible(s) {
+		if s.IsLeadership() && may(s) {
 			deciders = append(deciders, s)
 		}
 	}
 	return deciders, RouteLeadership, ""
 }
 
-// MayDecideAppeal 表示 actor 能否裁决申诉 a（recorder 是该记录的记录人）：不是申诉人、不是记录人，
-// 且是申诉的去处上的人（RouteHead 时是 RouteBranch 的所长），或是中心领导。
-func MayDecideAppeal(actor Staff, a Appeal) bool {
-	if !actor.Active || actor.UserID == a.StaffID || actor.UserID == a.Entry.ActorID {
-		return false
-	}
-	if actor.IsLeadership() {
-		return true
-	}
-	return a.Route == RouteHead && actor.Role == RoleHead && actor.Branch == a.RouteBranch
-}
-
 // MayDecideAppeals 表示 actor 是否可能裁决申诉（所长或中心领导）：决定“审批”页是否有申诉一节。
+// 每条申诉能不能裁决由 MayDecideAppeal 判断。
 func MayDecideAppeals(actor Staff) bool { return actor.Role == RoleHead || actor.IsLeadership() }
 
 // AppealDecision 是一次裁决，与撤销（或调整）、通知在同一事务里写入：只有申诉仍是“申诉中”时生效。

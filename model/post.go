@@ -62,12 +62,22 @@ const (
 	RouteLeader LeaveRoute = "leader"
 )
 
-// RouteFor 按时长（半天数）给出审批路线：不超过 1 天（2 个半天）归主任、副主任，否则归分管领导。
-func RouteFor(halfDays int) LeaveRoute {
-	if halfDays <= 2 {
+// RouteFor 按时长（半天数）和请假人给出审批路线：不超过 1 天（2 个半天）归主任、副主任，否则归分管领导。
+// 规定的审批链是副主任 < 中心主任 < 分管领导，谁也不批在自己之上的人的假：中心主任（和分管领导）本人的请假
+// 即使不到 1 天，也没有主任、副主任可批，归分管领导（见 model.May 的 ActApproveLeave）。
+func RouteFor(halfDays int, requester Role) LeaveRoute {
+	if halfDays <= 2 && leaveRank(requester) < leaveRank(RoleDirector) {
 		return RouteDirector
 	}
 	return RouteLeader
+}
+
+// Action 是审批这条路线上的请假这件事（model.May 判断谁能做）。
+func (r LeaveRoute) Action() Action {
+	if r == RouteLeader {
+		return ActApproveLongLeave
+	}
+	return ActApproveLeave
 }
 
 // Approvers 返回该路线上可以审批的角色。

@@ -799,8 +799,8 @@ type Cancellation struct {
 // 并在公布去处和获旗人处通知。扣回奖励等后果由结算处理。period 可写“上周”“11月第4周”或代码（见 Period）。
 // 已撤销过时补记所长的扣款（若没记上），返回带 ErrAlreadyCancelled 的 ECONFLICT。
 func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, reason string) (Cancellation, error) {
-	if !by.IsLeadership() {
-		return Cancellation{}, model.Errorf(model.EFORBIDDEN, "只有中心领导可以撤销红旗。")
+	if err := model.MayAny(by, model.ActCancelFlag); err != nil {
+		return Cancellation{}, err
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
@@ -843,6 +843,9 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 		return Cancellation{}, model.Errorf(model.EAMBIGUOUS, "%s有 %d 面红旗都叫“%s”：%s，请写工号。", said, len(match), who, strings.Join(ids, "、"))
 	}
 	f := match[0]
+	if err := s.mayCancel(ctx, by, f); err != nil {
+		return Cancellation{}, err
+	}
 	if f.Cancelled {
 		// 撤销过了；所长的扣款若因中途退出没记上，这里补记（按红旗编号只记一次）。补记是要提交的写入，
 		// 所以返回的错误带 ErrAlreadyCancelled：这是正常结果，不是拒绝（拒绝的命令的写入会被撤回）。
@@ -874,6 +877,39 @@ func (s *Service) CancelFlag(ctx context.Context, by model.Staff, period, who, r
 	res.HeadPenalty = penalty
 	s.log().Info("红旗撤销", "flag", f.ID, "period", p, "by", by.UserID)
 	return res, nil
+}
+
+// mayCancel 按 model.May（ActCancelFlag）判断 by 能否撤销红旗 f：撤销关系到获旗人（旬红旗是网点）的奖励和
+// 红旗上记下的所长（会被扣“提供虚假信息”），两者都须在 by 之下——谁也不撤销涉及自己的红旗。
+func (s *Service) mayCancel(ctx context.Context, by model.Staff, f model.Flag) error {
+	person := func(id, name, branch string) (model.Staff, error) {
+		st, err := s.Staff.Staff(ctx, id)
+		switch model.ErrorCode(err) {
+		case "":
+			return st, nil
+		case model.ENOTFOUND:
+			return model.Staff{UserID: id, Name: name, Branch: branch}, nil
+		}
+		return model.Staff{}, err
+	}
+	var head model.Staff
+	if f.HeadID != "" {
+		var err error
+		if head, err = person(f.HeadID, "", f.Branch); err != nil {
+			return err
+		}
+		if err := model.May(by, model.ActCancelFlag, head); err != nil {
+			return err
+		}
+	}
+	winner := model.BranchTarget(f.Branch, head)
+	if f.StaffID != "" {
+		var err error
+		if winner, err = person(f.StaffID, f.Name, f.Branch); err != nil {
+			return err
+		}
+	}
+	return model.May(by, model.ActCancelFlag, winner)
 }
 
 func cmpOr(a, b string) string {

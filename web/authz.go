@@ -15,7 +15,8 @@ func canBrowseLedger(a model.Staff) bool { return a.CanRecord() }
 // canSettle：结算页——中心领导，与 settlement.Service.DraftFor 一致。
 func canSettle(a model.Staff) bool { return a.IsLeadership() }
 
-// canApproveLeave：审批页的请假——请假审批路线上的角色，与 leave.Service.Decide 一致。
+// canApproveLeave：审批页的请假——请假审批路线上的角色（model.MayAny）；每张请假单由 leave.Service.Decide
+// 按 model.May 再判断（路线上的角色、不是本人、不在请假人之下）。
 func canApproveLeave(a model.Staff) bool { return leave.CanApprove(a) }
 
 // mayRevoke：台账上某条记录是否显示“撤销”——ledger.Service.Browse 按 model.MayRevoke 算好的，
@@ -23,5 +24,5 @@ func canApproveLeave(a model.Staff) bool { return leave.CanApprove(a) }
 func mayRevoke(b ledger.Browse, e model.Entry) bool { return b.Revocable[e.ID] }
 
 // canDecideAppeals：审批页的申诉——所长和中心领导（model.MayDecideAppeals），每条申诉由
-// ledger.Service.DecideAppeal 按 model.MayDecideAppeal 再判断（不是申诉人、不是记录人）。
+// ledger.Service.DecideAppeal 按 model.MayDecideAppeal 再判断（在申诉人和记录人之上、不是他们本人）。
 func canDecideAppeals(a model.Staff) bool { return model.MayDecideAppeals(a) }
