@@ -23,14 +23,17 @@ func appealSection(d *Deps) section {
 	}}
 }
 
-// parseID 读编号（可写 #12、编号12）；不是正整数时按 usage 提示。
-func parseID(s, usage string) (int64, error) {
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "#"), "编号")
-	n, ok := model.ParseInt(s, 1, model.MaxID)
-	if !ok {
-		return 0, model.Errorf(model.EINVALID, "编号“%s”不对，编号是正整数，例如：%s", s, usage)
+// serialArg 读 args 开头的编号（写法见 model.ParseSerial：12、#12、12号、编号：12），返回编号和用掉的参数个数；
+// 没写编号或读不出时按 usage 提示，what 是编号的名称（如“记录编号”）。
+func serialArg(args []string, what, usage string) (int64, int, error) {
+	id, used, err := model.ParseSerial(args, usage)
+	if err != nil {
+		return 0, 0, err
 	}
-	return n, nil
+	if id == 0 {
+		return 0, 0, model.Errorf(model.EINVALID, "请写%s，例如：%s", what, usage)
+	}
+	return id, used, nil
 }
 
 // appeal 处理“申诉 <记录编号> <理由>”和“申诉 维持|撤销 <申诉编号> [理由]”。
@@ -41,20 +44,17 @@ func appeal(d *Deps, c *bot.Context) (string, error) {
 	}
 	switch args[0] {
 	case "维持", "撤销":
-		if len(args) < 2 {
-			return "", model.Errorf(model.EINVALID, "请写申诉编号，例如：申诉 %s 3 核实无误", args[0])
-		}
-		id, err := parseID(args[1], "申诉 "+args[0]+" 3")
+		id, used, err := serialArg(args[1:], "申诉编号", "申诉 "+args[0]+" 3 核实无误")
 		if err != nil {
 			return "", err
 		}
-		return decideAppeal(d, c, id, args[0] == "撤销", c.Rest(2))
+		return decideAppeal(d, c, id, args[0] == "撤销", c.Rest(1+used))
 	}
-	id, err := parseID(args[0], "申诉 12 当时在窗口办理业务")
+	id, used, err := serialArg(args, "记录编号（发“查”可以看到）", "申诉 12 当时在窗口办理业务")
 	if err != nil {
 		return "", err
 	}
-	res, err := d.Ledger.Appeal(c.Ctx, c.Actor, c.Msg, id, c.Rest(1))
+	res, err := d.Ledger.Appeal(c.Ctx, c.Actor, c.Msg, id, c.Rest(used))
 	if err != nil {
 		return "", err
 	}
@@ -67,9 +67,9 @@ func appealButton(d *Deps, c *bot.Context) (string, error) {
 	if len(parts) != 3 || (parts[1] != "revoke" && parts[1] != "keep") {
 		return "", model.Errorf(model.EINVALID, "这个按钮无法识别，请回复“申诉 维持 编号”或“申诉 撤销 编号”。")
 	}
-	id, err := parseID(parts[2], "申诉 维持 3")
-	if err != nil {
-		return "", err
+	id, ok := model.ParseInt(parts[2], 1, model.MaxID)
+	if !ok {
+		return "", model.Errorf(model.EINVALID, "这个按钮无法识别，请回复“申诉 维持 编号”或“申诉 撤销 编号”。")
 	}
 	return decideAppeal(d, c, id, parts[1] == "revoke", "")
 }

@@ -189,14 +189,15 @@ func feedback(d *Deps, c *bot.Context, kind model.FeedbackKind) (string, error) 
 
 func invalidComplaint(d *Deps, c *bot.Context) (string, error) {
 	const usage = "投诉无效 5 经查看录像服务规范"
-	if len(c.Args) < 1 {
-		return "", model.Errorf(model.EINVALID, "请写投诉编号，例如：%s", usage)
-	}
-	id, ok := model.ParseInt(strings.TrimPrefix(c.Args[0], "#"), 1, model.MaxID)
-	if !ok {
+	// 编号的写法与“撤销”相同（model.ParseSerial：5、#5、5号、编号：5）；读不出的编号拒绝，不去猜。
+	id, used, err := model.ParseSerial(c.Args, usage)
+	if err != nil {
 		return "", model.Errorf(model.EINVALID, "投诉编号“%s”应为正整数，例如：%s", c.Args[0], usage)
 	}
-	got, err := d.Inputs.InvalidateComplaint(c.Ctx, c.Actor, c.Msg, id, c.Rest(1))
+	if id == 0 {
+		return "", model.Errorf(model.EINVALID, "请写投诉编号（记投诉时的回复里有），例如：%s", usage)
+	}
+	got, err := d.Inputs.InvalidateComplaint(c.Ctx, c.Actor, c.Msg, id, c.Rest(used))
 	if model.ErrorCode(err) == model.EDUPLICATE {
 		return dupReply, nil
 	}

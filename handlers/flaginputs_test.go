@@ -222,6 +222,8 @@ func TestTypedNumbers(t *testing.T) {
 		{as: "wzg", text: "投诉无效 99999999999999999999", want: []string{"投诉编号“99999999999999999999”应为正整数"}},
 		{as: "wzg", text: "投诉无效 -3", want: []string{"投诉编号“-3”应为正整数"}},
 		{as: "wzg", text: "投诉无效 0", want: []string{"投诉编号“0”应为正整数"}},
+		{as: "wzg", text: "投诉无效 1a 核实不成立", want: []string{"投诉编号“1a”应为正整数"}},
+		{as: "wzg", text: "投诉无效 核实不成立", want: []string{"请写投诉编号（记投诉时的回复里有）"}},
 		{as: "wzg", text: "扣 李四 迟到", want: []string{"已记录 #1"}},
 		{as: "wzg", text: "撤销 99999999999999999999 记错了", want: []string{"编号“99999999999999999999”不对"}, notWant: []string{"已撤销"}},
 		{as: "wzg", text: "撤销 －1", want: []string{"编号“-1”不对"}, notWant: []string{"已撤销"}},
@@ -230,4 +232,26 @@ func TestTypedNumbers(t *testing.T) {
 		{as: "wzg", text: "查 李四 2026-13", want: []string{"月份“2026-13”不存在"}},
 		{as: "ls01", text: "排行", want: []string{"周九（城关所）", "满意 19、基本 0、不满意 1"}, notWant: []string{"9223372036854775807"}},
 	})
+}
+
+// TestInvalidComplaintNumbers：“投诉无效”的编号与“撤销”同一种读法（model.ParseSerial），编号之后的原文是理由。
+func TestInvalidComplaintNumbers(t *testing.T) {
+	b, db, _ := setupFlagInputs(t)
+	runFlagSteps(t, b, []flagStep{
+		{as: "wzg", text: "投诉 李四 态度生硬", want: []string{"（编号 1）"}},
+		{as: "wzg", text: "投诉 周九 态度生硬", want: []string{"（编号 2）"}},
+		{as: "wzg", text: "投诉 孙八 态度生硬", want: []string{"（编号 3）"}},
+		{as: "wzg", text: "投诉无效 1号 录像显示服务规范", want: []string{"对 李四 的投诉（编号 1）已认定无效"}},
+		{as: "wzg", text: "投诉无效 #2", want: []string{"对 周九 的投诉（编号 2）已认定无效"}},
+		{as: "wzg", text: "投诉无效 编号：3 核实不成立", want: []string{"对 孙八 的投诉（编号 3）已认定无效"}},
+	})
+	in, err := db.StaffInputs(context.Background(), at(1), at(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range in {
+		if s.Complaints != 0 {
+			t.Errorf("%s 还有 %d 次有效投诉，三次投诉都应已认定无效", s.StaffID, s.Complaints)
+		}
+	}
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/hongqi-dev/hongqi/bot"
@@ -36,12 +35,12 @@ func leaveSection(d *Deps) section {
 		{
 			Names: []string{"批准", "同意"}, Usage: "批准 <请假编号>",
 			Summary: "批准请假（也可点审批卡片上的按钮）", Example: "批准 3", Who: approvers,
-			Run: func(c *bot.Context) (string, error) { return decide(d, c, c.Args, true, c.Rest(1)) },
+			Run: func(c *bot.Context) (string, error) { return decideCommand(d, c, true) },
 		},
 		{
 			Names: []string{"驳回", "不批"}, Usage: "驳回 <请假编号> [理由]",
 			Summary: "驳回请假", Example: "驳回 3 月底业务忙", Who: approvers,
-			Run: func(c *bot.Context) (string, error) { return decide(d, c, c.Args, false, c.Rest(1)) },
+			Run: func(c *bot.Context) (string, error) { return decideCommand(d, c, false) },
 		},
 		{
 			Names: []string{"缺岗", "空岗"}, Usage: "缺岗 <窗口> [再次] [备注]",
@@ -63,31 +62,32 @@ func leaveButton(d *Deps, c *bot.Context) (string, error) {
 	if !approvers.Allow(c.Actor) {
 		return "", model.Errorf(model.EFORBIDDEN, "只有%s可以审批请假。", approvers.Label)
 	}
-	return decide(d, c, []string{parts[2]}, parts[1] == "approve", "")
-}
-
-func parseLeaveID(s, verb string) (int64, error) {
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "#"), "编号")
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, model.Errorf(model.EINVALID, "请写请假编号，例如：%s 3", verb)
+	id, ok := model.ParseInt(parts[2], 1, model.MaxID)
+	if !ok {
+		return "", model.Errorf(model.EINVALID, "这个按钮无法识别，请回复“批准 编号”或“驳回 编号 理由”。")
 	}
-	return id, nil
+	return decide(d, c, id, parts[1] == "approve", "")
 }
 
-// decide 审批请假：args[0] 是编号，note 是理由（原文）。
-func decide(d *Deps, c *bot.Context, args []string, approve bool, note string) (string, error) {
+// decideCommand 是“批准 <编号>”“驳回 <编号> [理由]”：编号的写法见 model.ParseSerial（3、#3、3号、编号：3），
+// 之后的原文是理由。没写编号或读不出编号时不审批。
+func decideCommand(d *Deps, c *bot.Context, approve bool) (string, error) {
 	verb := "驳回"
 	if approve {
 		verb = "批准"
 	}
-	if len(args) == 0 {
-		return "", model.Errorf(model.EINVALID, "请写请假编号，例如：%s 3", verb)
-	}
-	id, err := parseLeaveID(args[0], verb)
+	id, used, err := model.ParseSerial(c.Args, verb+" 3")
 	if err != nil {
 		return "", err
 	}
+	if id == 0 {
+		return "", model.Errorf(model.EINVALID, "请写请假编号，例如：%s 3（编号在审批卡片和提交请假的回复里）。", verb)
+	}
+	return decide(d, c, id, approve, c.Rest(used))
+}
+
+// decide 审批请假 id：note 是理由（原文）。
+func decide(d *Deps, c *bot.Context, id int64, approve bool, note string) (string, error) {
 	res, err := d.Leave.Decide(c.Ctx, c.Actor, c.Msg, id, approve, note)
 	if err != nil {
 		return "", err

@@ -321,3 +321,43 @@ func TestFalseLeave(t *testing.T) {
 		t.Errorf("扣款记录 = %+v, %v；Ref 应为 leave:1", e, err)
 	}
 }
+
+// TestLeaveNumbersAsPeopleWrite：“批准”“驳回”“扣 … 虚假请假”的请假编号与“撤销”同一种读法（model.ParseSerial）：
+// 8、#8、8号、8 号、编号：8 都认；读不出的编号（8a、十二、#０、abc）拒绝，什么也不批。
+func TestLeaveNumbersAsPeopleWrite(t *testing.T) {
+	b, db, clk := setupPosts(t)
+	runPostSteps(t, b, db, clk, []postStep{
+		{as: "a1", text: "请假 11月16日 看病", want: []string{"#1"}},
+		{as: "b1", text: "请假 11月16日 看病", want: []string{"#2"}},
+		{as: "b2", text: "请假 11月16日 看病", want: []string{"#3"}},
+		{as: "a1", text: "请假 11月17日 体检", want: []string{"#4"}},
+		{as: "b1", text: "请假 11月17日 体检", want: []string{"#5"}, leaves: 5},
+		{as: "zr", text: "批准 abc", want: []string{"请写请假编号，例如：批准 3"}},
+		{as: "zr", text: "批准 1a", want: []string{"编号“1a”不对，编号是正整数"}},
+		{as: "zr", text: "批准 十二", want: []string{"编号请用数字写"}},
+		{as: "zr", text: "驳回 #０ 人手紧", want: []string{"编号“#0”不对"}},
+		{as: "zr", text: "批准", want: []string{"请写请假编号"}},
+		{as: "zr", text: "批准 1号", want: []string{"已批准请假 #1"}},
+		{as: "zr", text: "批准 #2", want: []string{"已批准请假 #2"}},
+		{as: "zr", text: "批准 编号：3", want: []string{"已批准请假 #3"}},
+		{as: "zr", text: "驳回 4 号 月底人手紧", want: []string{"已驳回请假 #4", "理由：月底人手紧"}},
+		{as: "zr", text: "驳回 ＃5 月底人手紧", want: []string{"已驳回请假 #5", "理由：月底人手紧"}},
+		{as: "wzg", text: "扣 张三 虚假请假 abc", want: []string{"虚假请假要写明请假编号，例如：扣 张三 虚假请假 12"}},
+		{as: "wzg", text: "扣 张三 虚假请假 1a 外出", want: []string{"“1a”不是请假编号"}},
+		{as: "wzg", text: "扣 张三 虚假请假 编号：1 实为外出办私事", want: []string{"已记录 #1：张三（城关所）", "以其他工作弄虚作假请假"}, entries: 1},
+		{as: "wzg", text: "扣 李四 虚假请假 2号 实为外出办私事", want: []string{"已记录 #2：李四（城关所）"}, entries: 2},
+	})
+	for _, want := range []struct {
+		id     int64
+		status model.LeaveStatus
+	}{{1, model.LeaveApproved}, {2, model.LeaveApproved}, {3, model.LeaveApproved}, {4, model.LeaveRejected}, {5, model.LeaveRejected}} {
+		if l, err := db.Leave(context.Background(), want.id); err != nil || l.Status != want.status {
+			t.Errorf("请假 #%d：%s（%v），应为 %s", want.id, l.Status, err, want.status)
+		}
+	}
+	for id, ref := range map[int64]string{1: "leave:1", 2: "leave:2"} {
+		if e, err := db.Entry(context.Background(), id); err != nil || e.Ref != ref {
+			t.Errorf("#%d 的关联 = %q（%v），应为 %s", id, e.Ref, err, ref)
+		}
+	}
+}

@@ -7,7 +7,6 @@ package leave
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -540,12 +539,14 @@ func (s *Service) absentBefore(ctx context.Context, window, prefix, msgKey strin
 // 请假单须存在、属于被扣款人且已获批准；返回 Entry.Ref（"leave:<编号>"）。
 func (s *Service) LinkFalseLeave(ctx context.Context, target model.Staff, note []string) (string, error) {
 	note = strings.Fields(strings.Join(note, " ")) // 备注可能是一段原文
-	if len(note) == 0 {
-		return "", model.Errorf(model.EINVALID, "虚假请假要写明请假编号，例如：扣 %s 虚假请假 12。", target.Name)
+	example := fmt.Sprintf("扣 %s 虚假请假 12", target.Name)
+	// 编号的写法与“撤销”相同（model.ParseSerial：12、#12、12号、编号：12）。
+	id, _, err := model.ParseSerial(note, example)
+	if err != nil {
+		return "", model.Errorf(model.EINVALID, "“%s”不是请假编号。虚假请假要写明请假编号，例如：%s。", note[0], example)
 	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimPrefix(note[0], "#"), "编号"), 10, 64)
-	if err != nil || id <= 0 {
-		return "", model.Errorf(model.EINVALID, "“%s”不是请假编号。虚假请假要写明请假编号，例如：扣 %s 虚假请假 12。", note[0], target.Name)
+	if id == 0 {
+		return "", model.Errorf(model.EINVALID, "虚假请假要写明请假编号，例如：%s。", example)
 	}
 	l, err := s.Leaves.Leave(ctx, id)
 	if err != nil {
