@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hongqi-dev/hongqi/model"
@@ -32,10 +33,11 @@ type GeneratedResult struct {
 	Duplicate bool
 }
 
-// RecordGenerated 写入一条系统生成的记录，并像“扣”“奖”一样私信通知本人（同一事务入队）。
+// RecordGenerated 写入一条系统生成的记录，并像“扣”“奖”一样私信通知本人（同一事务入队，合计在事务里锁人后算出）。
 // 与撤销一样守结账的规矩：g.Month 已结账（结算已发布）时，原月份不改，这条记录记在本月并在备注里说明，
-// 是一笔调整。规则不在目录中时返回 EINVALID；g.Ref 不是系统生成的记录的 Ref（model.IsGeneratedRef）时
-// 返回 EINTERNAL。
+// 是一笔调整。是否已结账由存储在写入的事务里锁住那个月再查（RecordRequest.OpenMonth），与发布排队：
+// 发布先锁住，写入就等它提交、看到已结账而改记本月；写入先锁住，发布就等它提交，结算单上有这一条。
+// 规则不在目录中时返回 EINVALID；g.Ref 不是系统生成的记录的 Ref（model.IsGeneratedRef）时返回 EINTERNAL。
 func (s *Service) RecordGenerated(ctx context.Context, g Generated) (GeneratedResult, error) {
 	rule, ok := s.Catalog.Rule(g.Rule)
 	if g.Custom != nil {
@@ -48,44 +50,59 @@ func (s *Service) RecordGenerated(ctx context.Context, g Generated) (GeneratedRe
 		// 系统生成的记录靠 Ref 的前缀认出来（只有中心领导能撤销，见 model.Entry.Generated）。
 		return GeneratedResult{}, model.Errorf(model.EINTERNAL, "系统生成的记录的关联标识“%s”不是已知的种类，没有记录。", g.Ref)
 	}
-	month, note := g.Month, g.Note
 	cur := s.Month()
+	month := g.Month
 	if month.IsZero() {
 		month = cur
 	}
-	adjusted := false
+	adjust := func() (GeneratedResult, error) {
+		res, err := s.recordGenerated(ctx, g, rule, cur, fmt.Sprintf("调整（原属%s，该月已结账）%s", month.Label(), g.Note))
+		if err == nil {
+			res.Adjusted = true
+		}
+		return res, err
+	}
 	if month != cur && s.closed != nil {
 		closed, err := s.closed(ctx, month)
 		if err != nil {
 			return GeneratedResult{}, unavailable(err, "结算记录暂时读不到，本次没有记录，请稍后再试。")
 		}
 		if closed {
-			adjusted = true
-			note = fmt.Sprintf("调整（原属%s，该月已结账）%s", month.Label(), note)
-			month = cur
+			return adjust()
 		}
 	}
+	res, err := s.recordGenerated(ctx, g, rule, month, g.Note)
+	if errors.Is(err, model.ErrMonthClosed) && month != cur {
+		// 上面查的时候还没结账，写入时已发布（存储锁住这个月再查的）：原月份不改，作为调整记在本月。
+		return adjust()
+	}
+	return res, err
+}
+
+// recordGenerated 把 g 记入 month（须未结账，由存储在事务里查），备注为 note。
+func (s *Service) recordGenerated(ctx context.Context, g Generated, rule model.Rule, month model.Month, note string) (GeneratedResult, error) {
 	e := model.Entry{
 		StaffID: g.Staff.UserID, StaffName: g.Staff.Name, Branch: g.Staff.Branch,
 		RuleCode: rule.Code, RuleName: rule.Name, Kind: rule.Kind, Amount: rule.Signed(), Note: note,
 		ActorID: g.Actor.UserID, ActorName: g.Actor.Name, MsgKey: g.Msg.Key, Month: month, Ref: g.Ref,
 	}
-	before, err := s.Ledger.MonthTotals(ctx, month, []string{e.StaffID})
-	if err != nil {
-		return GeneratedResult{}, unavailable(err, "台账暂时读不到，本次没有记录，请稍后再试。")
-	}
-	total := before[e.StaffID] + e.Amount
-	out, err := s.Ledger.Record(ctx, model.RecordRequest{Msg: g.Msg, Entries: []model.Entry{e},
-		Notices: []model.Notice{entryNotice(e, rule, total, s.ObjectionHint())}})
+	var total int64
+	out, err := s.Ledger.Record(ctx, model.RecordRequest{Msg: g.Msg, Entries: []model.Entry{e}, OpenMonth: month,
+		Notify: func(e model.Entry, t int64) model.Notice {
+			total = t
+			return entryNotice(e, rule, t, s.ObjectionHint())
+		}})
 	switch {
 	case model.ErrorCode(err) == model.EDUPLICATE && len(out) > 0:
 		t, terr := s.Ledger.MonthTotals(ctx, out[0].Month, []string{e.StaffID})
 		if terr != nil {
 			return GeneratedResult{}, unavailable(terr, "台账暂时读不到，请稍后发“查”核对。")
 		}
-		return GeneratedResult{Entry: out[0], Total: t[e.StaffID], Adjusted: out[0].Month != g.Month && !g.Month.IsZero(), Duplicate: true}, nil
+		return GeneratedResult{Entry: out[0], Total: t[e.StaffID], Duplicate: true}, nil
+	case errors.Is(err, model.ErrMonthClosed):
+		return GeneratedResult{}, err
 	case err != nil:
 		return GeneratedResult{}, unavailable(err, "台账暂时写不进去，本次没有记录，请稍后再试。")
 	}
-	return GeneratedResult{Entry: out[0], Total: total, Adjusted: adjusted}, nil
+	return GeneratedResult{Entry: out[0], Total: total}, nil
 }

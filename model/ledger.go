@@ -189,6 +189,10 @@ type RecordRequest struct {
 	// 再为每条记录 e（已有编号）调用它生成通知。同一人同时被记多条时，合计依次累加，不会读到旧值。
 	// 事务重来时会再次调用。
 	Notify func(e Entry, total int64) Notice
+	// OpenMonth 非零时，这些记录要记入的月份须未结账（系统生成的记录补记进过去的月份时）：存储在写入的事务里
+	// 锁住这个月（与发布排队，见 ErrMonthClosed）再查是否已发布；已发布则什么也不写，返回 ErrMonthClosed，
+	// 由台账服务改记在本月。
+	OpenMonth Month
 }
 
 // RevokeRequest 撤销一条记录并入队通知，同一事务。

@@ -43,11 +43,12 @@ type PublishRequest struct {
 	Basis *LedgerBasis
 }
 
-// LedgerBasis 是一个月台账的状况：记录条数（含已撤销的）和其中已撤销的条数。记录和撤销都只增不删，
-// 所以两个数都没变就说明这个月的台账没变。
+// LedgerBasis 是一个月台账的状况：记录条数（含已撤销的）、其中已撤销的条数，和该月的服务明星。记录和撤销
+// 都只增不删，所以两个数都没变就说明这个月的台账没变；服务明星可以改评（发布之前），所以另记下是谁。
 type LedgerBasis struct {
 	Entries int
 	Revoked int
+	Star    string // 服务明星的 userid；没有评定时为空
 }
 
 // ErrMonthClosed 表示记录所在的月份已结账（结算已发布）：存储拒绝撤销它（错误码 ECONFLICT），

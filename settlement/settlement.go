@@ -111,7 +111,7 @@ type Draft struct {
 	Result calc.MonthResult
 	// Published 非空表示该月已发布（此时草稿不含发布时写入台账的结算记录，以免重复）。
 	Published *model.Publication
-	// Basis 是草稿所依据的台账（该月的记录和撤销条数）：发布时存储据此核对台账没有变过。
+	// Basis 是草稿所依据的台账（该月的记录和撤销条数、服务明星）：发布时存储据此核对台账没有变过。
 	Basis model.LedgerBasis
 }
 
@@ -181,6 +181,7 @@ func (s *Service) draft(ctx context.Context, month model.Month, staffID string) 
 	default:
 		return Draft{}, err
 	}
+	d.Basis.Star = in.Star // 发布前改评了明星，存储发布时看得出（与记录、撤销一样）
 	d.Result, err = calc.Monthly(in, s.Ledger.Catalog, s.Cfg)
 	if err != nil {
 		return Draft{}, err

@@ -102,6 +102,9 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		out = out[:0]
 		at := db.now()
+		if err := db.checkOpen(tx, req.OpenMonth); err != nil {
+			return err
+		}
 		if err := insertMessage(tx, req.Msg, at); err != nil {
 			return err
 		}
@@ -167,6 +170,10 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 		}
 		return nil
 	})
+	if errors.Is(err, errMonthClosed) {
+		return nil, &model.Error{Code: model.ECONFLICT, Err: model.ErrMonthClosed,
+			Message: fmt.Sprintf("%s已结账，本次没有记录。", req.OpenMonth.Label())}
+	}
 	if errors.Is(err, errAppealDecided) {
 		return nil, model.Errorf(model.ECONFLICT, "申诉 #%d 已经处理过，本次没有记录。", req.Appeal.AppealID)
 	}
@@ -696,6 +703,35 @@ func (db *DB) lockMonth(tx *gorm.DB, m model.Month, exclusive bool) error {
 	return tx.Raw("SELECT month FROM month_locks WHERE month = ? LOCK IN SHARE MODE", m.String()).Scan(&got).Error
 }
 
+// checkOpen 是 RecordRequest.OpenMonth：m 非零时锁住这个月（共享锁，与撤销相同）再看是否已发布，已发布返回
+// errMonthClosed。在写任何东西之前做：已发布的月份的锁行早已在（发布时插入），锁它不是写入，所以在消息的
+// 工作单元里返回 errMonthClosed 也不会让整条消息作废，台账服务可以接着改记本月。
+//
+// 锁的顺序是先月份、后人（Notify 锁人），与撤销（先人、后月份）相反；两者之间只有在同时有人发布这个月、
+// 又撤销这个人的记录时才可能互等，那时数据库认出死锁，回滚其中一个，事务整体重来（见 tx）。
+func (db *DB) checkOpen(tx *gorm.DB, m model.Month) error {
+	if m.IsZero() {
+		return nil
+	}
+	if u := unitOfTx(tx); u != nil {
+		// 第一次用到这个月时插入的锁行不是命令的效果（插不插、提不提交都一样）：不算作写入，
+		// 这条记录随后被拒绝（如同一来源已记过）时不必让整条消息作废。
+		w := u.writes
+		defer func() { u.writes = w }()
+	}
+	if err := db.lockMonth(tx, m, false); err != nil {
+		return err
+	}
+	closed, err := db.published(tx, m)
+	if err != nil {
+		return err
+	}
+	if closed {
+		return errMonthClosed
+	}
+	return nil
+}
+
 // published 表示考核月 m 是否已发布。MySQL 上是加锁读：读到最新提交的发布记录，不受事务开始时的快照影响
 // （撤销的事务在等到月份锁之前已经读过别的表）。
 func (db *DB) published(tx *gorm.DB, m model.Month) (bool, error) {
@@ -710,7 +746,7 @@ func (db *DB) published(tx *gorm.DB, m model.Month) (bool, error) {
 	return len(got) > 0, nil
 }
 
-// monthBasis 数出考核月 m 的记录条数（含已撤销的）和其中已撤销的条数（见 model.LedgerBasis）。
+// monthBasis 数出考核月 m 的记录条数（含已撤销的）和其中已撤销的条数，读出该月的服务明星（见 model.LedgerBasis）。
 func monthBasis(tx *gorm.DB, m model.Month) (model.LedgerBasis, error) {
 	var b struct {
 		Entries int
@@ -718,7 +754,18 @@ func monthBasis(tx *gorm.DB, m model.Month) (model.LedgerBasis, error) {
 	}
 	err := tx.Raw(`SELECT COUNT(*) AS entries, COUNT(r.id) AS revoked FROM entries e
 LEFT JOIN revocations r ON r.entry_id = e.id WHERE e.month = ?`, m.String()).Scan(&b).Error
-	return model.LedgerBasis{Entries: b.Entries, Revoked: b.Revoked}, err
+	if err != nil {
+		return model.LedgerBasis{}, err
+	}
+	var star []string
+	if err := tx.Raw("SELECT staff_id FROM stars WHERE month = ?", m.String()).Scan(&star).Error; err != nil {
+		return model.LedgerBasis{}, err
+	}
+	out := model.LedgerBasis{Entries: b.Entries, Revoked: b.Revoked}
+	if len(star) > 0 {
+		out.Star = star[0]
+	}
+	return out, nil
 }
 
 // backfillAdjusts 给旧版本写的调整（Ref "adjusts:#<编号>"、adjusts_id 为空）补上 adjusts_id，并给已发布的

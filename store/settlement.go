@@ -65,12 +65,16 @@ func (db *DB) SetStar(ctx context.Context, s model.Star) (*model.Star, error) {
 	var prev *model.Star
 	write := func(tx *gorm.DB) error {
 		prev = nil
-		var pubs []publicationRow
-		if err := tx.Where("month = ?", month).Limit(1).Find(&pubs).Error; err != nil {
+		// 与发布排队（同撤销）：锁住这个月再看是否已发布。发布先锁住，评定就等它提交、看到已发布而不改；
+		// 评定先锁住，发布就等评定提交，再按草稿的依据（LedgerBasis.Star）发现明星换了人、重算草稿。
+		if err := db.lockMonth(tx, s.Month, false); err != nil {
 			return err
 		}
-		if len(pubs) > 0 {
-			return errPublished
+		if done, err := db.published(tx, s.Month); err != nil || done {
+			if err == nil {
+				err = errPublished
+			}
+			return err
 		}
 		var old []starRow
 		q := tx
