@@ -116,19 +116,18 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 			rows[i] = entryToRow(e)
 			rows[i].ID = 0
 		}
-		var totals map[totalKey]int64
-		var ids []int64
-		if req.Notify != nil {
-			var err error
-			// 消息事务里：锁人、算合计、写记录一次往返。
-			if ids, totals, err = db.lockAndInsert(tx, req.Entries, rows); err != nil {
-				return err
-			}
-			if ids == nil {
-				if totals, err = db.lockTotals(tx, req.Entries); err != nil {
-					return err
-				}
-			}
+		deltas := map[totalKey]totalDelta{}
+		for _, e := range req.Entries {
+			k := totalKey{e.StaffID, e.Month.String()}
+			d := deltas[k]
+			d.entries++
+			d.amount += e.Amount
+			deltas[k] = d
+		}
+		// 消息事务里：改合计、读合计、写记录一次往返。
+		ids, totals, err := db.totalsAndInsert(tx, req.Entries, rows, deltas)
+		if err != nil {
+			return err
 		}
 		for i, e := range req.Entries {
 			e.MsgKey = req.Msg.Key
@@ -147,12 +146,25 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 				e.ID = rows[i].ID
 			}
 			out = append(out, e)
+		}
+		if ids == nil {
+			// 记录都写进去之后再改合计：调整撞上唯一键（已调整过）时什么也没写。
+			if totals, err = db.addTotals(tx, deltas); err != nil {
+				return err
+			}
+		}
+		// totals 是加过这几条之后的合计；通知里的合计逐条累加，从加之前的合计算起。
+		running := map[totalKey]int64{}
+		for k, t := range totals {
+			running[k] = t - deltas[k].amount
+		}
+		for i, e := range out {
 			var n model.Notice
 			switch {
 			case req.Notify != nil:
 				k := totalKey{e.StaffID, e.Month.String()}
-				totals[k] += e.Amount
-				n = req.Notify(e, totals[k])
+				running[k] += e.Amount
+				n = req.Notify(e, running[k])
 				if err := checkNotice(withID(n, e.ID)); err != nil {
 					return err
 				}
@@ -193,11 +205,11 @@ func (db *DB) Record(ctx context.Context, req model.RecordRequest) ([]model.Entr
 	return out, nil
 }
 
-// lockAndInsert 在能合并语句的消息事务里，把锁人、算合计和各条记录的插入合成一次往返：先锁住各被记录人的
-// 花名册行，再算合计（读已提交：锁到手之后的这条语句看得到之前提交的一切，不必再锁记录行），再插入；
-// 合计不含这几条。返回各条记录的编号和合计。记录都在同一个月、被记录人都在事务的花名册快照里时才这样做；
-// 否则返回 nil 编号，由调用方逐条来（lockTotals）。
-func (db *DB) lockAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRow) ([]int64, map[totalKey]int64, error) {
+// totalsAndInsert 在能合并语句的消息事务里，把改合计、读合计和各条记录的插入合成一次往返：先把这几条记录
+// 加到各人当月的合计上（锁住 month_totals 的这几行，见 addTotals），读回加过之后的合计，再插入记录。
+// 记录都在同一个月、被记录人都在事务的花名册快照里、没有调整时才这样做；否则返回 nil 编号和 nil 合计，
+// 由调用方逐条插入后再 addTotals。
+func (db *DB) totalsAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRow, deltas map[totalKey]totalDelta) ([]int64, map[totalKey]int64, error) {
 	u := unitOfTx(tx)
 	if u == nil || !u.batching() || !u.rc || u.snap == nil || len(entries) == 0 {
 		return nil, nil, nil
@@ -210,26 +222,18 @@ func (db *DB) lockAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRow)
 		}
 	}
 	ctx := tx.Statement.Context
-	var ids []string
-	seen := map[string]bool{}
-	for _, e := range entries {
-		if !seen[e.StaffID] {
-			seen[e.StaffID] = true
-			ids = append(ids, e.StaffID)
-		}
-	}
 	var sb strings.Builder
-	in := "(?" + strings.Repeat(", ?", len(ids)-1) + ")"
 	var args []any
-	sb.WriteString("SELECT userid FROM staff WHERE userid IN " + in + " FOR UPDATE;\n")
-	for _, id := range ids {
-		args = append(args, id)
+	keys := sortedKeys(deltas)
+	for _, k := range keys {
+		q, a := db.upsertTotal(k, deltas[k])
+		sb.WriteString(q + ";\n")
+		args = append(args, a...)
 	}
-	sb.WriteString(`SELECT e.staff_id, SUM(e.amount) FROM entries e LEFT JOIN revocations r ON r.entry_id = e.id
-WHERE e.month = ? AND e.staff_id IN ` + in + ` AND r.id IS NULL GROUP BY e.staff_id`)
+	sb.WriteString("SELECT staff_id, total FROM month_totals WHERE month = ? AND staff_id IN (?" + strings.Repeat(", ?", len(keys)-1) + ")")
 	args = append(args, month)
-	for _, id := range ids {
-		args = append(args, id)
+	for _, k := range keys {
+		args = append(args, k.staff)
 	}
 	for i := range rows {
 		st := tx.Session(&gorm.Session{DryRun: true}).Create(&rows[i]).Statement
@@ -248,11 +252,6 @@ WHERE e.month = ? AND e.staff_id IN ` + in + ` AND r.id IS NULL GROUP BY e.staff
 		return nil, nil, err
 	}
 	defer res.Close()
-	for res.Next() { // 锁住的人
-	}
-	if !res.NextResultSet() {
-		return nil, nil, errors.Join(errors.New("store: 合并的语句没有返回合计"), res.Err())
-	}
 	totals := map[totalKey]int64{}
 	for res.Next() {
 		var id string
@@ -261,6 +260,9 @@ WHERE e.month = ? AND e.staff_id IN ` + in + ` AND r.id IS NULL GROUP BY e.staff
 			return nil, nil, err
 		}
 		totals[totalKey{id, month}] = total
+	}
+	if len(totals) != len(keys) {
+		return nil, nil, errors.Join(errors.New("store: 合并的语句没有读回合计"), res.Err())
 	}
 	out := make([]int64, len(rows))
 	for i := range rows {
@@ -277,53 +279,6 @@ WHERE e.month = ? AND e.staff_id IN ` + in + ` AND r.id IS NULL GROUP BY e.staff
 
 // totalKey 是某人某月。
 type totalKey struct{ staff, month string }
-
-// lockTotals 锁住 entries 里各被记录人的花名册行（MySQL 上 FOR UPDATE，按主键只锁这几行；SQLite 的写事务
-// 本来就只有一个），再返回他们各自所在月份未撤销记录的合计。同一人的几条记录、撤销同时写入时依次排队，
-// 每条都在前一条提交之后读合计，所以回复和通知里的合计不会是旧的。
-//
-// 合计是普通的读，不锁记录行：锁记录行的连接查询会按执行计划扫到别人的记录、锁住它们，同时发布、撤销时
-// 互相死锁。普通读在读已提交（消息事务）下看得到锁到手之前提交的一切；可重复读的事务（直接调用存储时）
-// 里它要是事务里的第一次一致读，快照才是锁到手之后的——调用方在此之前只能有写和加锁读（见 Record、Revoke）。
-func (db *DB) lockTotals(tx *gorm.DB, entries []model.Entry) (map[totalKey]int64, error) {
-	byMonth := map[string][]string{}
-	var months []string
-	var ids []string
-	seen := map[string]bool{}
-	for _, e := range entries {
-		m := e.Month.String()
-		if _, ok := byMonth[m]; !ok {
-			months = append(months, m)
-		}
-		byMonth[m] = append(byMonth[m], e.StaffID)
-		if !seen[e.StaffID] {
-			seen[e.StaffID] = true
-			ids = append(ids, e.StaffID)
-		}
-	}
-	if db.dialect == DialectMySQL {
-		var locked []string
-		if err := tx.Raw("SELECT userid FROM staff WHERE userid IN ? FOR UPDATE", ids).Scan(&locked).Error; err != nil {
-			return nil, err
-		}
-	}
-	out := map[totalKey]int64{}
-	for _, m := range months {
-		var rows []struct {
-			StaffID string
-			Total   int64
-		}
-		if err := tx.Raw(`SELECT e.staff_id AS staff_id, SUM(e.amount) AS total FROM entries e
-LEFT JOIN revocations r ON r.entry_id = e.id
-WHERE e.month = ? AND r.id IS NULL AND e.staff_id IN ? GROUP BY e.staff_id`, m, byMonth[m]).Scan(&rows).Error; err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			out[totalKey{r.StaffID, m}] = r.Total
-		}
-	}
-	return out, nil
-}
 
 // withID 把通知 Key、标题、正文、卡片中的 "{id}" 换成记录编号。
 func withID(n model.Notice, id int64) model.Notice { return n.WithID(id) }
@@ -358,7 +313,7 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 		var er entryRow
 		q := tx
 		if db.dialect == DialectMySQL {
-			// 加锁读：不在锁人、算合计之前建立可重复读的快照（见 lockTotals）。
+			// 加锁读：同一条记录的几次撤销依次排队，后来的在下面看得到先前提交的撤销。
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 		}
 		err := q.Where("id = ?", id).Take(&er).Error
@@ -369,15 +324,6 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 			return err
 		}
 		out = entryFromRow(er)
-		var total int64
-		if req.Notify != nil {
-			// 先锁人再查撤销、写撤销：同一人的撤销和记录依次排队，合计不会读旧。
-			totals, err := db.lockTotals(tx, []model.Entry{out})
-			if err != nil {
-				return err
-			}
-			total = totals[totalKey{out.StaffID, out.Month.String()}]
-		}
 		var prev []revocationRow
 		if err := tx.Where("entry_id = ?", id).Limit(1).Find(&prev).Error; err != nil {
 			return err
@@ -414,10 +360,15 @@ func (db *DB) Revoke(ctx context.Context, req model.RevokeRequest) (model.Entry,
 			return err
 		}
 		out.Revocation = revocationFromRow(rr)
+		// 最后才锁合计行（与记录、发布一样在月份锁之后）：读回的是撤销之后的合计。
+		k := totalKey{out.StaffID, out.Month.String()}
+		totals, err := db.addTotals(tx, map[totalKey]totalDelta{k: {entries: -1, amount: -out.Amount}})
+		if err != nil {
+			return err
+		}
 		n := req.Notice
 		if req.Notify != nil {
-			// 锁住时读到的合计还含这一条（当时未撤销）。
-			n = req.Notify(out, total-out.Amount)
+			n = req.Notify(out, totals[k])
 			if err := checkNotice(withID(n, id)); err != nil {
 				return err
 			}
@@ -639,14 +590,8 @@ func (db *DB) StaffTotals(ctx context.Context, f model.EntryFilter) ([]model.Sta
 
 // MonthsOf 返回某人每个有（未撤销）记录的月份的合计，按月份倒序。
 func (db *DB) MonthsOf(ctx context.Context, staffID string) ([]model.MonthTotal, error) {
-	var rows []struct {
-		Month   string
-		Entries int
-		Total   int64
-	}
-	err := db.counted(ctx, model.EntryFilter{StaffID: staffID}).
-		Select("e.month AS month, COUNT(*) AS entries, SUM(e.amount) AS total").
-		Group("e.month").Order("month DESC").Scan(&rows).Error
+	var rows []monthTotalRow
+	err := db.conn(ctx).Where("staff_id = ? AND entries > 0", staffID).Order("month DESC").Find(&rows).Error
 	if err != nil {
 		return nil, db.fail(err, "没能计算合计")
 	}
@@ -663,20 +608,14 @@ func (db *DB) EntriesByMsg(ctx context.Context, msgKey string) ([]model.Entry, e
 }
 
 // MonthTotals 返回各人某月未撤销记录的合计（元）；staffIDs 为空表示全部人员。
-// 没有记录的人不在结果里。
+// 没有记录的人不在结果里。读的是 month_totals（与记录、撤销同一事务改的），不把记录加一遍。
 func (db *DB) MonthTotals(ctx context.Context, m model.Month, staffIDs []string) (map[string]int64, error) {
-	q := db.conn(ctx).Table("entries AS e").
-		Select("e.staff_id AS staff_id, SUM(e.amount) AS total").
-		Joins("LEFT JOIN revocations r ON r.entry_id = e.id").
-		Where("e.month = ? AND r.id IS NULL", m.String())
+	q := db.conn(ctx).Where("month = ? AND entries > 0", m.String())
 	if len(staffIDs) > 0 {
-		q = q.Where("e.staff_id IN ?", staffIDs)
+		q = q.Where("staff_id IN ?", staffIDs)
 	}
-	var rows []struct {
-		StaffID string
-		Total   int64
-	}
-	if err := q.Group("e.staff_id").Scan(&rows).Error; err != nil {
+	var rows []monthTotalRow
+	if err := q.Find(&rows).Error; err != nil {
 		return nil, db.fail(err, "没能计算合计")
 	}
 	out := make(map[string]int64, len(rows))

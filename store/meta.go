@@ -98,12 +98,17 @@ func (db *DB) HasData(ctx context.Context) (bool, error) {
 func (db *DB) latest(ctx context.Context, withMeta bool) (time.Time, error) {
 	var latest time.Time
 	for _, c := range timeColumns {
-		if _, meta := c.model.(*metaRow); meta && !withMeta {
+		_, meta := c.model.(*metaRow)
+		if meta && !withMeta {
 			continue
 		}
 		var ts []time.Time
-		err := db.conn(ctx).Model(c.model).Where(c.column+" IS NOT NULL").
-			Order(c.column+" DESC").Limit(1).Pluck(c.column, &ts).Error
+		q := db.conn(ctx).Model(c.model).Where(c.column + " IS NOT NULL")
+		if meta {
+			// 表结构版本是迁移记下的，不是这个库里发生过的事。
+			q = q.Where("`key` <> ?", metaSchema)
+		}
+		err := q.Order(c.column+" DESC").Limit(1).Pluck(c.column, &ts).Error
 		if err != nil {
 			return time.Time{}, db.fail(err, "没能读取数据库里最近的时间")
 		}

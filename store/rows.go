@@ -141,7 +141,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	models := []any{&staffRow{}, &branchRow{}, &messageRow{}, &entryRow{}, &revocationRow{}, &noticeRow{},
 		&roundRow{}, &flagRow{}, &jobRow{}, &postHolderRow{}, &leaveRow{},
 		&meterDayRow{}, &spotCheckRow{}, &feedbackRow{}, &inspectionRow{}, &inputRevocationRow{},
-		&starRow{}, &publicationRow{}, &webSessionRow{}, &loginTokenRow{}, &metaRow{}, &appealRow{}, &monthLockRow{}, &rosterVersionRow{}}
+		&starRow{}, &publicationRow{}, &webSessionRow{}, &loginTokenRow{}, &metaRow{}, &appealRow{}, &monthLockRow{}, &rosterVersionRow{}, &monthTotalRow{}}
 	err := g.AutoMigrate(models...)
 	if err != nil {
 		time.Sleep(200 * time.Millisecond)
@@ -157,6 +157,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	if err := migrateLegacyNotices(db.g.WithContext(ctx)); err != nil {
+		return err
+	}
+	if err := db.migrateTotals(db.g.WithContext(ctx)); err != nil {
 		return err
 	}
 	return db.fillJoined(ctx)

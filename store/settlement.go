@@ -214,6 +214,17 @@ func (db *DB) Publish(ctx context.Context, req model.PublishRequest) (model.Publ
 			e.ID = er.ID
 			out = append(out, e)
 		}
+		deltas := map[totalKey]totalDelta{}
+		for _, e := range out {
+			k := totalKey{e.StaffID, e.Month.String()}
+			d := deltas[k]
+			d.entries++
+			d.amount += e.Amount
+			deltas[k] = d
+		}
+		if _, err := db.addTotals(tx, deltas); err != nil {
+			return err
+		}
 		if err := tx.Model(&publicationRow{}).Where("month = ?", row.Month).Update("entries", len(out)).Error; err != nil {
 			return err
 		}

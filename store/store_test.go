@@ -49,6 +49,7 @@ func openDB(t testing.TB, dsn string) *DB {
 		t.Fatalf("Open(%s): %v", dsn, err)
 	}
 	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { assertTotals(t, db) })
 	return db
 }
 

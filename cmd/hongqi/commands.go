@@ -25,6 +25,7 @@ import (
 	"github.com/hongqi-dev/hongqi/rules"
 	"github.com/hongqi-dev/hongqi/settlement"
 	"github.com/hongqi-dev/hongqi/settlement/xlsx"
+	"github.com/hongqi-dev/hongqi/store"
 )
 
 // runServe 启动服务（app.Serve），直到 ctx 结束。
@@ -337,4 +338,38 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// runTotals 是 hongqi totals check（fix 为假）和 hongqi totals repair。
+func runTotals(ctx context.Context, e env, fix bool) error {
+	m, err := openStoreOnly(ctx, e.getenv, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	var drift []store.TotalDrift
+	if fix {
+		drift, err = m.DB.RepairTotals(ctx)
+	} else {
+		drift, err = m.DB.CheckTotals(ctx, "")
+	}
+	if err != nil {
+		return err
+	}
+	if len(drift) == 0 {
+		fmt.Fprintln(e.stdout, "各人各月的合计与台账一致。")
+		return nil
+	}
+	rows := [][]string{{"工号", "月份", "合计表", "台账"}}
+	for _, d := range drift {
+		rows = append(rows, []string{d.StaffID, d.Month,
+			fmt.Sprintf("%d 条 %d 元", d.StoredEntries, d.Stored), fmt.Sprintf("%d 条 %d 元", d.LedgerEntries, d.Ledger)})
+	}
+	writeTable(e.stdout, rows)
+	if fix {
+		fmt.Fprintf(e.stdout, "已按台账改正 %d 行。\n", len(drift))
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "%d 行合计与台账不符：运行 hongqi totals repair 按台账改正。\n", len(drift))
+	return exitCode(1)
 }

@@ -21,7 +21,7 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("退出码 %d", int(e)) }
 
-// runHealth 检查数据库、Redis（配置了时）和发件箱，向 stdout 打印一行：“正常：…”，或“不健康：原因”
+// runHealth 检查数据库、Redis（配置了时）、发件箱和本月的合计（month_totals 与台账一致），向 stdout 打印一行：“正常：…”，或“不健康：原因”
 // 并以退出码 1 结束。只读：不迁移表结构、不新建 SQLite 文件、不连企业微信。
 func runHealth(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
@@ -62,6 +62,15 @@ func health(ctx context.Context, getenv func(string) string) (string, error) {
 	st, err := outbox.Check(ctx, db, m.Clock.Now())
 	if err != nil {
 		return "", err
+	}
+	month := model.MonthOf(m.Clock.Now(), m.Clock.Location())
+	drift, err := db.CheckTotals(ctx, month.String())
+	if err != nil {
+		return "", err
+	}
+	if len(drift) > 0 {
+		return "", model.Errorf(model.EINTERNAL, "%s有 %d 人的月合计与台账不符（如 %s）：回复和“查”里的合计不对，请运行 hongqi totals repair。",
+			month.Label(), len(drift), drift[0])
 	}
 	return fmt.Sprintf("%s，发件箱在发送（待发 %d 条）。", parts, st.Pending), nil
 }

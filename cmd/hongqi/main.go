@@ -13,6 +13,7 @@
 //	hongqi cert YEAR [USERID] -o DIR       画出某年的年度服务明星证书（PNG）
 //	hongqi chat --as USERID                在终端里以某人身份和机器人对话
 //	hongqi rules [FILE]                    检查并列出规则目录
+//	hongqi totals check | repair           核对、改正各人各月的合计
 //	hongqi health                          检查数据库、Redis 和发件箱（容器的健康检查）
 package main
 
@@ -139,6 +140,12 @@ var subcommands = []subcommand{
 			}
 			return runRules(e, path)
 		}},
+	{words: "totals check", summary: "核对各人各月的合计（month_totals）与台账（记录减去撤销）是否一致；有不符时列出并以退出码 1 结束",
+		detail: "回复、通知、“查”和“我的”里的月合计读的是 month_totals，写记录和撤销时在同一事务里改它。只读，可在服务运行时执行。",
+		run:    func(ctx context.Context, e env, _ args) error { return runTotals(ctx, e, false) }},
+	{words: "totals repair", summary: "把与台账不符的月合计按台账改正，列出改了哪些",
+		detail: "逐行锁住再按台账重算，可在服务运行时执行；台账本身（记录、撤销）不改。",
+		run:    func(ctx context.Context, e env, _ args) error { return runTotals(ctx, e, true) }},
 	{words: "health", summary: "检查数据库、Redis 和发件箱，打印一行结果；不健康时退出码为 1（容器的健康检查）",
 		run: func(ctx context.Context, e env, _ args) error { return runHealth(ctx, e.getenv, e.stdout) }},
 }
