@@ -157,7 +157,7 @@ func (m *Main) Open(ctx context.Context) error {
 		s, err := wecom.NewSender(wecom.SenderConfig{
 			CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, APIBase: w.APIBase,
 			Cache: tokenCache, Clock: m.Clock, HTTPTimeout: 10 * time.Second, Log: m.Log,
-			Robots: robots, AppChats: chats, Mark: m.mark(),
+			Robots: robots, AppChats: chats, Mark: m.mark(), Cards: m.DB,
 		})
 		if err != nil {
 			return err

@@ -24,6 +24,9 @@ type Notice struct {
 	Card *Card
 	// File 非空时发文件或图片（只能私信发给成员）；Title、Body 不用。
 	File *File
+	// CardUpdate 非空时不发消息，而是把先前发给 To 的卡片（CardUpdate.TaskID）的按钮换成结果文字
+	// （企业微信 update_template_card，见 model/card.go）；Title、Body 不用。
+	CardUpdate *CardUpdate
 
 	Status    NoticeStatus
 	Attempts  int
@@ -161,7 +164,7 @@ const (
 // 其中的“{id}”另有写法（idEscaped），不会被换成编号。
 const IDPlaceholder = "{id}"
 
-// WithID 返回把 Key、标题、正文、卡片和文件名中的占位符 "{id}" 换成 id 的通知（卡片是新的副本）。
+// WithID 返回把 Key、标题、正文、卡片、卡片更新和文件名中的占位符 "{id}" 换成 id 的通知（卡片是新的副本）。
 // 用户文字里的“{id}”（经 MarkdownText、PlainText 嵌入的）原样保留。
 func (n Notice) WithID(id int64) Notice {
 	s := strconv.FormatInt(id, 10)
@@ -187,6 +190,11 @@ func (n Notice) WithID(id int64) Notice {
 		f := *n.File
 		f.Name = r(f.Name)
 		n.File = &f
+	}
+	if n.CardUpdate != nil {
+		u := *n.CardUpdate
+		u.TaskID, u.ReplaceName = r(u.TaskID), r(u.ReplaceName)
+		n.CardUpdate = &u
 	}
 	return n
 }

@@ -21,14 +21,16 @@ type noticeMessage struct {
 	Plain bool            `json:"plain,omitempty"`
 	Card  *model.Card     `json:"card,omitempty"`
 	File  *model.File     `json:"file,omitempty"`
+	// CardUpdate 是卡片换成结果（update_template_card）。
+	CardUpdate *model.CardUpdate `json:"card_update,omitempty"`
 }
 
 func messageOf(n model.Notice) noticeMessage {
-	return noticeMessage{To: n.To, Title: n.Title, Body: n.Body, Plain: n.Plain, Card: n.Card, File: n.File}
+	return noticeMessage{To: n.To, Title: n.Title, Body: n.Body, Plain: n.Plain, Card: n.Card, File: n.File, CardUpdate: n.CardUpdate}
 }
 
 func (m noticeMessage) apply(n *model.Notice) {
-	n.To, n.Title, n.Body, n.Plain, n.Card, n.File = m.To, m.Title, m.Body, m.Plain, m.Card, m.File
+	n.To, n.Title, n.Body, n.Plain, n.Card, n.File, n.CardUpdate = m.To, m.Title, m.Body, m.Plain, m.Card, m.File, m.CardUpdate
 }
 
 // checkNotice 在入队前检查通知：有 Key、去处恰好一种。

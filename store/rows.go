@@ -141,7 +141,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	models := []any{&staffRow{}, &branchRow{}, &messageRow{}, &entryRow{}, &revocationRow{}, &noticeRow{},
 		&roundRow{}, &flagRow{}, &jobRow{}, &postHolderRow{}, &leaveRow{},
 		&meterDayRow{}, &spotCheckRow{}, &feedbackRow{}, &inspectionRow{}, &inputRevocationRow{},
-		&starRow{}, &publicationRow{}, &webSessionRow{}, &loginTokenRow{}, &metaRow{}, &appealRow{}, &monthLockRow{}, &rosterVersionRow{}, &monthTotalRow{}}
+		&starRow{}, &publicationRow{}, &webSessionRow{}, &loginTokenRow{}, &metaRow{}, &appealRow{}, &monthLockRow{}, &rosterVersionRow{}, &monthTotalRow{},
+		&cardCodeRow{}}
 	err := g.AutoMigrate(models...)
 	if err != nil {
 		time.Sleep(200 * time.Millisecond)

@@ -37,6 +37,9 @@ func PlainText(n model.Notice) string {
 	if f := n.File; f != nil {
 		return fileLabel(f)
 	}
+	if u := n.CardUpdate; u != nil {
+		return "（卡片 " + u.TaskID + " 的按钮换成“" + u.ReplaceName + "”）"
+	}
 	c := n.Card
 	if c == nil {
 		return joinLines(n.Title, n.Body)

@@ -54,6 +54,8 @@ type SenderConfig struct {
 	// Mark 非空时加在每条消息的开头（演练数据库为“【演练】”）：文本和 markdown 的内容、模板卡片的主标题、
 	// 文件和图片的文件名。只在这里（发送时）加一次，别处不加。
 	Mark string
+	// Cards 非空时记下发送按钮卡片得到的 response_code，并用它们把卡片换成结果（CardUpdate 通知）。
+	Cards model.CardCodeStore
 }
 
 // AppChat 是建一个应用群聊所需的信息。
@@ -119,6 +121,9 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 	cfg.APIBase = base
 	if cfg.HTTPTimeout <= 0 {
 		cfg.HTTPTimeout = DefaultHTTPTimeout
+	}
+	if cfg.Cards != nil && cfg.Clock == nil {
+		return nil, model.Errorf(model.EINTERNAL, "wecom.NewSender 缺少时钟（卡片的 response_code 按它判断是否过期）。")
 	}
 	if cfg.Cache == nil {
 		if cfg.Clock == nil {
@@ -192,6 +197,8 @@ func (s *Sender) Send(ctx context.Context, n model.Notice) error {
 		return refuse(0, model.ErrorMessage(err))
 	}
 	switch {
+	case n.CardUpdate != nil:
+		return s.updateCard(ctx, n)
 	case n.File != nil:
 		return s.sendMedia(ctx, n)
 	case n.To.Robot != "":
@@ -241,10 +248,18 @@ func (s *Sender) sendTemplateCard(ctx context.Context, n model.Notice) error {
 	card := cardOf(n)
 	card.MainTitle.Title = s.cfg.Mark + card.MainTitle.Title
 	req := templateCardRequest{SendRequestCommon: s.common(n, "template_card"), TemplateCard: card}
-	return s.call(ctx, func() error {
+	var code string
+	err := s.call(ctx, func() error {
 		resp, err := s.msg.Send("MessageSendTemplateCard", req)
+		if err == nil && resp != nil {
+			code = resp.ResponseCode
+		}
 		return s.checkSent(n, "MessageSendTemplateCard", resp, err)
 	})
+	if err == nil {
+		s.keepCode(ctx, n, code)
+	}
+	return err
 }
 
 // checkSent 把应用消息接口的应答变成错误（errcode 非 0），部分接收人无效时写一条警告。

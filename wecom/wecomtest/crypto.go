@@ -131,13 +131,20 @@ func EventMessage(corpID, from, event, eventKey string, agentID string, created 
 		"</Event><EventKey>" + cdata(eventKey) + "</EventKey><AgentID>" + agentID + "</AgentID></xml>"
 }
 
-// TemplateCardEvent 生成模板卡片按钮被点击时的回调内层 XML（template_card_event，带 EventKey 和 TaskId）。
+// TemplateCardEvent 生成模板卡片按钮被点击时的回调内层 XML（template_card_event，带 EventKey、TaskId 和
+// ResponseCode "resp-<task_id>-<点击人>"：假服务器不认这个 code；要可用的 code 用 Server.ClickCode 和
+// TemplateCardEventCode）。
 func TemplateCardEvent(corpID, from, eventKey, taskID, agentID string, created time.Time) string {
+	return TemplateCardEventCode(corpID, from, eventKey, taskID, agentID, "resp-"+taskID+"-"+from, created)
+}
+
+// TemplateCardEventCode 同 TemplateCardEvent，ResponseCode 为 code。
+func TemplateCardEventCode(corpID, from, eventKey, taskID, agentID, code string, created time.Time) string {
 	return "<xml><ToUserName>" + cdata(corpID) + "</ToUserName><FromUserName>" + cdata(from) +
 		"</FromUserName><CreateTime>" + strconv.FormatInt(created.Unix(), 10) +
 		"</CreateTime><MsgType>" + cdata("event") + "</MsgType><Event>" + cdata("template_card_event") +
 		"</Event><EventKey>" + cdata(eventKey) + "</EventKey><TaskId>" + cdata(taskID) +
-		"</TaskId><CardType>" + cdata("button_interaction") + "</CardType><ResponseCode>" + cdata("resp-"+taskID) +
+		"</TaskId><CardType>" + cdata("button_interaction") + "</CardType><ResponseCode>" + cdata(code) +
 		"</ResponseCode><AgentID>" + agentID + "</AgentID></xml>"
 }
 

@@ -57,6 +57,10 @@ type Server struct {
 	duplicates   int
 	dedup        map[string]time.Time // 重复检查：内容键 → 首次送达时间
 	taskIDs      map[string]bool      // 已用过的模板卡片 task_id（同一应用不能重复）
+	codes        map[string]*cardCode // 发出的 response_code（发送卡片的答复、ClickCode）
+	codeSeq      int
+	cardUpdates  []CardUpdate
+	updateCalls  int
 
 	chats         map[string]Chat
 	chatCreates   int
@@ -100,6 +104,7 @@ func NewServer(t testing.TB) *Server {
 		invalidUsers: map[string]bool{},
 		dedup:        map[string]time.Time{},
 		taskIDs:      map[string]bool{},
+		codes:        map[string]*cardCode{},
 		chats:        map[string]Chat{},
 		robots:       map[string]bool{},
 		robotSends:   map[string][]time.Time{},
@@ -108,6 +113,7 @@ func NewServer(t testing.TB) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/cgi-bin/gettoken", s.handleToken)
 	mux.HandleFunc("/cgi-bin/message/send", s.slowly(s.handleSend))
+	mux.HandleFunc("/cgi-bin/message/update_template_card", s.handleUpdateCard)
 	mux.HandleFunc("/cgi-bin/appchat/create", s.handleChatCreate)
 	mux.HandleFunc("/cgi-bin/appchat/send", s.handleChatSend)
 	mux.HandleFunc("/cgi-bin/webhook/send", s.handleRobot)
@@ -319,7 +325,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, 40056, "invalid agentid")
 		return
 	}
-	var content string
+	var content, taskID string
 	switch req.MsgType {
 	case "text":
 		if req.Text != nil {
@@ -364,6 +370,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 			}
 			s.taskIDs[card.TaskID] = true
 		}
+		taskID = card.TaskID
 		content = string(req.TemplateCard)
 	default:
 		writeErr(w, 40008, "invalid message type")
@@ -416,7 +423,12 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	if sent, ok := r.Context().Value(sentKey{}).(*[]SentMessage); ok {
 		*sent = append(*sent, m)
 	}
-	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "invaliduser": strings.Join(badUsers, "|"), "msgid": msgid})
+	resp := map[string]any{"errcode": 0, "errmsg": "ok", "invaliduser": strings.Join(badUsers, "|"), "msgid": msgid}
+	if req.MsgType == "template_card" {
+		// 按钮交互型卡片的答复带 response_code：可用一次 update_template_card 更新这张卡片的接收人。
+		resp["response_code"] = s.issueCode(taskID, okUsers)
+	}
+	writeJSON(w, resp)
 }
 
 // Chat 是假服务器上的一个应用群聊。
