@@ -139,6 +139,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Log:    m.Log,
 		Clock:  m.Clock,
 		Outbox: m.DB, // 超过企业微信上限的回复，其余几段经发件箱私信续发
+		Cards:  m.DB, // 按钮事件带的 response_code
 	})
 	m.Posts = &leave.Service{Staff: m.DB, Posts: m.DB, Leaves: m.DB, Ledger: m.Ledger, Clock: m.Clock}
 	m.Posts.HookLedger()

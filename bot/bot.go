@@ -86,6 +86,9 @@ type Options struct {
 	Outbox NoticeQueue
 	// OnReply 非空时，每条回复在分段之前交给它（写日志、测试检查回复长度）。
 	OnReply func(c *Context, reply string)
+	// Cards 非空时，按钮事件带的 response_code 随消息一起记下（见 model/card.go）：发送卡片时的 code
+	// 用不了时，用它把卡片换成结果。
+	Cards model.CardCodeStore
 }
 
 // Bot 是命令路由。注册（Handle、Use、HandleEvent、OnError、SetFallback）应在开始 Process 之前完成。
@@ -101,6 +104,7 @@ type Bot struct {
 	fallback Fallback
 	outbox   NoticeQueue
 	onReply  func(c *Context, reply string)
+	cards    model.CardCodeStore
 }
 
 // route 是一条命令的处理函数；write 表示它可能写数据，要在事务里处理。
@@ -128,6 +132,7 @@ func New(o Options) *Bot {
 		fallback: o.Fallback,
 		outbox:   o.Outbox,
 		onReply:  o.OnReply,
+		cards:    o.Cards,
 	}
 	b.onError = func(_ *Context, err error) string { return model.ErrorMessage(err) }
 	if o.Staff != nil {
@@ -232,8 +237,27 @@ func (b *Bot) Process(ctx context.Context, m model.Message) (reply string, err e
 func (b *Bot) once(c *Context, h HandlerFunc) (string, error) {
 	return b.units.Once(c.Ctx, c.Msg, func(ctx context.Context) (string, error) {
 		c.Ctx = ctx
-		return h(c)
+		reply, err := h(c)
+		if err == nil {
+			err = b.keepCode(c)
+		}
+		return reply, err
 	})
+}
+
+// keepCode 在消息的事务里记下按钮事件带的 response_code（命令被拒绝时也记：拒绝的写入已经撤回，
+// 这是之后的写入）。没有 Cards、不是按钮事件或没有 code 时什么也不做。
+func (b *Bot) keepCode(c *Context) error {
+	m := c.Msg
+	if b.cards == nil || m.Event != "template_card_event" || m.ResponseCode == "" || m.TaskID == "" {
+		return nil
+	}
+	err := b.cards.SaveCardCode(c.Ctx, model.CardCode{TaskID: m.TaskID, Code: m.ResponseCode, Users: []string{m.From}, Click: true})
+	if model.ErrorCode(err) == model.EINVALID {
+		b.log.Warn("按钮事件的 response_code 没有记下", "key", m.Key, "err", err)
+		return nil
+	}
+	return err
 }
 
 // discard 撤回被拒绝的命令在消息事务里做过的写入（不在事务里时什么也不做）。

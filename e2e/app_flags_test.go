@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -201,6 +202,12 @@ func TestWeeklyFlagFullStack(t *testing.T) {
 	key := fmt.Sprintf("flag:confirm:%d", round.ID)
 	b.post(t, wecomtest.TemplateCardEvent(wecomtest.CorpID, "admin", key, fmt.Sprintf("flag-%d", round.ID), "1000002", clk.Now()), clk.Now())
 	drainApp(t, a, b)
+
+	// 评选小组两个人的提名卡片都换成结果（一次 update_template_card，用发送卡片时的 response_code）。
+	if ups := fake.CardUpdates(); len(ups) != 1 || ups[0].TaskID != fmt.Sprintf("flag-%d", round.ID) ||
+		ups[0].ReplaceName != "已确认（赵管理）" || !slices.Contains(ups[0].UserIDs, "admin") || !slices.Contains(ups[0].UserIDs, "cg_sup") {
+		t.Errorf("card updates = %+v, want one 已确认（赵管理） for admin and cg_sup", ups)
+	}
 
 	ann := fake.RobotMessages()
 	if len(ann) != 2 || ann[0].MsgType != "markdown" || ann[1].MsgType != "image" {

@@ -7,6 +7,7 @@ package leave
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -337,6 +338,11 @@ func (s *Service) Decide(ctx context.Context, actor model.Staff, msg model.Messa
 	if len(standIns) > 0 {
 		notices = append(notices, standInNotice(decided, standIns))
 	}
+	done := "已驳回"
+	if approve {
+		done = "已批准"
+	}
+	notices = append(notices, s.cardUpdate(ctx, l, requester, model.CardOutcome(done, actor.Name), actor.UserID))
 	out, err := s.Leaves.DecideLeave(ctx, model.LeaveDecision{
 		Msg: msg, LeaveID: id, From: model.LeavePending, Status: status,
 		By: actor.UserID, ByName: actor.Name, Note: note, At: s.now(), Notices: notices,
@@ -351,6 +357,22 @@ func (s *Service) Decide(ctx context.Context, actor model.Staff, msg model.Messa
 	}
 	return Decision{}, err
 }
+
+// cardUpdate 是把请假单 l 的审批卡片换成 outcome 的通知（不论在哪里审批的：点按钮、聊天命令、网页），
+// 发给这条路线上的审批人（收到卡片的人；发卡片时记下的接收人优先，见 wecom）；一个也找不到时发给 fallback。
+func (s *Service) cardUpdate(ctx context.Context, l model.Leave, requester model.Staff, outcome, fallback string) model.Notice {
+	ids := []string{fallback}
+	if as, err := s.approvers(ctx, l.Route, requester); err == nil {
+		ids = ids[:0]
+		for _, a := range as {
+			ids = append(ids, a.UserID)
+		}
+	}
+	return model.CardUpdateNotice(CardTaskID(l.ID), outcome, model.ToUsers(ids...))
+}
+
+// CardTaskID 是请假单 id 的审批卡片的 task_id。
+func CardTaskID(id int64) string { return "leave-" + strconv.FormatInt(id, 10) }
 
 // decidedErr 说明请假单已被谁、何时处理过。
 func (s *Service) decidedErr(l model.Leave) error {
@@ -447,6 +469,10 @@ func (s *Service) End(ctx context.Context, actor model.Staff, msg model.Message)
 	}
 	if len(to) > 0 {
 		d.Notices = []model.Notice{endNotice(l, after, model.ToUsers(to...))}
+	}
+	if l.Status == model.LeavePending {
+		// 还在审批的请假撤回了：审批人卡片上的按钮换成“已撤回”。
+		d.Notices = append(d.Notices, s.cardUpdate(ctx, l, actor, "已撤回", actor.UserID))
 	}
 	out, err := s.Leaves.DecideLeave(ctx, d)
 	switch model.ErrorCode(err) {

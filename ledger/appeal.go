@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -228,6 +229,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor model.Staff, msg model
 		status = model.AppealRevoked
 	}
 	d := model.AppealDecision{AppealID: a.ID, Status: status, By: actor.UserID, ByName: actor.Name, Note: note, At: s.now(), Msg: msg}
+	d.Notices = append(d.Notices, s.appealCardUpdate(ctx, a, status, actor))
 	if known && recorder.Active {
 		d.Notices = append(d.Notices, appealRecorderNotice(a, recorder, actor, status, note))
 	}
@@ -259,6 +261,26 @@ func (s *Service) DecideAppeal(ctx context.Context, actor model.Staff, msg model
 	}
 	return AppealDecided{Appeal: out, Adjust: adj, Total: total}, nil
 }
+
+// appealCardUpdate 是把申诉 a 的卡片换成裁决结果（“已维持（刘所长）”“已撤销（刘所长）”）的通知，
+// 发给收到卡片的人（发卡片时记下的接收人优先，见 wecom；这里按花名册再算一遍，算不出时发给裁决人）。
+func (s *Service) appealCardUpdate(ctx context.Context, a model.Appeal, status model.AppealStatus, by model.Staff) model.Notice {
+	done := "已维持"
+	if status == model.AppealRevoked {
+		done = "已撤销"
+	}
+	ids := []string{by.UserID}
+	if deciders, _, _, err := s.appealRoute(ctx, a.Entry); err == nil {
+		ids = ids[:0]
+		for _, d := range deciders {
+			ids = append(ids, d.UserID)
+		}
+	}
+	return model.CardUpdateNotice(AppealTaskID(a.ID), model.CardOutcome(done, by.Name), model.ToUsers(ids...))
+}
+
+// AppealTaskID 是申诉 id 的卡片的 task_id。
+func AppealTaskID(id int64) string { return "appeal-" + strconv.FormatInt(id, 10) }
 
 // decidedResult 把“维持”写入的结果变成返回值。
 func (s *Service) decidedResult(a model.Appeal, adj *model.Entry, total int64, err error) (AppealDecided, error) {

@@ -14,14 +14,16 @@ import (
 type Message struct {
 	// Key 是去重用的消息标识：文本消息为 "msg:<MsgId>"；模板卡片按钮事件见 CardEventKey；
 	// 其他事件为 "evt:<From>:<CreateTime>"；终端对话为 "chat:<随机>"。同一 Key 的消息只处理一次。
-	Key        string
-	From       string // 发送者 userid
-	Text       string // 文本内容（事件为空）
-	Event      string // 事件类型，如 enter_agent、template_card_event；文本消息为空
-	EventKey   string // 按钮 key
-	TaskID     string // 模板卡片 task_id
-	AgentID    string
-	CreateTime time.Time
+	Key      string
+	From     string // 发送者 userid
+	Text     string // 文本内容（事件为空）
+	Event    string // 事件类型，如 enter_agent、template_card_event；文本消息为空
+	EventKey string // 按钮 key
+	TaskID   string // 模板卡片 task_id
+	// ResponseCode 是按钮事件带的 response_code：可用一次 update_template_card（72 小时内），见 model/card.go。
+	ResponseCode string
+	AgentID      string
+	CreateTime   time.Time
 }
 
 // maxCardKey 是按钮事件 Key 的最大长度（字节），超过时改用摘要；存储里消息标识最长 191 个字符。

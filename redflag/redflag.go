@@ -232,7 +232,7 @@ func (s *Service) proposal(r model.Round) model.Notice {
 		Subtitle: s.Said(r.Period),
 		Description: fmt.Sprintf("请在 %s 前点“确认红旗”（或回复“确认红旗”）；改选请回复“%s”。到期无人处理，提名自动生效。",
 			s.when(r.Deadline), overrideUsage(r.Kind)),
-		TaskID:  "flag-" + strconv.FormatInt(r.ID, 10),
+		TaskID:  CardTaskID(r.ID),
 		Buttons: []model.Button{{Text: "确认红旗", Key: ConfirmKey(r.ID), Style: model.ButtonPrimary}},
 	}
 	var quote []string
@@ -606,6 +606,9 @@ func (s *Service) decide(ctx context.Context, r model.Round, status model.RoundS
 		names = append(names, f.Name)
 	}
 	notices := s.announcement(r, status, reason, flags)
+	if len(s.Cfg.Group) > 0 {
+		notices = append(notices, model.CardUpdateNotice(CardTaskID(r.ID), s.cardOutcome(ctx, status, by), model.ToUsers(s.Cfg.Group...)))
+	}
 	got, err := s.Store.DecideRound(ctx, r.ID, status, by, reason, at, flags, notices)
 	if model.ErrorCode(err) == model.ECONFLICT {
 		return Decision{Round: got}, s.decided(got)
@@ -615,6 +618,20 @@ func (s *Service) decide(ctx context.Context, r model.Round, status model.RoundS
 	}
 	s.log().Info("红旗评定", "round", r.ID, "period", r.Period, "status", status, "by", by, "flags", strings.Join(names, ","))
 	return Decision{Round: got, Flags: flags}, nil
+}
+
+// CardTaskID 是评选 roundID 的提名卡片的 task_id。
+func CardTaskID(roundID int64) string { return "flag-" + strconv.FormatInt(roundID, 10) }
+
+// cardOutcome 是提名卡片上的按钮换成的结果：“已确认（王五）”“已改选（王五）”“已自动生效”。
+func (s *Service) cardOutcome(ctx context.Context, status model.RoundStatus, by string) string {
+	switch status {
+	case model.RoundConfirmed:
+		return model.CardOutcome("已确认", s.staffName(ctx, by))
+	case model.RoundOverridden:
+		return model.CardOutcome("已改选", s.staffName(ctx, by))
+	}
+	return "已自动生效"
 }
 
 // announcement 返回公布结果的通知：每个公布去处一条 markdown。

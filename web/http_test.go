@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"github.com/hongqi-dev/hongqi/wecom/wecomtest"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -408,6 +410,48 @@ func TestApproveLeaveFromThePage(t *testing.T) {
 	_, body = in.login(t, "cg01").get("/app/")
 	if !strings.Contains(text(body), "11月27日（1 天）家中有事 已批准") {
 		t.Errorf("我的 does not show the approved leave: %s", text(body))
+	}
+}
+
+// TestApprovingOnThePageUpdatesTheCard：请假在审批页批准后，审批人企业微信里的那张卡片也换成结果：
+// 假企业微信收到一次 update_template_card（发送卡片时的 response_code），按钮换成“已批准（林主任）”。
+func TestApprovingOnThePageUpdatesTheCard(t *testing.T) {
+	fake := wecomtest.NewServer(t)
+	in := start(t, options{seed: true, wecom: fake})
+	drain := func() {
+		t.Helper()
+		for range 20 {
+			n, err := in.m.Sender.RunOnce(context.Background())
+			if err != nil {
+				t.Fatalf("outbox: %v", err)
+			}
+			if n == 0 {
+				return
+			}
+		}
+	}
+	drain()
+	l := leaveOf(t, in, "cg01")
+	task := "leave-" + strconv.FormatInt(l.ID, 10)
+	cards := 0
+	for _, m := range fake.Messages() {
+		if m.MsgType == "template_card" && strings.Contains(m.Content, `"task_id":"`+task+`"`) {
+			cards++
+		}
+	}
+	if cards != 1 {
+		t.Fatalf("%d cards %s reached WeCom, want 1", cards, task)
+	}
+	form := url.Values{"kind": {"leave"}, "id": {strconv.FormatInt(l.ID, 10)}, "decision": {"approve"}}
+	dir := in.login(t, "zx_dir")
+	dir.get("/app/approve")
+	if code, body := dir.post("/app/approve", form, true); code != http.StatusOK {
+		t.Fatalf("approve: HTTP %d: %s", code, text(body))
+	}
+	drain()
+	ups := fake.CardUpdates()
+	if len(ups) != 1 || ups[0].TaskID != task || ups[0].ReplaceName != "已批准（林主任）" || !slices.Contains(ups[0].UserIDs, "zx_dir") {
+		t.Errorf("card updates = %+v, want one 已批准（林主任） on %s", ups, task)
 	}
 }
 

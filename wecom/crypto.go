@@ -130,6 +130,7 @@ type inbound struct {
 	Event        string   `xml:"Event"`
 	EventKey     string   `xml:"EventKey"`
 	TaskID       string   `xml:"TaskId"`
+	ResponseCode string   `xml:"ResponseCode"`
 }
 
 // Decrypt 解析回调 POST 的外层 XML，校验 Encrypt 的签名，解密并核对企业 ID，
@@ -172,12 +173,13 @@ func parseInbound(plain []byte) (model.Message, error) {
 		return model.Message{}, model.Wrap(model.EINVALID, fmt.Errorf("%w: CreateTime %q", ErrBadRequest, ct), "消息格式不对")
 	}
 	m := model.Message{
-		From:       in.FromUserName,
-		Event:      strings.TrimSpace(in.Event),
-		EventKey:   in.EventKey,
-		TaskID:     in.TaskID,
-		AgentID:    strings.TrimSpace(in.AgentID),
-		CreateTime: time.Unix(sec, 0),
+		From:         in.FromUserName,
+		Event:        strings.TrimSpace(in.Event),
+		EventKey:     in.EventKey,
+		TaskID:       in.TaskID,
+		AgentID:      strings.TrimSpace(in.AgentID),
+		ResponseCode: strings.TrimSpace(in.ResponseCode),
+		CreateTime:   time.Unix(sec, 0),
 	}
 	id := strings.TrimSpace(in.MsgID)
 	switch {
