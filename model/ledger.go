@@ -259,6 +259,8 @@ type Outbox interface {
 	Renew(ctx context.Context, id int64, attempts int, until time.Time) (held bool, err error)
 	// Complete 把通知标记为最终状态（已送达、已写日志或放弃）。
 	Complete(ctx context.Context, id int64, status NoticeStatus, at time.Time, lastErr string) error
+	// CompleteAll 把几条已送达的通知一起标记为最终状态（一条语句）；不存在的编号略过。
+	CompleteAll(ctx context.Context, ids []int64, status NoticeStatus, at time.Time) error
 	// Retry 记一次失败，放回待发，next 之后再试。
 	Retry(ctx context.Context, id int64, next time.Time, lastErr string) error
 	// Notices 列出通知（测试、运维查看），按编号升序；status 为空表示全部。

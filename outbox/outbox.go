@@ -116,20 +116,47 @@ func (w *Worker) runOnce(ctx context.Context) (sent, claimed int, err error) {
 	}
 	now := w.now()
 	batch := orDefault(w.Batch, DefaultBatch)
-	notices, err := w.Store.Claim(ctx, now, now.Add(orDefault(w.Lease, DefaultLease)), batch)
+	lease := orDefault(w.Lease, DefaultLease)
+	notices, err := w.Store.Claim(ctx, now, now.Add(lease), batch)
 	if err != nil {
 		return 0, 0, err
 	}
+	// 送达的通知攒着，一批送完（或领取时的租约用掉三分之一，此后每条送之前都要续租）时用一条语句一起标记：
+	// 标记之前租约还剩三分之二以上，别的发送进程领不走它们。进程在这之间被杀的，租约过期后重发一次，
+	// 由企业微信的重复消息检查丢弃（与“送出之后、记下结果之前被杀”相同）。
+	var done []int64
+	flush := func() error {
+		if len(done) == 0 {
+			return nil
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		err := w.Store.CompleteAll(sctx, done, w.Notifier.Status(), w.now())
+		if err != nil {
+			w.log().Error("通知已送出，但没能记下结果；租约过期后可能重发", "notices", len(done), "err", err)
+		}
+		done = done[:0]
+		return err
+	}
 	for i, n := range notices {
 		if ctx.Err() == nil {
+			if w.now().Sub(now) >= lease/3 {
+				err = flush()
+			}
 			var ok bool
-			ok, err = w.deliver(ctx, n, now)
+			if err == nil {
+				ok, err = w.deliver(ctx, n, now)
+			}
 			if ok {
 				sent++
+				done = append(done, n.ID)
 			}
 			if err == nil {
 				continue
 			}
+		}
+		if ferr := flush(); err == nil {
+			err = ferr
 		}
 		if ctx.Err() != nil {
 			err = ctx.Err()
@@ -142,10 +169,11 @@ func (w *Worker) runOnce(ctx context.Context) (sent, claimed int, err error) {
 		}
 		return sent, len(notices), err
 	}
-	return sent, len(notices), nil
+	return sent, len(notices), flush()
 }
 
-// deliver 送出一条通知并记录结果。ok 表示已送达；err 非空表示应停止本批。
+// deliver 送出一条通知并记录结果。ok 表示已送达（由调用方和同一批的其他通知一起标记完成）；
+// err 非空表示应停止本批。
 func (w *Worker) deliver(ctx context.Context, n model.Notice, claimedAt time.Time) (ok bool, err error) {
 	log := w.log().With("notice", n.ID, "key", n.Key)
 	now := w.now()
@@ -179,10 +207,6 @@ func (w *Worker) deliver(ctx context.Context, n model.Notice, claimedAt time.Tim
 	maxAttempts := orDefault(w.MaxAttempts, DefaultMaxAttempts)
 	switch {
 	case sendErr == nil:
-		if err := w.Store.Complete(sctx, n.ID, w.Notifier.Status(), now, ""); err != nil {
-			log.Error("通知已送出，但没能记下结果；租约过期后可能重发", "err", err)
-			return true, err
-		}
 		return true, nil
 	case model.IsPermanent(sendErr) || n.Attempts >= maxAttempts:
 		log.Error("通知发送失败，已放弃，需要人工处理", "attempts", n.Attempts, "err", sendErr)

@@ -225,27 +225,35 @@ func (db *DB) totalsAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRo
 	var sb strings.Builder
 	var args []any
 	keys := sortedKeys(deltas)
-	for _, k := range keys {
+	// MariaDB：每条语句带 RETURNING，改合计一条、插入记录一条，各自读回合计和编号；
+	// MySQL：改完合计再 SELECT 一次，每条插入后 SELECT LAST_INSERT_ID()。
+	for i, k := range keys {
 		q, a := db.upsertTotal(k, deltas[k])
-		sb.WriteString(q + ";\n")
+		if i > 0 {
+			sb.WriteString(";\n")
+		}
+		sb.WriteString(q)
+		if db.returning {
+			sb.WriteString(" RETURNING staff_id, total")
+		}
 		args = append(args, a...)
 	}
-	sb.WriteString("SELECT staff_id, total FROM month_totals WHERE month = ? AND staff_id IN (?" + strings.Repeat(", ?", len(keys)-1) + ")")
-	args = append(args, month)
-	for _, k := range keys {
-		args = append(args, k.staff)
+	if !db.returning {
+		sb.WriteString(";\nSELECT staff_id, total FROM month_totals WHERE month = ? AND staff_id IN (?" + strings.Repeat(", ?", len(keys)-1) + ")")
+		args = append(args, month)
+		for _, k := range keys {
+			args = append(args, k.staff)
+		}
 	}
 	for i := range rows {
-		st := tx.Session(&gorm.Session{DryRun: true}).Create(&rows[i]).Statement
-		if st.Error != nil {
-			return nil, nil, st.Error
+		q, a := insertEntrySQL(&rows[i])
+		sb.WriteString(";\n" + q)
+		if db.returning {
+			sb.WriteString(" RETURNING id")
+		} else {
+			sb.WriteString(";\nSELECT LAST_INSERT_ID()")
 		}
-		q := st.SQL.String()
-		if j := strings.LastIndex(q, " RETURNING "); j >= 0 {
-			q = q[:j]
-		}
-		sb.WriteString(";\n" + q + ";\nSELECT LAST_INSERT_ID()")
-		args = append(args, st.Vars...)
+		args = append(args, a...)
 	}
 	res, err := u.query(ctx, sb.String(), args)
 	if err != nil {
@@ -253,13 +261,21 @@ func (db *DB) totalsAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRo
 	}
 	defer res.Close()
 	totals := map[totalKey]int64{}
-	for res.Next() {
-		var id string
-		var total int64
-		if err := res.Scan(&id, &total); err != nil {
-			return nil, nil, err
+	for i := range keys {
+		if i > 0 && !db.returning {
+			break // 一条 SELECT 读回全部
 		}
-		totals[totalKey{id, month}] = total
+		if i > 0 && !res.NextResultSet() {
+			break
+		}
+		for res.Next() {
+			var id string
+			var total int64
+			if err := res.Scan(&id, &total); err != nil {
+				return nil, nil, err
+			}
+			totals[totalKey{id, month}] = total
+		}
 	}
 	if len(totals) != len(keys) {
 		return nil, nil, errors.Join(errors.New("store: 合并的语句没有读回合计"), res.Err())
@@ -275,6 +291,16 @@ func (db *DB) totalsAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRo
 		rows[i].ID = out[i]
 	}
 	return out, totals, res.Err()
+}
+
+// entryColumns 是 insertEntrySQL 写的列，与 entryRow 的字段一一对应（编号自增）。
+const entryColumns = "staff_id, staff_name, branch, rule_code, rule_name, kind, amount, note, actor_id, actor_name, msg_key, month, ref, adjusts_id, created_at"
+
+// insertEntrySQL 是插入一条记录的语句，不经 gorm 的反射（消息事务的热路径上）。
+func insertEntrySQL(r *entryRow) (string, []any) {
+	return "INSERT INTO entries (" + entryColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		[]any{r.StaffID, r.StaffName, r.Branch, r.RuleCode, r.RuleName, r.Kind, r.Amount, r.Note, r.ActorID, r.ActorName,
+			r.MsgKey, r.Month, r.Ref, r.AdjustsID, r.CreatedAt}
 }
 
 // totalKey 是某人某月。

@@ -106,6 +106,27 @@ func (db *DB) Complete(ctx context.Context, id int64, status model.NoticeStatus,
 	})
 }
 
+// CompleteAll 把 ids 这几条通知一起标记为最终状态 status（sent、logged 或 failed），记下时间，清掉最近一次错误。
+// 不存在的编号略过。
+func (db *DB) CompleteAll(ctx context.Context, ids []int64, status model.NoticeStatus, at time.Time) error {
+	switch status {
+	case model.NoticeSent, model.NoticeLogged, model.NoticeFailed:
+	default:
+		return model.Errorf(model.EINVALID, "通知的最终状态“%s”无效。", status)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	t := utc(at)
+	err := db.conn(ctx).Model(&noticeRow{}).Where("id IN ?", ids).Updates(map[string]any{
+		"status":      string(status),
+		"sent_at":     &t,
+		"lease_until": nil,
+		"last_error":  "",
+	}).Error
+	return db.fail(err, "通知状态没有更新")
+}
+
 // Renew 实现 model.Outbox：只在通知仍是发送中、尝试次数仍为 attempts（没被别人重新领取）时延长租约。
 func (db *DB) Renew(ctx context.Context, id int64, attempts int, until time.Time) (bool, error) {
 	g := db.conn(ctx)

@@ -216,3 +216,34 @@ func TestOutboxSubSecondDue(t *testing.T) {
 		}
 	})
 }
+
+func TestOutboxCompleteAll(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		db := openDB(t, dsn)
+		ctx := context.Background()
+		for _, k := range []string{"a", "b", "c"} {
+			if err := db.Enqueue(ctx, plain(k, t0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ns, err := db.Claim(ctx, t0, t0.Add(time.Minute), 3)
+		if err != nil || len(ns) != 3 {
+			t.Fatalf("Claim = %v, %v", ns, err)
+		}
+		done := t0.Add(5 * time.Second)
+		if err := db.CompleteAll(ctx, []int64{ns[0].ID, ns[2].ID, 9999}, model.NoticeSent, done); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.CompleteAll(ctx, []int64{ns[1].ID}, model.NoticePending, done), model.EINVALID)
+		got, _ := db.Notices(ctx, "")
+		want := map[string]model.NoticeStatus{"a": model.NoticeSent, "b": model.NoticeSending, "c": model.NoticeSent}
+		for _, n := range got {
+			if n.Status != want[n.Key] {
+				t.Errorf("%s 状态 %s，想要 %s", n.Key, n.Status, want[n.Key])
+			}
+			if n.Status == model.NoticeSent && (n.SentAt == nil || !n.SentAt.Equal(done)) {
+				t.Errorf("%s 送达时间 %v，想要 %v", n.Key, n.SentAt, done)
+			}
+		}
+	})
+}

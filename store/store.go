@@ -41,8 +41,11 @@ type DB struct {
 	log     *slog.Logger
 	clock   *model.Clock // 行上的时间戳都取自它（与机器人、定时任务同一个时钟）
 	// batch 表示可以把几条语句合成一次往返（MySQL，参数在客户端拼入，允许多语句）。
-	batch  bool
-	roster rosterCache // 花名册快照，见 roster.go
+	batch bool
+	// returning 表示 INSERT（含 ON DUPLICATE KEY UPDATE）可以带 RETURNING 读回写入的行：MariaDB 10.5 起。
+	// 这样插入记录、改月合计不必再跟一条 SELECT。MySQL 没有。
+	returning bool
+	roster    rosterCache // 花名册快照，见 roster.go
 }
 
 var (
@@ -105,6 +108,14 @@ func open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger,
 		sqlDB.Close()
 		return nil, model.Wrap(model.EUNAVAILABLE, model.RedactError(err, secrets...), "连不上数据库（HONGQI_DB），请确认数据库已启动、地址和账号正确。")
 	}
+	if dialect == DialectMySQL {
+		var v string
+		if err := sqlDB.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
+			sqlDB.Close()
+			return nil, model.Wrap(model.EUNAVAILABLE, model.RedactError(err, secrets...), "连不上数据库（HONGQI_DB），请确认数据库已启动、地址和账号正确。")
+		}
+		db.returning = mariaDBReturning(v)
+	}
 	if !migrate {
 		return db, nil
 	}
@@ -113,6 +124,19 @@ func open(ctx context.Context, dsn string, clock *model.Clock, log *slog.Logger,
 		return nil, db.fail(err, "数据库表结构迁移失败")
 	}
 	return db, nil
+}
+
+// mariaDBReturning 表示版本串 v（SELECT VERSION()，如 "10.11.19-MariaDB-0+deb12u1"）是否是支持
+// INSERT … RETURNING 的 MariaDB（10.5 起）。
+func mariaDBReturning(v string) bool {
+	if !strings.Contains(v, "MariaDB") {
+		return false
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major > 10 || major == 10 && minor >= 5
 }
 
 // parseDSN 把 HONGQI_DB 的写法转换成驱动的 DSN。

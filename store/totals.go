@@ -65,7 +65,7 @@ func (db *DB) addTotals(tx *gorm.DB, deltas map[totalKey]totalDelta) (map[totalK
 	out := make(map[totalKey]int64, len(deltas))
 	for _, k := range sortedKeys(deltas) {
 		q, args := db.upsertTotal(k, deltas[k])
-		if db.dialect != DialectMySQL {
+		if db.dialect != DialectMySQL || db.returning {
 			var got []int64
 			if err := tx.Raw(q+" RETURNING total", args...).Scan(&got).Error; err != nil {
 				return nil, err
