@@ -94,6 +94,12 @@ func TestAppealThroughSignedCallback(t *testing.T) {
 			t.Errorf("%s 应收到一条“%s”：%+v", who, want, results[who])
 		}
 	}
+	// 记录编号在 markdown 里照常写“#”：只有用户写的文字换成全角。
+	for who, msgs := range results {
+		if len(msgs) == 1 && (!strings.Contains(msgs[0].Content, "#"+id+"（") || strings.Contains(msgs[0].Content, "＃")) {
+			t.Errorf("%s 收到的结果里记录编号应写作 #%s：%s", who, id, msgs[0].Content)
+		}
+	}
 	if r := a.say(t, clk, "cg01", "查"); !strings.Contains(r, "申诉后撤销") || !strings.Contains(r, "合计 0 元") {
 		t.Errorf("查 → %q", r)
 	}

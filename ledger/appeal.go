@@ -352,6 +352,12 @@ func entryLabel(e model.Entry) string {
 	return fmt.Sprintf("#%d（%s %s）", e.ID, e.RuleName, Yuan(e.Amount))
 }
 
+// entryLabelMD 是放进 markdown 通知的 entryLabel：只有事项名按 md 处理，编号的“#”照常是半角
+// （不在行首，不会成为标题），与其他通知里的 #编号 写法一致。
+func entryLabelMD(e model.Entry) string {
+	return fmt.Sprintf("#%d（%s %s）", e.ID, md(e.RuleName), Yuan(e.Amount))
+}
+
 // appealCard 是交给裁决人的按钮卡片：申诉人、记录、记录人、理由和怎样处理都在卡片上，不另发文字。
 func appealCard(a model.Appeal, recorded string, to model.Recipient) model.Notice {
 	e := a.Entry
@@ -379,7 +385,7 @@ func appealCard(a model.Appeal, recorded string, to model.Recipient) model.Notic
 // 通知随撤销（或调整）写入，Key 里的编号是申诉的。
 func appealRevokedNotice(a model.Appeal, e model.Entry, by model.Staff, note string, adj *model.Entry, m model.Month, total int64) model.Notice {
 	var b strings.Builder
-	fmt.Fprintf(&b, "> 您对 %s 的申诉（#%d）已由%s处理：撤销记录。\n", md(entryLabel(e)), a.ID, md(by.Name))
+	fmt.Fprintf(&b, "> 您对 %s 的申诉（#%d）已由%s处理：撤销记录。\n", entryLabelMD(e), a.ID, md(by.Name))
 	if note != "" {
 		fmt.Fprintf(&b, "> 理由：%s\n", md(note))
 	}
@@ -394,7 +400,7 @@ func appealRevokedNotice(a model.Appeal, e model.Entry, by model.Staff, note str
 // appealKeptNotice 告诉申诉人：维持原记录。
 func appealKeptNotice(a model.Appeal, by model.Staff, note string) model.Notice {
 	var b strings.Builder
-	fmt.Fprintf(&b, "> 您对 %s 的申诉（#{id}）已由%s处理：维持原记录。\n", md(entryLabel(a.Entry)), md(by.Name))
+	fmt.Fprintf(&b, "> 您对 %s 的申诉（#{id}）已由%s处理：维持原记录。\n", entryLabelMD(a.Entry), md(by.Name))
 	if note != "" {
 		fmt.Fprintf(&b, "> 理由：%s\n", md(note))
 	}
@@ -410,7 +416,7 @@ func appealRecorderNotice(a model.Appeal, recorder, by model.Staff, status model
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "> %s（%s）对您记的 %s 提出申诉（#{id}），已由%s处理：%s。\n",
-		md(a.StaffName), md(a.Entry.Branch), md(entryLabel(a.Entry)), md(by.Name), what)
+		md(a.StaffName), md(a.Entry.Branch), entryLabelMD(a.Entry), md(by.Name), what)
 	fmt.Fprintf(&b, "> 申诉理由：%s\n", md(a.Reason))
 	if note != "" {
 		fmt.Fprintf(&b, "> 处理理由：%s\n", md(note))
