@@ -67,7 +67,7 @@ func undoHint(kind model.InputKind, id int64) string {
 }
 
 var (
-	reCount = regexp.MustCompile(`^(基本满意|不满意|满意)(\d+)次?$`)
+	reCount = regexp.MustCompile(`^(基本满意|基本|不满意|满意)(\d+)次?$`)
 )
 
 // parseDay 解析“今天/昨天/前天”、2026-11-02、11月2日、11-02（model.ParseDayChecked）：只写月日时取不晚于今天的那一年。
@@ -83,7 +83,8 @@ func meterDay(d *Deps, c *bot.Context) (string, error) {
 	}
 	today := d.Inputs.Today()
 	var mc redflag.MeterCounts
-	counts := map[string]**int{"满意": &mc.Satisfied, "基本满意": &mc.Basic, "不满意": &mc.Unsatisfied}
+	// “基本”是测评仪和人们口头上对“基本满意”的简称。
+	counts := map[string]**int{"满意": &mc.Satisfied, "基本满意": &mc.Basic, "基本": &mc.Basic, "不满意": &mc.Unsatisfied}
 	set := func(p **int, n int) { *p = &n }
 	args := c.Args[1:]
 	for i := 0; i < len(args); i++ {

@@ -48,14 +48,20 @@ func (s *Service) YearDraft(ctx context.Context, year int) (YearDraft, error) {
 	return d, nil
 }
 
-// YearDraftFor 是“年度”命令：中心领导查看 year 年的草稿；year 为 0 时用去年（最近一个已结束的年份）。
+// YearDraftFor 是“年度”命令：中心领导查看 year 年的草稿；year 为 0 时用去年（最近一个已结束的年份）；
+// 去年在启用之前而没有导入过红旗时用今年。
 // 还没到的年份、上线之前而没有导入过红旗的年份不给草稿（见 checkYear）；今年可以看草稿。
 func (s *Service) YearDraftFor(ctx context.Context, actor model.Staff, year int) (YearDraft, error) {
 	if err := leadershipOnly(actor, "查看年度结算"); err != nil {
 		return YearDraft{}, err
 	}
 	if year == 0 {
-		year = s.now().In(s.Loc()).Year() - 1
+		cur := s.now().In(s.Loc()).Year()
+		year = cur - 1
+		if s.checkYear(ctx, year) != nil {
+			// 去年在启用红旗之前、也没有导入那一年的红旗：没有去年的年度结算，看今年的草稿。
+			year = cur
+		}
 	}
 	if err := s.checkYear(ctx, year); err != nil {
 		return YearDraft{}, err

@@ -26,6 +26,9 @@ func (s *Service) DraftText(d Draft, month model.Month) string {
 		return text + fmt.Sprintf("\n\n该月已于 %s 由%s发布，已结账；之后的更正记在下一个月。",
 			p.At.In(s.Loc()).Format("1月2日 15:04"), cmpOr(p.ActorName, p.ActorID))
 	}
+	if s.BeforeGoLive(month) {
+		return text + "\n\n" + s.beforeGoLiveText(month)
+	}
 	return text + fmt.Sprintf("\n\n核对无误后，发送“发布 %s”，结算单私信给每个人。", MonthArg(month, s.now(), s.Loc()))
 }
 

@@ -213,6 +213,17 @@ func (s *Service) DraftFor(ctx context.Context, actor model.Staff, month model.M
 	return s.Draft(ctx, month)
 }
 
+// BeforeGoLive 报告 month 是否在启用红旗（上线时刻）之前就结束了：红旗没有这个月的考核，不用也不能发布。
+func (s *Service) BeforeGoLive(month model.Month) bool {
+	return !s.GoLive.IsZero() && !month.End(s.Loc()).After(s.GoLive)
+}
+
+// beforeGoLiveText 是对上线之前就结束的月份的说明（发布的拒绝和草稿末尾用同一句）。
+func (s *Service) beforeGoLiveText(month model.Month) string {
+	return fmt.Sprintf("%s在启用红旗（%s）之前就结束了，红旗没有这个月的考核，不用发布。",
+		month.Label(), s.GoLive.In(s.Loc()).Format("2006年1月2日"))
+}
+
 // maxLookBack 是没有上线时刻时，DefaultMonth 往回找未发布月份的上限（月）。
 const maxLookBack = 1
 
@@ -328,10 +339,9 @@ func (s *Service) publish(ctx context.Context, actor model.Staff, msg model.Mess
 	if cur := s.Ledger.Month(); !month.Start(time.UTC).Before(cur.Start(time.UTC)) {
 		return PublishResult{}, model.Errorf(model.EINVALID, "%s还没结束，不能发布。月底之后再发“发布 %[2]s”；现在可以发“结算 %[2]s”看草稿。", month.Label(), MonthArg(month, s.now(), s.Loc()))
 	}
-	if !s.GoLive.IsZero() && !month.End(s.Loc()).After(s.GoLive) {
+	if s.BeforeGoLive(month) {
 		// 红旗没见过这个月：发布只会给每个人发一张“合计 0 元”的结算单，还把这个月锁住。
-		return PublishResult{}, model.Errorf(model.EINVALID, "%s在启用红旗（%s）之前就结束了，红旗没有这个月的考核，不用发布。",
-			month.Label(), s.GoLive.In(s.Loc()).Format("2006年1月2日"))
+		return PublishResult{}, model.Errorf(model.EINVALID, "%s", s.beforeGoLiveText(month))
 	}
 	for attempt := 1; ; attempt++ {
 		out, err := s.publishOnce(ctx, actor, msg, month, note)

@@ -240,7 +240,7 @@ func dated(id, name string, role model.Role, joined, left model.Date) model.Staf
 
 // TestAnnualKnowsItsYears：Y 为停的日期的上一年，中心在 Y 年 3 月 1 日上线，导入了 Y 年 1 月的一面周旗。
 //   - Y−1 年在上线之前、没有导入红旗：年度、发布年度都拒绝；导入了那一年的红旗就可以看草稿。
-//   - 明年的草稿拒绝；今年可以看草稿，不能发布；不写年份是 Y。
+//   - 明年的草稿拒绝；今年可以看草稿，不能发布；不写年份是 Y（今年才上线、去年没有导入红旗时是今年）。
 //   - 发布 Y 年：全年在册的 0 次 −300、1 次 −200，其所长每人次 −200；11 月入职、6 月离职的人不满一年，
 //     不扣、所长也不为他们扣，草稿里写着“不满一年，不参加年度考核”和他们的日期；他们也没有年度结算单。
 func TestAnnualKnowsItsYears(t *testing.T) {
@@ -286,6 +286,14 @@ func TestAnnualKnowsItsYears(t *testing.T) {
 		d, err := f.svc.YearDraftFor(ctx, admin, 0)
 		if err != nil || d.Result.Year != y {
 			t.Fatalf("不写年份的草稿 %d（%v）；想要 %d", d.Result.Year, err, y)
+		}
+		// 上线在今年、去年没有导入红旗：不写年份就是今年的草稿，不是去年的拒绝。
+		{
+			g := newFixture(t, at, "testdata/roster.csv")
+			g.svc.GoLive = time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, model.Shanghai)
+			if d, err := g.svc.YearDraftFor(ctx, g.staff(t, "gly"), 0); err != nil || d.Result.Year != at.Year() {
+				t.Errorf("今年上线，不写年份的草稿 %d（%v）；想要今年 %d", d.Result.Year, err, at.Year())
+			}
 		}
 		text := f.svc.YearText(d.Result)
 		for _, want := range []string{
@@ -393,6 +401,15 @@ func TestPublishRefusesMonthsBeforeGoLive(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				f := newFixture(t, at, "testdata/roster.csv")
 				f.svc.GoLive = goLive
+				// 草稿末尾的提示与发布一致：上线之前就结束的月份不提示“发布”。
+				dr, err := f.svc.Draft(ctx, c.month)
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := f.svc.DraftText(dr, c.month)
+				if hint := strings.Contains(text, "核对无误后，发送“发布"); hint != (c.want == "") || (c.want != "" && !strings.Contains(text, c.want)) {
+					t.Errorf("%s 的草稿末尾：%q", c.month, text)
+				}
 				r, err := f.svc.Publish(ctx, f.staff(t, "gly"), model.Message{Key: "msg:pub"}, c.month)
 				if c.want != "" {
 					if !strings.Contains(model.ErrorMessage(err), c.want) {

@@ -30,19 +30,20 @@ type genLine struct {
 
 // settleData 是结算页的数据。
 type settleData struct {
-	Month      model.Month
-	Months     []model.Month
-	Draft      settlement.Draft
-	Sum        calc.Summary
-	Chart      string
-	Generated  []genLine
-	People     []personLine
-	Branch     string
-	Branches   []string
-	Counts     calc.Counts
-	Pages      pages
-	CanPublish bool // 该月已结束且未发布
-	Ended      bool
+	Month        model.Month
+	Months       []model.Month
+	Draft        settlement.Draft
+	Sum          calc.Summary
+	Chart        string
+	Generated    []genLine
+	People       []personLine
+	Branch       string
+	Branches     []string
+	Counts       calc.Counts
+	Pages        pages
+	CanPublish   bool // 该月已结束且未发布，不在上线之前
+	BeforeGoLive bool // 该月在启用红旗之前就结束了，不用发布
+	Ended        bool
 }
 
 // settlePerPage 是结算页每页列出的人数。
@@ -73,7 +74,8 @@ func (s *Server) settlePage(w http.ResponseWriter, r *http.Request, v *visit) {
 	res := dr.Result
 	d := settleData{Month: month, Months: s.recentMonths(13), Draft: dr, Sum: res.Summary, Branch: r.URL.Query().Get("branch")}
 	d.Ended = month.Start(s.d.Clock.Location()).Before(s.d.Ledger.Month().Start(s.d.Clock.Location()))
-	d.CanPublish = d.Ended && dr.Published == nil
+	d.BeforeGoLive = s.d.Settle.BeforeGoLive(month)
+	d.CanPublish = d.Ended && dr.Published == nil && !d.BeforeGoLive
 	var bars []bar
 	for _, t := range res.Summary.Branches {
 		d.Branches = append(d.Branches, t.Branch)
