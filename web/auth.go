@@ -195,6 +195,13 @@ func (s *Server) message(r *http.Request, v *visit, text string) (model.Message,
 	return model.Message{Key: "web:" + v.Actor.UserID + ":" + k, From: v.Actor.UserID, Text: "网页：" + text, CreateTime: s.d.Clock.Now()}, nil
 }
 
+// formText 返回表单里用户写的一段自由文字（事由、备注、理由）：与聊天消息同样经 model.CleanText
+// （去掉控制字符和 U+202E 等双向控制符），再去掉首尾空白。字数的上限由服务检查（model.CheckNote），
+// 与聊天同一句说明。
+func formText(r *http.Request, name string) string {
+	return strings.TrimSpace(model.CleanText(r.PostFormValue(name)))
+}
+
 // nonce 是每个表单的一次性编号。
 func nonce() string {
 	b := make([]byte, 16)

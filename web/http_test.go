@@ -476,3 +476,89 @@ func TestChatRepliesLinkToThePages(t *testing.T) {
 		})
 	}
 }
+
+// TestFormTextIsCleanedLikeChat：网页表单里写的理由（申诉理由、撤销理由、驳回理由）与聊天消息一样经
+// model.CleanText：控制字符和 U+202E 等双向控制符去掉后才存下；超过 200 个字的整条不办理，说明与聊天相同。
+func TestFormTextIsCleanedLikeChat(t *testing.T) {
+	dirty := "当时\u202e在窗口\x07办理\u2066业务"
+	const clean = "当时在窗口办理业务"
+	long := strings.Repeat("长", model.MaxNoteRunes+1)
+	tests := []struct {
+		name   string
+		who    string
+		path   string
+		form   func(in *instance) url.Values
+		stored func(t *testing.T, in *instance) string
+		text   string
+		status int
+		want   string // 页面上应有的文字（拒绝时）
+	}{
+		{
+			name: "申诉理由", who: "cg01", path: "/app/appeal", text: dirty, status: http.StatusOK,
+			form: func(in *instance) url.Values {
+				return url.Values{"id": {strconv.FormatInt(in.entryOf(t, "cg01", "late", model.Month{Year: 2026, Month: 11}).ID, 10)}}
+			},
+			stored: func(t *testing.T, in *instance) string {
+				e := in.entryOf(t, "cg01", "late", model.Month{Year: 2026, Month: 11})
+				a, err := in.m.DB.Appeal(context.Background(), e.AppealID)
+				if err != nil {
+					t.Fatalf("no appeal on #%d: %v", e.ID, err)
+				}
+				return a.Reason
+			},
+		},
+		{
+			name: "撤销理由", who: "cg_sup", path: "/app/ledger/revoke", text: dirty, status: http.StatusOK,
+			form: func(in *instance) url.Values {
+				return url.Values{"id": {strconv.FormatInt(in.entryOf(t, "cg01", "late", model.Month{Year: 2026, Month: 11}).ID, 10)}}
+			},
+			stored: func(t *testing.T, in *instance) string {
+				e := in.entry(t, in.entryOf(t, "cg01", "late", model.Month{Year: 2026, Month: 11}).ID)
+				if e.Revocation == nil {
+					t.Fatalf("#%d not revoked", e.ID)
+				}
+				return e.Revocation.Reason
+			},
+		},
+		{
+			name: "驳回理由", who: "zx_dir", path: "/app/approve", text: dirty, status: http.StatusOK,
+			form: func(in *instance) url.Values {
+				return url.Values{"kind": {"leave"}, "id": {strconv.FormatInt(leaveOf(t, in, "cg01").ID, 10)}, "decision": {"reject"}}
+			},
+			stored: func(t *testing.T, in *instance) string { return leaveOf(t, in, "cg01").DecideNote },
+		},
+		{
+			name: "驳回理由 over 200 characters", who: "zx_dir", path: "/app/approve", text: long, status: http.StatusBadRequest,
+			form: func(in *instance) url.Values {
+				return url.Values{"kind": {"leave"}, "id": {strconv.FormatInt(leaveOf(t, in, "cg01").ID, 10)}, "decision": {"reject"}}
+			},
+			want: "理由最多 200 个字，这次写了 201 个字。",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := start(t, options{seed: true})
+			v := in.login(t, tt.who)
+			v.get("/app/")
+			form := tt.form(in)
+			field := "reason"
+			if tt.path == "/app/approve" {
+				field = "note"
+			}
+			form.Set(field, tt.text)
+			code, body := v.post(tt.path, form, true)
+			if code != tt.status || !strings.Contains(text(body), tt.want) {
+				t.Fatalf("HTTP %d (want %d): %s; want %q", code, tt.status, text(body), tt.want)
+			}
+			if tt.stored == nil {
+				if l := leaveOf(t, in, "cg01"); l.Status != model.LeavePending {
+					t.Errorf("refused form changed the leave: %s", l.Status)
+				}
+				return
+			}
+			if got := tt.stored(t, in); got != clean {
+				t.Errorf("stored %q, want %q", got, clean)
+			}
+		})
+	}
+}

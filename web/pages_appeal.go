@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hongqi-dev/hongqi/ledger"
@@ -19,7 +18,7 @@ func (s *Server) appealSubmit(w http.ResponseWriter, r *http.Request, v *visit) 
 		s.fail(w, r, http.StatusBadRequest, "没有写要申诉的记录编号，这次没有提交。")
 		return
 	}
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	reason := formText(r, "reason")
 	if reason == "" {
 		s.fail(w, r, http.StatusBadRequest, "请写明申诉的理由，这次没有提交。")
 		return

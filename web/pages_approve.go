@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hongqi-dev/hongqi/leave"
@@ -100,7 +99,7 @@ func (s *Server) approveSubmit(w http.ResponseWriter, r *http.Request, v *visit)
 		s.fail(w, r, http.StatusBadRequest, "请点“批准”或“驳回”，这次没有提交。")
 		return
 	}
-	note := strings.TrimSpace(r.PostFormValue("note"))
+	note := formText(r, "note")
 	verb := "驳回"
 	if approve {
 		verb = "批准"

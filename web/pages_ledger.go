@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/hongqi-dev/hongqi/ledger"
 	"github.com/hongqi-dev/hongqi/model"
@@ -141,7 +140,7 @@ func (s *Server) revokeSubmit(w http.ResponseWriter, r *http.Request, v *visit) 
 		s.fail(w, r, http.StatusBadRequest, "没有写要撤销的记录编号，这次没有撤销。")
 		return
 	}
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	reason := formText(r, "reason")
 	if reason == "" {
 		s.fail(w, r, http.StatusBadRequest, "请写明撤销的理由，这次没有撤销。")
 		return
