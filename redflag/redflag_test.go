@@ -96,12 +96,13 @@ func TestDecisions(t *testing.T) {
 		wantMsg    string
 		wantFlags  []string
 		wantAnnoun []string
+		wantCard   string // 评选小组卡片上的按钮换成的文字；空：不换
 	}{
 		{name: "member confirms", kind: model.FlagWeekly, period: "2026-W45", by: "judge1",
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Confirm(context.Background(), by, r.ID)
 			},
-			wantFlags: []string{"张三", "王五"}, wantAnnoun: []string{"张三（城关所） 92.50 分", "评选小组已确认"}},
+			wantFlags: []string{"张三", "王五"}, wantAnnoun: []string{"张三（城关所） 92.50 分", "评选小组已确认"}, wantCard: "已确认（孙评委）"},
 		{name: "non-member cannot confirm", kind: model.FlagWeekly, period: "2026-W45", by: "dj01",
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Confirm(context.Background(), by, r.ID)
@@ -111,12 +112,12 @@ func TestDecisions(t *testing.T) {
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"李四", "张三", "王五", "本周有投诉"})
 			},
-			wantFlags: []string{"李四", "张三"}, wantAnnoun: []string{"评选小组改选（原提名：张三、王五）", "理由：王五 本周有投诉"}},
+			wantFlags: []string{"李四", "张三"}, wantAnnoun: []string{"评选小组改选（原提名：张三、王五）", "理由：王五 本周有投诉"}, wantCard: "已改选（周评委）"},
 		{name: "a reason written as markdown is announced as text", kind: model.FlagWeekly, period: "2026-W45", by: "judge2",
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"李四", "张三", "[详见](//evil.example)", "<@all>", "**主任已同意**"})
 			},
-			wantFlags: []string{"李四", "张三"}, wantAnnoun: []string{"理由：［详见］(//evil.example) ＜@all＞ ＊＊主任已同意＊＊。"}},
+			wantFlags: []string{"李四", "张三"}, wantAnnoun: []string{"理由：［详见］(//evil.example) ＜@all＞ ＊＊主任已同意＊＊。"}, wantCard: "已改选（周评委）"},
 		{name: "override to a head is refused", kind: model.FlagWeekly, period: "2026-W45", by: "judge2",
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"陈所长"})
@@ -131,7 +132,7 @@ func TestDecisions(t *testing.T) {
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"河西所", "晨会最好"})
 			},
-			wantFlags: []string{"河西所"}, wantAnnoun: []string{"获旗：河西所", "理由：晨会最好"}},
+			wantFlags: []string{"河西所"}, wantAnnoun: []string{"获旗：河西所", "理由：晨会最好"}, wantCard: "已改选（孙评委）"},
 		{name: "dekad override to a county branch is refused", kind: model.FlagDekad, period: "2026-10-3", by: "judge1",
 			act: func(e *env, by model.Staff, r model.Round) (redflag.Decision, error) {
 				return e.svc.Override(context.Background(), by, r.ID, []string{"城关所"})
@@ -169,7 +170,7 @@ func TestDecisions(t *testing.T) {
 				return e.svc.Confirm(context.Background(), by, r.ID)
 			},
 			wantCode: model.ECONFLICT, wantMsg: "确认期限（11月11日 08:00）已过，提名已自动生效",
-			wantFlags: []string{"张三", "王五"}, wantAnnoun: []string{"在期限（11月11日 08:00）前未处理，提名自动生效"}},
+			wantFlags: []string{"张三", "王五"}, wantAnnoun: []string{"在期限（11月11日 08:00）前未处理，提名自动生效"}, wantCard: "已自动生效"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -202,6 +203,19 @@ func TestDecisions(t *testing.T) {
 			}
 			if len(c.wantAnnoun) == 0 && body != "" {
 				t.Errorf("没有决定却公布了：\n%s", body)
+			}
+			var card []string
+			ns, _ := e.db.Notices(ctx, "")
+			for _, n := range ns {
+				if u := n.CardUpdate; u != nil {
+					card = append(card, u.ReplaceName)
+					if u.TaskID != redflag.CardTaskID(r.ID) || n.Key != "card:"+u.TaskID || len(n.To.Users) != 6 {
+						t.Errorf("卡片更新 %s → %s，发给 %v；想要 %s，发给评选小组", n.Key, u.TaskID, n.To.Users, redflag.CardTaskID(r.ID))
+					}
+				}
+			}
+			if strings.Join(card, "、") != c.wantCard {
+				t.Errorf("卡片换成 %v，想要 %q", card, c.wantCard)
 			}
 		})
 	}
