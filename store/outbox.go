@@ -18,15 +18,13 @@ func enqueue(tx *gorm.DB, n model.Notice, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	q := tx.Clauses(clause.OnConflict{DoNothing: true})
 	if u := unitOfTx(tx); u != nil && u.batching() {
-		st := q.Session(&gorm.Session{DryRun: true}).Create(&row).Statement
-		if st.Error != nil {
-			return st.Error
-		}
-		return u.later(st.Context, st.SQL.String(), st.Vars)
+		// MySQL，语句自己拼（热路径上不经 gorm 的反射）。
+		return u.later(tx.Statement.Context, "INSERT INTO notices (`key`, message, status, attempts, next_at, lease_until, last_error, created_at, sent_at) "+
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id",
+			[]any{row.Key, row.Message, row.Status, row.Attempts, row.NextAt, row.LeaseUntil, row.LastError, row.CreatedAt, row.SentAt})
 	}
-	return q.Create(&row).Error
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
 }
 
 // Enqueue 入队一条通知；Key 已存在时什么也不做（返回 nil）。Status 为空视为待发，
