@@ -55,6 +55,8 @@ func TestCLI(t *testing.T) {
 		{"bad flag rows by line, nothing written", env, "", []string{"flags", "import", badFlags}, nil, "第 2 行：有 2 位“张三”"},
 		{"monthly sheet", env, "", []string{"report", "--month", "本月", "-o", filepath.Join(dir, "m.xlsx")}, []string{"考核结算", "合计"}, ""},
 		{"report needs month and file", env, "", []string{"report", "--month", "2026-11"}, nil, "用法"},
+		{"a long reply prints its continued parts in order", env, strings.Repeat("扣 张三(cg01) 迟到 路上堵车了\n", 70) + "查 张三(cg01)\n", []string{"chat", "--as", "cg_sup"},
+			[]string{"……（未完，其余 1 段随后私信发给您）\n（续 2/2）\n#", "#71 ", "合计 −710 元"}, ""},
 		{"chat as a stranger", env, "", []string{"chat", "--as", "nobody"}, nil, "花名册里没有工号 nobody"},
 		{"rules lists the catalog", env, "", []string{"rules"}, []string{"late_long", "旷工"}, ""},
 		{"a bad rules file stops with the place", env, "", []string{"rules", badRules}, nil, "amount"},

@@ -277,8 +277,25 @@ func runChat(ctx context.Context, e env, as string) error {
 		if reply != "" {
 			fmt.Fprintln(e.stdout, reply)
 		}
+		printContinuation(ctx, e, m, msg.Key)
 		if _, err := m.Sender.RunOnce(ctx); err != nil {
 			m.Log.Warn("发送通知失败，稍后重试", "err", err)
+		}
+	}
+}
+
+// printContinuation 把一条太长的回复续发的几段（发件箱里 Key 为 "reply:<消息 Key>:<段号>" 的私信）
+// 接着回复打印出来：在企业微信里它们是紧跟回复的私信，在终端里也就紧跟着回复，不用到日志里找。
+func printContinuation(ctx context.Context, e env, m *app.Main, msgKey string) {
+	pending, err := m.DB.Notices(ctx, model.NoticePending)
+	if err != nil {
+		m.Log.Warn("没能读取续发的几段", "err", err)
+		return
+	}
+	prefix := "reply:" + msgKey + ":"
+	for _, n := range pending {
+		if strings.HasPrefix(n.Key, prefix) {
+			fmt.Fprintln(e.stdout, n.Body)
 		}
 	}
 }
