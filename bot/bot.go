@@ -337,7 +337,12 @@ func (b *Bot) send(c *Context, reply string) (string, error) {
 	}
 	for i, p := range parts[1:] {
 		n := i + 2
+		var after string // 第 3 段起排在前一段之后，几个副本同时发送时也按段号到达
+		if n > 2 {
+			after = fmt.Sprintf("reply:%s:%d", c.Msg.Key, n-1)
+		}
 		err := b.outbox.Enqueue(c.Ctx, model.Notice{
+			After: after,
 			Key:   fmt.Sprintf("reply:%s:%d", c.Msg.Key, n),
 			To:    model.ToUsers(c.Msg.From),
 			Body:  fmt.Sprintf(partMark, n, len(parts)) + p,

@@ -27,6 +27,9 @@ type Notice struct {
 	// CardUpdate 非空时不发消息，而是把先前发给 To 的卡片（CardUpdate.TaskID）的按钮换成结果文字
 	// （企业微信 update_template_card，见 model/card.go）；Title、Body 不用。
 	CardUpdate *CardUpdate
+	// After 非空时，Key 为 After 的通知送出（或放弃）之前，这一条不发：同一个去处的几条按顺序到达——
+	// 公布的文字在排行图之前、长回复续发的几段依次。多个副本同时发送时也是如此（见 Outbox.Claim）。
+	After string
 
 	Status    NoticeStatus
 	Attempts  int
@@ -172,7 +175,7 @@ func (n Notice) WithID(id int64) Notice {
 		v = strings.ReplaceAll(v, IDPlaceholder, s)
 		return strings.ReplaceAll(v, idEscaped, IDPlaceholder)
 	}
-	n.Key, n.Title, n.Body = r(n.Key), r(n.Title), r(n.Body)
+	n.Key, n.Title, n.Body, n.After = r(n.Key), r(n.Title), r(n.Body), r(n.After)
 	if n.Card != nil {
 		c := *n.Card
 		c.Source, c.Subtitle, c.Description, c.Quote, c.TaskID = r(c.Source), r(c.Subtitle), r(c.Description), r(c.Quote), r(c.TaskID)

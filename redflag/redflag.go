@@ -675,7 +675,11 @@ func (s *Service) announcement(r model.Round, status model.RoundStatus, reason s
 		s.log().Warn("排行图没有生成，公布只有文字", "round", r.ID, "err", err)
 		return out
 	}
-	return append(out, s.toTargetsFile(prefix+"image:", &model.File{Name: "流动红旗排行.png", Kind: model.FileImage, Data: img})...)
+	pics := s.toTargetsFile(prefix+"image:", &model.File{Name: "流动红旗排行.png", Kind: model.FileImage, Data: img})
+	for i := range pics {
+		pics[i].After = out[i].Key // 同一个去处：先文字，后排行图
+	}
+	return append(out, pics...)
 }
 
 // boardPicture 画公布用的排行图：获旗者（浅金底）在前，之后是提名时排在后面的几名，都写上提名时的分数。

@@ -42,7 +42,8 @@ func (s *Service) groupPost(res calc.MonthResult, note string) []model.Notice {
 		out = append(out, model.Notice{Key: monthPostKey(res.Month, "announce", to), To: to, Title: title, Body: body})
 		if imgErr == nil {
 			out = append(out, model.Notice{Key: monthPostKey(res.Month, "announce-image", to), To: to,
-				File: &model.File{Name: title + ".png", Kind: model.FileImage, Data: img}})
+				After: monthPostKey(res.Month, "announce", to), // 先文字，后图
+				File:  &model.File{Name: title + ".png", Kind: model.FileImage, Data: img}})
 		}
 	}
 	return out

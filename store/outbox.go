@@ -57,6 +57,9 @@ func (db *DB) Claim(ctx context.Context, at, leaseUntil time.Time, limit int) ([
 		q := tx.Model(&noticeRow{}).
 			Where("(status = ? AND next_at <= ?) OR (status = ? AND lease_until <= ?)",
 				string(model.NoticePending), at, string(model.NoticeSending), at).
+			// 要排在另一条之后的（After），那一条还待发或正在发时不领：同一批里也不领，等它送出后的下一轮。
+			Where("(after_key = '' OR NOT EXISTS (SELECT 1 FROM notices p WHERE p.`key` = notices.after_key AND p.status IN ?))",
+				[]string{string(model.NoticePending), string(model.NoticeSending)}).
 			Order("id").Limit(limit)
 		if db.dialect == DialectMySQL {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})

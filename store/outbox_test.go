@@ -247,3 +247,63 @@ func TestOutboxCompleteAll(t *testing.T) {
 		}
 	})
 }
+
+// TestOutboxAfterWaitsForItsPredecessor：排在另一条之后的通知（After），那一条待发、正在发时领不到——
+// 同一批里也不领；那一条送出或放弃之后才领得到。前一条不存在时照常可领。这样几个副本同时发送时，
+// 公布的文字总在排行图之前到群里，长回复的几段按段号到。
+func TestOutboxAfterWaitsForItsPredecessor(t *testing.T) {
+	cases := []struct {
+		name  string
+		final model.NoticeStatus // 前一条的结局；空表示前一条没有入队
+	}{
+		{"predecessor sent", model.NoticeSent},
+		{"predecessor given up", model.NoticeFailed},
+		{"no predecessor", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			eachBackend(t, func(t *testing.T, dsn string) {
+				db := openDB(t, dsn)
+				ctx := context.Background()
+				first := plain("announce:robot:全员群", t0)
+				second := plain("announce:image:robot:全员群", t0)
+				second.After = first.Key
+				other := plain("entry:9", t0)
+				for _, n := range []model.Notice{first, second, other} {
+					if n.Key == first.Key && c.final == "" {
+						continue
+					}
+					if err := db.Enqueue(ctx, n); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, err := db.Claim(ctx, t0.Add(time.Second), t0.Add(time.Minute), 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.final == "" {
+					if ks := keys(got); len(ks) != 2 || ks[0] != second.Key || got[0].After != first.Key {
+						t.Fatalf("前一条不存在：领到 %v（After %q），想要两条都领到", ks, got[0].After)
+					}
+					return
+				}
+				if ks := keys(got); len(ks) != 2 || ks[0] != first.Key || ks[1] != other.Key {
+					t.Fatalf("第一轮领到 %v，想要 [%s %s]（图等文字送出）", ks, first.Key, other.Key)
+				}
+				if more, _ := db.Claim(ctx, t0.Add(time.Second), t0.Add(time.Minute), 10); len(more) != 0 {
+					t.Fatalf("文字正在发送时领到了 %v", keys(more))
+				}
+				if err := db.Complete(ctx, got[0].ID, c.final, t0.Add(2*time.Second), ""); err != nil {
+					t.Fatal(err)
+				}
+				next, err := db.Claim(ctx, t0.Add(3*time.Second), t0.Add(time.Minute), 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ks := keys(next); len(ks) != 1 || ks[0] != second.Key {
+					t.Errorf("文字%s之后领到 %v，想要 [%s]", c.final, ks, second.Key)
+				}
+			})
+		})
+	}
+}

@@ -120,7 +120,8 @@ func (revocationRow) TableName() string { return "revocations" }
 type noticeRow struct {
 	ID         int64      `gorm:"primaryKey;autoIncrement"`
 	Key        string     `gorm:"column:key;size:191;not null;uniqueIndex"`
-	Message    string     `gorm:"type:mediumtext"` // 文件通知的 JSON 可达数 MB
+	AfterKey   string     `gorm:"column:after_key;size:191;not null;default:''"` // 先送出这一条（Key），再送本条
+	Message    string     `gorm:"type:mediumtext"`                               // 文件通知的 JSON 可达数 MB
 	Status     string     `gorm:"size:16;not null;index:idx_notices_status_next,priority:1"`
 	Attempts   int        `gorm:"not null"`
 	NextAt     time.Time  `gorm:"precision:6;not null;index:idx_notices_status_next,priority:2"`
@@ -324,6 +325,7 @@ func noticeToRow(n model.Notice, created time.Time) (noticeRow, error) {
 	}
 	r := noticeRow{
 		Key:       n.Key,
+		AfterKey:  n.After,
 		Message:   string(msg),
 		Status:    string(status),
 		Attempts:  n.Attempts,
@@ -342,6 +344,7 @@ func noticeFromRow(r noticeRow) model.Notice {
 	n := model.Notice{
 		ID:        r.ID,
 		Key:       r.Key,
+		After:     r.AfterKey,
 		Status:    model.NoticeStatus(r.Status),
 		Attempts:  r.Attempts,
 		NextAt:    r.NextAt.UTC(),
