@@ -206,6 +206,10 @@ func TestLongReplyContinues(t *testing.T) {
 			len(n.Body) > model.MaxMessageBytes || !strings.HasPrefix(n.Body, head) {
 			t.Errorf("第 %d 段：Key %s 发给 %v，%d 字节：%.60q", i+2, n.Key, n.To.Users, len(n.Body), n.Body)
 		}
+		// 第 3 段起排在前一段之后：几个副本同时发送时也按段号到。
+		if after := fmt.Sprintf("reply:long:1:%d", i+1); (i == 0 && n.After != "") || (i > 0 && n.After != after) {
+			t.Errorf("第 %d 段排在 %q 之后，想要 %q", i+2, n.After, map[bool]string{true: "", false: after}[i == 0])
+		}
 		got += "\n" + strings.TrimPrefix(n.Body, head)
 	}
 	if got != long {

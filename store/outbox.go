@@ -20,9 +20,9 @@ func enqueue(tx *gorm.DB, n model.Notice, at time.Time) error {
 	}
 	if u := unitOfTx(tx); u != nil && u.batching() {
 		// MySQL，语句自己拼（热路径上不经 gorm 的反射）。
-		return u.later(tx.Statement.Context, "INSERT INTO notices (`key`, message, status, attempts, next_at, lease_until, last_error, created_at, sent_at) "+
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id",
-			[]any{row.Key, row.Message, row.Status, row.Attempts, row.NextAt, row.LeaseUntil, row.LastError, row.CreatedAt, row.SentAt})
+		return u.later(tx.Statement.Context, "INSERT INTO notices (`key`, after_key, message, status, attempts, next_at, lease_until, last_error, created_at, sent_at) "+
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id",
+			[]any{row.Key, row.AfterKey, row.Message, row.Status, row.Attempts, row.NextAt, row.LeaseUntil, row.LastError, row.CreatedAt, row.SentAt})
 	}
 	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
 }
