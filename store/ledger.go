@@ -293,7 +293,8 @@ func (db *DB) totalsAndInsert(tx *gorm.DB, entries []model.Entry, rows []entryRo
 	return out, totals, res.Err()
 }
 
-// entryColumns 是 insertEntrySQL 写的列，与 entryRow 的字段一一对应（编号自增）。
+// entryColumns 是 insertEntrySQL 写的列，与 entryRow 的字段一一对应（编号自增）；
+// TestHandwrittenInsertsCoverEveryColumn 核对它没有漏掉新加的列。
 const entryColumns = "staff_id, staff_name, branch, rule_code, rule_name, kind, amount, note, actor_id, actor_name, msg_key, month, ref, adjusts_id, created_at"
 
 // insertEntrySQL 是插入一条记录的语句，不经 gorm 的反射（消息事务的热路径上）。

@@ -11,6 +11,10 @@ import (
 	"github.com/hongqi-dev/hongqi/model"
 )
 
+// noticeColumns 是消息事务里手写的通知插入所写的列，与 noticeRow 的字段一一对应（编号自增）；
+// TestHandwrittenInsertsCoverEveryColumn 核对它没有漏掉新加的列。
+const noticeColumns = "`key`, after_key, message, status, attempts, next_at, lease_until, last_error, created_at, sent_at"
+
 // enqueue 在 tx 中插入通知；Key 已存在时什么也不做。在能合并语句的工作单元里，这条插入攒着，
 // 和下一条语句或 COMMIT 一起发出（它的结果没人要看），省一次往返。
 func enqueue(tx *gorm.DB, n model.Notice, at time.Time) error {
@@ -20,7 +24,7 @@ func enqueue(tx *gorm.DB, n model.Notice, at time.Time) error {
 	}
 	if u := unitOfTx(tx); u != nil && u.batching() {
 		// MySQL，语句自己拼（热路径上不经 gorm 的反射）。
-		return u.later(tx.Statement.Context, "INSERT INTO notices (`key`, after_key, message, status, attempts, next_at, lease_until, last_error, created_at, sent_at) "+
+		return u.later(tx.Statement.Context, "INSERT INTO notices ("+noticeColumns+") "+
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id",
 			[]any{row.Key, row.AfterKey, row.Message, row.Status, row.Attempts, row.NextAt, row.LeaseUntil, row.LastError, row.CreatedAt, row.SentAt})
 	}

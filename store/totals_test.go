@@ -2,8 +2,13 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/hongqi-dev/hongqi/internal/testenv"
 )
 
 // assertTotals 断言 month_totals 与台账一致：每个（人，月）的条数和合计都等于未撤销记录的条数和金额之和。
@@ -117,4 +122,41 @@ func TestTotalsCheckAndRepair(t *testing.T) {
 			t.Errorf("改正后 CheckTotals = %v, %v", d, err)
 		}
 	})
+}
+
+// TestHandwrittenInsertsCoverEveryColumn：热路径上不经 gorm 的插入（记录、通知）写的列要与行结构的列完全一致，
+// 行结构加了列而手写的语句没跟上时，新列会悄悄写成默认值。
+func TestHandwrittenInsertsCoverEveryColumn(t *testing.T) {
+	db := openDB(t, testenv.SQLite(t))
+	cases := []struct {
+		name    string
+		row     any
+		columns string
+	}{
+		{"entries", &entryRow{}, entryColumns},
+		{"notices", &noticeRow{}, noticeColumns},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := &gorm.Statement{DB: db.g}
+			if err := st.Parse(c.row); err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, f := range st.Schema.Fields {
+				if f.DBName != "" && f.DBName != "id" {
+					want = append(want, f.DBName)
+				}
+			}
+			var got []string
+			for _, col := range strings.Split(c.columns, ",") {
+				got = append(got, strings.Trim(strings.TrimSpace(col), "`"))
+			}
+			slices.Sort(want)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("手写的插入写 %v，行结构的列是 %v", got, want)
+			}
+		})
+	}
 }
