@@ -2,13 +2,16 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"gorm.io/gorm"
 
 	"github.com/hongqi-dev/hongqi/internal/testenv"
+	"github.com/hongqi-dev/hongqi/model"
 )
 
 // assertTotals 断言 month_totals 与台账一致：每个（人，月）的条数和合计都等于未撤销记录的条数和金额之和。
@@ -159,4 +162,74 @@ func TestHandwrittenInsertsCoverEveryColumn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTotalsRecordAndRevokeConcurrently 同一人同时有记录和撤销：都成功（不死锁或死锁后重来成功），
+// 通知里的合计都在可能的范围内，最后的合计是剩下的记录之和（测试结束时还核对合计表与台账一致）。
+func TestTotalsRecordAndRevokeConcurrently(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		db := openDB(t, dsn)
+		ctx := context.Background()
+		if _, _, err := db.UpsertRoster(ctx, []model.Staff{
+			{UserID: "zhangsan", Name: "张三", Branch: "城关营业所", BranchKind: model.BranchCounty, Role: model.RoleStaff, Active: true},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 6
+		var old []model.Entry
+		for i := range n {
+			old = append(old, record(t, db, fmt.Sprintf("pre%d", i), entry("zhangsan", "late", -20))...)
+		}
+		notify := func(totals chan<- int64) func(model.Entry, int64) model.Notice {
+			return func(_ model.Entry, total int64) model.Notice {
+				totals <- total
+				return model.Notice{Key: "n:{id}:" + fmt.Sprint(total), To: model.ToUsers("zhangsan"), Body: fmt.Sprintf("本月合计 %d", total)}
+			}
+		}
+		totals := make(chan int64, 4*n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(2)
+			go func() { // 撤销一条旧的
+				defer wg.Done()
+				<-start
+				key := fmt.Sprintf("rev%d", i)
+				_, err := db.Once(ctx, msg(key), func(ctx context.Context) (string, error) {
+					_, err := db.Revoke(ctx, model.RevokeRequest{Msg: msg(key), Notify: notify(totals),
+						Revocation: model.Revocation{EntryID: old[i].ID, ActorID: "wangzg", ActorName: "王主管", Reason: "记错了"}})
+					return "ok", err
+				})
+				if err != nil {
+					t.Errorf("撤销 #%d：%v", old[i].ID, err)
+				}
+			}()
+			go func() { // 记一条新的
+				defer wg.Done()
+				<-start
+				key := fmt.Sprintf("new%d", i)
+				_, err := db.Once(ctx, msg(key), func(ctx context.Context) (string, error) {
+					_, err := db.Record(ctx, model.RecordRequest{Msg: msg(key), Entries: []model.Entry{entry("zhangsan", "late", -20)}, Notify: notify(totals)})
+					return "ok", err
+				})
+				if err != nil {
+					t.Errorf("记录 %s：%v", key, err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(totals)
+		// 各条提交时的合计都在 −20·(2n) 到 −20·0 之间，且每个值出现的次数不超过可能的次数；
+		// 重来过的事务也会调用 Notify，所以只核对范围和最后的结果。
+		for got := range totals {
+			if got > 0 || got < -20*2*n {
+				t.Errorf("通知里的合计 %d 不可能出现", got)
+			}
+		}
+		m, err := db.MonthTotals(ctx, nov, []string{"zhangsan"})
+		if err != nil || m["zhangsan"] != -20*n {
+			t.Errorf("最后的合计 = %v, %v，想要 %d", m, err, -20*n)
+		}
+	})
 }
