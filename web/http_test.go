@@ -108,6 +108,7 @@ func TestPagesAndPostsByRoleAndRelation(t *testing.T) {
 		{"head cannot revoke outside the scope", "cg_head", "POST", "/app/ledger/revoke", revoke(hkEntry), 403, "不在您的管理范围内，不能撤销"},
 
 		{"admin reads 结算", "admin", "GET", "/app/settle?month=2026-10", nil, 200, "2026年10月结算"},
+		{"a month that ended before go-live offers no 发布", "admin", "GET", "/app/settle?month=2026-08", nil, 200, "这个月在启用红旗之前就结束了，不用发布"},
 		{"admin downloads the sheet", "admin", "GET", "/app/settle/xlsx?month=2026-10", nil, 200, ""},
 		{"admin reads the annual draft", "admin", "GET", "/app/settle/year", nil, 200, "2026 年年度结算"},
 		{"admin sees appeals, not leave", "admin", "GET", "/app/approve", nil, 200, "没有待审批的申诉"},
