@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/hongqi-dev/hongqi/model"
@@ -20,12 +21,12 @@ const msgNotHandled = "这条消息没有处理"
 //
 // MySQL 上的往返（参数由驱动拼进语句，几条语句一次发出）：
 //
-//  1. 读已提交的事务开始、登记消息（主键冲突即已处理过；另一副本正在处理同一消息时在这里等它结束）、
-//     设保存点、带共享锁读花名册版本——一次往返；
+//  1. 事务开始（连接的会话级别是读已提交）、登记消息（主键冲突即已处理过；另一副本正在处理同一消息时
+//     在这里等它结束）、带共享锁读花名册版本——一次往返；
 //  2. fn 里的语句（扣一人：改合计并读回、写记录，一次往返；入队通知攒着）；
 //  3. 入队通知、把回复写到消息行上、COMMIT——一次往返。
 //
-// 命令被拒绝时调用方先 Discard：回滚到保存点，撤掉之前的写入，消息和回复照常提交。
+// 命令被拒绝时调用方先 Discard：整个事务回滚，再开一个新事务重新登记消息，之后的写入和回复照常提交。
 // 遇到死锁或锁等待超时时整体重来几次。
 func (db *DB) Once(ctx context.Context, m model.Message, fn func(ctx context.Context) (string, error)) (string, error) {
 	if err := checkMsg(m); err != nil {
@@ -79,6 +80,16 @@ func (db *DB) once(ctx context.Context, m model.Message, fn func(ctx context.Con
 		u.rollback(ctx)
 		return "", u.retry, db.fail(err, msgNotHandled)
 	}
+	if u.lost {
+		// 拒绝后重新登记时，另一副本已经处理并提交了这条消息：回复它存下的结果。
+		u.rollback(ctx)
+		stored, err := u.storedReply(ctx, m.Key)
+		if err != nil {
+			return "", false, db.fail(err, msgNotHandled)
+		}
+		db.log.Info("重复投递的消息，回复先前存下的结果", "key", m.Key, "from", m.From)
+		return stored, false, nil
+	}
 	if u.failed != nil {
 		u.rollback(ctx)
 		if isUnavailable(u.failed) {
@@ -95,8 +106,12 @@ func (db *DB) once(ctx context.Context, m model.Message, fn func(ctx context.Con
 	return out, false, nil
 }
 
-// Discard 实现 model.Units：回滚到登记消息之后的保存点，丢掉攒着的语句。被拒绝的命令通常什么也
-// 没写；写过的说明某个服务先写了再报用户错误——那些写入不会提交，记一笔，便于发现。
+// Discard 实现 model.Units：回滚整个事务（连同攒着的语句），再开一个新事务重新登记消息，之后的写入和
+// 回复在新事务里提交。被拒绝的命令通常什么也没写；写过的说明某个服务先写了再报用户错误——那些写入
+// 不会提交，记一笔，便于发现。拒绝很少见：为它多一次往返，省掉每条消息的保存点。
+//
+// 回滚和重新登记之间，同一消息的另一副本可能登记上并处理；重新登记时等它结束，它提交了就回复它存下的
+// 结果（lost，见 once），它回滚了就照常登记。
 func (db *DB) Discard(ctx context.Context) error {
 	u := db.unitOf(ctx)
 	if u == nil || u.msgKey == "" {
@@ -106,8 +121,18 @@ func (db *DB) Discard(ctx context.Context) error {
 		db.log.Warn("被拒绝的命令做过写入，已全部撤回", "key", u.msgKey, "writes", u.writes)
 	}
 	u.pending, u.pendingArgs, u.pendingSize = nil, nil, 0
-	if _, err := u.conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT handler"); err != nil {
+	// 花名册版本的共享锁随回滚释放：之后要用花名册时重新读。
+	u.roster, u.snap = 0, nil
+	err := u.reopen(ctx)
+	if err != nil && isDuplicate(err) && !u.broken {
+		// 新事务已经开始（出错的是登记消息那一条）：之后的写入都不会提交。
+		u.lost = true
+		u.fail(err)
+		return nil
+	}
+	if err != nil {
 		u.note(err, false)
+		u.broken = u.broken || isUnavailable(err)
 		u.fail(err)
 		return db.fail(err, msgNotHandled)
 	}
@@ -115,13 +140,31 @@ func (db *DB) Discard(ctx context.Context) error {
 	return nil
 }
 
-// open 开始消息的事务：登记消息、设保存点、带共享锁读花名册版本。消息已登记过（已提交）时
+// reopen 回滚消息的事务，开一个新事务重新登记消息（能合并时一次往返）。
+func (u *unit) reopen(ctx context.Context) error {
+	qs := append([]string{"ROLLBACK"}, u.db.beginSQL(true)...)
+	if u.batching() {
+		_, err := u.conn.ExecContext(ctx, strings.Join(qs, ";\n")+";\n"+u.ins.sql, u.ins.args...)
+		return err
+	}
+	for _, q := range qs {
+		if _, err := u.conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	_, err := u.conn.ExecContext(ctx, u.ins.sql, u.ins.args...)
+	return err
+}
+
+// open 开始消息的事务：登记消息、带共享锁读花名册版本。消息已登记过（已提交）时
 // 回滚并返回存下的回复。
 func (u *unit) open(ctx context.Context, m model.Message) (*string, error) {
 	db := u.db
 	at := db.now()
-	ins := "INSERT INTO messages (msg_key, from_user, text, received_at) VALUES (?, ?, ?, ?)"
-	args := []any{m.Key, truncate(m.From, sizeID), truncate(m.Text, 4000), at}
+	u.ins = stmt{
+		sql:  "INSERT INTO messages (msg_key, from_user, text, received_at) VALUES (?, ?, ?, ?)",
+		args: []any{m.Key, truncate(m.From, sizeID), truncate(m.Text, 4000), at},
+	}
 	ver := "SELECT version FROM roster_version WHERE id = 1"
 	if db.dialect == DialectMySQL {
 		ver += " LOCK IN SHARE MODE"
@@ -129,12 +172,13 @@ func (u *unit) open(ctx context.Context, m model.Message) (*string, error) {
 	var err error
 	if u.batching() {
 		var rows *sql.Rows
-		rows, err = u.conn.QueryContext(ctx, db.beginSQL(true)+";\n"+ins+";\nSAVEPOINT handler;\n"+ver, args...)
+		q := strings.Join(append(db.beginSQL(true), u.ins.sql, ver), ";\n")
+		rows, err = u.conn.QueryContext(ctx, q, u.ins.args...)
 		if err == nil {
 			err = scanVersion(rows, &u.roster)
 		}
 	} else {
-		err = u.openStepwise(ctx, ins, args, ver)
+		err = u.openStepwise(ctx, ver)
 	}
 	if err == nil {
 		return nil, nil
@@ -145,27 +189,32 @@ func (u *unit) open(ctx context.Context, m model.Message) (*string, error) {
 		return nil, err
 	}
 	// 已处理过：取存下的回复。
-	var reply sql.NullString
-	if err := u.conn.QueryRowContext(ctx, "SELECT reply FROM messages WHERE msg_key = ?", m.Key).Scan(&reply); err != nil {
-		u.broken = true
+	s, err := u.storedReply(ctx, m.Key)
+	if err != nil {
 		return nil, err
-	}
-	s := ReplayedReply
-	if reply.Valid {
-		s = reply.String
 	}
 	return &s, nil
 }
 
+// storedReply 在事务之外读消息 key 存下的回复（没有存回复的旧消息行给 ReplayedReply）。读不出时连接作废。
+func (u *unit) storedReply(ctx context.Context, key string) (string, error) {
+	var reply sql.NullString
+	if err := u.conn.QueryRowContext(ctx, "SELECT reply FROM messages WHERE msg_key = ?", key).Scan(&reply); err != nil {
+		u.broken = true
+		return "", err
+	}
+	if reply.Valid {
+		return reply.String, nil
+	}
+	return ReplayedReply, nil
+}
+
 // openStepwise 是 open 在不能合并语句时（SQLite）的逐条版本。
-func (u *unit) openStepwise(ctx context.Context, ins string, args []any, ver string) error {
-	if _, err := u.conn.ExecContext(ctx, u.db.beginSQL(true)); err != nil {
+func (u *unit) openStepwise(ctx context.Context, ver string) error {
+	if err := u.start(ctx, true); err != nil {
 		return err
 	}
-	if _, err := u.conn.ExecContext(ctx, ins, args...); err != nil {
-		return err
-	}
-	if _, err := u.conn.ExecContext(ctx, "SAVEPOINT handler"); err != nil {
+	if _, err := u.conn.ExecContext(ctx, u.ins.sql, u.ins.args...); err != nil {
 		return err
 	}
 	rows, err := u.conn.QueryContext(ctx, ver)

@@ -153,6 +153,42 @@ func TestOnce(t *testing.T) {
 			t.Fatalf("半截写入被提交了：%d 行，%v", n, err)
 		}
 	})
+	run("a copy waiting while a refusal is discarded: one outcome, the same reply for both", func(t *testing.T, db *DB) {
+		// 拒绝时整个事务回滚、再重新登记消息：等着的副本可能在这中间登记上。无论谁先，
+		// 两份回复相同，库里只留一份结果。
+		second := make(chan string, 1)
+		first, err := db.Once(ctx, msg("msg:1"), func(uctx context.Context) (string, error) {
+			if _, err := recordIn(db, "ok")(uctx); err != nil {
+				return "", err
+			}
+			go func() {
+				r, err := db.Once(ctx, msg("msg:1"), recordIn(db, "ok"))
+				if err != nil {
+					t.Errorf("第二份 Once: %v", err)
+				}
+				second <- r
+			}()
+			time.Sleep(300 * time.Millisecond) // 第二份在登记消息处等着
+			if err := db.Discard(uctx); err != nil {
+				return "", err
+			}
+			return "不能这样记。", nil
+		})
+		if err != nil {
+			t.Fatalf("第一份 Once: %v", err)
+		}
+		if r := <-second; r != first {
+			t.Fatalf("两份回复不同：%q 与 %q", first, r)
+		}
+		t.Logf("两份都回 %q", first)
+		want := 1
+		if first == "不能这样记。" {
+			want = 0
+		}
+		if e, n := counts(t, db); e != want || n != want {
+			t.Fatalf("回复 %q，记录 %d、通知 %d，应各 %d", first, e, n, want)
+		}
+	})
 	run("concurrent copies wait for the first and get its reply", func(t *testing.T, db *DB) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex

@@ -201,7 +201,13 @@ func parseDSN(dsn string) (string, gorm.Dialector, error) {
 		if cfg.WriteTimeout == 0 {
 			cfg.WriteTimeout = 30 * time.Second
 		}
-		return DialectMySQL, gormmysql.New(gormmysql.Config{DSNConfig: cfg, DSN: cfg.FormatDSN()}), nil
+		connector, err := mysql.NewConnector(cfg)
+		if err != nil {
+			err = model.RedactError(err, model.DSNSecrets(dsn)...)
+			return "", nil, model.Wrap(model.EINVALID, err, "HONGQI_DB 的 MySQL 地址无法使用（%s）。", err)
+		}
+		return DialectMySQL, gormmysql.New(gormmysql.Config{DSNConfig: cfg, DSN: cfg.FormatDSN(),
+			Conn: sql.OpenDB(rcConnector{connector})}), nil
 	case dsn == "":
 		return "", nil, model.Errorf(model.EINVALID, "HONGQI_DB 为空，应写成 sqlite:hongqi.db 或 mysql://user:pass@tcp(host:3306)/db。")
 	}
@@ -360,4 +366,26 @@ func (l *gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (stri
 		}
 		l.log.WarnContext(ctx, "慢查询", "elapsed", d, "rows", rows, "sql", q)
 	}
+}
+
+// rcConnector 在每条新连接上把会话的隔离级别设为读已提交。消息的工作单元、发件箱和合计都用读已提交，
+// 这样它们的事务不必每次先发一条 SET TRANSACTION；要可重复读的事务在开始前自己设（见 beginSQL）。
+// 用语句而不是 DSN 参数：这个系统变量在 MySQL 上叫 transaction_isolation，在 MariaDB 10.x 上叫 tx_isolation。
+type rcConnector struct{ driver.Connector }
+
+func (c rcConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		_ = conn.Close()
+		return nil, errors.New("store: MySQL 驱动的连接不能执行语句")
+	}
+	if _, err := ex.ExecContext(ctx, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", nil); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }

@@ -279,5 +279,13 @@ LEFT JOIN revocations r ON r.entry_id = e.id WHERE r.id IS NULL GROUP BY e.staff
 		}
 		return tx.Model(&metaRow{}).Where("`key` = ?", metaSchema).
 			Updates(map[string]any{"value": strconv.Itoa(schemaTotals), "updated_at": db.now()}).Error
-	})
+	}, repeatableRead(db.dialect))
+}
+
+// repeatableRead 是 gorm 事务的选项：MySQL 上可重复读（会话默认是读已提交，见 rcConnector），SQLite 上不设。
+func repeatableRead(dialect string) *sql.TxOptions {
+	if dialect != DialectMySQL {
+		return nil
+	}
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead}
 }

@@ -26,6 +26,10 @@ type unit struct {
 	conn *sql.Conn
 	// msgKey 是 Once 登记的消息；事务里的存储方法再登记同一消息时跳过（见 insertMessage）。
 	msgKey string
+	// ins 是登记消息的语句（Discard 回滚后在新事务里重新登记用）；lost 表示重新登记时发现另一副本
+	// 已经提交了这条消息。
+	ins  stmt
+	lost bool
 	// roster 是事务里读到的花名册版本（MySQL 上带共享锁读，导入花名册要等本事务结束）；
 	// 0 表示还没读。snap 是与之对应的花名册。
 	roster int64
@@ -225,16 +229,32 @@ func (p *unitPool) QueryRowContext(ctx context.Context, query string, args ...an
 	return p.u.conn.QueryRowContext(ctx, query, args...)
 }
 
-// beginSQL 返回开始事务的语句：MySQL 的 START TRANSACTION（可带隔离级别），SQLite 的 BEGIN IMMEDIATE
-// （写事务一开始就取得写锁，互相排队而不是 SQLITE_BUSY）。
-func (db *DB) beginSQL(readCommitted bool) string {
+// beginSQL 返回开始事务的语句：MySQL 的 START TRANSACTION，SQLite 的 BEGIN IMMEDIATE（写事务一开始就
+// 取得写锁，互相排队而不是 SQLITE_BUSY）。MySQL 的连接建立时已把会话的隔离级别设为读已提交
+// （见 rcConnector），读已提交的事务不必再设；其余事务仍是可重复读，开始前先设这一个事务的级别。
+func (db *DB) beginSQL(readCommitted bool) []string {
 	if db.dialect != DialectMySQL {
-		return "BEGIN IMMEDIATE"
+		return []string{"BEGIN IMMEDIATE"}
 	}
 	if readCommitted {
-		return "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION"
+		return []string{"START TRANSACTION"}
 	}
-	return "START TRANSACTION"
+	return []string{"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", "START TRANSACTION"}
+}
+
+// start 在 u 的连接上开始事务：能合并时一次往返，否则逐条。
+func (u *unit) start(ctx context.Context, readCommitted bool) error {
+	qs := u.db.beginSQL(readCommitted)
+	if u.batching() {
+		_, err := u.conn.ExecContext(ctx, strings.Join(qs, ";\n"))
+		return err
+	}
+	for _, q := range qs {
+		if _, err := u.conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // acquire 从连接池取一条连接给工作单元。
@@ -253,7 +273,7 @@ func (db *DB) begin(ctx context.Context, readCommitted bool) (*unit, error) {
 		return nil, err
 	}
 	u.rc = readCommitted && db.dialect == DialectMySQL
-	if _, err := u.conn.ExecContext(ctx, db.beginSQL(readCommitted)); err != nil {
+	if err := u.start(ctx, readCommitted); err != nil {
 		u.rollback(ctx)
 		u.close()
 		return nil, err
