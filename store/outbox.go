@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -58,19 +59,39 @@ func (db *DB) Claim(ctx context.Context, at, leaseUntil time.Time, limit int) ([
 	}
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		rows = rows[:0]
-		q := tx.Model(&noticeRow{}).
-			Where("(status = ? AND next_at <= ?) OR (status = ? AND lease_until <= ?)",
-				string(model.NoticePending), at, string(model.NoticeSending), at).
-			// 要排在另一条之后的（After），那一条还待发或正在发时不领：同一批里也不领，等它送出后的下一轮。
-			Where("(after_key = '' OR NOT EXISTS (SELECT 1 FROM notices p WHERE p.`key` = notices.after_key AND p.status IN ?))",
-				[]string{string(model.NoticePending), string(model.NoticeSending)}).
-			Order("id").Limit(limit)
-		if db.dialect == DialectMySQL {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		// 待发的和租约过期的分开找，各取编号最小的 limit 条，合起来再取最小的 limit 条（与一条带 OR 的查询
+		// 结果相同）。一条带 OR 的查询在积压多时按主键从头扫，越过全部已送出的行（积压数千条时每次领取
+		// 约 10 毫秒的数据库 CPU）；分开后待发的按（状态，编号）索引顺序读到够数为止。
+		due := func(index, where string, args ...any) ([]int64, error) {
+			q := tx.Model(&noticeRow{})
+			if db.dialect == DialectMySQL && index != "" {
+				// 待发的占大多数时优化器宁可按主键扫，越过的正是已送出的那些行：指定索引。
+				q = q.Table("notices FORCE INDEX (" + index + ")")
+			}
+			q = q.Where(where, args...).
+				// 要排在另一条之后的（After），那一条还待发或正在发时不领：同一批里也不领，等它送出后的下一轮。
+				Where("(after_key = '' OR NOT EXISTS (SELECT 1 FROM notices p WHERE p.`key` = notices.after_key AND p.status IN ?))",
+					[]string{string(model.NoticePending), string(model.NoticeSending)}).
+				Order("id").Limit(limit)
+			if db.dialect == DialectMySQL {
+				q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+			}
+			var ids []int64
+			err := q.Pluck("id", &ids).Error
+			return ids, err
 		}
-		var ids []int64
-		if err := q.Pluck("id", &ids).Error; err != nil {
+		ids, err := due("idx_notices_status_id", "status = ? AND next_at <= ?", string(model.NoticePending), at)
+		if err != nil {
 			return err
+		}
+		expired, err := due("", "status = ? AND lease_until <= ?", string(model.NoticeSending), at)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, expired...)
+		slices.Sort(ids)
+		if len(ids) > limit {
+			ids = ids[:limit]
 		}
 		if len(ids) == 0 {
 			return nil

@@ -118,11 +118,11 @@ func (revocationRow) TableName() string { return "revocations" }
 // noticeRow 是发件箱 notices 表的一行：投递用的状态是列，要发的内容（去处、标题、正文、卡片、文件）
 // 是 message 一列 JSON（见 noticeMessage）。
 type noticeRow struct {
-	ID         int64      `gorm:"primaryKey;autoIncrement"`
+	ID         int64      `gorm:"primaryKey;autoIncrement;index:idx_notices_status_id,priority:2"` // 领取时按状态、编号顺序找
 	Key        string     `gorm:"column:key;size:191;not null;uniqueIndex"`
 	AfterKey   string     `gorm:"column:after_key;size:191;not null;default:''"` // 先送出这一条（Key），再送本条
 	Message    string     `gorm:"type:mediumtext"`                               // 文件通知的 JSON 可达数 MB
-	Status     string     `gorm:"size:16;not null;index:idx_notices_status_next,priority:1"`
+	Status     string     `gorm:"size:16;not null;index:idx_notices_status_next,priority:1;index:idx_notices_status_id,priority:1"`
 	Attempts   int        `gorm:"not null"`
 	NextAt     time.Time  `gorm:"precision:6;not null;index:idx_notices_status_next,priority:2"`
 	LeaseUntil *time.Time `gorm:"precision:6"`
