@@ -2,7 +2,6 @@ package wecomtest
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -71,26 +70,7 @@ func (s *Server) handleUpdateCard(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.updateCalls++
-	if s.outage {
-		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if r.Method != http.MethodPost {
-		writeErr(w, 43002, "require POST method")
-		return
-	}
-	tok := r.URL.Query().Get("access_token")
-	if tok == "" {
-		writeErr(w, 41001, "access_token missing")
-		return
-	}
-	if !s.valid[tok] {
-		writeErr(w, 40014, "invalid access_token")
-		return
-	}
-	if s.failNext > 0 {
-		s.failNext--
-		writeErr(w, s.failCode, fmt.Sprintf("injected failure %d", s.failCode))
+	if !s.checkToken(w, r) || s.injectedFailure(w) {
 		return
 	}
 	var raw json.RawMessage
@@ -139,6 +119,6 @@ func (s *Server) handleUpdateCard(w http.ResponseWriter, r *http.Request) {
 	}
 	c.used = true
 	s.cardUpdates = append(s.cardUpdates, CardUpdate{TaskID: c.taskID, UserIDs: req.UserIDs, AgentID: agent,
-		ResponseCode: req.ResponseCode, ReplaceName: name, Token: tok, Raw: raw})
+		ResponseCode: req.ResponseCode, ReplaceName: name, Token: r.URL.Query().Get("access_token"), Raw: raw})
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }

@@ -275,26 +275,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sendCalls++
-	if s.outage {
-		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if r.Method != http.MethodPost {
-		writeErr(w, 43002, "require POST method")
-		return
-	}
-	tok := r.URL.Query().Get("access_token")
-	if tok == "" {
-		writeErr(w, 41001, "access_token missing")
-		return
-	}
-	if !s.valid[tok] {
-		writeErr(w, 40014, "invalid access_token")
-		return
-	}
-	if s.failNext > 0 {
-		s.failNext--
-		writeErr(w, s.failCode, fmt.Sprintf("injected failure %d", s.failCode))
+	if !s.checkToken(w, r) || s.injectedFailure(w) {
 		return
 	}
 	var req struct {
@@ -416,7 +397,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		Content:                content,
 		EnableDuplicateCheck:   req.EnableDuplicateCheck,
 		DuplicateCheckInterval: req.DuplicateCheckInterval,
-		Token:                  tok,
+		Token:                  r.URL.Query().Get("access_token"),
 		Raw:                    raw,
 	}
 	s.messages = append(s.messages, m)
@@ -555,6 +536,16 @@ func (s *Server) checkToken(w http.ResponseWriter, r *http.Request) bool {
 		writeErr(w, 40014, "invalid access_token")
 		return false
 	}
+	return true
+}
+
+// injectedFailure 答 FailNext 安排的错误（还有剩余次数时），返回是否答了。
+func (s *Server) injectedFailure(w http.ResponseWriter) bool {
+	if s.failNext <= 0 {
+		return false
+	}
+	s.failNext--
+	writeErr(w, s.failCode, fmt.Sprintf("injected failure %d", s.failCode))
 	return true
 }
 
