@@ -159,16 +159,10 @@ func TestCardsShowTheOutcome(t *testing.T) {
 func cardEnv(t *testing.T, fake *wecomtest.Server) map[string]string {
 	t.Helper()
 	redisURL, _ := testenv.Redis(t)
-	return map[string]string{
-		"HONGQI_DB":             testenv.MySQL(t),
-		"HONGQI_REDIS":          redisURL,
-		"HONGQI_WECOM_CORP_ID":  wecomtest.CorpID,
-		"HONGQI_WECOM_AGENT_ID": "1000002",
-		"HONGQI_WECOM_SECRET":   wecomtest.Secret,
-		"HONGQI_WECOM_TOKEN":    testToken,
-		"HONGQI_WECOM_AES_KEY":  testAESKey,
-		"HONGQI_WECOM_API_BASE": fake.URL(),
-	}
+	return fakeWeCom(fake, map[string]string{
+		"HONGQI_DB":    testenv.MySQL(t),
+		"HONGQI_REDIS": redisURL,
+	})
 }
 
 // cardsTo 数 user 收到的 task_id 为 task 的模板卡片。

@@ -40,17 +40,11 @@ func flagEnv(t *testing.T, fake *wecomtest.Server) map[string]string {
 	}
 	fake.AddRobot("robot-key-full")
 	redisURL, _ := testenv.Redis(t)
-	return map[string]string{
-		"HONGQI_CONFIG":         cfg,
-		"HONGQI_DB":             testenv.MySQL(t),
-		"HONGQI_REDIS":          redisURL,
-		"HONGQI_WECOM_CORP_ID":  wecomtest.CorpID,
-		"HONGQI_WECOM_AGENT_ID": "1000002",
-		"HONGQI_WECOM_SECRET":   wecomtest.Secret,
-		"HONGQI_WECOM_TOKEN":    testToken,
-		"HONGQI_WECOM_AES_KEY":  testAESKey,
-		"HONGQI_WECOM_API_BASE": fake.URL(),
-	}
+	return fakeWeCom(fake, map[string]string{
+		"HONGQI_CONFIG": cfg,
+		"HONGQI_DB":     testenv.MySQL(t),
+		"HONGQI_REDIS":  redisURL,
+	})
 }
 
 func startAppReplica(t *testing.T, env map[string]string, prefix string, clk *model.Clock) *appReplica {

@@ -43,13 +43,9 @@ func say(t *testing.T, m *app.Main, from, text string) string {
 // 发送进程领取后崩溃再重启——每条记录的通知恰好送达一次。
 func TestNoticesSurviveOutageTokenExpiryAndRestart(t *testing.T) {
 	fake := wecomtest.NewServer(t)
-	env := map[string]string{
-		"HONGQI_DB":             testenv.MySQL(t),
-		"HONGQI_WECOM_CORP_ID":  wecomtest.CorpID,
-		"HONGQI_WECOM_AGENT_ID": "1000002",
-		"HONGQI_WECOM_SECRET":   wecomtest.Secret,
-		"HONGQI_WECOM_API_BASE": fake.URL(),
-	}
+	env := fakeWeCom(fake, map[string]string{
+		"HONGQI_DB": testenv.MySQL(t),
+	})
 	clk := model.PinClock(time.Now(), nil)
 	m1 := openWithClock(t, env, clk)
 	importRoster(t, m1)

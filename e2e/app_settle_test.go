@@ -15,13 +15,9 @@ import (
 // 每人恰好收到一份明细，再发布一次什么也不发。
 func TestPublishedStatementsReachEveryoneOnceAcrossRestart(t *testing.T) {
 	fake := wecomtest.NewServer(t)
-	env := map[string]string{
-		"HONGQI_DB":             testenv.MySQL(t),
-		"HONGQI_WECOM_CORP_ID":  wecomtest.CorpID,
-		"HONGQI_WECOM_AGENT_ID": "1000002",
-		"HONGQI_WECOM_SECRET":   wecomtest.Secret,
-		"HONGQI_WECOM_API_BASE": fake.URL(),
-	}
+	env := fakeWeCom(fake, map[string]string{
+		"HONGQI_DB": testenv.MySQL(t),
+	})
 	loc := shanghaiLoc(t)
 	clk := model.PinClock(time.Date(2026, 10, 12, 9, 0, 0, 0, loc), nil)
 	m1 := openWithClock(t, env, clk)

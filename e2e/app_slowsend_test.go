@@ -18,13 +18,9 @@ import (
 func slowSendEnv(t *testing.T) (*wecomtest.Server, *app.Main, *app.Main) {
 	t.Helper()
 	fake := wecomtest.NewServer(t)
-	env := map[string]string{
-		"HONGQI_DB":             testenv.MySQL(t),
-		"HONGQI_WECOM_CORP_ID":  wecomtest.CorpID,
-		"HONGQI_WECOM_AGENT_ID": "1000002",
-		"HONGQI_WECOM_SECRET":   wecomtest.Secret,
-		"HONGQI_WECOM_API_BASE": fake.URL(),
-	}
+	env := fakeWeCom(fake, map[string]string{
+		"HONGQI_DB": testenv.MySQL(t),
+	})
 	clk := model.SystemClock(nil)
 	a := openWithClock(t, env, clk)
 	importRoster(t, a)

@@ -61,14 +61,10 @@ func TestFirstStartIsQuiet(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{
-		"HONGQI_CONFIG":         cfg,
-		"HONGQI_DB":             testenv.MySQL(t),
-		"HONGQI_WECOM_CORP_ID":  wecomtest.CorpID,
-		"HONGQI_WECOM_AGENT_ID": "1000002",
-		"HONGQI_WECOM_SECRET":   wecomtest.Secret,
-		"HONGQI_WECOM_API_BASE": fake.URL(),
-	}
+	env := fakeWeCom(fake, map[string]string{
+		"HONGQI_CONFIG": cfg,
+		"HONGQI_DB":     testenv.MySQL(t),
+	})
 	loc := shanghaiLoc(t)
 	first := time.Date(2026, 12, 2, 10, 0, 0, 0, loc)
 	clk := model.PinClock(first, nil)

@@ -17,13 +17,9 @@ import (
 func openNoticeApp(t *testing.T, at time.Time) (*app.Main, *wecomtest.Server) {
 	t.Helper()
 	fake := wecomtest.NewServer(t)
-	env := map[string]string{
-		"HONGQI_DB":             testenv.MySQL(t),
-		"HONGQI_WECOM_CORP_ID":  wecomtest.CorpID,
-		"HONGQI_WECOM_AGENT_ID": "1000002",
-		"HONGQI_WECOM_SECRET":   wecomtest.Secret,
-		"HONGQI_WECOM_API_BASE": fake.URL(),
-	}
+	env := fakeWeCom(fake, map[string]string{
+		"HONGQI_DB": testenv.MySQL(t),
+	})
 	m := openWithClock(t, env, model.PinClock(at, nil))
 	if _, _, err := roster.Import(context.Background(), m.DB, "testdata/notice-roster.csv", model.DateOf(m.Clock.Now(), m.Clock.Location())); err != nil {
 		t.Fatalf("import roster: %v", err)

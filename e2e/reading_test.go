@@ -33,16 +33,10 @@ func readingApp(t *testing.T, at time.Time, announce bool) (*appReplica, *wecomt
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{
-		"HONGQI_CONFIG":         cfg,
-		"HONGQI_DB":             testenv.MySQL(t),
-		"HONGQI_WECOM_CORP_ID":  wecomtest.CorpID,
-		"HONGQI_WECOM_AGENT_ID": "1000002",
-		"HONGQI_WECOM_SECRET":   wecomtest.Secret,
-		"HONGQI_WECOM_TOKEN":    testToken,
-		"HONGQI_WECOM_AES_KEY":  testAESKey,
-		"HONGQI_WECOM_API_BASE": fake.URL(),
-	}
+	env := fakeWeCom(fake, map[string]string{
+		"HONGQI_CONFIG": cfg,
+		"HONGQI_DB":     testenv.MySQL(t),
+	})
 	clk := model.PinClock(at, nil)
 	_, prefix := testenv.Redis(t)
 	r := startAppReplica(t, env, prefix, clk)

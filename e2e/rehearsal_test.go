@@ -206,16 +206,10 @@ func TestRehearsedMonthEnd(t *testing.T) {
 	fake := wecomtest.NewServer(t)
 	dsn := testenv.MySQL(t)
 	port := fault.FreePort(t)
-	env := map[string]string{
-		"HONGQI_DB":             dsn,
-		"HONGQI_HTTP_ADDR":      fmt.Sprintf("127.0.0.1:%d", port),
-		"HONGQI_WECOM_CORP_ID":  wecomtest.CorpID,
-		"HONGQI_WECOM_AGENT_ID": "1000002",
-		"HONGQI_WECOM_SECRET":   wecomtest.Secret,
-		"HONGQI_WECOM_TOKEN":    testToken,
-		"HONGQI_WECOM_AES_KEY":  testAESKey,
-		"HONGQI_WECOM_API_BASE": fake.URL(),
-	}
+	env := fakeWeCom(fake, map[string]string{
+		"HONGQI_DB":        dsn,
+		"HONGQI_HTTP_ADDR": fmt.Sprintf("127.0.0.1:%d", port),
+	})
 	ok(t, with(env, "HONGQI_CLOCK", "2026-12-02T10:00:00+08:00"), "", "staff", "import", "testdata/golive-roster.csv")
 	out := ok(t, with(env, "HONGQI_CLOCK", "2026-12-02T10:30:00+08:00"), "扣 张三(cg01) 迟到\n奖 李四 信息采纳\n", "chat", "--as", "cg_sup")
 	if !strings.Contains(out, "已记录 #1") || !strings.Contains(out, "已记录 #2") {
